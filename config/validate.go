@@ -139,17 +139,30 @@ func (c *Config) validate() error {
 		if len(p.Country) != 2 {
 			return c.fail(key+".country", "want an ISO 3166 two-letter code, got %q", p.Country)
 		}
+		if unknown := kpi.UnknownPractices(p.Profile()); len(unknown) > 0 {
+			return c.fail(key, "not in the practice catalogue (kpi/practices.go): %s", strings.Join(unknown, "; "))
+		}
 	}
 	for i, r := range c.Registers.Reported {
 		key := fmt.Sprintf("registers.reported[%d]", i)
 		if r.Institution == "" {
 			return c.fail(key+".institution", "is required")
 		}
-		if _, err := kpi.ParseID(r.KPI); err != nil {
-			return c.fail(key+".kpi", "%v", err)
+		switch {
+		case r.KPI != "" && r.Metric != "":
+			return c.fail(key+".metric", "give either kpi (a catalogue KPI) or metric (another measure), not both")
+		case r.KPI != "":
+			if _, err := kpi.ParseID(r.KPI); err != nil {
+				return c.fail(key+".kpi", "%v", err)
+			}
+		case !idPattern.MatchString(r.Metric):
+			return c.fail(key+".kpi", "a catalogue kpi or a metric name (lower-case letters, digits, _) is required")
 		}
-		if !periodPattern.MatchString(r.Period) {
+		if r.Period != "" && !periodPattern.MatchString(r.Period) {
 			return c.fail(key+".period", "want YYYY, YYYY-MM or YYYY-MM-DD, got %q", r.Period)
+		}
+		if r.Period == "" && r.Label == "" {
+			return c.fail(key+".period", "give a period, or a label (e.g. before/after) when the publisher gave none")
 		}
 		if r.Method != "" && r.Method != string(kpi.MethodUnknown) {
 			if _, err := kpi.ParseMethod(r.Method); err != nil {

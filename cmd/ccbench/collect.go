@@ -1,0 +1,84 @@
+package main
+
+import (
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/ccbench/ccbench/collectors"
+	"github.com/ccbench/ccbench/collectors/ind"
+	"github.com/ccbench/ccbench/collectors/sodra"
+	"github.com/ccbench/ccbench/collectors/vmi"
+	"github.com/ccbench/ccbench/config"
+)
+
+// styles maps each source style to its collector.
+var styles = collectors.Registry{
+	config.StyleSODRA: sodra.New,
+	config.StyleVMI:   vmi.New,
+	config.StyleIND:   ind.New,
+}
+
+func collectCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "collect",
+		Usage: "pull every configured source into ClickHouse",
+		Flags: []cli.Flag{
+			configFlag(true),
+			&cli.BoolFlag{Name: "once", Usage: "do one full pass and exit (0 when everything was pulled)"},
+		},
+		Action: func(c *cli.Context) error {
+			logger, err := newLogger(c)
+			if err != nil {
+				return err
+			}
+			cfg, err := loadConfig(c)
+			if err != nil {
+				return err
+			}
+			st, err := openStore(c.Context, cfg)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			if _, err := st.Migrate(c.Context); err != nil {
+				return err
+			}
+			if err := loadRegisters(c.Context, st, cfg); err != nil {
+				return err
+			}
+			cs, err := styles.Build(cfg, http.DefaultClient, logger)
+			if err != nil {
+				return err
+			}
+			r := &collectors.Runner{
+				Sink:       st,
+				Collectors: cs,
+				Logger:     logger,
+				Interval:   pollInterval(cfg),
+			}
+			if !c.Bool("once") {
+				return r.Run(c.Context)
+			}
+			stats, err := r.RunOnce(c.Context)
+			for name, s := range stats {
+				fmt.Fprintf(c.App.Writer, "%s: fetched %d, stored %d records, quarantined %d\n", name, s.Fetched, s.Records, s.Quarantined)
+			}
+			return err
+		},
+	}
+}
+
+// pollInterval returns each source's configured poll interval.
+func pollInterval(cfg *config.Config) func(name string) time.Duration {
+	return func(name string) time.Duration {
+		for _, s := range cfg.Sources {
+			if s.Name == name {
+				return time.Duration(s.PollInterval)
+			}
+		}
+		return time.Minute
+	}
+}

@@ -1,0 +1,46 @@
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/ccbench/ccbench/demo"
+)
+
+func demoCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "demo",
+		Usage: "run a local demo stack: ClickHouse, Prometheus, simulators, collector and exporter",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "config", Value: "deploy/ccbench.yaml", EnvVars: []string{"CCBENCH_CONFIG"}, Usage: "sample configuration to start from"},
+			&cli.StringFlag{Name: "data-dir", Value: "./ccbench-data", Usage: "where the demo keeps its state; a second run reuses it"},
+			&cli.Int64Flag{Name: "seed", Value: 1, Usage: "simulators' random seed"},
+			&cli.IntFlag{Name: "days", Value: 30, Usage: "days of simulated history"},
+		},
+		Action: func(c *cli.Context) error {
+			logger, err := newLogger(c)
+			if err != nil {
+				return err
+			}
+			cfg, err := loadConfig(c)
+			if err != nil {
+				return err
+			}
+			exe, err := os.Executable()
+			if err != nil {
+				return fmt.Errorf("finding the ccbench binary: %w", err)
+			}
+			return demo.Run(c.Context, demo.Options{
+				Config:     cfg,
+				DataDir:    c.String("data-dir"),
+				Executable: exe,
+				Seed:       c.Int64("seed"),
+				Days:       c.Int("days"),
+				Out:        c.App.Writer,
+				Logger:     logger,
+			})
+		},
+	}
+}

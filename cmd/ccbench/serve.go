@@ -1,0 +1,68 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/ccbench/ccbench/exporter"
+)
+
+func serveCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "serve",
+		Usage: "expose KPIs and targets on /metrics for Prometheus",
+		Flags: []cli.Flag{
+			configFlag(true),
+			&cli.StringFlag{Name: "web.listen-address", Value: "127.0.0.1:9817", Usage: "address to listen on for /metrics"},
+		},
+		Action: func(c *cli.Context) error {
+			logger, err := newLogger(c)
+			if err != nil {
+				return err
+			}
+			cfg, err := loadConfig(c)
+			if err != nil {
+				return err
+			}
+			st, err := openStore(c.Context, cfg)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			e := exporter.New(exporter.Options{
+				Config:   cfg,
+				Querier:  storeQuerier{st},
+				Logger:   logger,
+				Version:  version,
+				Revision: revision,
+			})
+			ln, err := net.Listen("tcp", c.String("web.listen-address"))
+			if err != nil {
+				return fmt.Errorf("listening for /metrics: %w", err)
+			}
+			srv := &http.Server{Handler: e.Handler(), ReadHeaderTimeout: 10 * time.Second}
+			go func() {
+				<-c.Context.Done()
+				shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				defer cancel()
+				_ = srv.Shutdown(shutdown)
+			}()
+			go func() {
+				if err := e.Run(c.Context); err != nil && !errors.Is(err, context.Canceled) {
+					logger.Error("refresh loop stopped", "err", err)
+				}
+			}()
+			logger.Info("serving metrics", "address", "http://"+ln.Addr().String()+"/metrics")
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				return err
+			}
+			return nil
+		},
+	}
+}

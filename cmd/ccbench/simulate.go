@@ -1,0 +1,95 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/ccbench/ccbench/config"
+	indsim "github.com/ccbench/ccbench/simulator/ind"
+	sodrasim "github.com/ccbench/ccbench/simulator/sodra"
+	vmisim "github.com/ccbench/ccbench/simulator/vmi"
+)
+
+func simulateCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "simulate",
+		Usage: "serve deterministic, seed-calibrated data in one source style",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "style", Required: true, Usage: "sodra, vmi or ind"},
+			&cli.StringFlag{Name: "listen", Value: "127.0.0.1:18081", Usage: "address to listen on"},
+			&cli.Int64Flag{Name: "seed", Value: 1, Usage: "random seed: the same seed serves the same data"},
+			&cli.IntFlag{Name: "days", Value: 30, Usage: "days of history before now"},
+			&cli.Float64Flag{Name: "scale", Value: 1, Usage: "volume relative to the seed study's"},
+			&cli.IntFlag{Name: "bad-record-every", Usage: "make every Nth record break the contract (0: never)"},
+			&cli.StringFlag{Name: "token-env", Value: "CCBENCH_SIMULATOR_TOKEN", Usage: "environment variable holding the bearer token clients must send (empty: no token)"},
+			&cli.StringFlag{Name: "token-file", Usage: "file holding the bearer token (instead of --token-env)"},
+		},
+		Action: func(c *cli.Context) error {
+			logger, err := newLogger(c)
+			if err != nil {
+				return err
+			}
+			token, err := simulatorToken(c.String("token-env"), c.String("token-file"))
+			if err != nil {
+				return err
+			}
+			h, err := simulatorHandler(c.String("style"), c.Int64("seed"), c.Int("days"), c.Float64("scale"), c.Int("bad-record-every"), token)
+			if err != nil {
+				return err
+			}
+			ln, err := net.Listen("tcp", c.String("listen"))
+			if err != nil {
+				return fmt.Errorf("simulator: %w", err)
+			}
+			srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+			go func() {
+				<-c.Context.Done()
+				shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				defer cancel()
+				_ = srv.Shutdown(shutdown)
+			}()
+			logger.Info("simulator listening", "style", c.String("style"), "url", "http://"+ln.Addr().String(), "seed", c.Int64("seed"), "days", c.Int("days"))
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				return err
+			}
+			return nil
+		},
+	}
+}
+
+func simulatorToken(env, file string) (string, error) {
+	if file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return "", fmt.Errorf("reading token file: %w", err)
+		}
+		return strings.TrimSpace(string(b)), nil
+	}
+	if env != "" {
+		return os.Getenv(env), nil
+	}
+	return "", nil
+}
+
+func simulatorHandler(style string, seed int64, days int, scale float64, badEvery int, token string) (http.Handler, error) {
+	if days < 1 {
+		return nil, fmt.Errorf("--days must be at least 1, got %d", days)
+	}
+	switch style {
+	case config.StyleSODRA:
+		return sodrasim.New(sodrasim.Options{Seed: seed, Days: days, Scale: scale, BadRecordEvery: badEvery, Token: token}).Handler(), nil
+	case config.StyleVMI:
+		return vmisim.New(vmisim.Options{Seed: seed, Days: days, Scale: scale, BadRecordEvery: badEvery, Token: token}).Handler(), nil
+	case config.StyleIND:
+		return indsim.New(indsim.Options{Seed: seed, Days: days, Scale: scale, BadRecordEvery: badEvery, Token: token}).Handler(), nil
+	}
+	return nil, fmt.Errorf("--style: unknown style %q (want sodra, vmi or ind)", style)
+}

@@ -1,0 +1,92 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ccbench/ccbench/kpi"
+)
+
+func TestSampleConfigLoads(t *testing.T) {
+	c, err := Load("../deploy/ccbench.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := len(c.Institutions), 5; got != want {
+		t.Errorf("institutions: got %d, want %d", got, want)
+	}
+	p := c.Params("sodra", "contact-centre", "facebook")
+	if p.Threshold != 15*time.Minute {
+		t.Errorf("facebook threshold: got %v, want 15m", p.Threshold)
+	}
+	if p := c.Params("sodra", "contact-centre", "email"); p.DeadlineDays != 5 || p.Calendar != "LT" {
+		t.Errorf("email params: got %+v", p)
+	}
+	if tg, ok := c.TargetFor(kpi.FavourableShare, "vmi", "tax-information", "", "post_contact"); !ok || tg.Value != 0.89 {
+		t.Errorf("vmi post_contact target: got %+v, %v", tg, ok)
+	}
+}
+
+func TestValidationNamesFileAndKey(t *testing.T) {
+	base := `
+institutions:
+  - {id: sodra, name: SODRA, country: LT, timezone: Europe/Vilnius}
+`
+	tests := []struct {
+		name, yaml, want string
+	}{
+		{"bad timezone", "institutions:\n  - {id: x, name: X, country: LT, timezone: Mars/Olympus}\n", "cfg.yaml: institutions[0].timezone: unknown time zone"},
+		{"duplicate institution", base + "  - {id: sodra, name: S, country: LT, timezone: Europe/Vilnius}\n", "institutions[1].id: duplicate"},
+		{"unknown style", base + "sources:\n  - {name: s, style: ftp, institution: sodra, base_url: http://x}\n", "sources[0].style: unknown style \"ftp\""},
+		{"unknown institution", base + "sources:\n  - {name: s, style: sodra, institution: nope, base_url: http://x}\n", "sources[0].institution: unknown institution"},
+		{"relative url", base + "sources:\n  - {name: s, style: sodra, institution: sodra, base_url: /v1}\n", "sources[0].base_url"},
+		{"unknown kpi", base + "targets:\n  - {institution: sodra, kpi: happiness, value: 1}\n", "targets[0].kpi: unknown KPI \"happiness\""},
+		{"unknown channel", base + "targets:\n  - {institution: sodra, kpi: service_level, channel: pigeon, value: 1}\n", "targets[0].channel"},
+		{"bad method", base + "exporter: {sl_method: optimistic}\n", "exporter.sl_method"},
+		{"password in dsn", "clickhouse: {dsn: \"clickhouse://u:secret@h:9000/db\"}\n", "clickhouse.dsn: holds a password"},
+		{"unknown key", "clickhous: {}\n", "field clickhous not found"},
+		{"unknown practice", base + "registers:\n  practices:\n    - {institution: sodra, country: LT, channels: [pigeon]}\n", "registers.practices[0]: not in the practice catalogue (kpi/practices.go): channels: pigeon"},
+		{"reported needs source", base + "registers:\n  reported:\n    - {institution: sodra, kpi: service_level, period: \"2018\", value: 0.9}\n", "registers.reported[0].source"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse([]byte(tt.yaml), "cfg.yaml")
+			if err == nil {
+				t.Fatalf("no error, want one containing %q", tt.want)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %q does not contain %q", err, tt.want)
+			}
+			if strings.Contains(err.Error(), "secret") {
+				t.Errorf("error leaks the password: %q", err)
+			}
+		})
+	}
+}
+
+func TestParamsDefaultsAndOverrides(t *testing.T) {
+	c, err := Parse([]byte(`
+institutions:
+  - {id: a, name: A, country: LT, timezone: Europe/Vilnius}
+targets:
+  - {institution: a, kpi: service_level, value: 0.8, threshold: 30s}
+  - {institution: a, channel: phone, kpi: service_level, value: 0.9, threshold: 10s, short_abandon: 3s}
+`), "x.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		channel             string
+		threshold, shortAbn time.Duration
+	}{
+		{"phone", 10 * time.Second, 3 * time.Second}, // channel target wins over the general one
+		{"chat", 30 * time.Second, 5 * time.Second},  // general target overrides the 60 s default
+	}
+	for _, tt := range tests {
+		p := c.Params("a", "u", tt.channel)
+		if p.Threshold != tt.threshold || p.ShortAbandon != tt.shortAbn {
+			t.Errorf("%s: got T=%v S=%v, want T=%v S=%v", tt.channel, p.Threshold, p.ShortAbandon, tt.threshold, tt.shortAbn)
+		}
+	}
+}

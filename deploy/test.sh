@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Quick start, the tests: installs what is missing and runs the whole test
+# suite, integration tests against real ClickHouse and Prometheus servers
+# included (none is skipped), plus a short run of every fuzz target.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source deploy/setup.sh
+
+echo "== gofmt and go vet"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+if [ -n "$unformatted" ]; then
+  echo "gofmt would change:" $unformatted >&2
+  exit 1
+fi
+go vet ./...
+
+echo "== go test"
+go test -count=1 -timeout 30m ./...
+
+echo "== fuzz targets (brief; run longer by hand with -fuzztime)"
+fuzztime="${CCBENCH_FUZZTIME:-10s}"
+for pkg in $(go list ./...); do
+  dir=$(go list -f '{{.Dir}}' "$pkg")
+  for target in $(grep -ho '^func Fuzz[A-Za-z0-9_]*' "$dir"/*_test.go 2>/dev/null | sed 's/^func //'); do
+    echo "-- $pkg $target"
+    go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" "$pkg"
+  done
+done
