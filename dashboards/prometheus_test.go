@@ -1,0 +1,207 @@
+package dashboards
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ccbench/ccbench/servers"
+)
+
+// fixtureMetrics is what the exporter would publish for two institutions;
+// the window, method and channel filters must pick the right series.
+const fixtureMetrics = `
+ccbench_service_level_ratio{institution="sodra",unit="",channel="phone",window="1d",method="ignore"} 0.8
+ccbench_service_level_ratio{institution="sodra",unit="",channel="chat",window="1d",method="ignore"} 0.4
+ccbench_kpi_numerator{kpi="service_level",method="ignore",institution="sodra",unit="",channel="phone",window="1d"} 80
+ccbench_kpi_denominator{kpi="service_level",method="ignore",institution="sodra",unit="",channel="phone",window="1d"} 100
+ccbench_kpi_numerator{kpi="service_level",method="ignore",institution="sodra",unit="",channel="chat",window="1d"} 10
+ccbench_kpi_denominator{kpi="service_level",method="ignore",institution="sodra",unit="",channel="chat",window="1d"} 25
+ccbench_kpi_numerator{kpi="service_level",method="negative",institution="sodra",unit="",channel="phone",window="1d"} 1
+ccbench_kpi_denominator{kpi="service_level",method="negative",institution="sodra",unit="",channel="phone",window="1d"} 100
+ccbench_kpi_numerator{kpi="service_level",method="ignore",institution="sodra",unit="",channel="phone",window="1h"} 1
+ccbench_kpi_denominator{kpi="service_level",method="ignore",institution="sodra",unit="",channel="phone",window="1h"} 1
+ccbench_kpi_numerator{kpi="service_level",method="ignore",institution="vmi",unit="",channel="phone",window="1d"} 40
+ccbench_kpi_denominator{kpi="service_level",method="ignore",institution="vmi",unit="",channel="phone",window="1d"} 50
+ccbench_kpi_numerator{kpi="service_level",method="ignore",institution="empty",unit="",channel="phone",window="1d"} 0
+ccbench_kpi_denominator{kpi="service_level",method="ignore",institution="empty",unit="",channel="phone",window="1d"} 0
+ccbench_kpi_numerator{kpi="asa_seconds",method="",institution="sodra",unit="",channel="phone",window="1d"} 1800
+ccbench_kpi_denominator{kpi="asa_seconds",method="",institution="sodra",unit="",channel="phone",window="1d"} 90
+ccbench_kpi_numerator{kpi="asa_seconds",method="",institution="sodra",unit="",channel="chat",window="1d"} 600
+ccbench_kpi_denominator{kpi="asa_seconds",method="",institution="sodra",unit="",channel="chat",window="1d"} 10
+ccbench_kpi_numerator{kpi="contacts_offered",method="",institution="sodra",unit="",channel="phone",window="1d"} 700
+ccbench_kpi_denominator{kpi="contacts_offered",method="",institution="sodra",unit="",channel="phone",window="1d"} 2
+ccbench_kpi_numerator{kpi="contacts_offered",method="",institution="sodra",unit="",channel="chat",window="1d"} 100
+ccbench_kpi_denominator{kpi="contacts_offered",method="",institution="sodra",unit="",channel="chat",window="1d"} 2
+ccbench_service_level_target_ratio{institution="sodra",unit="",channel="",instrument=""} 0.95
+ccbench_service_level_target_ratio{institution="sodra",unit="",channel="phone",instrument=""} 0.9
+ccbench_abandon_rate_target_ratio{institution="sodra",unit="",channel="",instrument=""} 0.05
+ccbench_abandon_rate_target_ratio{institution="sodra",unit="",channel="phone",instrument=""} 0.03
+`
+
+// TestQueriesRunOnPrometheus runs every panel query of every dashboard
+// against a real Prometheus that scraped fixtureMetrics, and checks the
+// rollups against values worked out by hand.
+func TestQueriesRunOnPrometheus(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts Prometheus (-short)")
+	}
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
+		io.WriteString(w, strings.TrimLeft(fixtureMetrics, "\n"))
+	}))
+	defer target.Close()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	var log bytes.Buffer
+	cfg := servers.PrometheusConfig(time.Second, map[string][]string{"fixture": {strings.TrimPrefix(target.URL, "http://")}})
+	prom, err := servers.StartPrometheus(ctx, t.TempDir(), cfg, &log)
+	if errors.Is(err, servers.ErrNotInstalled) {
+		t.Fatalf("%v", err)
+	}
+	if err != nil {
+		t.Fatalf("start Prometheus: %v\n%s", err, log.String())
+	}
+	defer prom.Stop()
+
+	// Wait for the first scrape.
+	for {
+		res, err := instantQuery(ctx, prom.URL(), `ccbench_kpi_numerator`)
+		if err == nil && len(res) > 0 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("Prometheus never scraped the fixture: %v\n%s", err, log.String())
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+
+	ds, err := Generate(loadConfig(t))
+	if err != nil {
+		t.Fatalf("Generate: %v", err)
+	}
+	results := map[string]map[string]float64{} // panel/refID → institution → value
+	for _, d := range ds {
+		qs, err := Queries(d)
+		if err != nil {
+			t.Fatalf("Queries(%s): %v", d.UID, err)
+		}
+		for _, q := range qs {
+			res, err := instantQuery(ctx, prom.URL(), q.Expr)
+			if err != nil {
+				t.Errorf("%s: panel %q query %s does not run: %v\n%s", d.UID, q.Panel, q.RefID, err, q.Expr)
+				continue
+			}
+			byInst := map[string]float64{}
+			for _, s := range res {
+				byInst[s.Metric["institution"]] = s.value
+			}
+			results[q.Panel+"/"+q.RefID] = byInst
+		}
+	}
+
+	for _, tc := range []struct {
+		query       string
+		institution string
+		want        float64
+		absent      bool
+	}{
+		// method ignore, window 1d, all channels: (80 + 10) ÷ (100 + 25).
+		{"Service level by institution (now)/A", "sodra", 90.0 / 125, false},
+		{"Service level by institution (now)/A", "vmi", 40.0 / 50, false},
+		// A zero denominator drops out instead of dividing by zero.
+		{"Service level by institution (now)/A", "empty", 0, true},
+		{"KPIs vs targets/V1", "sodra", 90.0 / 125, false},
+		// ASA: (1800 + 600) s ÷ (90 + 10) answered.
+		{"Average speed of answer (ASA) vs target/A", "sodra", 24, false},
+		// Per day: (700 + 100) contacts over the window's 2 days.
+		{"Contacts offered per day vs target/A", "sodra", 400, false},
+		// Strictest targets: max of 0.95, 0.9 (at least); min of 0.05, 0.03 (at most).
+		{"Service level vs target/B", "sodra", 0.95, false},
+		{"Abandon rate vs target/B", "sodra", 0.03, false},
+	} {
+		byInst, ok := results[tc.query]
+		if !ok {
+			t.Errorf("no query %s", tc.query)
+			continue
+		}
+		got, present := byInst[tc.institution]
+		if tc.absent {
+			if present {
+				t.Errorf("%s{institution=%q} = %v, want no sample", tc.query, tc.institution, got)
+			}
+			continue
+		}
+		if !present || got-tc.want > 1e-9 || tc.want-got > 1e-9 {
+			t.Errorf("%s{institution=%q} = %v (present %v), want %v", tc.query, tc.institution, got, present, tc.want)
+		}
+	}
+	if n := len(results["Service level vs target/A"]); n != 1 {
+		t.Errorf("service level series by institution = %d, want sodra only (phone and chat, method ignore, 1d)", n)
+	}
+}
+
+type promSample struct {
+	Metric map[string]string `json:"metric"`
+	Value  []any             `json:"value"`
+	value  float64
+}
+
+// instantQuery runs expr on Prometheus's /api/v1/query and returns the
+// vector; any status other than success is an error.
+func instantQuery(ctx context.Context, base, expr string) ([]promSample, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/v1/query?query="+url.QueryEscape(expr), nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Status string `json:"status"`
+		Error  string `json:"error"`
+		Data   struct {
+			ResultType string          `json:"resultType"`
+			Result     json.RawMessage `json:"result"`
+		} `json:"data"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		return nil, fmt.Errorf("decode response (%s): %w", resp.Status, err)
+	}
+	if body.Status != "success" {
+		return nil, fmt.Errorf("status %q: %s", body.Status, body.Error)
+	}
+	if body.Data.ResultType != "vector" {
+		return nil, fmt.Errorf("result type %q, want vector", body.Data.ResultType)
+	}
+	var out []promSample
+	if err := json.Unmarshal(body.Data.Result, &out); err != nil {
+		return nil, err
+	}
+	for i, s := range out {
+		if len(s.Value) != 2 {
+			return nil, fmt.Errorf("sample %v has no value", s.Metric)
+		}
+		str, _ := s.Value[1].(string)
+		v, err := strconv.ParseFloat(str, 64)
+		if err != nil {
+			return nil, fmt.Errorf("sample %v: %w", s.Metric, err)
+		}
+		out[i].value = v
+	}
+	return out, nil
+}

@@ -1,0 +1,52 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/ccbench/ccbench/records"
+)
+
+// Aggregates returns the aggregate rows of institution whose period
+// overlaps the window [from, to), taking only the highest revision of each
+// (source, batch); a period belongs to every window it overlaps, whole. The
+// window's ends are read as calendar dates in their own location (pass
+// local midnights of the institution's zone); an end after midnight counts
+// its whole day. Rows come sorted by period, source, batch, unit, channel,
+// instrument, item and metric.
+func (s *Store) Aggregates(ctx context.Context, institution string, from, to time.Time) ([]records.Aggregate, error) {
+	fromDate := dateOf(from)
+	toDate := dateOf(to)
+	if y, m, d := to.Date(); !to.Equal(time.Date(y, m, d, 0, 0, 0, 0, to.Location())) {
+		toDate = toDate.AddDate(0, 0, 1)
+	}
+	inst := quoteString(institution)
+	q := `SELECT institution, source, batch, revision, period_start, period_end, unit, channel, instrument, item, metric, value
+FROM aggregates
+WHERE institution = ` + inst + `
+  AND (source, batch, revision) IN (SELECT source, batch, max(revision) FROM aggregates WHERE institution = ` + inst + ` GROUP BY source, batch)
+  AND period_start < toDate('` + toDate.Format("2006-01-02") + `')
+  AND period_end > toDate('` + fromDate.Format("2006-01-02") + `')
+ORDER BY period_start, source, batch, unit, channel, instrument, item, metric, ingested_at DESC
+LIMIT 1 BY source, batch, unit, channel, instrument, item, metric`
+	rows, err := s.conn.Query(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("aggregates of %s: %w", institution, err)
+	}
+	defer rows.Close()
+	var out []records.Aggregate
+	for rows.Next() {
+		var a records.Aggregate
+		if err := rows.Scan(&a.Institution, &a.Source, &a.Batch, &a.Revision, &a.PeriodStart, &a.PeriodEnd,
+			&a.Unit, &a.Channel, &a.Instrument, &a.Item, &a.Metric, &a.Value); err != nil {
+			return nil, fmt.Errorf("aggregates of %s: %w", institution, err)
+		}
+		a.PeriodStart, a.PeriodEnd = dateOf(a.PeriodStart), dateOf(a.PeriodEnd)
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("aggregates of %s: %w", institution, err)
+	}
+	return out, nil
+}

@@ -1,0 +1,284 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/ccbench/ccbench/kpi"
+)
+
+// By is the period grouping of a KPI query.
+type By string
+
+// Period groupings.
+const (
+	ByTotal By = "total" // one period: the whole window
+	ByDay   By = "day"   // local calendar days
+	ByMonth By = "month" // local calendar months
+)
+
+// ContactQuery selects the contacts of one institution that arrived in a
+// window and says how to group them.
+type ContactQuery struct {
+	Institution string
+	Location    *time.Location                        // institution's time zone, for day/month grouping (UTC when nil)
+	From, To    time.Time                             // half-open [From, To), by arrived_at
+	By          By                                    // "" means total
+	Params      func(unit, channel string) kpi.Params // T, S, L per group (kpi.DefaultParams when nil)
+}
+
+// ContactRow is the counts of one unit, channel and period.
+type ContactRow struct {
+	Institution, Unit, Channel string
+	PeriodStart                time.Time // start of the local day/month (By day|month), or From (total)
+	Counts                     kpi.ContactCounts
+}
+
+// newestContacts is a subquery that yields the newest version of every
+// contact of the institution that has any version with arrived_at in
+// [from, to), dropping those whose newest version is deleted or arrived
+// outside the window. It is correct whether or not ClickHouse has merged
+// the table's parts.
+func newestContacts(institution string, from, to time.Time, columns string) string {
+	inst := quoteString(institution)
+	window := "arrived_at >= " + timeLiteral(from) + " AND arrived_at < " + timeLiteral(to)
+	return `SELECT ` + columns + ` FROM (
+        SELECT source, id, deleted, ` + columns + ` FROM contacts
+        WHERE institution = ` + inst + `
+          AND (source, id) IN (SELECT source, id FROM contacts WHERE institution = ` + inst + ` AND ` + window + `)
+        ORDER BY version DESC, ingested_at DESC
+        LIMIT 1 BY source, id
+    ) WHERE deleted = 0 AND ` + window
+}
+
+type group struct{ unit, channel string }
+
+// paramExpr renders a multiIf that picks the value of the contact's (unit,
+// channel) group, in seconds.
+func paramExpr(groups []group, value func(g group) float64) string {
+	var b strings.Builder
+	b.WriteString("multiIf(")
+	for _, g := range groups {
+		fmt.Fprintf(&b, "unit = %s AND channel = %s, %s, ", quoteString(g.unit), quoteString(g.channel), floatLiteral(value(g)))
+	}
+	b.WriteString("0)")
+	return b.String()
+}
+
+// ContactCounts computes the kpi.ContactCounts of every unit, channel and
+// period of q in ClickHouse, on the newest non-deleted version of each
+// contact. Rows come sorted by period, unit and channel.
+func (s *Store) ContactCounts(ctx context.Context, q ContactQuery) ([]ContactRow, error) {
+	if q.Institution == "" {
+		return nil, fmt.Errorf("contact counts: institution must not be empty")
+	}
+	if !q.From.Before(q.To) {
+		return nil, fmt.Errorf("contact counts of %s: window [%s, %s) is empty", q.Institution, q.From.Format(time.RFC3339), q.To.Format(time.RFC3339))
+	}
+	loc := q.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	if name := loc.String(); name == "Local" || name == "" {
+		return nil, fmt.Errorf("contact counts of %s: location must be a named IANA time zone such as Europe/Vilnius, not %q", q.Institution, name)
+	}
+	params := q.Params
+	if params == nil {
+		params = func(_, channel string) kpi.Params { return kpi.DefaultParams(channel) }
+	}
+	by := q.By
+	if by == "" {
+		by = ByTotal
+	}
+	var periodExpr string
+	switch by {
+	case ByTotal:
+		periodExpr = "toDate(0)"
+	case ByDay:
+		periodExpr = "toDate(arrived_at, " + quoteString(loc.String()) + ")"
+	case ByMonth:
+		periodExpr = "toStartOfMonth(toDate(arrived_at, " + quoteString(loc.String()) + "))"
+	default:
+		return nil, fmt.Errorf("contact counts of %s: unknown grouping %q (want total, day or month)", q.Institution, q.By)
+	}
+
+	groups, err := s.contactGroups(ctx, q.Institution, q.From, q.To)
+	if err != nil {
+		return nil, err
+	}
+	if len(groups) == 0 {
+		return nil, nil
+	}
+	ps := make(map[group]kpi.Params, len(groups))
+	for _, g := range groups {
+		ps[g] = params(g.unit, g.channel)
+	}
+	tExpr := paramExpr(groups, func(g group) float64 { return ps[g].Threshold.Seconds() })
+	sExpr := paramExpr(groups, func(g group) float64 { return ps[g].ShortAbandon.Seconds() })
+	lExpr := paramExpr(groups, func(g group) float64 { return ps[g].LongWait.Seconds() })
+
+	// wait is known for answered contacts with answered_at and abandoned
+	// contacts with ended_at; open cases have none.
+	const cols = "unit, channel, arrived_at, answered_at, ended_at, outcome, talk_s, hold_s, acw_s"
+	query := `SELECT unit, channel, period,
+    count() AS offered,
+    countIf(answered) AS n_answered,
+    countIf(abandoned) AS n_abandoned,
+    countIf(abandoned AND known AND wait < s) AS short_abandoned,
+    countIf(answered AND known AND wait <= t) AS answered_within_t,
+    countIf(abandoned AND NOT (known AND wait < s) AND known AND wait <= t) AS abandoned_within_t,
+    countIf(abandoned AND NOT (known AND wait < s)) AS abandoned_not_short,
+    countIf(known AND wait > l) AS long_waits,
+    sumIf(wait, answered AND known) AS answer_wait_sum,
+    sumIf(toInt64(talk_s) + toInt64(hold_s) + toInt64(acw_s), answered) AS handle_sum,
+    sumIf(toInt64(acw_s), answered) AS acw_sum,
+    maxIf(wait, known) AS max_wait
+FROM (
+    SELECT unit, channel, ` + periodExpr + ` AS period,
+        outcome = 'answered' AS answered,
+        outcome = 'abandoned' AS abandoned,
+        (answered AND isNotNull(answered_at)) OR (abandoned AND isNotNull(ended_at)) AS known,
+        multiIf(answered, toInt64(ifNull(answered_at, arrived_at)), abandoned, toInt64(ifNull(ended_at, arrived_at)), toInt64(arrived_at)) - toInt64(arrived_at) AS wait,
+        talk_s, hold_s, acw_s,
+        ` + tExpr + ` AS t,
+        ` + sExpr + ` AS s,
+        ` + lExpr + ` AS l
+    FROM (` + newestContacts(q.Institution, q.From, q.To, cols) + `)
+)
+GROUP BY unit, channel, period
+ORDER BY period, unit, channel`
+
+	rows, err := s.conn.Query(ctx, query)
+	if err != nil {
+		return nil, fmt.Errorf("contact counts of %s: %w", q.Institution, err)
+	}
+	defer rows.Close()
+	var out []ContactRow
+	for rows.Next() {
+		var (
+			r                                               ContactRow
+			period                                          time.Time
+			offered, answered, abandoned, short, aT, bT, nS uint64
+			long                                            uint64
+			waitSum, handleSum, acwSum, maxWait             int64
+		)
+		if err := rows.Scan(&r.Unit, &r.Channel, &period, &offered, &answered, &abandoned, &short, &aT, &bT, &nS, &long,
+			&waitSum, &handleSum, &acwSum, &maxWait); err != nil {
+			return nil, fmt.Errorf("contact counts of %s: %w", q.Institution, err)
+		}
+		r.Institution = q.Institution
+		r.Counts = kpi.ContactCounts{
+			Offered:           float64(offered),
+			Answered:          float64(answered),
+			Abandoned:         float64(abandoned),
+			ShortAbandoned:    float64(short),
+			AnsweredWithinT:   float64(aT),
+			AbandonedWithinT:  float64(bT),
+			AbandonedNotShort: float64(nS),
+			LongWaits:         float64(long),
+			AnswerWaitSumS:    float64(waitSum),
+			HandleSumS:        float64(handleSum),
+			AcwSumS:           float64(acwSum),
+			MaxWaitS:          float64(maxWait),
+		}
+		switch by {
+		case ByTotal:
+			r.PeriodStart = q.From
+			r.Counts.Days = days(q.From, q.To, loc)
+		case ByDay:
+			y, m, d := period.Date()
+			r.PeriodStart = time.Date(y, m, d, 0, 0, 0, 0, loc)
+			r.Counts.Days = 1
+		case ByMonth:
+			y, m, _ := period.Date()
+			r.PeriodStart = time.Date(y, m, 1, 0, 0, 0, 0, loc)
+			end := r.PeriodStart.AddDate(0, 1, 0)
+			r.Counts.Days = days(latest(r.PeriodStart, q.From), earliest(end, q.To), loc)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("contact counts of %s: %w", q.Institution, err)
+	}
+	return out, nil
+}
+
+// contactGroups returns the distinct (unit, channel) of the institution's
+// contact versions that arrived in [from, to).
+func (s *Store) contactGroups(ctx context.Context, institution string, from, to time.Time) ([]group, error) {
+	q := `SELECT DISTINCT unit, channel FROM contacts WHERE institution = ` + quoteString(institution) +
+		` AND arrived_at >= ` + timeLiteral(from) + ` AND arrived_at < ` + timeLiteral(to)
+	rows, err := s.conn.Query(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("contact groups of %s: %w", institution, err)
+	}
+	defer rows.Close()
+	var gs []group
+	for rows.Next() {
+		var g group
+		if err := rows.Scan(&g.unit, &g.channel); err != nil {
+			return nil, fmt.Errorf("contact groups of %s: %w", institution, err)
+		}
+		gs = append(gs, g)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("contact groups of %s: %w", institution, err)
+	}
+	sort.Slice(gs, func(i, j int) bool {
+		if gs[i].unit != gs[j].unit {
+			return gs[i].unit < gs[j].unit
+		}
+		return gs[i].channel < gs[j].channel
+	})
+	return gs, nil
+}
+
+// ContactTotals is ContactCounts over every contact that arrived before
+// upTo, one row per unit and channel, for cumulative counters. PeriodStart
+// is the Unix epoch and Days is 0: the window has no real start.
+func (s *Store) ContactTotals(ctx context.Context, institution string, upTo time.Time, params func(unit, channel string) kpi.Params) ([]ContactRow, error) {
+	rows, err := s.ContactCounts(ctx, ContactQuery{
+		Institution: institution,
+		From:        time.Unix(0, 0).UTC(),
+		To:          upTo,
+		By:          ByTotal,
+		Params:      params,
+	})
+	if err != nil {
+		return nil, err
+	}
+	for i := range rows {
+		rows[i].Counts.Days = 0
+	}
+	return rows, nil
+}
+
+// days returns the calendar days from a to b as the local wall clock of loc
+// counts them, so that a daylight-saving day is still one day.
+func days(a, b time.Time, loc *time.Location) float64 {
+	return wall(b, loc).Sub(wall(a, loc)).Hours() / 24
+}
+
+// wall returns t's wall-clock time in loc, as if it were UTC.
+func wall(t time.Time, loc *time.Location) time.Time {
+	l := t.In(loc)
+	y, m, d := l.Date()
+	return time.Date(y, m, d, l.Hour(), l.Minute(), l.Second(), l.Nanosecond(), time.UTC)
+}
+
+func latest(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+func earliest(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}

@@ -1,0 +1,9 @@
+package store_test
+
+import (
+	"testing"
+
+	"github.com/ccbench/ccbench/servers/servertest"
+)
+
+func TestMain(m *testing.M) { servertest.Main(m) }

@@ -1,0 +1,241 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/ccbench/ccbench/records"
+)
+
+const contactColumns = "institution, source, id, version, updated_at, unit, channel, queue, arrived_at, answered_at, ended_at, outcome, talk_s, hold_s, acw_s, complex, resolved_at, corrected, origin, deleted, ingested_at"
+
+const feedbackColumns = "institution, source, id, version, updated_at, instrument, subject, unit, channel, submitted_at, scale, score, origin, deleted, ingested_at"
+
+const aggregateColumns = "institution, source, batch, revision, period_start, period_end, unit, channel, instrument, item, metric, value, ingested_at"
+
+const quarantineColumns = "institution, source, stream, record_id, field, reason, raw, origin, received_at"
+
+// insertBatch prepares an INSERT into table with the given column list,
+// lets add append every row, and sends the batch.
+func (s *Store) insertBatch(ctx context.Context, table, columns string, n int, add func(b driver.Batch) error) error {
+	if n == 0 {
+		return nil
+	}
+	b, err := s.conn.PrepareBatch(ctx, "INSERT INTO "+table+" ("+columns+")")
+	if err != nil {
+		return fmt.Errorf("insert into %s: prepare: %w", table, err)
+	}
+	if err := add(b); err != nil {
+		_ = b.Abort()
+		return fmt.Errorf("insert into %s: %w", table, err)
+	}
+	if err := b.Send(); err != nil {
+		return fmt.Errorf("insert into %s: send %d rows: %w", table, n, err)
+	}
+	return nil
+}
+
+func utc(t time.Time) time.Time { return t.UTC() }
+
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+func boolByte(b bool) uint8 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func boolBytePtr(b *bool) *uint8 {
+	if b == nil {
+		return nil
+	}
+	v := boolByte(*b)
+	return &v
+}
+
+func version(kind, source, id string, v int64) (uint64, error) {
+	if v < 0 {
+		return 0, fmt.Errorf("%s %s/%s: field version: negative (%d)", kind, source, id, v)
+	}
+	return uint64(v), nil
+}
+
+// InsertContacts writes one row per contact version. Writing the same
+// versions again is harmless: reads take one row per (source, id).
+func (s *Store) InsertContacts(ctx context.Context, cs []records.Contact) error {
+	now := time.Now().UTC()
+	return s.insertBatch(ctx, "contacts", contactColumns, len(cs), func(b driver.Batch) error {
+		for _, c := range cs {
+			v, err := version("contact", c.Source, c.ID, c.Version)
+			if err != nil {
+				return err
+			}
+			err = b.Append(c.Institution, c.Source, c.ID, v, utc(c.UpdatedAt), c.Unit, c.Channel, c.Queue,
+				utc(c.ArrivedAt), utcPtr(c.AnsweredAt), utcPtr(c.EndedAt), c.Outcome, c.TalkS, c.HoldS, c.AcwS,
+				boolByte(c.Complex), utcPtr(c.ResolvedAt), boolBytePtr(c.Corrected), c.Origin, boolByte(c.Deleted), now)
+			if err != nil {
+				return fmt.Errorf("contact %s/%s version %d: %w", c.Source, c.ID, c.Version, err)
+			}
+		}
+		return nil
+	})
+}
+
+// InsertFeedback writes one row per feedback version.
+func (s *Store) InsertFeedback(ctx context.Context, fs []records.Feedback) error {
+	now := time.Now().UTC()
+	return s.insertBatch(ctx, "feedback", feedbackColumns, len(fs), func(b driver.Batch) error {
+		for _, f := range fs {
+			v, err := version("feedback", f.Source, f.ID, f.Version)
+			if err != nil {
+				return err
+			}
+			err = b.Append(f.Institution, f.Source, f.ID, v, utc(f.UpdatedAt), f.Instrument, f.Subject, f.Unit, f.Channel,
+				utc(f.SubmittedAt), f.Scale, int32(f.Score), f.Origin, boolByte(f.Deleted), now)
+			if err != nil {
+				return fmt.Errorf("feedback %s/%s version %d: %w", f.Source, f.ID, f.Version, err)
+			}
+		}
+		return nil
+	})
+}
+
+// dateOf returns the calendar date of t as written in its own location, at
+// midnight UTC, which is how ClickHouse's Date type stores it.
+func dateOf(t time.Time) time.Time {
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// InsertAggregates writes aggregate rows. Only the highest revision of each
+// (institution, source, batch) counts when reading.
+func (s *Store) InsertAggregates(ctx context.Context, as []records.Aggregate) error {
+	now := time.Now().UTC()
+	return s.insertBatch(ctx, "aggregates", aggregateColumns, len(as), func(b driver.Batch) error {
+		for _, a := range as {
+			err := b.Append(a.Institution, a.Source, a.Batch, a.Revision, dateOf(a.PeriodStart), dateOf(a.PeriodEnd),
+				a.Unit, a.Channel, a.Instrument, a.Item, a.Metric, a.Value, now)
+			if err != nil {
+				return fmt.Errorf("aggregate %s/%s revision %d metric %s: %w", a.Source, a.Batch, a.Revision, a.Metric, err)
+			}
+		}
+		return nil
+	})
+}
+
+// Quarantine writes records that broke their source's contract. A zero
+// ReceivedAt is set to now.
+func (s *Store) Quarantine(ctx context.Context, qs []records.Quarantined) error {
+	now := time.Now().UTC()
+	return s.insertBatch(ctx, "quarantine", quarantineColumns, len(qs), func(b driver.Batch) error {
+		for _, q := range qs {
+			at := q.ReceivedAt
+			if at.IsZero() {
+				at = now
+			}
+			if err := b.Append(q.Institution, q.Source, q.Stream, q.RecordID, q.Field, q.Reason, q.Raw, q.Origin, utc(at)); err != nil {
+				return fmt.Errorf("quarantined record %s/%s %q: %w", q.Source, q.Stream, q.RecordID, err)
+			}
+		}
+		return nil
+	})
+}
+
+// Checkpoint returns the newest saved position of a source stream; ok is
+// false when none was saved.
+func (s *Store) Checkpoint(ctx context.Context, source, stream string) (records.Checkpoint, bool, error) {
+	rows, err := s.conn.Query(ctx,
+		"SELECT source, stream, position, updated_at FROM checkpoints WHERE source = ? AND stream = ? ORDER BY version DESC LIMIT 1",
+		source, stream)
+	if err != nil {
+		return records.Checkpoint{}, false, fmt.Errorf("read checkpoint %s/%s: %w", source, stream, err)
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return records.Checkpoint{}, false, fmt.Errorf("read checkpoint %s/%s: %w", source, stream, err)
+		}
+		return records.Checkpoint{}, false, nil
+	}
+	var cp records.Checkpoint
+	if err := rows.Scan(&cp.Source, &cp.Stream, &cp.Position, &cp.UpdatedAt); err != nil {
+		return records.Checkpoint{}, false, fmt.Errorf("read checkpoint %s/%s: %w", source, stream, err)
+	}
+	cp.UpdatedAt = cp.UpdatedAt.UTC()
+	return cp, true, nil
+}
+
+// nextVersion returns a checkpoint version: the current time in Unix
+// nanoseconds, but always greater than the last one this store handed out.
+func (s *Store) nextVersion() uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v := uint64(time.Now().UnixNano())
+	if v <= s.lastVersion {
+		v = s.lastVersion + 1
+	}
+	s.lastVersion = v
+	return v
+}
+
+// SaveCheckpoint saves a source stream's position; the newest save wins. A
+// zero UpdatedAt is set to now.
+func (s *Store) SaveCheckpoint(ctx context.Context, cp records.Checkpoint) error {
+	if cp.Source == "" || cp.Stream == "" {
+		return fmt.Errorf("save checkpoint: source %q and stream %q must not be empty", cp.Source, cp.Stream)
+	}
+	at := cp.UpdatedAt
+	if at.IsZero() {
+		at = time.Now()
+	}
+	v := s.nextVersion()
+	return s.insertBatch(ctx, "checkpoints", "source, stream, position, updated_at, version", 1, func(b driver.Batch) error {
+		if err := b.Append(cp.Source, cp.Stream, cp.Position, at.UTC(), v); err != nil {
+			return fmt.Errorf("checkpoint %s/%s: %w", cp.Source, cp.Stream, err)
+		}
+		return nil
+	})
+}
+
+// LiveIDs returns, in id order, the ids of the records of source whose
+// newest version came from origin and is not deleted; kind is "contacts" or
+// "feedback".
+func (s *Store) LiveIDs(ctx context.Context, kind, source, origin string) ([]string, error) {
+	if kind != "contacts" && kind != "feedback" {
+		return nil, fmt.Errorf("live ids of %s: kind %q must be contacts or feedback", source, kind)
+	}
+	q := `SELECT id FROM (
+    SELECT id, origin, deleted FROM ` + kind + `
+    WHERE source = ?
+    ORDER BY version DESC, ingested_at DESC
+    LIMIT 1 BY institution, id
+) WHERE origin = ? AND deleted = 0
+ORDER BY id`
+	rows, err := s.conn.Query(ctx, q, source, origin)
+	if err != nil {
+		return nil, fmt.Errorf("live %s ids of %s from %s: %w", kind, source, origin, err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("live %s ids of %s from %s: %w", kind, source, origin, err)
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("live %s ids of %s from %s: %w", kind, source, origin, err)
+	}
+	return ids, nil
+}
