@@ -109,7 +109,9 @@ func Run(ctx context.Context, o Options) (err error) {
 	// One simulator per configured source, with a token the collector
 	// reads from a file.
 	var children []*servers.Child
-	startChild := func(name string, args ...string) (*servers.Child, error) {
+	// startChild starts `ccbench args...`; a supervised child that exits
+	// stops the demo.
+	startChild := func(name string, supervise bool, args ...string) (*servers.Child, error) {
 		w, err := logFile(name)
 		if err != nil {
 			return nil, err
@@ -119,7 +121,9 @@ func Run(ctx context.Context, o Options) (err error) {
 			return nil, err
 		}
 		stops = append(stops, func() error { return c.Stop(10 * time.Second) })
-		children = append(children, c)
+		if supervise {
+			children = append(children, c)
+		}
 		return c, nil
 	}
 	run := *o.Config
@@ -135,7 +139,7 @@ func Run(ctx context.Context, o Options) (err error) {
 		if err != nil {
 			return err
 		}
-		c, err := startChild("simulate-"+src.Name, "simulate", "--style", src.Style, "--listen", addr,
+		c, err := startChild("simulate-"+src.Name, true, "simulate", "--style", src.Style, "--listen", addr,
 			"--seed", strconv.FormatInt(o.Seed, 10), "--days", strconv.Itoa(o.Days), "--token-file", tokenFile)
 		if err != nil {
 			return err
@@ -155,14 +159,28 @@ func Run(ctx context.Context, o Options) (err error) {
 		return err
 	}
 
-	if _, err := startChild("collect", "collect", "--config", stack.ConfigPath); err != nil {
+	// Registers and working-day calendars first, so that the exporter's
+	// first refresh finds them; then the collector and the exporter.
+	load, err := startChild("register-load", false, "register", "load", "--config", stack.ConfigPath)
+	if err != nil {
+		return err
+	}
+	select {
+	case <-load.Done():
+		if load.Err() != nil {
+			return fmt.Errorf("loading registers (%v): see %s", load.Err(), filepath.Join(dir, "logs", "register-load.log"))
+		}
+	case <-ctx.Done():
+		return nil
+	}
+	if _, err := startChild("collect", true, "collect", "--config", stack.ConfigPath); err != nil {
 		return err
 	}
 	metricsAddr, err := freeAddr()
 	if err != nil {
 		return err
 	}
-	serve, err := startChild("serve", "serve", "--config", stack.ConfigPath, "--web.listen-address", metricsAddr)
+	serve, err := startChild("serve", true, "serve", "--config", stack.ConfigPath, "--web.listen-address", metricsAddr)
 	if err != nil {
 		return err
 	}

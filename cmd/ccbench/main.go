@@ -44,6 +44,8 @@ func newApp() *cli.App {
 			collectCommand(),
 			serveCommand(),
 			dashboardsCommand(),
+			registerCommand(),
+			compareCommand(),
 			demoCommand(),
 		},
 	}

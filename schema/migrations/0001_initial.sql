@@ -95,8 +95,9 @@ CREATE TABLE IF NOT EXISTS quarantine (
 ) ENGINE = MergeTree()
 ORDER BY (source, received_at);
 
--- The practices register: one row per institution, the newest load wins.
+-- The practices register: one row per institution and load.
 CREATE TABLE IF NOT EXISTS practices (
+    generation UInt64,
     institution String,
     country String,
     websites Array(String),
@@ -106,11 +107,14 @@ CREATE TABLE IF NOT EXISTS practices (
     practices Array(String),
     notes String,
     loaded_at DateTime('UTC')
-) ENGINE = ReplacingMergeTree(loaded_at)
-ORDER BY institution;
+) ENGINE = MergeTree()
+ORDER BY (generation, institution);
 
--- Figures institutions published themselves, with the method they used.
+-- Figures institutions published themselves, with the method they used;
+-- one row per figure and load.
 CREATE TABLE IF NOT EXISTS reported_figures (
+    generation UInt64,
+    position UInt32,
     institution String,
     unit String,
     channel String,
@@ -124,15 +128,35 @@ CREATE TABLE IF NOT EXISTS reported_figures (
     source String,
     note String,
     loaded_at DateTime('UTC')
-) ENGINE = ReplacingMergeTree(loaded_at)
-ORDER BY (institution, kpi, metric, unit, channel, instrument, period, label);
+) ENGINE = MergeTree()
+ORDER BY (generation, institution, position);
 
--- Working-day calendars: seq is the number of working days up to and
--- including day, so working days between two dates are a subtraction.
+-- Working-day calendars: seq is the number of working days from the first
+-- day of the load up to and including day, so the n-th working day after a
+-- day is the working day whose seq is greater by n. seq restarts with every
+-- load, so only rows of one generation (the calendar's current one) may be
+-- compared; a merge must never mix generations, hence a plain MergeTree.
 CREATE TABLE IF NOT EXISTS calendar_days (
     calendar String,
+    generation UInt64,
     day Date,
     working UInt8,
     seq UInt32
-) ENGINE = ReplacingMergeTree()
-ORDER BY (calendar, day);
+) ENGINE = MergeTree()
+ORDER BY (calendar, generation, day);
+
+-- Hand-maintained registers (practices, reported figures, working-day
+-- calendars) are replaced as a whole by each load. Every row of one load
+-- carries the load's generation (Unix nanoseconds), and a load ends by
+-- recording its generation here; reads take only the rows of the greatest
+-- generation recorded for the register. So an entry dropped from the
+-- configuration disappears, an empty load empties the register, and a load
+-- that failed half-way leaves the previous one in force. register is
+-- 'practices', 'reported_figures' or 'calendar/<name>'.
+CREATE TABLE IF NOT EXISTS register_loads (
+    register String,
+    generation UInt64,
+    rows UInt64,
+    loaded_at DateTime('UTC')
+) ENGINE = MergeTree()
+ORDER BY (register, generation);

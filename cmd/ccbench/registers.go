@@ -1,0 +1,102 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/ccbench/ccbench/config"
+	"github.com/ccbench/ccbench/kpi"
+	"github.com/ccbench/ccbench/records"
+	"github.com/ccbench/ccbench/store"
+)
+
+// Working-day calendars are loaded for these years, so that deadlines of
+// cases received in any of them can be worked out in ClickHouse.
+const (
+	calendarFirstYear  = 2010
+	calendarYearsAhead = 3
+)
+
+func registerCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "register",
+		Usage: "manage the registers (practices, reported figures, working-day calendars)",
+		Subcommands: []*cli.Command{{
+			Name:  "load",
+			Usage: "load the configuration's registers into ClickHouse, replacing what was there",
+			Flags: []cli.Flag{configFlag(true)},
+			Action: func(c *cli.Context) error {
+				cfg, err := loadConfig(c)
+				if err != nil {
+					return err
+				}
+				st, err := openStore(c.Context, cfg)
+				if err != nil {
+					return err
+				}
+				defer st.Close()
+				if _, err := st.Migrate(c.Context); err != nil {
+					return err
+				}
+				if err := loadRegisters(c.Context, st, cfg); err != nil {
+					return err
+				}
+				fmt.Fprintf(c.App.Writer, "loaded %d practices, %d reported figures and the calendars of %d institutions\n",
+					len(cfg.Registers.Practices), len(cfg.Registers.Reported), len(cfg.Institutions))
+				return nil
+			},
+		}},
+	}
+}
+
+// loadRegisters replaces the registers in ClickHouse with the
+// configuration's, and loads each institution's working-day calendar.
+func loadRegisters(ctx context.Context, st *store.Store, cfg *config.Config) error {
+	ps := make([]records.Practice, len(cfg.Registers.Practices))
+	for i, p := range cfg.Registers.Practices {
+		ps[i] = records.Practice{Institution: p.Institution, Country: p.Country, Websites: p.Websites, Languages: p.Languages,
+			Channels: p.Channels, FeedbackMechanisms: p.FeedbackMechanisms, Practices: p.Practices, Notes: p.Notes}
+	}
+	if err := st.LoadPractices(ctx, ps); err != nil {
+		return err
+	}
+	rs := make([]records.ReportedFigure, len(cfg.Registers.Reported))
+	for i, r := range cfg.Registers.Reported {
+		method := r.Method
+		if method == "" && r.KPI == string(kpi.ServiceLevel) {
+			method = string(kpi.MethodUnknown)
+		}
+		rs[i] = records.ReportedFigure{Institution: r.Institution, Unit: r.Unit, Channel: r.Channel, Instrument: r.Instrument,
+			KPI: r.KPI, Metric: r.Metric, Period: r.Period, Label: r.Label, Value: r.Value, Method: method, Source: r.Source, Note: r.Note}
+	}
+	if err := st.LoadReported(ctx, rs); err != nil {
+		return err
+	}
+	from := time.Date(calendarFirstYear, 1, 1, 0, 0, 0, 0, time.UTC)
+	to := time.Date(time.Now().Year()+calendarYearsAhead, 1, 1, 0, 0, 0, 0, time.UTC)
+	done := map[string]bool{}
+	for _, in := range cfg.Institutions {
+		if done[in.Calendar] {
+			continue
+		}
+		done[in.Calendar] = true
+		loaded, err := st.CalendarLoaded(ctx, in.Calendar, from, to)
+		if err != nil {
+			return err
+		}
+		if loaded {
+			continue
+		}
+		cal, err := kpi.NewCalendar(in.Calendar)
+		if err != nil {
+			return fmt.Errorf("institution %s: %w", in.ID, err)
+		}
+		if err := st.LoadCalendar(ctx, cal.Days(in.Calendar, from, to)); err != nil {
+			return err
+		}
+	}
+	return nil
+}

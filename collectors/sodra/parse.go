@@ -1,0 +1,345 @@
+package sodra
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ccbench/ccbench/records"
+)
+
+// meta is what a parsed page's records carry besides their own fields.
+type meta struct {
+	Institution string
+	Source      string
+	Unit        string // for feedback whose subject names no unit
+	Origin      string // the page's URL
+	ReceivedAt  time.Time
+}
+
+// position is a place in an ordered listing: (updated_at, id).
+type position struct {
+	UpdatedAt time.Time
+	ID        string
+}
+
+func (p position) less(q position) bool {
+	return p.UpdatedAt.Before(q.UpdatedAt) || (p.UpdatedAt.Equal(q.UpdatedAt) && p.ID < q.ID)
+}
+
+// page is one parsed page: the valid records, the quarantined ones, the
+// greatest (updated_at, id) seen and the token of the next page.
+type page[T any] struct {
+	Records     []T
+	Quarantined []records.Quarantined
+	Max         position // zero when no item had a valid updated_at
+	Next        string
+}
+
+// fieldError is a broken contract, naming the field.
+type fieldError struct {
+	Field, Reason string
+}
+
+func (e *fieldError) Error() string { return e.Field + ": " + e.Reason }
+
+func bad(field, format string, args ...any) *fieldError {
+	return &fieldError{Field: field, Reason: fmt.Sprintf(format, args...)}
+}
+
+// Enumerations of contract 1.
+var (
+	contactChannels = []string{records.ChannelPhone, records.ChannelChat, records.ChannelFacebook, records.ChannelEmail, records.ChannelWebForm, records.ChannelVisit}
+	outcomes        = []string{records.OutcomeAnswered, records.OutcomeAbandoned, records.OutcomeOpen}
+	instruments     = []string{records.InstrumentPostContact, records.InstrumentSatisfactionSurvey, records.InstrumentMysteryShopper, records.InstrumentFAQ}
+	scales          = []string{records.Scale1to5, records.ScaleYesNo}
+)
+
+// parseContactsPage parses a /v1/contacts page. A page that is not the
+// contract's envelope is an error; an item that breaks the contract is
+// quarantined and the rest of the page kept.
+func parseContactsPage(body []byte, m meta) (page[records.Contact], error) {
+	return parsePage(body, m, "contacts", parseContact)
+}
+
+// parseFeedbackPage parses a /v1/feedback page, like parseContactsPage.
+func parseFeedbackPage(body []byte, m meta) (page[records.Feedback], error) {
+	return parsePage(body, m, "feedback", parseFeedback)
+}
+
+type itemParser[T any] func(o object, m meta) (T, *fieldError)
+
+func parsePage[T any](body []byte, m meta, stream string, parse itemParser[T]) (page[T], error) {
+	var p page[T]
+	var env struct {
+		Items         *[]json.RawMessage `json:"items"`
+		NextPageToken *string            `json:"next_page_token"`
+	}
+	if err := json.Unmarshal(body, &env); err != nil {
+		return p, fmt.Errorf("page %s is not the contract's JSON envelope: %w", m.Origin, err)
+	}
+	if env.Items == nil {
+		return p, fmt.Errorf("page %s has no items array", m.Origin)
+	}
+	if env.NextPageToken != nil {
+		p.Next = *env.NextPageToken
+	}
+	for i, raw := range *env.Items {
+		var o object
+		if err := json.Unmarshal(raw, &o); err != nil || o == nil {
+			p.Quarantined = append(p.Quarantined, quarantine(m, stream, "", "", fmt.Sprintf("item %d is not a JSON object", i), raw))
+			continue
+		}
+		id, _ := o.str("id", false) // for the quarantine record, if the item is bad
+		if at, err := o.time("updated_at", true); err == nil && id != "" {
+			if pos := (position{at, id}); p.Max.less(pos) {
+				p.Max = pos
+			}
+		}
+		rec, ferr := parse(o, m)
+		if ferr != nil {
+			p.Quarantined = append(p.Quarantined, quarantine(m, stream, id, ferr.Field, ferr.Reason, raw))
+			continue
+		}
+		p.Records = append(p.Records, rec)
+	}
+	return p, nil
+}
+
+func quarantine(m meta, stream, id, field, reason string, raw []byte) records.Quarantined {
+	return records.Quarantined{
+		Institution: m.Institution, Source: m.Source, Stream: stream, RecordID: id,
+		Field: field, Reason: reason, Raw: string(raw), Origin: m.Origin, ReceivedAt: m.ReceivedAt,
+	}
+}
+
+func parseContact(o object, m meta) (records.Contact, *fieldError) {
+	c := records.Contact{Institution: m.Institution, Source: m.Source, Origin: m.Origin}
+	var err *fieldError
+	if c.ID, err = o.str("id", true); err != nil {
+		return c, err
+	}
+	if c.UpdatedAt, err = o.time("updated_at", true); err != nil {
+		return c, err
+	}
+	c.Version = c.UpdatedAt.UnixMilli()
+	if c.Unit, err = o.str("unit", false); err != nil {
+		return c, err
+	}
+	if c.Channel, err = o.enum("channel", contactChannels); err != nil {
+		return c, err
+	}
+	if c.Queue, err = o.str("queue", false); err != nil {
+		return c, err
+	}
+	if c.ArrivedAt, err = o.time("arrived_at", true); err != nil {
+		return c, err
+	}
+	if c.AnsweredAt, err = o.optTime("answered_at"); err != nil {
+		return c, err
+	}
+	if c.EndedAt, err = o.optTime("ended_at"); err != nil {
+		return c, err
+	}
+	if c.Outcome, err = o.enum("outcome", outcomes); err != nil {
+		return c, err
+	}
+	for _, f := range []struct {
+		name string
+		dst  *uint32
+	}{{"talk_s", &c.TalkS}, {"hold_s", &c.HoldS}, {"acw_s", &c.AcwS}} {
+		if *f.dst, err = o.seconds(f.name); err != nil {
+			return c, err
+		}
+	}
+	if c.Complex, err = o.boolean("complex"); err != nil {
+		return c, err
+	}
+	if c.ResolvedAt, err = o.optTime("resolved_at"); err != nil {
+		return c, err
+	}
+	// Consistency (kpis.md, Conventions).
+	switch {
+	case c.Outcome == records.OutcomeAnswered && c.AnsweredAt == nil:
+		return c, bad("answered_at", "outcome is answered but answered_at is not set")
+	case c.Outcome != records.OutcomeAnswered && c.AnsweredAt != nil:
+		return c, bad("answered_at", "set, but outcome is %s", c.Outcome)
+	}
+	for _, t := range []struct {
+		name string
+		at   *time.Time
+	}{{"updated_at", &c.UpdatedAt}, {"answered_at", c.AnsweredAt}, {"ended_at", c.EndedAt}, {"resolved_at", c.ResolvedAt}} {
+		if t.at != nil && t.at.Before(c.ArrivedAt) {
+			return c, bad(t.name, "%s is before arrived_at %s", t.at.Format(time.RFC3339), c.ArrivedAt.Format(time.RFC3339))
+		}
+	}
+	return c, nil
+}
+
+func parseFeedback(o object, m meta) (records.Feedback, *fieldError) {
+	f := records.Feedback{Institution: m.Institution, Source: m.Source, Origin: m.Origin}
+	var err *fieldError
+	if f.ID, err = o.str("id", true); err != nil {
+		return f, err
+	}
+	if f.UpdatedAt, err = o.time("updated_at", true); err != nil {
+		return f, err
+	}
+	f.Version = f.UpdatedAt.UnixMilli()
+	if f.Instrument, err = o.enum("instrument", instruments); err != nil {
+		return f, err
+	}
+	if f.Subject, err = o.str("subject", false); err != nil {
+		return f, err
+	}
+	if f.SubmittedAt, err = o.time("submitted_at", true); err != nil {
+		return f, err
+	}
+	if f.Scale, err = o.enum("scale", scales); err != nil {
+		return f, err
+	}
+	score, err := o.integer("score", true)
+	if err != nil {
+		return f, err
+	}
+	lo, hi := int64(1), int64(5)
+	if f.Scale == records.ScaleYesNo {
+		lo, hi = 0, 1
+	}
+	if score < lo || score > hi {
+		return f, bad("score", "%d is outside the %s scale (%d..%d)", score, f.Scale, lo, hi)
+	}
+	f.Score = int(score)
+	// Where the subject is a unit (branch surveys, mystery shoppers) the
+	// response belongs to it; otherwise to the source's configured unit.
+	f.Unit = m.Unit
+	switch f.Instrument {
+	case records.InstrumentSatisfactionSurvey, records.InstrumentMysteryShopper:
+		if f.Subject != "" {
+			f.Unit = f.Subject
+		}
+	case records.InstrumentPostContact:
+		f.Channel = records.ChannelPhone
+	}
+	return f, nil
+}
+
+// object is one JSON item, field by field.
+type object map[string]json.RawMessage
+
+// get returns a field's raw value; null counts as absent.
+func (o object) get(name string) (json.RawMessage, bool) {
+	raw, ok := o[name]
+	if !ok || bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
+		return nil, false
+	}
+	return raw, true
+}
+
+func (o object) str(name string, required bool) (string, *fieldError) {
+	raw, ok := o.get(name)
+	if !ok {
+		if required {
+			return "", bad(name, "missing")
+		}
+		return "", nil
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return "", bad(name, "want a string, got %s", clip(raw))
+	}
+	if required && strings.TrimSpace(s) == "" {
+		return "", bad(name, "empty")
+	}
+	return s, nil
+}
+
+func (o object) enum(name string, allowed []string) (string, *fieldError) {
+	s, err := o.str(name, true)
+	if err != nil {
+		return "", err
+	}
+	for _, a := range allowed {
+		if s == a {
+			return s, nil
+		}
+	}
+	return "", bad(name, "unknown value %q (want one of %s)", s, strings.Join(allowed, ", "))
+}
+
+func (o object) time(name string, required bool) (time.Time, *fieldError) {
+	s, err := o.str(name, required)
+	if err != nil {
+		return time.Time{}, err
+	}
+	t, perr := time.Parse(time.RFC3339, s)
+	if perr != nil {
+		return time.Time{}, bad(name, "want an RFC3339 time, got %q", s)
+	}
+	return t, nil
+}
+
+func (o object) optTime(name string) (*time.Time, *fieldError) {
+	if _, ok := o.get(name); !ok {
+		return nil, nil
+	}
+	t, err := o.time(name, true)
+	if err != nil {
+		return nil, err
+	}
+	return &t, nil
+}
+
+func (o object) integer(name string, required bool) (int64, *fieldError) {
+	raw, ok := o.get(name)
+	if !ok {
+		if required {
+			return 0, bad(name, "missing")
+		}
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(string(bytes.TrimSpace(raw)), 10, 64)
+	if err != nil {
+		return 0, bad(name, "want an integer, got %s", clip(raw))
+	}
+	return n, nil
+}
+
+// seconds reads a duration in whole seconds: absent or null is 0.
+func (o object) seconds(name string) (uint32, *fieldError) {
+	n, err := o.integer(name, false)
+	if err != nil {
+		return 0, err
+	}
+	if n < 0 {
+		return 0, bad(name, "negative (%d)", n)
+	}
+	if n > math.MaxUint32 {
+		return 0, bad(name, "too large (%d)", n)
+	}
+	return uint32(n), nil
+}
+
+func (o object) boolean(name string) (bool, *fieldError) {
+	raw, ok := o.get(name)
+	if !ok {
+		return false, nil
+	}
+	var b bool
+	if err := json.Unmarshal(raw, &b); err != nil {
+		return false, bad(name, "want true or false, got %s", clip(raw))
+	}
+	return b, nil
+}
+
+func clip(raw []byte) string {
+	s := string(raw)
+	if len(s) > 40 {
+		s = s[:40] + "…"
+	}
+	return s
+}

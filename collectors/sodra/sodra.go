@@ -1,0 +1,140 @@
+// Package sodra collects a SODRA-style source (contract 1 of
+// shared/sources.md): an incremental REST API of contact records and
+// feedback, pulled page by page from the last checkpoint.
+package sodra
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ccbench/ccbench/collectors"
+	"github.com/ccbench/ccbench/config"
+	"github.com/ccbench/ccbench/records"
+)
+
+// Streams of a SODRA-style source.
+const (
+	StreamContacts = "contacts"
+	StreamFeedback = "feedback"
+)
+
+// Collector pulls one SODRA-style source.
+type Collector struct {
+	src   config.Source
+	inst  config.Institution
+	base  string
+	fetch *collectors.Fetcher
+	now   func() time.Time
+}
+
+var _ collectors.Collector = (*Collector)(nil)
+
+// New returns the collector of a SODRA-style source; it matches
+// collectors.Factory.
+func New(src config.Source, inst config.Institution, _ *config.Config, f *collectors.Fetcher) (collectors.Collector, error) {
+	u, err := url.Parse(src.BaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, &collectors.ConfigError{Source: src.Name, Msg: fmt.Sprintf("base_url: want an absolute http(s) URL, got %q", src.BaseURL)}
+	}
+	if f == nil {
+		f = &collectors.Fetcher{Source: src.Name}
+	}
+	if src.PageSize <= 0 {
+		src.PageSize = 500
+	}
+	return &Collector{src: src, inst: inst, base: strings.TrimSuffix(src.BaseURL, "/"), fetch: f, now: time.Now}, nil
+}
+
+// Name is the configured source name.
+func (c *Collector) Name() string { return c.src.Name }
+
+// Collect pulls both streams from their checkpoints to the end of their
+// listings.
+func (c *Collector) Collect(ctx context.Context, sink collectors.Sink) (collectors.Stats, error) {
+	st, err := pull(ctx, c, sink, StreamContacts, parseContactsPage, sink.InsertContacts)
+	if err != nil {
+		return st, err
+	}
+	fst, err := pull(ctx, c, sink, StreamFeedback, parseFeedbackPage, sink.InsertFeedback)
+	return st.Add(fst), err
+}
+
+// pull walks one stream's listing from its checkpoint: for each page it
+// inserts the valid records, quarantines the bad ones and only then moves the
+// checkpoint, so a failure anywhere repeats that page on the next pass.
+func pull[T any](ctx context.Context, c *Collector, sink collectors.Sink, stream string,
+	parse func([]byte, meta) (page[T], error), insert func(context.Context, []T) error,
+) (collectors.Stats, error) {
+	var st collectors.Stats
+	cp, ok, err := sink.Checkpoint(ctx, c.src.Name, stream)
+	if err != nil {
+		return st, fmt.Errorf("%s: reading checkpoint: %w", stream, err)
+	}
+	var pos checkpoint
+	if ok {
+		if pos, err = parseCheckpoint(cp.Position); err != nil {
+			return st, fmt.Errorf("%s: checkpoint of source %s: %w", stream, c.src.Name, err)
+		}
+	}
+	since := pos.UpdatedAt
+	token := ""
+	for {
+		u := c.pageURL(stream, since, token)
+		body, err := c.fetch.Get(ctx, u)
+		if err != nil {
+			return st, fmt.Errorf("%s: %w", stream, err)
+		}
+		st.Fetched++
+		p, err := parse(body, meta{
+			Institution: c.inst.ID, Source: c.src.Name, Unit: c.src.Unit, Origin: u, ReceivedAt: c.now(),
+		})
+		if err != nil {
+			return st, fmt.Errorf("%s: %w", stream, err)
+		}
+		if len(p.Records) > 0 {
+			if err := insert(ctx, p.Records); err != nil {
+				return st, fmt.Errorf("%s: writing page %s: %w", stream, u, err)
+			}
+			st.Records += len(p.Records)
+		}
+		if len(p.Quarantined) > 0 {
+			if err := sink.Quarantine(ctx, p.Quarantined); err != nil {
+				return st, fmt.Errorf("%s: quarantining records of page %s: %w", stream, u, err)
+			}
+			st.Quarantined += len(p.Quarantined)
+		}
+		if pos.position().less(p.Max) {
+			pos.UpdatedAt, pos.ID = p.Max.UpdatedAt, p.Max.ID
+		}
+		pos.NextPageToken = p.Next
+		if err := sink.SaveCheckpoint(ctx, records.Checkpoint{
+			Source: c.src.Name, Stream: stream, Position: pos.String(), UpdatedAt: c.now(),
+		}); err != nil {
+			return st, fmt.Errorf("%s: saving checkpoint after page %s: %w", stream, u, err)
+		}
+		if p.Next == "" {
+			return st, nil
+		}
+		if p.Next == token {
+			return st, fmt.Errorf("%s: page %s returned its own page token as the next one", stream, u)
+		}
+		token = p.Next
+	}
+}
+
+// pageURL is the URL of one page of a listing.
+func (c *Collector) pageURL(stream string, since time.Time, token string) string {
+	q := url.Values{}
+	if !since.IsZero() {
+		q.Set("updated_since", since.Format(time.RFC3339Nano))
+	}
+	if token != "" {
+		q.Set("page_token", token)
+	}
+	q.Set("page_size", strconv.Itoa(c.src.PageSize))
+	return c.base + "/v1/" + stream + "?" + q.Encode()
+}

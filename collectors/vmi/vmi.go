@@ -1,0 +1,389 @@
+// Package vmi collects a VMI-style source (contract 2 of shared/sources.md):
+// daily CSV exports listed in an index, one file per day and kind, which may
+// be republished with corrections.
+//
+// The collector keeps one checkpoint stream, "index", whose position is a
+// JSON map from file name to the sha256 of the version it ingested. A pass
+// downloads every listed file that is new or whose sha256 changed, checks
+// the bytes against the index, writes the file's records with the file's
+// published_at (Unix ms) as their version so that a republished file wins,
+// and only then records the file's sha256 in the checkpoint.
+//
+// When a republished file no longer holds a record that an earlier version
+// of it held, the collector writes a tombstone for it: the ids come from the
+// sink's LiveIDs(kind, source, file name). The old version is not at hand,
+// so the tombstone's arrival (or submission) time is the file's date at
+// local noon. That is enough for window reads: the store takes the newest
+// version of every (source, id) that has any version in the window, so the
+// tombstone hides the old version in every window that holds the old one
+// (which arrived on the file's day too), and a window that only holds the
+// tombstone's noon finds the record deleted. Seminar rows are aggregates of
+// a batch (the file) that a higher revision replaces whole, so they need no
+// tombstones.
+package vmi
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/ccbench/ccbench/collectors"
+	"github.com/ccbench/ccbench/config"
+	"github.com/ccbench/ccbench/records"
+)
+
+// StreamIndex is the checkpoint stream of a VMI-style source.
+const StreamIndex = "index"
+
+// Kinds of records, as Sink.LiveIDs takes them.
+const (
+	liveContacts = "contacts"
+	liveFeedback = "feedback"
+)
+
+// IndexEntry is one file listed in {base}/exports/index.json.
+type IndexEntry struct {
+	Name        string    `json:"name"`
+	Kind        string    `json:"kind"`
+	Date        string    `json:"date"` // YYYY-MM-DD, the local day the file covers
+	SHA256      string    `json:"sha256"`
+	PublishedAt time.Time `json:"published_at"`
+}
+
+// Collector pulls one VMI-style source.
+type Collector struct {
+	src    config.Source
+	inst   config.Institution
+	base   string
+	fetch  *collectors.Fetcher
+	logger *slog.Logger
+	now    func() time.Time
+}
+
+var _ collectors.Collector = (*Collector)(nil)
+
+// New returns the collector of a VMI-style source; it matches
+// collectors.Factory.
+func New(src config.Source, inst config.Institution, _ *config.Config, f *collectors.Fetcher) (collectors.Collector, error) {
+	u, err := url.Parse(src.BaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, &collectors.ConfigError{Source: src.Name, Msg: fmt.Sprintf("base_url: want an absolute http(s) URL, got %q", src.BaseURL)}
+	}
+	if f == nil {
+		f = &collectors.Fetcher{Source: src.Name}
+	}
+	if src.Unit == "" {
+		src.Unit = DefaultUnit
+	}
+	logger := f.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &Collector{
+		src: src, inst: inst, base: strings.TrimSuffix(src.BaseURL, "/"),
+		fetch: f, logger: logger, now: time.Now,
+	}, nil
+}
+
+// Name is the configured source name.
+func (c *Collector) Name() string { return c.src.Name }
+
+// Collect reads the index and ingests every file that is new or changed
+// since the checkpoint. A file that fails (download, checksum) is retried on
+// the next pass while the others go on; the errors are returned together.
+// A configuration error, a cancelled context or a failing sink end the pass.
+func (c *Collector) Collect(ctx context.Context, sink collectors.Sink) (collectors.Stats, error) {
+	var st collectors.Stats
+	done, err := c.loadCheckpoint(ctx, sink)
+	if err != nil {
+		return st, err
+	}
+	index, err := c.index(ctx)
+	if err != nil {
+		return st, err
+	}
+	st.Fetched++
+	var errs []error
+	for _, e := range index {
+		if strings.EqualFold(done[e.Name], e.SHA256) {
+			continue
+		}
+		fst, err := c.ingest(ctx, sink, e)
+		st = st.Add(fst)
+		if err != nil {
+			var fe *fileFailure
+			if !errors.As(err, &fe) {
+				return st, err
+			}
+			c.logger.Warn("file not ingested, will retry on the next pass", "file", e.Name, "err", err)
+			errs = append(errs, err)
+			continue
+		}
+		done[e.Name] = strings.ToLower(e.SHA256)
+		if err := c.saveCheckpoint(ctx, sink, done); err != nil {
+			return st, fmt.Errorf("saving checkpoint after file %s: %w", e.Name, err)
+		}
+	}
+	return st, errors.Join(errs...)
+}
+
+// fileFailure is a failure of one file that leaves the others to go on.
+type fileFailure struct{ err error }
+
+func (f *fileFailure) Error() string { return f.err.Error() }
+func (f *fileFailure) Unwrap() error { return f.err }
+
+func (c *Collector) loadCheckpoint(ctx context.Context, sink collectors.Sink) (map[string]string, error) {
+	cp, ok, err := sink.Checkpoint(ctx, c.src.Name, StreamIndex)
+	if err != nil {
+		return nil, fmt.Errorf("reading checkpoint %s/%s: %w", c.src.Name, StreamIndex, err)
+	}
+	done := map[string]string{}
+	if !ok || cp.Position == "" {
+		return done, nil
+	}
+	if err := json.Unmarshal([]byte(cp.Position), &done); err != nil {
+		return nil, fmt.Errorf("checkpoint %s/%s: unreadable position %q: %w", c.src.Name, StreamIndex, cp.Position, err)
+	}
+	if done == nil {
+		done = map[string]string{}
+	}
+	return done, nil
+}
+
+func (c *Collector) saveCheckpoint(ctx context.Context, sink collectors.Sink, done map[string]string) error {
+	b, err := json.Marshal(done) // map keys are sorted: the position is stable
+	if err != nil {
+		return err
+	}
+	return sink.SaveCheckpoint(ctx, records.Checkpoint{
+		Source: c.src.Name, Stream: StreamIndex, Position: string(b), UpdatedAt: c.now(),
+	})
+}
+
+// index fetches and checks the index. Entries that break the contract are
+// logged and skipped (they come back on every pass until fixed); files of
+// kinds this collector does not know are ignored.
+func (c *Collector) index(ctx context.Context) ([]IndexEntry, error) {
+	u := c.base + "/exports/index.json"
+	body, err := c.fetch.Get(ctx, u)
+	if err != nil {
+		return nil, fmt.Errorf("index: %w", err)
+	}
+	var entries []IndexEntry
+	if err := json.Unmarshal(body, &entries); err != nil {
+		return nil, fmt.Errorf("index %s: want a JSON array of files: %w", u, err)
+	}
+	var out []IndexEntry
+	for i, e := range entries {
+		if _, known := Columns[e.Kind]; !known {
+			c.logger.Debug("ignoring file of unknown kind", "file", e.Name, "kind", e.Kind)
+			continue
+		}
+		if err := checkEntry(e); err != nil {
+			c.logger.Warn("skipping index entry that breaks the contract", "entry", i, "file", e.Name, "err", err)
+			continue
+		}
+		out = append(out, e)
+	}
+	slices.SortStableFunc(out, func(a, b IndexEntry) int {
+		if c := a.PublishedAt.Compare(b.PublishedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Name, b.Name)
+	})
+	return out, nil
+}
+
+func checkEntry(e IndexEntry) error {
+	switch {
+	case e.Name == "" || strings.ContainsAny(e.Name, "/\\") || e.Name == "." || e.Name == ".." || !utf8.ValidString(e.Name):
+		return fmt.Errorf("field name: want a plain file name, got %q", e.Name)
+	case len(e.SHA256) != sha256.Size*2 || !isHex(e.SHA256):
+		return fmt.Errorf("field sha256: want 64 hex digits, got %q", e.SHA256)
+	case e.PublishedAt.IsZero():
+		return fmt.Errorf("field published_at: missing")
+	}
+	if _, err := time.Parse(dateLayout, e.Date); err != nil {
+		return fmt.Errorf("field date: want YYYY-MM-DD, got %q", e.Date)
+	}
+	return nil
+}
+
+func isHex(s string) bool {
+	_, err := hex.DecodeString(s)
+	return err == nil
+}
+
+// ingest downloads, checks and writes one file, tombstones what a
+// republication dropped, and returns what it did.
+func (c *Collector) ingest(ctx context.Context, sink collectors.Sink, e IndexEntry) (collectors.Stats, error) {
+	var st collectors.Stats
+	u := c.base + "/exports/" + url.PathEscape(e.Name)
+	body, err := c.fetch.Get(ctx, u)
+	if err != nil {
+		if collectors.IsConfigError(err) || ctx.Err() != nil {
+			return st, fmt.Errorf("file %s: %w", e.Name, err)
+		}
+		return st, &fileFailure{fmt.Errorf("file %s: %w", e.Name, err)}
+	}
+	st.Fetched++
+	sum := sha256.Sum256(body)
+	if got := hex.EncodeToString(sum[:]); !strings.EqualFold(got, e.SHA256) {
+		return st, &fileFailure{fmt.Errorf("file %s: sha256 of the %d bytes downloaded is %s, the index says %s", e.Name, len(body), got, e.SHA256)}
+	}
+	meta := Meta{Institution: c.inst.ID, Source: c.src.Name, Unit: c.src.Unit, Location: c.inst.Location(), ReceivedAt: c.now()}
+	p, err := Parse(body, File{Name: e.Name, Kind: e.Kind, PublishedAt: e.PublishedAt}, meta)
+	var fe *FileError
+	if errors.As(err, &fe) {
+		// The whole file breaks the contract: quarantine it once and keep
+		// what an earlier version of it gave, until it is republished.
+		c.logger.Warn("file rejected", "file", e.Name, "err", err)
+		q := records.Quarantined{
+			Institution: c.inst.ID, Source: c.src.Name, Stream: e.Kind, Field: fe.Column,
+			Reason: err.Error(), Raw: firstLine(body), Origin: e.Name, ReceivedAt: meta.ReceivedAt,
+		}
+		if err := sink.Quarantine(ctx, []records.Quarantined{q}); err != nil {
+			return st, fmt.Errorf("file %s: quarantining: %w", e.Name, err)
+		}
+		st.Quarantined++
+		return st, nil
+	}
+	if err != nil {
+		return st, &fileFailure{fmt.Errorf("file %s: %w", e.Name, err)}
+	}
+	if len(p.Contacts) > 0 {
+		if err := sink.InsertContacts(ctx, p.Contacts); err != nil {
+			return st, fmt.Errorf("file %s: writing contacts: %w", e.Name, err)
+		}
+		st.Records += len(p.Contacts)
+	}
+	if len(p.Feedback) > 0 {
+		if err := sink.InsertFeedback(ctx, p.Feedback); err != nil {
+			return st, fmt.Errorf("file %s: writing feedback: %w", e.Name, err)
+		}
+		st.Records += len(p.Feedback)
+	}
+	if len(p.Aggregates) > 0 {
+		if err := sink.InsertAggregates(ctx, p.Aggregates); err != nil {
+			return st, fmt.Errorf("file %s: writing seminar rows: %w", e.Name, err)
+		}
+		st.Records += len(p.Aggregates)
+	}
+	if len(p.Quarantined) > 0 {
+		if err := sink.Quarantine(ctx, p.Quarantined); err != nil {
+			return st, fmt.Errorf("file %s: quarantining rows: %w", e.Name, err)
+		}
+		st.Quarantined += len(p.Quarantined)
+	}
+	n, err := c.tombstone(ctx, sink, e, p)
+	st.Records += n
+	return st, err
+}
+
+// tombstone deletes the records that an earlier version of the file held
+// and this one no longer does.
+func (c *Collector) tombstone(ctx context.Context, sink collectors.Sink, e IndexEntry, p Parsed) (int, error) {
+	day, _ := time.Parse(dateLayout, e.Date) // checked by checkEntry
+	loc := c.inst.Location()
+	noon := time.Date(day.Year(), day.Month(), day.Day(), 12, 0, 0, 0, loc).UTC()
+	version := e.PublishedAt.UnixMilli()
+	n := 0
+	if e.Kind == KindCalls || e.Kind == KindChats || e.Kind == KindWritten {
+		ids, err := c.dropped(ctx, sink, liveContacts, e.Name, p.KeepContacts)
+		if err != nil {
+			return n, err
+		}
+		var ts []records.Contact
+		for _, id := range ids {
+			t := records.Contact{
+				Institution: c.inst.ID, Source: c.src.Name, ID: id, Version: version,
+				UpdatedAt: e.PublishedAt.UTC(), Unit: c.src.Unit, ArrivedAt: noon, Origin: e.Name, Deleted: true,
+			}
+			switch {
+			case strings.HasPrefix(id, prefixCall):
+				t.Channel, t.Outcome = records.ChannelPhone, records.OutcomeAbandoned
+			case strings.HasPrefix(id, prefixChat):
+				t.Channel, t.Outcome = records.ChannelChat, records.OutcomeAbandoned
+			default:
+				t.Outcome = records.OutcomeOpen
+			}
+			ts = append(ts, t)
+		}
+		if len(ts) > 0 {
+			if err := sink.InsertContacts(ctx, ts); err != nil {
+				return n, fmt.Errorf("file %s: writing %d contact tombstones: %w", e.Name, len(ts), err)
+			}
+			n += len(ts)
+		}
+	}
+	if e.Kind == KindCalls || e.Kind == KindWritten || e.Kind == KindWrittenSurvey {
+		ids, err := c.dropped(ctx, sink, liveFeedback, e.Name, p.KeepFeedback)
+		if err != nil {
+			return n, err
+		}
+		var ts []records.Feedback
+		for _, id := range ids {
+			t := records.Feedback{
+				Institution: c.inst.ID, Source: c.src.Name, ID: id, Version: version,
+				UpdatedAt: e.PublishedAt.UTC(), Unit: c.src.Unit, SubmittedAt: noon,
+				Scale: records.Scale1to5, Origin: e.Name, Deleted: true,
+			}
+			switch {
+			case strings.HasPrefix(id, prefixCall):
+				t.Instrument, t.Channel = records.InstrumentPostContact, records.ChannelPhone
+			case strings.HasPrefix(id, prefixAudit):
+				t.Instrument = records.InstrumentWrittenAudit
+			case strings.HasPrefix(id, prefixSurvey):
+				t.Instrument = records.InstrumentWrittenSurvey
+			}
+			ts = append(ts, t)
+		}
+		if len(ts) > 0 {
+			if err := sink.InsertFeedback(ctx, ts); err != nil {
+				return n, fmt.Errorf("file %s: writing %d feedback tombstones: %w", e.Name, len(ts), err)
+			}
+			n += len(ts)
+		}
+	}
+	if n > 0 {
+		c.logger.Info("republished file dropped records", "file", e.Name, "tombstones", n)
+	}
+	return n, nil
+}
+
+// dropped returns the live ids from the file that it no longer keeps.
+func (c *Collector) dropped(ctx context.Context, sink collectors.Sink, kind, name string, keep map[string]bool) ([]string, error) {
+	live, err := sink.LiveIDs(ctx, kind, c.src.Name, name)
+	if err != nil {
+		return nil, fmt.Errorf("file %s: reading live %s ids: %w", name, kind, err)
+	}
+	var out []string
+	for _, id := range live {
+		if !keep[id] {
+			out = append(out, id)
+		}
+	}
+	return out, nil
+}
+
+// firstLine is the start of a body, for the quarantine of a rejected file.
+func firstLine(b []byte) string {
+	s := string(b)
+	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
+		s = s[:i]
+	}
+	if len(s) > 1000 {
+		s = s[:1000]
+	}
+	return strings.ToValidUTF8(s, "?")
+}

@@ -1,0 +1,479 @@
+package report
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/ccbench/ccbench/collectors/ind"
+	"github.com/ccbench/ccbench/collectors/vmi"
+	"github.com/ccbench/ccbench/config"
+	"github.com/ccbench/ccbench/kpi"
+	"github.com/ccbench/ccbench/records"
+	"github.com/ccbench/ccbench/store"
+)
+
+// builder computes the rows of one institution.
+type builder struct {
+	cfg      *config.Config
+	r        Reader
+	q        Query
+	in       config.Institution
+	from, to time.Time // the window in the institution's zone
+	rows     []Row
+}
+
+// group identifies the breakdown a row is for; a nil field sums over it.
+type group struct {
+	unit, channel, instrument *string
+	period                    time.Time
+}
+
+func (g group) key() string {
+	s := g.period.Format(time.RFC3339)
+	for _, p := range []*string{g.unit, g.channel, g.instrument} {
+		if p == nil {
+			s += "|\x00"
+		} else {
+			s += "|" + *p
+		}
+	}
+	return s
+}
+
+// levels returns a row's own group and the roll-ups it contributes to:
+// summed over units, then over units and channels.
+func levels(unit, channel string, period time.Time) []group {
+	return []group{
+		{unit: ptr(unit), channel: ptr(channel), period: period},
+		{channel: ptr(channel), period: period},
+		{period: period},
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func (b *builder) build(ctx context.Context) error {
+	params := func(unit, channel string) kpi.Params { return b.cfg.Params(b.in.ID, unit, channel) }
+	loc := b.in.Location()
+
+	contacts, err := b.r.ContactCounts(ctx, store.ContactQuery{Institution: b.in.ID, Location: loc, From: b.from, To: b.to, By: b.q.By, Params: params})
+	if err != nil {
+		return err
+	}
+	b.contactRows(contacts)
+
+	written, err := b.r.WrittenCounts(ctx, store.WrittenQuery{Institution: b.in.ID, Location: loc, Calendar: b.in.Calendar,
+		From: b.from, To: b.to, By: b.q.By, AsOf: b.q.AsOf, Params: params})
+	if err != nil {
+		return err
+	}
+	b.writtenRows(written)
+
+	feedback, err := b.r.FeedbackCounts(ctx, store.FeedbackQuery{Institution: b.in.ID, Location: loc, From: b.from, To: b.to, By: b.q.By})
+	if err != nil {
+		return err
+	}
+	b.feedbackRows(feedback)
+
+	aggs, err := b.r.Aggregates(ctx, b.in.ID, b.from, b.to)
+	if err != nil {
+		return err
+	}
+	b.aggregateRows(aggs)
+	return nil
+}
+
+// periodStart maps a store row's period to the report's (From for totals).
+func (b *builder) periodStart(t time.Time) time.Time {
+	if b.q.By == store.ByTotal || t.IsZero() {
+		return b.from
+	}
+	return t.In(b.in.Location())
+}
+
+// periodEnd is the end of the period that starts at start, clipped to the
+// window.
+func (b *builder) periodEnd(start time.Time) time.Time {
+	var end time.Time
+	switch b.q.By {
+	case store.ByDay:
+		end = time.Date(start.Year(), start.Month(), start.Day()+1, 0, 0, 0, 0, b.in.Location())
+	case store.ByMonth:
+		end = time.Date(start.Year(), start.Month()+1, 1, 0, 0, 0, 0, b.in.Location())
+	default:
+		return b.to
+	}
+	if end.After(b.to) {
+		return b.to
+	}
+	return end
+}
+
+// periods lists the report's periods (for aggregates, which the store does
+// not break down).
+func (b *builder) periods() []time.Time {
+	if b.q.By == store.ByTotal {
+		return []time.Time{b.from}
+	}
+	var out []time.Time
+	for p := b.from; p.Before(b.to); p = b.periodEnd(p) {
+		out = append(out, p)
+		if b.q.By == store.ByMonth && p.Day() != 1 {
+			// the first month may start mid-month; later ones on the 1st
+			p = time.Date(p.Year(), p.Month(), 1, 0, 0, 0, 0, p.Location())
+		}
+	}
+	return out
+}
+
+// add appends a row for value v of group g.
+func (b *builder) add(g group, v kpi.Value, source string) {
+	if !v.Valid {
+		return
+	}
+	start, end := g.period, b.periodEnd(g.period)
+	row := Row{
+		Institution: b.in.ID, Unit: g.unit, Channel: g.channel, Instrument: g.instrument,
+		KPI: string(v.KPI), PeriodStart: &start, PeriodEnd: &end,
+		Value: ptr(v.Value), Numerator: ptr(v.Numerator), Denominator: ptr(v.Denominator),
+		Source: source, Method: v.Method,
+	}
+	if sampled(v.KPI) {
+		ci := kpi.Wilson(v.Numerator, v.Denominator, kpi.Z95)
+		row.N = ptr(v.Denominator)
+		if ci.OK {
+			row.CILow, row.CIHigh = ptr(ci.Low), ptr(ci.High)
+		}
+	}
+	b.rows = append(b.rows, b.withTarget(row))
+}
+
+// sampled reports whether a KPI is a share of survey responses, which
+// carries its sample size and a confidence interval.
+func sampled(id kpi.ID) bool {
+	switch id {
+	case kpi.FavourableShare, kpi.RecommendShare, kpi.UsefulShare:
+		return true
+	}
+	return false
+}
+
+func (b *builder) withTarget(row Row) Row {
+	str := func(p *string) string {
+		if p == nil {
+			return ""
+		}
+		return *p
+	}
+	t, ok := b.cfg.TargetFor(kpi.ID(row.KPI), row.Institution, str(row.Unit), str(row.Channel), str(row.Instrument))
+	if !ok || row.Value == nil {
+		return row
+	}
+	row.Target = ptr(t.Value)
+	row.Met = ptr(t.TargetDirection().Met(*row.Value, t.Value))
+	return row
+}
+
+func (b *builder) contactRows(rows []store.ContactRow) {
+	// Wait KPIs sum over real-time channels only; contacts_offered over all.
+	type acc struct {
+		g             group
+		realTime, all kpi.ContactCounts
+		hasRealTime   bool
+	}
+	accs := map[string]*acc{}
+	var order []string
+	for _, r := range rows {
+		for _, g := range levels(r.Unit, r.Channel, b.periodStart(r.PeriodStart)) {
+			a, ok := accs[g.key()]
+			if !ok {
+				a = &acc{g: g}
+				accs[g.key()] = a
+				order = append(order, g.key())
+			}
+			a.all = a.all.Add(r.Counts)
+			if records.IsRealTime(r.Channel) {
+				a.realTime = a.realTime.Add(r.Counts)
+				a.hasRealTime = true
+			}
+		}
+	}
+	for _, k := range order {
+		a := accs[k]
+		if a.hasRealTime {
+			for _, v := range a.realTime.Values() {
+				if v.KPI == kpi.ContactsOffered || (v.KPI == kpi.ServiceLevel && v.Method != b.q.Method && !b.q.AllMethods) {
+					continue
+				}
+				b.add(a.g, v, SourceMeasured)
+			}
+		}
+		for _, v := range a.all.Values() {
+			if v.KPI == kpi.ContactsOffered {
+				b.add(a.g, v, SourceMeasured)
+			}
+		}
+	}
+}
+
+func (b *builder) writtenRows(rows []store.WrittenRow) {
+	accs := map[string]*struct {
+		g group
+		c kpi.WrittenCounts
+	}{}
+	var order []string
+	for _, r := range rows {
+		for _, g := range levels(r.Unit, r.Channel, b.periodStart(r.PeriodStart)) {
+			a, ok := accs[g.key()]
+			if !ok {
+				a = &struct {
+					g group
+					c kpi.WrittenCounts
+				}{g: g}
+				accs[g.key()] = a
+				order = append(order, g.key())
+			}
+			a.c = a.c.Add(r.Counts)
+		}
+	}
+	for _, k := range order {
+		a := accs[k]
+		b.add(a.g, a.c.DeadlineMetRate(), SourceMeasured)
+		b.add(a.g, a.c.CorrectionRate(), SourceMeasured)
+	}
+}
+
+// feedbackKPI is the KPI a feedback instrument's responses measure.
+func feedbackKPI(instrument string) kpi.ID {
+	if instrument == records.InstrumentFAQ {
+		return kpi.UsefulShare
+	}
+	return kpi.FavourableShare
+}
+
+func (b *builder) feedbackRows(rows []store.FeedbackRow) {
+	type acc struct {
+		g group
+		c kpi.FeedbackCounts
+	}
+	accs := map[string]*acc{}
+	var order []string
+	for _, r := range rows {
+		p := b.periodStart(r.PeriodStart)
+		for _, g := range []group{
+			{unit: ptr(r.Unit), channel: ptr(r.Channel), instrument: ptr(r.Instrument), period: p},
+			{instrument: ptr(r.Instrument), period: p},
+		} {
+			a, ok := accs[g.key()]
+			if !ok {
+				a = &acc{g: g}
+				accs[g.key()] = a
+				order = append(order, g.key())
+			}
+			a.c = a.c.Add(r.Counts)
+		}
+	}
+	for _, k := range order {
+		a := accs[k]
+		b.add(a.g, a.c.ShareOf(feedbackKPI(*a.g.instrument)), SourceMeasured)
+	}
+}
+
+// aggregateRows computes the KPIs of aggregate-only figures (IND-style
+// periods, VMI-style seminars). An aggregate period belongs whole to every
+// report period it overlaps.
+func (b *builder) aggregateRows(aggs []records.Aggregate) {
+	for _, p := range b.periods() {
+		end := b.periodEnd(p)
+		pStart, pEnd := dateOnly(p), dateOnly(end)
+		if !end.Equal(time.Date(end.Year(), end.Month(), end.Day(), 0, 0, 0, 0, end.Location())) {
+			pEnd = pEnd.AddDate(0, 0, 1)
+		}
+		var in []records.Aggregate
+		for _, a := range aggs {
+			if a.PeriodStart.Before(pEnd) && a.PeriodEnd.After(pStart) {
+				in = append(in, a)
+			}
+		}
+		b.aggregatePeriod(p, in)
+	}
+}
+
+func dateOnly(t time.Time) time.Time {
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+func (b *builder) aggregatePeriod(p time.Time, aggs []records.Aggregate) {
+	type unitSums struct {
+		decisions kpi.DecisionCounts
+		hasDec    bool
+		phone     map[string]float64
+		phoneDays map[string]float64 // batch → days, so a batch counts once
+	}
+	byUnit := map[string]*unitSums{}
+	var units []string
+	shares := map[[2]string]*kpi.FeedbackCounts{} // (unit, instrument)
+	var shareKeys [][2]string
+	for _, a := range aggs {
+		u, ok := byUnit[a.Unit]
+		if !ok {
+			u = &unitSums{phone: map[string]float64{}, phoneDays: map[string]float64{}}
+			byUnit[a.Unit] = u
+			units = append(units, a.Unit)
+		}
+		share := func(instrument string, responses, favourable float64) {
+			k := [2]string{a.Unit, instrument}
+			c, ok := shares[k]
+			if !ok {
+				c = &kpi.FeedbackCounts{}
+				shares[k] = c
+				shareKeys = append(shareKeys, k)
+			}
+			c.Responses += responses
+			c.Favourable += favourable
+		}
+		switch {
+		case a.Instrument == "" && a.Channel == "" && a.Item != ind.ItemAppointments:
+			u.hasDec = true
+			switch a.Metric {
+			case ind.MetricDecided:
+				u.decisions.Decided += a.Value
+			case ind.MetricWithinDeadline:
+				u.decisions.WithinDeadline += a.Value
+			case ind.MetricPenaltiesPaid:
+				u.decisions.PenaltiesPaid += a.Value
+			case ind.MetricPenaltiesEUR:
+				u.decisions.PenaltiesEUR += a.Value
+			}
+		case a.Channel == records.ChannelPhone:
+			if a.Metric != ind.MetricThresholdS {
+				u.phone[a.Metric] += a.Value
+			}
+			u.phoneDays[a.Source+"/"+a.Batch] = a.PeriodEnd.Sub(a.PeriodStart).Hours() / 24
+		case a.Instrument == ind.InstrumentWebPage && a.Metric == ind.MetricUsefulYes:
+			share(ind.InstrumentWebPage, a.Value, a.Value)
+		case a.Instrument == ind.InstrumentWebPage && a.Metric == ind.MetricUsefulNo:
+			share(ind.InstrumentWebPage, a.Value, 0)
+		case a.Instrument == ind.InstrumentUsabilitySurvey && a.Metric == ind.MetricResponses:
+			share(ind.InstrumentUsabilitySurvey, a.Value, 0)
+		case a.Instrument == ind.InstrumentUsabilitySurvey && a.Metric == ind.MetricFavourable:
+			share(ind.InstrumentUsabilitySurvey, 0, a.Value)
+		case a.Instrument == vmi.InstrumentSeminar && a.Metric == vmi.MetricResponses:
+			share(vmi.InstrumentSeminar, a.Value, 0)
+		case a.Instrument == vmi.InstrumentSeminar && a.Metric == vmi.MetricWouldRecommend:
+			share(vmi.InstrumentSeminar, 0, a.Value)
+		}
+	}
+	var total kpi.DecisionCounts
+	var totalPhone kpi.ContactCounts
+	hasDec, hasPhone := false, false
+	for _, unit := range units {
+		u := byUnit[unit]
+		g := group{unit: ptr(unit), period: p}
+		if u.hasDec {
+			hasDec = true
+			total = total.Add(u.decisions)
+			for _, v := range u.decisions.Values() {
+				b.add(g, v, SourceMeasured)
+			}
+		}
+		if len(u.phone) > 0 {
+			hasPhone = true
+			c := kpi.PhoneAggregateCounts(u.phone[ind.MetricOffered], u.phone[ind.MetricAnswered],
+				u.phone[ind.MetricAnsweredWithinThreshold], u.phone[ind.MetricShortAbandoned], u.phone[ind.MetricWaitSSum])
+			for _, d := range u.phoneDays {
+				c.Days += d
+			}
+			totalPhone = totalPhone.Add(c)
+			for _, lvl := range []group{{unit: ptr(unit), channel: ptr(records.ChannelPhone), period: p}, {channel: ptr(records.ChannelPhone), period: p}} {
+				for _, v := range kpi.PhoneAggregateValues(c) {
+					b.add(lvl, v, SourceMeasured)
+				}
+			}
+		}
+	}
+	if hasDec && len(units) > 1 {
+		for _, v := range total.Values() {
+			b.add(group{period: p}, v, SourceMeasured)
+		}
+	}
+	_ = hasPhone
+	for _, k := range shareKeys {
+		c := shares[k]
+		id := kpi.FavourableShare
+		switch k[1] {
+		case vmi.InstrumentSeminar:
+			id = kpi.RecommendShare
+		case ind.InstrumentWebPage:
+			id = kpi.UsefulShare
+		}
+		b.add(group{unit: ptr(k[0]), instrument: ptr(k[1]), period: p}, c.ShareOf(id), SourceMeasured)
+	}
+}
+
+// practiceRows adds the institution's practice_score from the register.
+func (b *builder) practiceRows(ps []records.Practice) {
+	for _, p := range ps {
+		if p.Institution != b.in.ID {
+			continue
+		}
+		_, _, v := kpi.ScorePractices(kpi.PracticeProfile{Channels: p.Channels, Languages: p.Languages, FeedbackMechanisms: p.FeedbackMechanisms, Practices: p.Practices})
+		row := Row{Institution: b.in.ID, KPI: string(kpi.PracticeScore), Source: SourceReported}
+		if v.Valid {
+			row.Value, row.Numerator, row.Denominator = ptr(v.Value), ptr(v.Numerator), ptr(v.Denominator)
+		}
+		b.rows = append(b.rows, b.withTarget(row))
+	}
+}
+
+// reportedRows adds the published figures whose period overlaps the window,
+// and those published without a period.
+func (b *builder) reportedRows(fs []records.ReportedFigure) {
+	for _, f := range fs {
+		if f.Institution != b.in.ID {
+			continue
+		}
+		row := Row{Institution: b.in.ID, Source: SourceReported, Value: ptr(f.Value), Method: kpi.Method(f.Method)}
+		row.KPI = f.KPI
+		if row.KPI == "" {
+			row.KPI = f.Metric
+		}
+		if f.Unit != "" {
+			row.Unit = ptr(f.Unit)
+		}
+		if f.Channel != "" {
+			row.Channel = ptr(f.Channel)
+		}
+		if f.Instrument != "" {
+			row.Instrument = ptr(f.Instrument)
+		}
+		if f.Period != "" {
+			start, end, ok := periodBounds(f.Period, b.in.Location())
+			if !ok || !start.Before(b.to) || !end.After(b.from) {
+				continue
+			}
+			row.PeriodStart, row.PeriodEnd = &start, &end
+		}
+		b.rows = append(b.rows, b.withTarget(row))
+	}
+}
+
+// periodBounds reads YYYY, YYYY-MM or YYYY-MM-DD as a half-open span of
+// local time.
+func periodBounds(p string, loc *time.Location) (start, end time.Time, ok bool) {
+	atoi := func(s string) int { n, _ := strconv.Atoi(s); return n }
+	switch len(p) {
+	case 4:
+		start = time.Date(atoi(p), 1, 1, 0, 0, 0, 0, loc)
+		return start, start.AddDate(1, 0, 0), true
+	case 7:
+		start = time.Date(atoi(p[:4]), time.Month(atoi(p[5:7])), 1, 0, 0, 0, 0, loc)
+		return start, start.AddDate(0, 1, 0), true
+	case 10:
+		start = time.Date(atoi(p[:4]), time.Month(atoi(p[5:7])), atoi(p[8:10]), 0, 0, 0, 0, loc)
+		return start, start.AddDate(0, 0, 1), true
+	}
+	return time.Time{}, time.Time{}, false
+}

@@ -1,0 +1,234 @@
+// Package report computes the KPIs of the catalogue for a window, per
+// institution, unit, channel and instrument, with the numerators,
+// denominators, sample sizes, confidence intervals and targets behind each
+// value. `ccbench compare` prints its rows; every figure comes from the
+// store's query layer and the kpi package's arithmetic.
+package report
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/ccbench/ccbench/config"
+	"github.com/ccbench/ccbench/kpi"
+	"github.com/ccbench/ccbench/records"
+	"github.com/ccbench/ccbench/store"
+)
+
+// Reader is the part of the store a report reads.
+type Reader interface {
+	ContactCounts(ctx context.Context, q store.ContactQuery) ([]store.ContactRow, error)
+	WrittenCounts(ctx context.Context, q store.WrittenQuery) ([]store.WrittenRow, error)
+	FeedbackCounts(ctx context.Context, q store.FeedbackQuery) ([]store.FeedbackRow, error)
+	Aggregates(ctx context.Context, institution string, from, to time.Time) ([]records.Aggregate, error)
+	Practices(ctx context.Context) ([]records.Practice, error)
+	ReportedFigures(ctx context.Context, institutions []string) ([]records.ReportedFigure, error)
+}
+
+// Sources of a row's value.
+const (
+	SourceMeasured = "measured" // computed from collected records or aggregates
+	SourceReported = "reported" // from the registers: published figures, practices
+)
+
+// Query selects what a report covers.
+type Query struct {
+	// From and To are local calendar dates (only the date counts), read in
+	// each institution's time zone; To is exclusive. With Exact they are
+	// instants instead, the same for every institution (the exporter's
+	// windows ending now).
+	From, To time.Time
+	Exact    bool
+	By       store.By
+	// AsOf is the moment at which open written cases are judged due.
+	AsOf         time.Time
+	Institutions []string // empty: every configured institution
+	KPIs         []kpi.ID // empty: every KPI
+	Method       kpi.Method
+	// AllMethods makes service_level rows for every method, not only
+	// Method (the exporter serves all of them).
+	AllMethods bool
+}
+
+// Row is one KPI value. Pointers are nil where a value is absent; Unit,
+// Channel and Instrument are nil on rows that sum over them.
+type Row struct {
+	Institution string     `json:"institution"`
+	Unit        *string    `json:"unit"`
+	Channel     *string    `json:"channel"`
+	Instrument  *string    `json:"instrument"`
+	KPI         string     `json:"kpi"`
+	PeriodStart *time.Time `json:"period_start"`
+	PeriodEnd   *time.Time `json:"period_end"`
+	Value       *float64   `json:"value"`
+	Numerator   *float64   `json:"numerator"`
+	Denominator *float64   `json:"denominator"`
+	N           *float64   `json:"n"`
+	CILow       *float64   `json:"ci_low"`
+	CIHigh      *float64   `json:"ci_high"`
+	Target      *float64   `json:"target"`
+	Met         *bool      `json:"met"`
+	Source      string     `json:"source"`
+	// Method is the service-level method of a service_level row, or the
+	// publisher's method of a reported figure; not part of the JSON row,
+	// which names the report's method once (sl_method).
+	Method kpi.Method `json:"-"`
+}
+
+// Report is the result of Build: the stable JSON format of `ccbench compare`.
+type Report struct {
+	From     string     `json:"from"`
+	To       string     `json:"to"`
+	By       store.By   `json:"by"`
+	AsOf     time.Time  `json:"as_of"`
+	SLMethod kpi.Method `json:"sl_method"`
+	Rows     []Row      `json:"rows"`
+}
+
+// Build computes the report for q.
+func Build(ctx context.Context, cfg *config.Config, r Reader, q Query) (*Report, error) {
+	if !q.To.After(q.From) {
+		return nil, fmt.Errorf("empty window: --to %s is not after --from %s", q.To.Format(time.DateOnly), q.From.Format(time.DateOnly))
+	}
+	if q.By == "" {
+		q.By = store.ByTotal
+	}
+	if q.Method == "" {
+		q.Method = kpi.Method(cfg.Exporter.SLMethod)
+	}
+	if q.AsOf.IsZero() {
+		q.AsOf = time.Now()
+	}
+	insts, err := institutions(cfg, q.Institutions)
+	if err != nil {
+		return nil, err
+	}
+	rep := &Report{
+		From: q.From.Format(time.DateOnly), To: q.To.Format(time.DateOnly),
+		By: q.By, AsOf: q.AsOf.UTC(), SLMethod: q.Method, Rows: []Row{},
+	}
+	practices, err := r.Practices(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(insts))
+	for i, in := range insts {
+		ids[i] = in.ID
+	}
+	reported, err := r.ReportedFigures(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for _, in := range insts {
+		b := &builder{cfg: cfg, r: r, q: q, in: in}
+		b.from, b.to = q.From, q.To
+		if !q.Exact {
+			b.from, b.to = localMidnight(q.From, in.Location()), localMidnight(q.To, in.Location())
+		}
+		if err := b.build(ctx); err != nil {
+			return nil, fmt.Errorf("%s: %w", in.ID, err)
+		}
+		b.practiceRows(practices)
+		b.reportedRows(reported)
+		rep.Rows = append(rep.Rows, b.rows...)
+	}
+	rep.Rows = filterKPIs(rep.Rows, q.KPIs)
+	sortRows(rep.Rows)
+	return rep, nil
+}
+
+func institutions(cfg *config.Config, want []string) ([]config.Institution, error) {
+	if len(want) == 0 {
+		return cfg.Institutions, nil
+	}
+	out := make([]config.Institution, 0, len(want))
+	for _, id := range want {
+		in, ok := cfg.Institution(id)
+		if !ok {
+			return nil, fmt.Errorf("unknown institution %q (configured in %s: %s)", id, cfg.Path(), institutionIDs(cfg))
+		}
+		out = append(out, in)
+	}
+	return out, nil
+}
+
+func institutionIDs(cfg *config.Config) string {
+	s := ""
+	for i, in := range cfg.Institutions {
+		if i > 0 {
+			s += ", "
+		}
+		s += in.ID
+	}
+	return s
+}
+
+// localMidnight is the start of date d's calendar day in loc.
+func localMidnight(d time.Time, loc *time.Location) time.Time {
+	y, m, day := d.Date()
+	return time.Date(y, m, day, 0, 0, 0, 0, loc)
+}
+
+func filterKPIs(rows []Row, ids []kpi.ID) []Row {
+	if len(ids) == 0 {
+		return rows
+	}
+	keep := map[string]bool{}
+	for _, id := range ids {
+		keep[string(id)] = true
+	}
+	out := rows[:0]
+	for _, r := range rows {
+		if keep[r.KPI] {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func sortRows(rows []Row) {
+	order := map[string]int{}
+	for i, d := range kpi.Catalogue() {
+		order[string(d.ID)] = i
+	}
+	str := func(p *string) string {
+		if p == nil {
+			return "\xff" // roll-ups after their parts
+		}
+		return *p
+	}
+	tm := func(p *time.Time) int64 {
+		if p == nil {
+			return 0
+		}
+		return p.Unix()
+	}
+	sort.SliceStable(rows, func(i, j int) bool {
+		a, b := rows[i], rows[j]
+		switch {
+		case a.Institution != b.Institution:
+			return a.Institution < b.Institution
+		case a.KPI != b.KPI:
+			oa, okA := order[a.KPI]
+			ob, okB := order[b.KPI]
+			if okA != okB {
+				return okA
+			}
+			if oa != ob {
+				return oa < ob
+			}
+			return a.KPI < b.KPI
+		case a.Source != b.Source:
+			return a.Source == SourceMeasured
+		case str(a.Unit) != str(b.Unit):
+			return str(a.Unit) < str(b.Unit)
+		case str(a.Channel) != str(b.Channel):
+			return str(a.Channel) < str(b.Channel)
+		case str(a.Instrument) != str(b.Instrument):
+			return str(a.Instrument) < str(b.Instrument)
+		}
+		return tm(a.PeriodStart) < tm(b.PeriodStart)
+	})
+}

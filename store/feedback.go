@@ -1,0 +1,111 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/ccbench/ccbench/kpi"
+	"github.com/ccbench/ccbench/records"
+)
+
+// FeedbackQuery selects the feedback responses of one institution submitted
+// in a window and says how to group them.
+type FeedbackQuery struct {
+	Institution string
+	Location    *time.Location // institution's time zone, for day/month grouping (UTC when nil)
+	From, To    time.Time      // half-open [From, To), by submitted_at
+	By          By             // "" means total
+}
+
+// FeedbackRow is the feedback counts of one unit, channel, instrument and
+// period. Unit and channel are empty for responses that name neither (FAQ
+// votes, general surveys).
+type FeedbackRow struct {
+	Institution, Unit, Channel, Instrument string
+	PeriodStart                            time.Time // start of the local day/month (By day|month), or From (total)
+	Counts                                 kpi.FeedbackCounts
+}
+
+// newestFeedback is a subquery that yields the newest version of every
+// feedback response of the institution that has any version submitted in
+// [from, to), dropping those whose newest version is deleted or was
+// submitted outside the window. Like newestContacts, it does not rely on
+// merges.
+func newestFeedback(institution string, from, to time.Time, columns string) string {
+	inst := quoteString(institution)
+	window := "submitted_at >= " + timeLiteral(from) + " AND submitted_at < " + timeLiteral(to)
+	return `SELECT ` + columns + ` FROM (
+        SELECT source, id, deleted, ` + columns + ` FROM feedback
+        WHERE institution = ` + inst + `
+          AND (source, id) IN (SELECT source, id FROM feedback WHERE institution = ` + inst + ` AND ` + window + `)
+        ORDER BY version DESC, ingested_at DESC
+        LIMIT 1 BY source, id
+    ) WHERE deleted = 0 AND ` + window
+}
+
+// FeedbackCounts computes the kpi.FeedbackCounts of every unit, channel,
+// instrument and period of q in ClickHouse, on the newest non-deleted
+// version of each response: Responses counts them, Favourable those with a
+// score of at least 4 on the 1-5 scale or yes (1) on the yes-no scale. The
+// counts serve favourable_share, recommend_share and useful_share, told
+// apart by instrument. Rows come sorted by period, unit, channel and
+// instrument.
+func (s *Store) FeedbackCounts(ctx context.Context, q FeedbackQuery) ([]FeedbackRow, error) {
+	if q.Institution == "" {
+		return nil, fmt.Errorf("feedback counts: institution must not be empty")
+	}
+	if !q.From.Before(q.To) {
+		return nil, fmt.Errorf("feedback counts of %s: window [%s, %s) is empty", q.Institution, q.From.Format(time.RFC3339), q.To.Format(time.RFC3339))
+	}
+	loc, err := namedLocation(q.Location)
+	if err != nil {
+		return nil, fmt.Errorf("feedback counts of %s: %w", q.Institution, err)
+	}
+	by := q.By
+	if by == "" {
+		by = ByTotal
+	}
+	var periodExpr string
+	switch by {
+	case ByTotal:
+		periodExpr = "toDate(0)"
+	case ByDay:
+		periodExpr = "toDate(submitted_at, " + quoteString(loc.String()) + ")"
+	case ByMonth:
+		periodExpr = "toStartOfMonth(toDate(submitted_at, " + quoteString(loc.String()) + "))"
+	default:
+		return nil, fmt.Errorf("feedback counts of %s: unknown grouping %q (want total, day or month)", q.Institution, q.By)
+	}
+	const cols = "unit, channel, instrument, submitted_at, scale, score"
+	query := `SELECT unit, channel, instrument, ` + periodExpr + ` AS period,
+    count() AS responses,
+    countIf((scale = ` + quoteString(records.Scale1to5) + ` AND score >= 4) OR (scale = ` + quoteString(records.ScaleYesNo) + ` AND score = 1)) AS favourable
+FROM (` + newestFeedback(q.Institution, q.From, q.To, cols) + `)
+GROUP BY unit, channel, instrument, period
+ORDER BY period, unit, channel, instrument`
+	rows, err := s.conn.Query(ctx, query)
+	if err != nil {
+		return nil, fmt.Errorf("feedback counts of %s: %w", q.Institution, err)
+	}
+	defer rows.Close()
+	var out []FeedbackRow
+	for rows.Next() {
+		var (
+			r                     FeedbackRow
+			period                time.Time
+			responses, favourable uint64
+		)
+		if err := rows.Scan(&r.Unit, &r.Channel, &r.Instrument, &period, &responses, &favourable); err != nil {
+			return nil, fmt.Errorf("feedback counts of %s: %w", q.Institution, err)
+		}
+		r.Institution = q.Institution
+		r.PeriodStart = periodStart(by, period, q.From, loc)
+		r.Counts = kpi.FeedbackCounts{Responses: float64(responses), Favourable: float64(favourable)}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("feedback counts of %s: %w", q.Institution, err)
+	}
+	return out, nil
+}

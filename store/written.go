@@ -1,0 +1,237 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/ccbench/ccbench/kpi"
+	"github.com/ccbench/ccbench/records"
+)
+
+// WrittenQuery selects the written cases of one institution that arrived in
+// a window, for deadline_met_rate and correction_rate. A case is a contact
+// of a written channel (e-mail, web form, post), due DeadlineDays working
+// days after arrival and answered at answered_at, or a complex inquiry
+// (complex = 1) of a real-time channel, due ComplexDeadlineDays working days
+// after arrival and answered at resolved_at.
+type WrittenQuery struct {
+	Institution string
+	Location    *time.Location                        // institution's zone: local days of arrival, answers and deadlines (UTC when nil)
+	Calendar    string                                // calendar_days.calendar, e.g. "LT"; loaded by LoadCalendar
+	From, To    time.Time                             // half-open [From, To), by arrived_at (received_at)
+	By          By                                    // "" means total
+	AsOf        time.Time                             // an open case is due (and missed) once AsOf reaches its deadline; zero means now
+	Params      func(unit, channel string) kpi.Params // DeadlineDays, ComplexDeadlineDays per group (kpi.DefaultParams when nil)
+}
+
+// WrittenRow is the written-case counts of one unit, channel and period.
+type WrittenRow struct {
+	Institution, Unit, Channel string
+	PeriodStart                time.Time // start of the local day/month (By day|month), or From (total)
+	Counts                     kpi.WrittenCounts
+}
+
+// channelList renders the channels for which keep is true as a list of
+// string literals.
+func channelList(keep func(string) bool) string {
+	var cs []string
+	for _, c := range records.Channels {
+		if keep(c) {
+			cs = append(cs, c)
+		}
+	}
+	return quoteList(cs)
+}
+
+// WrittenCounts computes the kpi.WrittenCounts of every unit, channel and
+// period of q in ClickHouse, on the newest non-deleted version of each case
+// (shared/kpis.md, "deadline_met_rate" and "Deadlines in working days").
+//
+// The due day of a case is the N-th working day after the local date of its
+// arrival: the working day whose seq in calendar_days is the arrival date's
+// seq plus N (N < 1 makes the arrival date itself the due day). Its deadline
+// is the local midnight that ends the due day, so a case met its deadline
+// when the local date of its answer is at most the due day. Due counts the
+// answered cases and the open cases whose deadline AsOf has reached (the
+// local date of AsOf is after the due day); open cases not yet due are left
+// out. Answered and Corrected, for correction_rate, count only answered
+// cases of written channels whose corrected flag is known, so a source
+// that never reports corrections yields no correction_rate.
+//
+// It fails, naming the date, when the current load of the calendar does not
+// cover a case's arrival date or due day. Rows come sorted by period, unit
+// and channel.
+func (s *Store) WrittenCounts(ctx context.Context, q WrittenQuery) ([]WrittenRow, error) {
+	if q.Institution == "" {
+		return nil, fmt.Errorf("written counts: institution must not be empty")
+	}
+	if q.Calendar == "" {
+		return nil, fmt.Errorf("written counts of %s: calendar must not be empty (e.g. LT)", q.Institution)
+	}
+	if !q.From.Before(q.To) {
+		return nil, fmt.Errorf("written counts of %s: window [%s, %s) is empty", q.Institution, q.From.Format(time.RFC3339), q.To.Format(time.RFC3339))
+	}
+	loc, err := namedLocation(q.Location)
+	if err != nil {
+		return nil, fmt.Errorf("written counts of %s: %w", q.Institution, err)
+	}
+	params := q.Params
+	if params == nil {
+		params = func(_, channel string) kpi.Params { return kpi.DefaultParams(channel) }
+	}
+	asOf := q.AsOf
+	if asOf.IsZero() {
+		asOf = time.Now()
+	}
+	by := q.By
+	if by == "" {
+		by = ByTotal
+	}
+	var periodExpr string
+	switch by {
+	case ByTotal:
+		periodExpr = "toDate(0)"
+	case ByDay:
+		periodExpr = "arrival_day"
+	case ByMonth:
+		periodExpr = "toStartOfMonth(arrival_day)"
+	default:
+		return nil, fmt.Errorf("written counts of %s: unknown grouping %q (want total, day or month)", q.Institution, q.By)
+	}
+
+	groups, err := s.contactGroups(ctx, q.Institution, q.From, q.To)
+	if err != nil {
+		return nil, err
+	}
+	if len(groups) == 0 {
+		return nil, nil
+	}
+	nExpr := paramExpr(groups, func(g group) float64 {
+		p := params(g.unit, g.channel)
+		if records.IsWritten(g.channel) {
+			return float64(p.DeadlineDays)
+		}
+		return float64(p.ComplexDeadlineDays)
+	})
+	tz := quoteString(loc.String())
+	written := "channel IN (" + channelList(records.IsWritten) + ")"
+	realTime := "channel IN (" + channelList(records.IsRealTime) + ")"
+	calendar := currentCalendar(q.Calendar)
+
+	// 18.16 allows one JOIN per SELECT, hence the nesting: the first join
+	// finds the seq of the arrival date, the second the working day whose
+	// seq is N greater.
+	const cols = "unit, channel, arrived_at, answered_at, complex, resolved_at, corrected"
+	query := `SELECT unit, channel, period,
+    countIf(NOT arrival_known) AS arrival_missing,
+    minIf(arrival_day, NOT arrival_known) AS first_arrival_missing,
+    countIf(arrival_known AND n >= 1 AND NOT due_known) AS due_missing,
+    minIf(arrival_day, arrival_known AND n >= 1 AND NOT due_known) AS first_due_missing,
+    countIf(covered AND (answered OR asof_day > due_day)) AS due,
+    countIf(covered AND answered AND answer_day <= due_day) AS met,
+    countIf(is_written AND answered AND isNotNull(corrected)) AS answered_known,
+    countIf(is_written AND answered AND ifNull(corrected, 0) = 1) AS corrected_answers
+FROM (
+    SELECT unit, channel, period, arrival_day, n, is_written, answered, answer_day, corrected, asof_day,
+        arrival_known, due_known,
+        if(n < 1, arrival_day, due_working_day) AS due_day,
+        arrival_known = 1 AND (n < 1 OR due_known = 1) AS covered
+    FROM (
+        SELECT unit, channel, period, arrival_day, n, is_written, answered, answer_day, corrected, asof_day,
+            arrival_known, toUInt32(arrival_seq + n) AS due_seq
+        FROM (
+            SELECT unit, channel, arrival_day, ` + periodExpr + ` AS period, n, is_written, answered, answer_day, corrected, asof_day
+            FROM (
+                SELECT unit, channel, corrected,
+                    toDate(arrived_at, ` + tz + `) AS arrival_day,
+                    ` + written + ` AS is_written,
+                    if(is_written, answered_at, resolved_at) AS answer_at,
+                    isNotNull(answer_at) AS answered,
+                    toDate(ifNull(answer_at, arrived_at), ` + tz + `) AS answer_day,
+                    ` + nExpr + ` AS n,
+                    ` + dateLiteral(asOf.In(loc)) + ` AS asof_day
+                FROM (` + newestContacts(q.Institution, q.From, q.To, cols) + `)
+                WHERE ` + written + ` OR (complex = 1 AND ` + realTime + `)
+            )
+        ) ANY LEFT JOIN (
+            SELECT day AS arrival_day, seq AS arrival_seq, toUInt8(1) AS arrival_known FROM (` + calendar + `)
+        ) USING arrival_day
+    ) ANY LEFT JOIN (
+        SELECT seq AS due_seq, day AS due_working_day, toUInt8(1) AS due_known FROM (` + calendar + `) WHERE working = 1
+    ) USING due_seq
+)
+GROUP BY unit, channel, period
+ORDER BY period, unit, channel`
+
+	rows, err := s.conn.Query(ctx, query)
+	if err != nil {
+		return nil, fmt.Errorf("written counts of %s: %w", q.Institution, err)
+	}
+	defer rows.Close()
+	var out []WrittenRow
+	var missing error
+	for rows.Next() {
+		var (
+			r                                  WrittenRow
+			period, firstArrival, firstDue     time.Time
+			arrivalMissing, dueMissing         uint64
+			due, met, answeredKnown, corrected uint64
+		)
+		if err := rows.Scan(&r.Unit, &r.Channel, &period, &arrivalMissing, &firstArrival, &dueMissing, &firstDue,
+			&due, &met, &answeredKnown, &corrected); err != nil {
+			return nil, fmt.Errorf("written counts of %s: %w", q.Institution, err)
+		}
+		switch {
+		case missing != nil:
+		case arrivalMissing > 0:
+			missing = fmt.Errorf("written counts of %s: calendar %s not loaded for %s (arrival of %d %s/%s cases): run ccbench register load",
+				q.Institution, q.Calendar, firstArrival.Format(time.DateOnly), arrivalMissing, r.Unit, r.Channel)
+		case dueMissing > 0:
+			missing = fmt.Errorf("written counts of %s: calendar %s not loaded far enough for the due day of a %s/%s case received %s: run ccbench register load",
+				q.Institution, q.Calendar, r.Unit, r.Channel, firstDue.Format(time.DateOnly))
+		}
+		r.Institution = q.Institution
+		r.Counts = kpi.WrittenCounts{
+			Due:         float64(due),
+			MetDeadline: float64(met),
+			Answered:    float64(answeredKnown),
+			Corrected:   float64(corrected),
+		}
+		r.PeriodStart = periodStart(by, period, q.From, loc)
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("written counts of %s: %w", q.Institution, err)
+	}
+	if missing != nil {
+		return nil, missing
+	}
+	return out, nil
+}
+
+// namedLocation returns loc, UTC when nil, and refuses zones that
+// ClickHouse cannot name.
+func namedLocation(loc *time.Location) (*time.Location, error) {
+	if loc == nil {
+		return time.UTC, nil
+	}
+	if name := loc.String(); name == "Local" || name == "" || strings.ContainsAny(name, " ") {
+		return nil, fmt.Errorf("location must be a named IANA time zone such as Europe/Vilnius, not %q", name)
+	}
+	return loc, nil
+}
+
+// periodStart turns the period column of a query grouped by `by` into the
+// local start of the period; a total starts at from.
+func periodStart(by By, period, from time.Time, loc *time.Location) time.Time {
+	y, m, d := period.Date()
+	switch by {
+	case ByDay:
+		return time.Date(y, m, d, 0, 0, 0, 0, loc)
+	case ByMonth:
+		return time.Date(y, m, 1, 0, 0, 0, 0, loc)
+	}
+	return from
+}
