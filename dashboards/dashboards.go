@@ -34,6 +34,7 @@ type spec struct {
 func specs() []spec {
 	return []spec{
 		{uid: "ccbench-institutions", title: "Institution comparison", build: institutions},
+		{uid: "ccbench-quality", title: "Written answers and satisfaction", build: quality},
 	}
 }
 

@@ -36,16 +36,33 @@ func loadConfig(t *testing.T) *config.Config {
 	return cfg
 }
 
+// generateOne returns the institution-comparison dashboard.
 func generateOne(t *testing.T) Dashboard {
+	t.Helper()
+	return generate(t, "ccbench-institutions")
+}
+
+// generate returns the dashboard uid of the set Generate makes.
+func generate(t *testing.T, uid string) Dashboard {
 	t.Helper()
 	ds, err := Generate(loadConfig(t))
 	if err != nil {
 		t.Fatalf("Generate: %v", err)
 	}
-	if len(ds) != 1 {
-		t.Fatalf("Generate returned %d dashboards, want 1", len(ds))
+	var uids []string
+	for _, d := range ds {
+		uids = append(uids, d.UID)
 	}
-	return ds[0]
+	if got, want := strings.Join(uids, ","), "ccbench-institutions,ccbench-quality"; got != want {
+		t.Fatalf("Generate returned dashboards %s, want %s", got, want)
+	}
+	for _, d := range ds {
+		if d.UID == uid {
+			return d
+		}
+	}
+	t.Fatalf("no dashboard %s", uid)
+	return Dashboard{}
 }
 
 func TestMain(m *testing.M) {
@@ -294,5 +311,109 @@ func TestQueriesUseDefaults(t *testing.T) {
 	want := `ccbench_service_level_ratio{institution=~".*",channel=~".*",window="1d",method="ignore"}`
 	if first.Panel != "Service level vs target" || first.Expr != want {
 		t.Errorf("first query = %+v, want %s", first, want)
+	}
+}
+
+func TestQualityDashboard(t *testing.T) {
+	d := generate(t, "ccbench-quality")
+	if d.Title != "Written answers and satisfaction" || d.FileName != "ccbench-quality.json" {
+		t.Errorf("identity = %q %q", d.Title, d.FileName)
+	}
+	var model dashboard.Dashboard
+	if err := json.Unmarshal(d.JSON, &model); err != nil {
+		t.Fatalf("decode with the SDK's dashboard.Dashboard: %v", err)
+	}
+	var names []string
+	for _, v := range model.Templating.List {
+		names = append(names, v.Name)
+	}
+	// No service-level method: no panel here depends on it.
+	if got, want := strings.Join(names, ","), "datasource,institution,channel,window"; got != want {
+		t.Errorf("variables = %s, want %s", got, want)
+	}
+
+	// Expected panels: title → type, unit and the KPI whose help describes it.
+	want := map[string]struct {
+		typ, unit string
+		kpi       kpi.ID
+	}{
+		"Deadlines met vs target":                                 {"timeseries", "percentunit", kpi.DeadlineMetRate},
+		"Correction rate vs target":                               {"timeseries", "percentunit", kpi.CorrectionRate},
+		"Favourable responses by instrument vs target":            {"timeseries", "percentunit", kpi.FavourableShare},
+		"Favourable responses with sample size and 95 % interval": {"table", "", kpi.FavourableShare},
+		"Would recommend vs target":                               {"timeseries", "percentunit", kpi.RecommendShare},
+		"Useful votes vs target":                                  {"timeseries", "percentunit", kpi.UsefulShare},
+		"Decisions on time vs target":                             {"timeseries", "percentunit", kpi.DecisionsOnTimeRate},
+		"Penalties vs target":                                     {"timeseries", "currencyEUR", kpi.PenaltyEUR},
+	}
+	rows := 0
+	seen := map[string]bool{}
+	for _, p := range model.Panels {
+		if p.RowPanel != nil {
+			rows++
+			continue
+		}
+		panel := p.Panel
+		if panel == nil || panel.Title == nil {
+			t.Fatalf("panel without title: %+v", p)
+		}
+		title := *panel.Title
+		w, ok := want[title]
+		if !ok {
+			t.Errorf("unexpected panel %q", title)
+			continue
+		}
+		seen[title] = true
+		if panel.Type != w.typ {
+			t.Errorf("panel %q type = %s, want %s", title, panel.Type, w.typ)
+		}
+		unit := ""
+		if panel.FieldConfig != nil && panel.FieldConfig.Defaults.Unit != nil {
+			unit = *panel.FieldConfig.Defaults.Unit
+		}
+		if unit != w.unit {
+			t.Errorf("panel %q unit = %q, want %q", title, unit, w.unit)
+		}
+		if panel.Description == nil || !strings.Contains(*panel.Description, kpi.MustLookup(w.kpi).Help) {
+			t.Errorf("panel %q description %v lacks the help of %s", title, panel.Description, w.kpi)
+		}
+		if panel.GridPos == nil || panel.GridPos.W == 0 || panel.GridPos.H == 0 {
+			t.Errorf("panel %q has no size: %+v", title, panel.GridPos)
+		}
+	}
+	for title := range want {
+		if !seen[title] {
+			t.Errorf("missing panel %q", title)
+		}
+	}
+	if rows != 3 {
+		t.Errorf("rows = %d, want 3", rows)
+	}
+
+	qs, err := Queries(d)
+	if err != nil {
+		t.Fatalf("Queries: %v", err)
+	}
+	// 7 × 2 (rollups with targets) + 2 (confidence bounds) + 4 (table).
+	if len(qs) != 7*2+2+4 {
+		t.Errorf("queries = %d, want %d", len(qs), 7*2+2+4)
+	}
+	byPanel := map[string]string{}
+	for _, q := range qs {
+		if strings.Contains(q.Expr, "$") {
+			t.Errorf("%s/%s still has a variable: %s", q.Panel, q.RefID, q.Expr)
+		}
+		byPanel[q.Panel+"/"+q.RefID] = q.Expr
+	}
+	for key, want := range map[string]string{
+		"Deadlines met vs target/A": `sum by (institution) (ccbench_kpi_numerator{kpi="deadline_met_rate",institution=~".*",channel=~".*",window="1d",method=""})` +
+			` / (sum by (institution) (ccbench_kpi_denominator{kpi="deadline_met_rate",institution=~".*",channel=~".*",window="1d",method=""}) > 0)`,
+		// Decisions have no channel: the channel variable does not apply.
+		"Penalties vs target/A": `sum by (institution) (ccbench_kpi_numerator{kpi="penalty_eur",institution=~".*",window="1d",method=""})`,
+		"Favourable responses with sample size and 95 % interval/N": `max by (institution, unit, channel, instrument) (ccbench_kpi_sample_size{kpi="favourable_share",institution=~".*",channel=~".*",window="1d"})`,
+	} {
+		if got := byPanel[key]; got != want {
+			t.Errorf("%s = %s\nwant %s", key, got, want)
+		}
 	}
 }

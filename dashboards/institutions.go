@@ -31,7 +31,7 @@ func institutions(cfg *config.Config, uid, dashTitle string) (*dashboard.Dashboa
 		Time("now-7d", "now").
 		Timezone(common.TimeZoneBrowser).
 		Tooltip(dashboard.DashboardCursorSyncCrosshair).
-		Variables(variables(cfg))
+		Variables(variables(cfg, true))
 
 	sl := kpi.MustLookup(kpi.ServiceLevel)
 	b = b.WithRow(dashboard.NewRowBuilder("Service level").Id(ids.id())).

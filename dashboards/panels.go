@@ -108,8 +108,9 @@ func (p *panelIDs) id() uint32 {
 }
 
 // variables returns the dashboard's template variables: the data source,
-// institution, channel, window and service-level method.
-func variables(cfg *config.Config) []cog.Builder[dashboard.VariableModel] {
+// institution, channel, window and, when withMethod is set, the
+// service-level method.
+func variables(cfg *config.Config, withMethod bool) []cog.Builder[dashboard.VariableModel] {
 	str := func(s string) dashboard.StringOrArrayOfString { return dashboard.StringOrArrayOfString{String: &s} }
 	option := func(v string, selected bool) dashboard.VariableOption {
 		return dashboard.VariableOption{Text: str(v), Value: str(v), Selected: &selected}
@@ -158,17 +159,25 @@ func variables(cfg *config.Config) []cog.Builder[dashboard.VariableModel] {
 	for i, m := range kpi.Methods {
 		methods[i] = string(m)
 	}
-	return []cog.Builder[dashboard.VariableModel]{
+	institutions := "label_values(ccbench_service_level_ratio, institution)"
+	if !withMethod {
+		// Institutions without contacts (only written cases, surveys or
+		// decisions) have KPIs too.
+		institutions = "label_values(" + denominatorMetric + ", institution)"
+	}
+	vars := []cog.Builder[dashboard.VariableModel]{
 		dashboard.NewDatasourceVariableBuilder(datasourceVar).Label("Data source").Type("prometheus"),
-		labelValues("institution", "Institution", "Institutions to compare.",
-			"label_values(ccbench_service_level_ratio, institution)"),
+		labelValues("institution", "Institution", "Institutions to compare.", institutions),
 		labelValues("channel", "Channel", "Contact channels to include.",
 			`label_values(`+denominatorMetric+`{institution=~"$institution"}, channel)`),
 		custom("window", "Window", "Trailing window the exporter computes each KPI over.", windows, window),
-		custom("method", "Service-level method",
-			"Service-level formula: negative = A ÷ O, ignore = A ÷ (O − B), positive = (A + B) ÷ O.",
-			methods, cfg.Exporter.SLMethod),
 	}
+	if withMethod {
+		vars = append(vars, custom("method", "Service-level method",
+			"Service-level formula: negative = A ÷ O, ignore = A ÷ (O − B), positive = (A + B) ÷ O.",
+			methods, cfg.Exporter.SLMethod))
+	}
+	return vars
 }
 
 // newTimeseries is a time-series panel with a legend listing the series'

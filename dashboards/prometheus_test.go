@@ -43,6 +43,27 @@ ccbench_kpi_numerator{kpi="contacts_offered",method="",institution="sodra",unit=
 ccbench_kpi_denominator{kpi="contacts_offered",method="",institution="sodra",unit="",channel="phone",window="1d"} 2
 ccbench_kpi_numerator{kpi="contacts_offered",method="",institution="sodra",unit="",channel="chat",window="1d"} 100
 ccbench_kpi_denominator{kpi="contacts_offered",method="",institution="sodra",unit="",channel="chat",window="1d"} 2
+ccbench_kpi_numerator{kpi="deadline_met_rate",method="",institution="sodra",unit="cc",channel="email",instrument="",window="1d"} 34
+ccbench_kpi_denominator{kpi="deadline_met_rate",method="",institution="sodra",unit="cc",channel="email",instrument="",window="1d"} 40
+ccbench_kpi_numerator{kpi="deadline_met_rate",method="",institution="sodra",unit="cc",channel="post",instrument="",window="1d"} 6
+ccbench_kpi_denominator{kpi="deadline_met_rate",method="",institution="sodra",unit="cc",channel="post",instrument="",window="1d"} 10
+ccbench_deadline_met_rate_target_ratio{institution="sodra",unit="",channel="email",instrument=""} 0.9
+ccbench_favourable_share_ratio{institution="vmi",unit="a",channel="phone",window="1d",instrument="post_contact"} 0.8571428571428571
+ccbench_favourable_share_ratio{institution="vmi",unit="b",channel="chat",window="1d",instrument="post_contact"} 0.9666666666666667
+ccbench_kpi_numerator{kpi="favourable_share",method="",institution="vmi",unit="a",channel="phone",instrument="post_contact",window="1d"} 60
+ccbench_kpi_denominator{kpi="favourable_share",method="",institution="vmi",unit="a",channel="phone",instrument="post_contact",window="1d"} 70
+ccbench_kpi_numerator{kpi="favourable_share",method="",institution="vmi",unit="b",channel="chat",instrument="post_contact",window="1d"} 29
+ccbench_kpi_denominator{kpi="favourable_share",method="",institution="vmi",unit="b",channel="chat",instrument="post_contact",window="1d"} 30
+ccbench_kpi_sample_size{kpi="favourable_share",institution="vmi",unit="a",channel="phone",instrument="post_contact",window="1d"} 70
+ccbench_kpi_sample_size{kpi="favourable_share",institution="vmi",unit="b",channel="chat",instrument="post_contact",window="1d"} 30
+ccbench_kpi_ci_lower_ratio{kpi="favourable_share",institution="vmi",unit="a",channel="phone",instrument="post_contact",window="1d"} 0.76
+ccbench_kpi_ci_upper_ratio{kpi="favourable_share",institution="vmi",unit="a",channel="phone",instrument="post_contact",window="1d"} 0.92
+ccbench_kpi_ci_lower_ratio{kpi="favourable_share",institution="vmi",unit="b",channel="chat",instrument="post_contact",window="1d"} 0.83
+ccbench_kpi_ci_upper_ratio{kpi="favourable_share",institution="vmi",unit="b",channel="chat",instrument="post_contact",window="1d"} 0.99
+ccbench_kpi_numerator{kpi="decisions_on_time_rate",method="",institution="ind",unit="x",channel="",instrument="",window="1d"} 150
+ccbench_kpi_denominator{kpi="decisions_on_time_rate",method="",institution="ind",unit="x",channel="",instrument="",window="1d"} 200
+ccbench_kpi_numerator{kpi="penalty_eur",method="",institution="ind",unit="x",channel="",instrument="",window="1d"} 2300
+ccbench_kpi_numerator{kpi="penalty_eur",method="",institution="ind",unit="y",channel="",instrument="",window="1d"} 1000
 ccbench_service_level_target_ratio{institution="sodra",unit="",channel="",instrument=""} 0.95
 ccbench_service_level_target_ratio{institution="sodra",unit="",channel="phone",instrument=""} 0.9
 ccbench_abandon_rate_target_ratio{institution="sodra",unit="",channel="",instrument=""} 0.05
@@ -131,6 +152,18 @@ func TestQueriesRunOnPrometheus(t *testing.T) {
 		// Strictest targets: max of 0.95, 0.9 (at least); min of 0.05, 0.03 (at most).
 		{"Service level vs target/B", "sodra", 0.95, false},
 		{"Abandon rate vs target/B", "sodra", 0.03, false},
+		// Written answers: (34 + 6) ÷ (40 + 10) in time; target 0.9.
+		{"Deadlines met vs target/A", "sodra", 40.0 / 50, false},
+		{"Deadlines met vs target/B", "sodra", 0.9, false},
+		// Favourable: (60 + 29) ÷ (70 + 30), and the Wilson 95 % interval
+		// of 89 of 100 (not of the units' own intervals): [0.8137, 0.9375].
+		{"Favourable responses by instrument vs target/A", "vmi", 0.89, false},
+		{"Favourable responses by instrument vs target/C", "vmi", 0.8136870349691969, false},
+		{"Favourable responses by instrument vs target/D", "vmi", 0.9374580364293543, false},
+		// Decisions have no channel, and still show: 150 of 200 on time,
+		// 2,300 + 1,000 EUR of penalties.
+		{"Decisions on time vs target/A", "ind", 0.75, false},
+		{"Penalties vs target/A", "ind", 3300, false},
 	} {
 		byInst, ok := results[tc.query]
 		if !ok {

@@ -11,6 +11,9 @@ import (
 const (
 	numeratorMetric   = "ccbench_kpi_numerator"
 	denominatorMetric = "ccbench_kpi_denominator"
+	sampleSizeMetric  = "ccbench_kpi_sample_size"
+	ciLowerMetric     = "ccbench_kpi_ci_lower_ratio"
+	ciUpperMetric     = "ccbench_kpi_ci_upper_ratio"
 )
 
 // filters say which dashboard variables a query's label matchers use.
@@ -54,11 +57,16 @@ var kpiFilters = filters{window: true, method: true, channel: "$channel"}
 // value for maxima, summed counts over the window's days for per-day rates.
 // A group whose denominator is zero drops out rather than showing NaN.
 func rollup(d kpi.Definition, by string) string {
-	num := numeratorMetric + matchers(d, kpiFilters, true)
-	den := denominatorMetric + matchers(d, kpiFilters, true)
+	return rollupWith(d, by, kpiFilters)
+}
+
+// rollupWith is rollup under filters f.
+func rollupWith(d kpi.Definition, by string, f filters) string {
+	num := numeratorMetric + matchers(d, f, true)
+	den := denominatorMetric + matchers(d, f, true)
 	switch d.Aggregation {
 	case kpi.AggMax:
-		return fmt.Sprintf("max by (%s) (%s%s)", by, d.Metric, matchers(d, kpiFilters, false))
+		return fmt.Sprintf("max by (%s) (%s%s)", by, d.Metric, matchers(d, f, false))
 	case kpi.AggSum:
 		return fmt.Sprintf("sum by (%s) (%s)", by, num)
 	case kpi.AggRate:

@@ -173,7 +173,11 @@ func Run(ctx context.Context, o Options) (err error) {
 	case <-ctx.Done():
 		return nil
 	}
-	if _, err := startChild("collect", true, "collect", "--config", stack.ConfigPath); err != nil {
+	collectAddr, err := freeAddr()
+	if err != nil {
+		return err
+	}
+	if _, err := startChild("collect", true, "collect", "--config", stack.ConfigPath, "--web.listen-address", collectAddr); err != nil {
 		return err
 	}
 	metricsAddr, err := freeAddr()
@@ -204,7 +208,7 @@ func Run(ctx context.Context, o Options) (err error) {
 	if err != nil {
 		return err
 	}
-	promCfg := servers.PrometheusConfig(15*time.Second, map[string][]string{"ccbench": {metricsAddr}})
+	promCfg := servers.PrometheusConfig(15*time.Second, map[string][]string{"ccbench": {metricsAddr}, "ccbench-collect": {collectAddr}})
 	prom, err := servers.StartPrometheus(ctx, filepath.Join(dir, "prometheus"), promCfg, promLog)
 	if err != nil {
 		return err

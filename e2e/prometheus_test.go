@@ -130,26 +130,51 @@ func contactsFixture(now time.Time) []records.Contact {
 	return append(sodra.contacts, vmi.contacts...)
 }
 
-// storeQuerier lets the exporter read contact counts from the store, as
-// `ccbench serve` does.
-type storeQuerier struct{ st *store.Store }
+// storeTotals lets the exporter read the cumulative contact counters from
+// the store, as `ccbench serve` does; the windowed KPIs it reads through
+// report.Build from the store itself.
+type storeTotals struct{ st *store.Store }
 
-func (q storeQuerier) Contacts(ctx context.Context, institution string, loc *time.Location, from, to time.Time, params func(unit, channel string) kpi.Params) ([]exporter.GroupCounts, error) {
-	rows, err := q.st.ContactCounts(ctx, store.ContactQuery{Institution: institution, Location: loc, From: from, To: to, By: store.ByTotal, Params: params})
-	return groupCounts(rows), err
-}
-
-func (q storeQuerier) ContactTotals(ctx context.Context, institution string, upTo time.Time, params func(unit, channel string) kpi.Params) ([]exporter.GroupCounts, error) {
+func (q storeTotals) ContactTotals(ctx context.Context, institution string, upTo time.Time, params func(unit, channel string) kpi.Params) ([]exporter.GroupCounts, error) {
 	rows, err := q.st.ContactTotals(ctx, institution, upTo, params)
-	return groupCounts(rows), err
-}
-
-func groupCounts(rows []store.ContactRow) []exporter.GroupCounts {
+	if err != nil {
+		return nil, err
+	}
 	out := make([]exporter.GroupCounts, len(rows))
 	for i, r := range rows {
 		out[i] = exporter.GroupCounts{Unit: r.Unit, Channel: r.Channel, Counts: r.Counts}
 	}
-	return out
+	return out, nil
+}
+
+// writtenAndFeedback returns SODRA's e-mails and VMI's post-contact ratings
+// of the test, relative to now, for the written and feedback KPIs.
+func writtenAndFeedback(now time.Time) ([]records.Contact, []records.Feedback) {
+	// SODRA e-mail, 30 minutes ago: 3 answered 10 minutes later, well
+	// before the 5-working-day deadline, so deadline_met_rate = 3/3; one
+	// of the 2 whose correction is known was corrected: correction_rate 1/2.
+	mail := &fixture{institution: "sodra", unit: sodraUnit, next: now.Add(-30 * time.Minute)}
+	mail.add(3, records.ChannelEmail, records.OutcomeAnswered, 600)
+	yes, no := true, false
+	mail.contacts[0].Corrected = &yes
+	mail.contacts[1].Corrected = &no
+
+	// VMI post-contact ratings on a 1-5 scale: 8 of 10 score 4 or 5.
+	var fs []records.Feedback
+	for i := 0; i < 10; i++ {
+		score := 5
+		if i >= 8 {
+			score = 2
+		}
+		at := now.Add(-20*time.Minute + time.Duration(i)*time.Second)
+		fs = append(fs, records.Feedback{
+			Institution: "vmi", Source: "vmi-e2e", ID: fmt.Sprintf("rating-%d", i), Version: 1, UpdatedAt: at,
+			Instrument: records.InstrumentPostContact, Subject: fmt.Sprintf("phone-%d", i+1),
+			Unit: vmiUnit, Channel: records.ChannelPhone, SubmittedAt: at,
+			Scale: records.Scale1to5, Score: score, Origin: "e2e fixture",
+		})
+	}
+	return mail.contacts, fs
 }
 
 // TestStoreExporterPrometheus writes the fixture to ClickHouse, serves the
@@ -168,6 +193,20 @@ func TestStoreExporterPrometheus(t *testing.T) {
 	if err := st.InsertContacts(ctx, contactsFixture(now)); err != nil {
 		t.Fatalf("insert fixture: %v", err)
 	}
+	mails, ratings := writtenAndFeedback(now)
+	if err := st.InsertContacts(ctx, mails); err != nil {
+		t.Fatalf("insert e-mails: %v", err)
+	}
+	if err := st.InsertFeedback(ctx, ratings); err != nil {
+		t.Fatalf("insert ratings: %v", err)
+	}
+	lt, err := kpi.NewCalendar("LT")
+	if err != nil {
+		t.Fatalf("LT calendar: %v", err)
+	}
+	if err := st.LoadCalendar(ctx, lt.Days("LT", now.AddDate(0, -2, 0), now.AddDate(0, 2, 0))); err != nil {
+		t.Fatalf("load LT calendar: %v", err)
+	}
 
 	cfg, err := config.Parse([]byte(configYAML), "e2e.yaml")
 	if err != nil {
@@ -175,7 +214,8 @@ func TestStoreExporterPrometheus(t *testing.T) {
 	}
 	exp := exporter.New(exporter.Options{
 		Config:  cfg,
-		Querier: storeQuerier{st},
+		Reader:  st,
+		Totals:  storeTotals{st},
 		Now:     func() time.Time { return now },
 		Version: "e2e",
 	})
@@ -214,6 +254,18 @@ func TestStoreExporterPrometheus(t *testing.T) {
 			// Cumulative: 23 phone calls in the last hour and 1 before.
 			{"sodra phone offered total", `ccbench_contacts_offered_total{institution="sodra",channel="phone"}`, 24},
 			{"sodra phone short abandons total", `ccbench_contacts_short_abandoned_total{institution="sodra",channel="phone"}`, 1},
+			{"sodra email offered total", `ccbench_contacts_offered_total{institution="sodra",channel="email"}`, 3},
+			// E-mails: 3 in the last hour, 72 a day; all 3 answered in time.
+			{"sodra email offered 1h", `ccbench_contacts_offered_per_day{institution="sodra",channel="email",window="1h"}`, 3 * 24},
+			{"sodra email deadlines 1d", `ccbench_deadline_met_rate_ratio{institution="sodra",channel="email",window="1d"}`, 3.0 / 3},
+			{"sodra email corrections 1d", `ccbench_correction_rate_ratio{institution="sodra",channel="email",window="1d"}`, 1.0 / 2},
+			// VMI ratings: 8 of 10 favourable, Wilson 95 % [0.4902, 0.9433].
+			{"vmi favourable 1d", `ccbench_favourable_share_ratio{institution="vmi",instrument="post_contact",window="1d"}`, 0.8},
+			{"vmi favourable n 1d", `ccbench_kpi_sample_size{kpi="favourable_share",institution="vmi",instrument="post_contact",window="1d"}`, 10},
+			{"vmi favourable ci low 1d", `round(ccbench_kpi_ci_lower_ratio{kpi="favourable_share",institution="vmi",instrument="post_contact",window="1d"}, 0.0001)`, 0.4902},
+			{"vmi favourable ci high 1d", `round(ccbench_kpi_ci_upper_ratio{kpi="favourable_share",institution="vmi",instrument="post_contact",window="1d"}, 0.0001)`, 0.9433},
+			// Only the finest rows are exported: no roll-up with an empty unit.
+			{"sodra 1h service level series", `count(ccbench_service_level_ratio{institution="sodra",window="1h",method="negative"})`, 2},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				res, err := instantQuery(ctx, prom.URL(), tc.expr)
@@ -227,6 +279,24 @@ func TestStoreExporterPrometheus(t *testing.T) {
 					t.Errorf("query %s = %v, want %v", tc.expr, got, tc.want)
 				}
 			})
+		}
+	})
+
+	t.Run("no waits for written channels", func(t *testing.T) {
+		for _, expr := range []string{
+			`ccbench_service_level_ratio{channel="email"}`,
+			`ccbench_answer_rate_ratio{channel="email"}`,
+			`ccbench_asa_seconds{channel="email"}`,
+			`ccbench_kpi_denominator{kpi="service_level",channel="email"}`,
+			`ccbench_contacts_answered_within_threshold_total{channel="email"}`,
+		} {
+			res, err := instantQuery(ctx, prom.URL(), expr)
+			if err != nil {
+				t.Fatalf("query %s: %v", expr, err)
+			}
+			if len(res) != 0 {
+				t.Errorf("query %s = %v, want no series", expr, res)
+			}
 		}
 	})
 
@@ -270,6 +340,7 @@ func TestStoreExporterPrometheus(t *testing.T) {
 		// phone calls (all answered) and 4 chats (3 answered, 1 short
 		// abandon). Every answered contact has 120 s talk and 10 s acw.
 		const d = "ccbench-institutions/"
+		const q = "ccbench-quality/"
 		for _, tc := range []struct {
 			query, institution string
 			want               float64
@@ -290,9 +361,17 @@ func TestStoreExporterPrometheus(t *testing.T) {
 			// VMI: phone 8×5 + 2×25 + 45, chat 3×50, over 14.
 			{d + "Average speed of answer (ASA) vs target/A", "vmi", (8*5 + 2*25 + 45 + 3*50) / 14.0},
 			{d + "Average handling time (AHT) vs target/A", "sodra", 130},
-			// 30 and 15 contacts over a one-day window.
-			{d + "Contacts offered per day vs target/A", "sodra", 30},
+			// 30 (+ 3 e-mails) and 15 contacts over a one-day window.
+			{d + "Contacts offered per day vs target/A", "sodra", 33},
 			{d + "Contacts offered per day vs target/A", "vmi", 15},
+			// The quality dashboard: 3 of 3 e-mails in time, 1 of 2
+			// corrected; VMI 8 of 10 favourable, Wilson [0.4902, 0.9433].
+			{q + "Deadlines met vs target/A", "sodra", 1},
+			{q + "Correction rate vs target/A", "sodra", 0.5},
+			{q + "Favourable responses by instrument vs target/A", "vmi", 0.8},
+			{q + "Favourable responses by instrument vs target/C", "vmi", 0.4901624715366418},
+			{q + "Favourable responses by instrument vs target/D", "vmi", 0.9433178485456248},
+			{q + "Favourable responses with sample size and 95 % interval/N", "vmi", 10},
 		} {
 			got, ok := results[tc.query][tc.institution]
 			if !ok || math.Abs(got-tc.want) > 1e-9 {

@@ -1,13 +1,15 @@
 package exporter
 
 import (
-	"sort"
+	"strings"
 	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/ccbench/ccbench/config"
 	"github.com/ccbench/ccbench/kpi"
+	"github.com/ccbench/ccbench/records"
+	"github.com/ccbench/ccbench/report"
 )
 
 // Label names of the KPI metrics.
@@ -22,10 +24,19 @@ const (
 	labelDirection   = "direction"
 )
 
-// windowCounts are the counts of one group in one window.
-type windowCounts struct {
-	institution, unit, channel, window string
-	counts                             kpi.ContactCounts
+// Names of the metrics that carry the parts of every KPI value.
+const (
+	numeratorMetric   = "ccbench_kpi_numerator"
+	denominatorMetric = "ccbench_kpi_denominator"
+	sampleSizeMetric  = "ccbench_kpi_sample_size"
+	ciLowerMetric     = "ccbench_kpi_ci_lower_ratio"
+	ciUpperMetric     = "ccbench_kpi_ci_upper_ratio"
+)
+
+// windowRow is one report row of one window.
+type windowRow struct {
+	window string
+	row    report.Row
 }
 
 // totalCounts are the cumulative counts of one group.
@@ -36,23 +47,31 @@ type totalCounts struct {
 
 // snapshot is one refresh's result; it is never modified once swapped in.
 type snapshot struct {
-	windows []windowCounts
+	rows    []windowRow
 	totals  []totalCounts
-	metrics []prometheus.Metric // rendered from windows and totals
+	metrics []prometheus.Metric // rendered from rows and totals
 }
 
 // counterDef is one cumulative contact counter.
 type counterDef struct {
 	desc  *prometheus.Desc
 	value func(kpi.ContactCounts) float64
+	// allChannels is set for counters that written channels have too;
+	// the others count waits and abandons, which only real-time channels
+	// have.
+	allChannels bool
 }
 
-// kpiCollector emits the KPI, numerator/denominator, counter and target
-// metrics of the last snapshot. Collect never blocks on a refresh.
+// kpiCollector emits the KPI, numerator/denominator, sample, counter and
+// target metrics of the last snapshot. Collect never blocks on a refresh.
 type kpiCollector struct {
 	kpiDescs    map[kpi.ID]*prometheus.Desc
+	kpiOrder    []kpi.ID
 	numerator   *prometheus.Desc
 	denominator *prometheus.Desc
+	sampleSize  *prometheus.Desc
+	ciLower     *prometheus.Desc
+	ciUpper     *prometheus.Desc
 	counters    []counterDef
 	targetInfo  *prometheus.Desc
 	targetDescs []*prometheus.Desc
@@ -61,53 +80,66 @@ type kpiCollector struct {
 	current atomic.Pointer[snapshot]
 }
 
-// contactKPIs lists the KPIs kpi.ContactCounts computes, in its order.
-func contactKPIs() []kpi.ID {
-	var ids []kpi.ID
-	seen := map[kpi.ID]bool{}
-	for _, v := range (kpi.ContactCounts{}).Values() {
-		if !seen[v.KPI] {
-			seen[v.KPI] = true
-			ids = append(ids, v.KPI)
-		}
+// hasMethod reports whether KPI id's series carry a method label.
+func hasMethod(id kpi.ID) bool { return id == kpi.ServiceLevel }
+
+// hasInstrument reports whether KPI id's series carry an instrument label:
+// the shares of survey responses and votes, which are per instrument.
+func hasInstrument(id kpi.ID) bool {
+	switch id {
+	case kpi.FavourableShare, kpi.RecommendShare, kpi.UsefulShare:
+		return true
 	}
-	return ids
+	return false
 }
 
 func newKPICollector(targets func(c *kpiCollector) []prometheus.Metric) *kpiCollector {
 	c := &kpiCollector{kpiDescs: map[kpi.ID]*prometheus.Desc{}}
-	for _, id := range contactKPIs() {
-		d := kpi.MustLookup(id)
+	for _, d := range kpi.Catalogue() {
 		labels := []string{labelInstitution, labelUnit, labelChannel, labelWindow}
-		if id == kpi.ServiceLevel {
+		if hasMethod(d.ID) {
 			labels = append(labels, labelMethod)
 		}
-		c.kpiDescs[id] = prometheus.NewDesc(d.Metric, d.Help, labels, nil)
+		if hasInstrument(d.ID) {
+			labels = append(labels, labelInstrument)
+		}
+		c.kpiDescs[d.ID] = prometheus.NewDesc(d.Metric, d.Help, labels, nil)
+		c.kpiOrder = append(c.kpiOrder, d.ID)
 	}
-	partLabels := []string{labelKPI, labelMethod, labelInstitution, labelUnit, labelChannel, labelWindow}
-	c.numerator = prometheus.NewDesc("ccbench_kpi_numerator",
-		"Numerator of a KPI in a window (method is empty except for service_level); roll KPIs up as sum(numerator) / sum(denominator).",
+	partLabels := []string{labelKPI, labelMethod, labelInstitution, labelUnit, labelChannel, labelInstrument, labelWindow}
+	c.numerator = prometheus.NewDesc(numeratorMetric,
+		"Numerator of a KPI in a window (method is empty except for service_level, instrument except for survey shares); roll KPIs up as sum(numerator) / sum(denominator).",
 		partLabels, nil)
-	c.denominator = prometheus.NewDesc("ccbench_kpi_denominator",
-		"Denominator of a KPI in a window (method is empty except for service_level); roll KPIs up as sum(numerator) / sum(denominator).",
+	c.denominator = prometheus.NewDesc(denominatorMetric,
+		"Denominator of a KPI in a window (method is empty except for service_level, instrument except for survey shares); roll KPIs up as sum(numerator) / sum(denominator).",
 		partLabels, nil)
+	sampleLabels := []string{labelKPI, labelInstitution, labelUnit, labelChannel, labelInstrument, labelWindow}
+	c.sampleSize = prometheus.NewDesc(sampleSizeMetric,
+		"Responses a sampled share (favourable_share, recommend_share, useful_share) rests on in a window; fewer than 30 is a small sample.",
+		sampleLabels, nil)
+	c.ciLower = prometheus.NewDesc(ciLowerMetric,
+		"Lower bound of the 95 % Wilson score interval of a sampled share in a window.",
+		sampleLabels, nil)
+	c.ciUpper = prometheus.NewDesc(ciUpperMetric,
+		"Upper bound of the 95 % Wilson score interval of a sampled share in a window.",
+		sampleLabels, nil)
 
 	groupLabels := []string{labelInstitution, labelUnit, labelChannel}
-	counter := func(name, help string, value func(kpi.ContactCounts) float64) counterDef {
-		return counterDef{desc: prometheus.NewDesc(name, help, groupLabels, nil), value: value}
+	counter := func(name, help string, allChannels bool, value func(kpi.ContactCounts) float64) counterDef {
+		return counterDef{desc: prometheus.NewDesc(name, help, groupLabels, nil), value: value, allChannels: allChannels}
 	}
 	c.counters = []counterDef{
-		counter("ccbench_contacts_offered_total", "Contacts offered since the data begins.",
+		counter("ccbench_contacts_offered_total", "Contacts offered since the data begins, of every channel.", true,
 			func(k kpi.ContactCounts) float64 { return k.Offered }),
-		counter("ccbench_contacts_answered_total", "Contacts answered since the data begins.",
+		counter("ccbench_contacts_answered_total", "Contacts of real-time channels answered since the data begins.", false,
 			func(k kpi.ContactCounts) float64 { return k.Answered }),
-		counter("ccbench_contacts_answered_within_threshold_total", "Contacts answered within the answer-time threshold since the data begins.",
+		counter("ccbench_contacts_answered_within_threshold_total", "Contacts of real-time channels answered within the answer-time threshold since the data begins.", false,
 			func(k kpi.ContactCounts) float64 { return k.AnsweredWithinT }),
-		counter("ccbench_contacts_abandoned_within_threshold_total", "Contacts abandoned within the answer-time threshold, short abandons excluded, since the data begins.",
+		counter("ccbench_contacts_abandoned_within_threshold_total", "Contacts of real-time channels abandoned within the answer-time threshold, short abandons excluded, since the data begins.", false,
 			func(k kpi.ContactCounts) float64 { return k.AbandonedWithinT }),
-		counter("ccbench_contacts_short_abandoned_total", "Contacts abandoned before the short-abandon limit since the data begins.",
+		counter("ccbench_contacts_short_abandoned_total", "Contacts of real-time channels abandoned before the short-abandon limit since the data begins.", false,
 			func(k kpi.ContactCounts) float64 { return k.ShortAbandoned }),
-		counter("ccbench_contacts_abandoned_not_short_total", "Contacts abandoned at or after the short-abandon limit since the data begins.",
+		counter("ccbench_contacts_abandoned_not_short_total", "Contacts of real-time channels abandoned at or after the short-abandon limit since the data begins.", false,
 			func(k kpi.ContactCounts) float64 { return k.AbandonedNotShort }),
 	}
 
@@ -175,53 +207,109 @@ func targetMetrics(cfg *config.Config) func(c *kpiCollector) []prometheus.Metric
 	}
 }
 
-// render turns a snapshot's counts into const metrics. It emits a KPI value
-// only where it is valid (its denominator is positive), but numerators and
-// denominators always, so that rollups see every group.
-func (c *kpiCollector) render(s *snapshot) []prometheus.Metric {
-	var out []prometheus.Metric
-	for _, w := range s.windows {
-		for _, v := range w.counts.Values() {
-			method := string(v.Method)
-			out = append(out,
-				prometheus.MustNewConstMetric(c.numerator, prometheus.GaugeValue, v.Numerator,
-					string(v.KPI), method, w.institution, w.unit, w.channel, w.window),
-				prometheus.MustNewConstMetric(c.denominator, prometheus.GaugeValue, v.Denominator,
-					string(v.KPI), method, w.institution, w.unit, w.channel, w.window),
-			)
-			if !v.Valid {
-				continue
-			}
-			labels := []string{w.institution, w.unit, w.channel, w.window}
-			if v.KPI == kpi.ServiceLevel {
+// exported reports whether a report row becomes series. Prometheus users
+// roll KPIs up themselves by summing numerators and denominators, so only
+// the finest rows (those with a unit) are exported; the report's roll-ups
+// would count everything twice. practice_score, which exists per
+// institution only and comes from the practices register, is the one
+// exception. Other reported figures are published numbers, not time series:
+// they are left to `ccbench compare`.
+func exported(r report.Row) bool {
+	if r.KPI == string(kpi.PracticeScore) {
+		return true
+	}
+	if _, ok := kpi.Lookup(kpi.ID(r.KPI)); !ok {
+		return false
+	}
+	return r.Source == report.SourceMeasured && r.Unit != nil
+}
+
+func str(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+// render turns a snapshot's rows and totals into const metrics. A KPI value
+// is emitted where the report has one, with its numerator and denominator,
+// and for sampled shares the sample size and confidence bounds. Rows that
+// would repeat a label set already emitted are left out and returned, so
+// that a scrape never fails on duplicates.
+func (c *kpiCollector) render(s *snapshot) (out []prometheus.Metric, duplicates []string) {
+	seen := map[string]bool{}
+	for _, wr := range s.rows {
+		r, window := wr.row, wr.window
+		id := kpi.ID(r.KPI)
+		desc, ok := c.kpiDescs[id]
+		if !ok {
+			continue
+		}
+		inst, unit, channel, instrument := r.Institution, str(r.Unit), str(r.Channel), str(r.Instrument)
+		method := ""
+		if hasMethod(id) {
+			method = string(r.Method)
+		}
+		key := strings.Join([]string{r.KPI, method, inst, unit, channel, instrument, window}, "\xff")
+		if seen[key] {
+			duplicates = append(duplicates, strings.ReplaceAll(key, "\xff", "/"))
+			continue
+		}
+		seen[key] = true
+
+		if r.Value != nil {
+			labels := []string{inst, unit, channel, window}
+			if hasMethod(id) {
 				labels = append(labels, method)
 			}
-			out = append(out, prometheus.MustNewConstMetric(c.kpiDescs[v.KPI], prometheus.GaugeValue, v.Value, labels...))
+			if hasInstrument(id) {
+				labels = append(labels, instrument)
+			}
+			out = append(out, prometheus.MustNewConstMetric(desc, prometheus.GaugeValue, *r.Value, labels...))
+		}
+		parts := []string{r.KPI, method, inst, unit, channel, instrument, window}
+		if r.Numerator != nil {
+			out = append(out, prometheus.MustNewConstMetric(c.numerator, prometheus.GaugeValue, *r.Numerator, parts...))
+		}
+		if r.Denominator != nil {
+			out = append(out, prometheus.MustNewConstMetric(c.denominator, prometheus.GaugeValue, *r.Denominator, parts...))
+		}
+		sample := []string{r.KPI, inst, unit, channel, instrument, window}
+		if r.N != nil {
+			out = append(out, prometheus.MustNewConstMetric(c.sampleSize, prometheus.GaugeValue, *r.N, sample...))
+		}
+		if r.CILow != nil && r.CIHigh != nil {
+			out = append(out,
+				prometheus.MustNewConstMetric(c.ciLower, prometheus.GaugeValue, *r.CILow, sample...),
+				prometheus.MustNewConstMetric(c.ciUpper, prometheus.GaugeValue, *r.CIHigh, sample...),
+			)
 		}
 	}
 	for _, t := range s.totals {
+		realTime := records.IsRealTime(t.channel)
 		for _, cd := range c.counters {
+			if !cd.allChannels && !realTime {
+				continue
+			}
 			out = append(out, prometheus.MustNewConstMetric(cd.desc, prometheus.CounterValue, cd.value(t.counts),
 				t.institution, t.unit, t.channel))
 		}
 	}
-	return out
+	return out, duplicates
 }
 
 func (c *kpiCollector) swap(s *snapshot) { c.current.Store(s) }
 
 // Describe implements prometheus.Collector.
 func (c *kpiCollector) Describe(ch chan<- *prometheus.Desc) {
-	ids := make([]string, 0, len(c.kpiDescs))
-	for id := range c.kpiDescs {
-		ids = append(ids, string(id))
-	}
-	sort.Strings(ids)
-	for _, id := range ids {
-		ch <- c.kpiDescs[kpi.ID(id)]
+	for _, id := range c.kpiOrder {
+		ch <- c.kpiDescs[id]
 	}
 	ch <- c.numerator
 	ch <- c.denominator
+	ch <- c.sampleSize
+	ch <- c.ciLower
+	ch <- c.ciUpper
 	for _, cd := range c.counters {
 		ch <- cd.desc
 	}

@@ -1,9 +1,11 @@
-// Package exporter is `ccbench serve`: it computes the contact KPIs of every
-// configured institution over the configured windows from ClickHouse counts
-// and exposes them, with their numerators, denominators and targets, on
-// /metrics for Prometheus.
+// Package exporter is `ccbench serve`: it computes every KPI of the
+// catalogue for the configured institutions over the configured trailing
+// windows, with the report package's query layer (the same computation as
+// `ccbench compare`), and exposes the values with their numerators,
+// denominators, sample sizes, confidence intervals and targets on /metrics
+// for Prometheus, next to cumulative contact counters.
 //
-// Scrapes never wait on ClickHouse: a refresh loop queries the counts in the
+// Scrapes never wait on ClickHouse: a refresh loop queries the store in the
 // background and swaps in a new snapshot; /metrics renders the last
 // snapshot. A failed refresh keeps the previous snapshot and is counted.
 package exporter
@@ -23,6 +25,7 @@ import (
 
 	"github.com/ccbench/ccbench/config"
 	"github.com/ccbench/ccbench/kpi"
+	"github.com/ccbench/ccbench/report"
 )
 
 // GroupCounts are the contact counts of one unit and channel of an
@@ -32,14 +35,10 @@ type GroupCounts struct {
 	Counts        kpi.ContactCounts
 }
 
-// Querier is what the exporter reads from the store. params gives the KPI
-// parameters (thresholds, short-abandon and long-wait limits) of each unit
-// and channel.
-type Querier interface {
-	// Contacts returns the counts of the contacts of institution that
-	// arrived in [from, to), one row per unit and channel; loc is the
-	// institution's time zone.
-	Contacts(ctx context.Context, institution string, loc *time.Location, from, to time.Time, params func(unit, channel string) kpi.Params) ([]GroupCounts, error)
+// TotalsQuerier reads the cumulative contact counts behind the
+// ccbench_contacts_*_total counters. params gives the KPI parameters
+// (thresholds, short-abandon and long-wait limits) of each unit and channel.
+type TotalsQuerier interface {
 	// ContactTotals returns the counts of every contact of institution that
 	// arrived before upTo, one row per unit and channel.
 	ContactTotals(ctx context.Context, institution string, upTo time.Time, params func(unit, channel string) kpi.Params) ([]GroupCounts, error)
@@ -47,10 +46,13 @@ type Querier interface {
 
 // Options configure an Exporter.
 type Options struct {
-	Config  *config.Config
-	Querier Querier
-	Logger  *slog.Logger     // default: discard
-	Now     func() time.Time // default: time.Now
+	Config *config.Config
+	// Reader is what report.Build reads the windowed KPIs from (the store).
+	Reader report.Reader
+	// Totals reads the cumulative contact counters.
+	Totals TotalsQuerier
+	Logger *slog.Logger     // default: discard
+	Now    func() time.Time // default: time.Now
 	// Version and Revision are reported in ccbench_build_info; Version
 	// defaults to "dev".
 	Version  string
@@ -60,7 +62,8 @@ type Options struct {
 // Exporter refreshes KPI snapshots and serves them to Prometheus.
 type Exporter struct {
 	cfg     *config.Config
-	querier Querier
+	reader  report.Reader
+	totals  TotalsQuerier
 	logger  *slog.Logger
 	now     func() time.Time
 	version string
@@ -80,7 +83,8 @@ type Exporter struct {
 func New(opts Options) *Exporter {
 	e := &Exporter{
 		cfg:     opts.Config,
-		querier: opts.Querier,
+		reader:  opts.Reader,
+		totals:  opts.Totals,
 		logger:  opts.Logger,
 		now:     opts.Now,
 		version: opts.Version,
@@ -138,10 +142,11 @@ func (e *Exporter) Registry() *prometheus.Registry { return e.registry }
 // Ready reports whether a refresh has succeeded yet.
 func (e *Exporter) Ready() bool { return e.ready.Load() }
 
-// Refresh takes one snapshot: for every configured institution and window
-// [now−w, now) it queries the contact counts and computes the KPIs, and it
-// queries the cumulative totals up to now. The new snapshot replaces the old
-// one only when every query succeeded.
+// Refresh takes one snapshot: for every configured window [now−w, now) it
+// builds the report of every KPI of every institution (every service-level
+// method, open cases judged as of now), and it queries the cumulative
+// contact totals up to now. The new snapshot replaces the old one only when
+// every query succeeded.
 func (e *Exporter) Refresh(ctx context.Context) (err error) {
 	start := time.Now()
 	e.refreshes.Inc()
@@ -152,32 +157,32 @@ func (e *Exporter) Refresh(ctx context.Context) (err error) {
 		}
 	}()
 
-	if e.cfg == nil || e.querier == nil {
-		return errors.New("exporter: configuration and querier are required")
+	if e.cfg == nil || e.reader == nil || e.totals == nil {
+		return errors.New("exporter: configuration, report reader and totals querier are required")
 	}
 	now := e.now()
 	snap := &snapshot{}
-	for _, in := range e.cfg.Institutions {
-		params := func(unit, channel string) kpi.Params { return e.cfg.Params(in.ID, unit, channel) }
-		for _, w := range e.cfg.Exporter.Windows {
-			from := now.Add(-time.Duration(w))
-			rows, err := e.querier.Contacts(ctx, in.ID, in.Location(), from, now, params)
-			if err != nil {
-				return fmt.Errorf("refresh: contacts of institution %q in window %s: %w", in.ID, config.WindowLabel(w), err)
-			}
-			for _, g := range mergeGroups(rows) {
-				c := g.Counts
-				if c.Days == 0 {
-					// The store did not say how many days the window spans.
-					c.Days = time.Duration(w).Hours() / 24
-				}
-				snap.windows = append(snap.windows, windowCounts{
-					institution: in.ID, unit: g.Unit, channel: g.Channel,
-					window: config.WindowLabel(w), counts: c,
-				})
+	for _, w := range e.cfg.Exporter.Windows {
+		label := config.WindowLabel(w)
+		rep, err := report.Build(ctx, e.cfg, e.reader, report.Query{
+			From:       now.Add(-time.Duration(w)),
+			To:         now,
+			Exact:      true,
+			AllMethods: true,
+			AsOf:       now,
+		})
+		if err != nil {
+			return fmt.Errorf("refresh: KPIs in window %s: %w", label, err)
+		}
+		for _, r := range rep.Rows {
+			if exported(r) {
+				snap.rows = append(snap.rows, windowRow{window: label, row: r})
 			}
 		}
-		rows, err := e.querier.ContactTotals(ctx, in.ID, now, params)
+	}
+	for _, in := range e.cfg.Institutions {
+		params := func(unit, channel string) kpi.Params { return e.cfg.Params(in.ID, unit, channel) }
+		rows, err := e.totals.ContactTotals(ctx, in.ID, now, params)
 		if err != nil {
 			return fmt.Errorf("refresh: contact totals of institution %q: %w", in.ID, err)
 		}
@@ -185,7 +190,11 @@ func (e *Exporter) Refresh(ctx context.Context) (err error) {
 			snap.totals = append(snap.totals, totalCounts{institution: in.ID, unit: g.Unit, channel: g.Channel, counts: g.Counts})
 		}
 	}
-	snap.metrics = e.collector.render(snap)
+	metrics, duplicates := e.collector.render(snap)
+	if len(duplicates) > 0 {
+		e.logger.Warn("KPI rows with the same labels; the first of each is served", "rows", duplicates)
+	}
+	snap.metrics = metrics
 	e.collector.swap(snap)
 	e.lastSuccess.Set(float64(time.Now().UnixNano()) / 1e9)
 	e.ready.Store(true)

@@ -85,8 +85,11 @@ func (b *builder) build(ctx context.Context) error {
 }
 
 // periodStart maps a store row's period to the report's (From for totals).
+// A period that starts before the window (a month when the window starts
+// mid-month, a day when an exact window starts mid-day) starts at From, as
+// in periods.
 func (b *builder) periodStart(t time.Time) time.Time {
-	if b.q.By == store.ByTotal || t.IsZero() {
+	if b.q.By == store.ByTotal || t.IsZero() || t.Before(b.from) {
 		return b.from
 	}
 	return t.In(b.in.Location())
@@ -261,10 +264,8 @@ func (b *builder) feedbackRows(rows []store.FeedbackRow) {
 	var order []string
 	for _, r := range rows {
 		p := b.periodStart(r.PeriodStart)
-		for _, g := range []group{
-			{unit: ptr(r.Unit), channel: ptr(r.Channel), instrument: ptr(r.Instrument), period: p},
-			{instrument: ptr(r.Instrument), period: p},
-		} {
+		for _, g := range levels(r.Unit, r.Channel, p) {
+			g.instrument = ptr(r.Instrument)
 			a, ok := accs[g.key()]
 			if !ok {
 				a = &acc{g: g}
@@ -366,17 +367,18 @@ func (b *builder) aggregatePeriod(p time.Time, aggs []records.Aggregate) {
 			share(vmi.InstrumentSeminar, 0, a.Value)
 		}
 	}
-	var total kpi.DecisionCounts
+	// Each figure gets a row per unit and a row summed over the units (and,
+	// for the phone block, over the channels), as contact rows do.
+	var totalDec kpi.DecisionCounts
 	var totalPhone kpi.ContactCounts
 	hasDec, hasPhone := false, false
 	for _, unit := range units {
 		u := byUnit[unit]
-		g := group{unit: ptr(unit), period: p}
 		if u.hasDec {
 			hasDec = true
-			total = total.Add(u.decisions)
+			totalDec = totalDec.Add(u.decisions)
 			for _, v := range u.decisions.Values() {
-				b.add(g, v, SourceMeasured)
+				b.add(group{unit: ptr(unit), period: p}, v, SourceMeasured)
 			}
 		}
 		if len(u.phone) > 0 {
@@ -387,29 +389,54 @@ func (b *builder) aggregatePeriod(p time.Time, aggs []records.Aggregate) {
 				c.Days += d
 			}
 			totalPhone = totalPhone.Add(c)
-			for _, lvl := range []group{{unit: ptr(unit), channel: ptr(records.ChannelPhone), period: p}, {channel: ptr(records.ChannelPhone), period: p}} {
-				for _, v := range kpi.PhoneAggregateValues(c) {
-					b.add(lvl, v, SourceMeasured)
-				}
-			}
+			b.addPhoneBlock(group{unit: ptr(unit), channel: ptr(records.ChannelPhone), period: p}, c)
 		}
 	}
-	if hasDec && len(units) > 1 {
-		for _, v := range total.Values() {
+	if hasDec {
+		for _, v := range totalDec.Values() {
 			b.add(group{period: p}, v, SourceMeasured)
 		}
 	}
-	_ = hasPhone
+	if hasPhone {
+		b.addPhoneBlock(group{channel: ptr(records.ChannelPhone), period: p}, totalPhone)
+		b.addPhoneBlock(group{period: p}, totalPhone)
+	}
+	shareKPI := func(instrument string) kpi.ID {
+		switch instrument {
+		case vmi.InstrumentSeminar:
+			return kpi.RecommendShare
+		case ind.InstrumentWebPage:
+			return kpi.UsefulShare
+		}
+		return kpi.FavourableShare
+	}
+	totals := map[string]*kpi.FeedbackCounts{}
+	var instruments []string
 	for _, k := range shareKeys {
 		c := shares[k]
-		id := kpi.FavourableShare
-		switch k[1] {
-		case vmi.InstrumentSeminar:
-			id = kpi.RecommendShare
-		case ind.InstrumentWebPage:
-			id = kpi.UsefulShare
+		b.add(group{unit: ptr(k[0]), instrument: ptr(k[1]), period: p}, c.ShareOf(shareKPI(k[1])), SourceMeasured)
+		t, ok := totals[k[1]]
+		if !ok {
+			t = &kpi.FeedbackCounts{}
+			totals[k[1]] = t
+			instruments = append(instruments, k[1])
 		}
-		b.add(group{unit: ptr(k[0]), instrument: ptr(k[1]), period: p}, c.ShareOf(id), SourceMeasured)
+		*t = t.Add(*c)
+	}
+	for _, instrument := range instruments {
+		b.add(group{instrument: ptr(instrument), period: p}, totals[instrument].ShareOf(shareKPI(instrument)), SourceMeasured)
+	}
+}
+
+// addPhoneBlock adds the KPIs an IND-style phone block supports for group
+// g. The block's service level is the `negative` method's, so it is left
+// out of a report by another method (unless every method is wanted).
+func (b *builder) addPhoneBlock(g group, c kpi.ContactCounts) {
+	for _, v := range kpi.PhoneAggregateValues(c) {
+		if v.KPI == kpi.ServiceLevel && v.Method != b.q.Method && !b.q.AllMethods {
+			continue
+		}
+		b.add(g, v, SourceMeasured)
 	}
 }
 
@@ -435,7 +462,7 @@ func (b *builder) reportedRows(fs []records.ReportedFigure) {
 		if f.Institution != b.in.ID {
 			continue
 		}
-		row := Row{Institution: b.in.ID, Source: SourceReported, Value: ptr(f.Value), Method: kpi.Method(f.Method)}
+		row := Row{Institution: b.in.ID, Source: SourceReported, Value: ptr(f.Value), Method: kpi.Method(f.Method), Label: f.Label}
 		row.KPI = f.KPI
 		if row.KPI == "" {
 			row.KPI = f.Metric

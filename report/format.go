@@ -44,6 +44,9 @@ func orAll(p *string) string {
 
 func period(r Row) string {
 	if r.PeriodStart == nil {
+		if r.Label != "" {
+			return r.Label
+		}
 		return "-"
 	}
 	return r.PeriodStart.Format(time.DateOnly) + ".." + r.PeriodEnd.Format(time.DateOnly)

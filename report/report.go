@@ -71,6 +71,9 @@ type Row struct {
 	Target      *float64   `json:"target"`
 	Met         *bool      `json:"met"`
 	Source      string     `json:"source"`
+	// Label tells apart reported figures published without a period
+	// (e.g. "before", "after"); it appears only on such rows.
+	Label string `json:"label,omitempty"`
 	// Method is the service-level method of a service_level row, or the
 	// publisher's method of a reported figure; not part of the JSON row,
 	// which names the report's method once (sl_method).
@@ -100,6 +103,9 @@ func Build(ctx context.Context, cfg *config.Config, r Reader, q Query) (*Report,
 	}
 	if q.AsOf.IsZero() {
 		q.AsOf = time.Now()
+	}
+	if err := validate(q); err != nil {
+		return nil, err
 	}
 	insts, err := institutions(cfg, q.Institutions)
 	if err != nil {
@@ -137,6 +143,25 @@ func Build(ctx context.Context, cfg *config.Config, r Reader, q Query) (*Report,
 	rep.Rows = filterKPIs(rep.Rows, q.KPIs)
 	sortRows(rep.Rows)
 	return rep, nil
+}
+
+// validate checks the parts of q that would otherwise silently select
+// nothing.
+func validate(q Query) error {
+	switch q.By {
+	case store.ByTotal, store.ByDay, store.ByMonth:
+	default:
+		return fmt.Errorf("unknown period grouping %q (want total, day or month)", q.By)
+	}
+	if _, err := kpi.ParseMethod(string(q.Method)); err != nil {
+		return err
+	}
+	for _, id := range q.KPIs {
+		if _, err := kpi.ParseID(string(id)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func institutions(cfg *config.Config, want []string) ([]config.Institution, error) {

@@ -5,6 +5,9 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	collectorsprom "github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/urfave/cli/v2"
 
 	"github.com/ccbench/ccbench/collectors"
@@ -28,6 +31,7 @@ func collectCommand() *cli.Command {
 		Flags: []cli.Flag{
 			configFlag(true),
 			&cli.BoolFlag{Name: "once", Usage: "do one full pass and exit (0 when everything was pulled)"},
+			&cli.StringFlag{Name: "web.listen-address", Usage: "address to serve the collector's own metrics on /metrics (default: none)"},
 		},
 		Action: func(c *cli.Context) error {
 			logger, err := newLogger(c)
@@ -38,7 +42,7 @@ func collectCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			st, err := openStore(c.Context, cfg)
+			st, err := openStore(c, cfg)
 			if err != nil {
 				return err
 			}
@@ -53,11 +57,21 @@ func collectCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			reg := prometheus.NewRegistry()
+			reg.MustRegister(collectorsprom.NewGoCollector(), collectorsprom.NewProcessCollector(collectorsprom.ProcessCollectorOpts{}))
 			r := &collectors.Runner{
 				Sink:       st,
 				Collectors: cs,
 				Logger:     logger,
 				Interval:   pollInterval(cfg),
+				Metrics:    collectors.NewMetrics(reg),
+			}
+			if addr := c.String("web.listen-address"); addr != "" {
+				stop, err := serveMetrics(c.Context, addr, promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), logger)
+				if err != nil {
+					return err
+				}
+				defer stop()
 			}
 			if !c.Bool("once") {
 				return r.Run(c.Context)

@@ -40,7 +40,7 @@ func compareCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			st, err := openStore(c.Context, cfg)
+			st, err := openStore(c, cfg)
 			if err != nil {
 				return err
 			}

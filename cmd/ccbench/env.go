@@ -1,8 +1,10 @@
 package main
 
 import (
-	"context"
 	"fmt"
+	"time"
+
+	"github.com/cenkalti/backoff/v4"
 
 	"github.com/urfave/cli/v2"
 
@@ -21,7 +23,12 @@ func loadConfig(c *cli.Context) (*config.Config, error) {
 
 // openStore connects to the configured ClickHouse, creating its database
 // when missing.
-func openStore(ctx context.Context, cfg *config.Config) (*store.Store, error) {
+func openStore(c *cli.Context, cfg *config.Config) (*store.Store, error) {
+	ctx := c.Context
+	logger, err := newLogger(c)
+	if err != nil {
+		return nil, err
+	}
 	dsn := cfg.DSN()
 	if dsn == "" {
 		return nil, fmt.Errorf("no ClickHouse DSN: set clickhouse.dsn in %s or %s", cfg.Path(), config.EnvClickHouseDSN)
@@ -30,8 +37,19 @@ func openStore(ctx context.Context, cfg *config.Config) (*store.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := store.EnsureDatabase(ctx, dsn, password); err != nil {
-		return nil, err
-	}
-	return store.Open(ctx, dsn, password)
+	// ClickHouse may still be starting (or restarting): retry with backoff
+	// for a while before giving up.
+	b := backoff.NewExponentialBackOff()
+	b.MaxElapsedTime = storeWait
+	return backoff.RetryNotifyWithData(func() (*store.Store, error) {
+		if err := store.EnsureDatabase(ctx, dsn, password); err != nil {
+			return nil, err
+		}
+		return store.Open(ctx, dsn, password)
+	}, backoff.WithContext(b, ctx), func(err error, next time.Duration) {
+		logger.Warn("ClickHouse not reachable, retrying", "err", err, "retry_in", next.Round(time.Millisecond))
+	})
 }
+
+// storeWait is how long commands wait for ClickHouse to answer at start.
+const storeWait = time.Minute

@@ -33,7 +33,7 @@ func registerCommand() *cli.Command {
 				if err != nil {
 					return err
 				}
-				st, err := openStore(c.Context, cfg)
+				st, err := openStore(c, cfg)
 				if err != nil {
 					return err
 				}

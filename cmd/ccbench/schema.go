@@ -19,7 +19,7 @@ func schemaCommand() *cli.Command {
 				if err != nil {
 					return err
 				}
-				st, err := openStore(c.Context, cfg)
+				st, err := openStore(c, cfg)
 				if err != nil {
 					return err
 				}

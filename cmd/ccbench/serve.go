@@ -30,14 +30,15 @@ func serveCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			st, err := openStore(c.Context, cfg)
+			st, err := openStore(c, cfg)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
 			e := exporter.New(exporter.Options{
 				Config:   cfg,
-				Querier:  storeQuerier{st},
+				Reader:   st,
+				Totals:   storeTotals{st},
 				Logger:   logger,
 				Version:  version,
 				Revision: revision,

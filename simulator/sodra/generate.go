@@ -36,10 +36,16 @@ var queues = []string{"pensions", "benefits", "insurance", "employers", "general
 
 // profile is the arrival intensity of one kind of contact: weekday weight
 // (Monday..Sunday, relative) and hourly weights on working days and weekends.
+// The hours a day's weights leave at zero are closed hours; contacts arrive
+// in them at the closed intensity, so that chats (and a small after-hours
+// phone line) come in around the clock.
 type profile struct {
 	weekday [7]float64 // index: time.Weekday (Sunday = 0)
 	hours   [24]float64
 	weekend [24]float64
+	// closed is the mean arrivals of one closed hour, relative to the mean
+	// arrivals of one open hour on a working day (weekday weight 1); 0: none.
+	closed float64
 }
 
 func hours(from int, ws ...float64) [24]float64 {
@@ -49,44 +55,75 @@ func hours(from int, ws ...float64) [24]float64 {
 }
 
 var (
+	// phoneProfile: calls from 8 to 17 on working days and 10 to 14 at
+	// weekends, and an after-hours line (IVR callbacks, emergencies) at 1/150
+	// of the daytime intensity: about 1.6 % of the calls.
 	phoneProfile = profile{
 		weekday: [7]float64{0.10, 1, 1, 1, 1, 1, 0.15},
 		hours:   hours(8, 0.9, 1.3, 1.4, 1.3, 1.1, 1.0, 1.0, 0.9, 0.6),
 		weekend: hours(10, 1, 1, 1, 1),
+		closed:  1.0 / 150,
 	}
+	// chatProfile: chat and facebook, staffed like the phones, and answered
+	// around the clock at 1/5 of the daytime intensity outside those hours.
 	chatProfile = profile{
 		weekday: [7]float64{0.2, 1, 1, 1, 1, 1, 0.25},
 		hours:   hours(8, 0.8, 1.1, 1.2, 1.2, 1.1, 1.0, 1.0, 1.0, 0.8),
 		weekend: hours(10, 1, 1, 1, 1),
+		closed:  1.0 / 5,
 	}
 	writtenProfile = profile{
 		weekday: [7]float64{0.3, 1, 1, 1, 1, 1, 0.4},
 		hours:   hours(0, 0.1, 0.1, 0.05, 0.05, 0.05, 0.1, 0.3, 0.6, 1, 1.2, 1.2, 1.1, 1, 1, 1, 1, 0.9, 0.8, 0.7, 0.6, 0.6, 0.5, 0.3, 0.2),
 		weekend: hours(0, 0.1, 0.1, 0.05, 0.05, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.8, 0.8, 0.8, 0.8, 0.7, 0.7, 0.7, 0.6, 0.6, 0.6, 0.5, 0.4, 0.3, 0.2),
 	}
+	// visitProfile: branches are closed at night and at weekends.
 	visitProfile = profile{
 		weekday: [7]float64{0, 1, 1, 1, 1, 1, 0},
 		hours:   hours(8, 1.2, 1.3, 1.2, 1.1, 1.1, 1.0, 0.9, 0.8, 0.6),
 	}
 )
 
-// expected is the expected count on day d for a weekly mean of target.
-func (p profile) expected(target float64, d time.Time) float64 {
-	var sum float64
-	for _, w := range p.weekday {
-		sum += w
-	}
-	return target * 7 * p.weekday[d.Weekday()] / sum
-}
+func isWeekend(wd time.Weekday) bool { return wd == time.Saturday || wd == time.Sunday }
 
-func (p profile) hourWeights(d time.Time) [24]float64 {
-	if d.Weekday() == time.Saturday || d.Weekday() == time.Sunday {
+func (p profile) weightsOn(wd time.Weekday) [24]float64 {
+	if isWeekend(wd) {
 		return p.weekend
 	}
 	return p.hours
 }
 
-// arrival draws an arrival time (Unix seconds) on the local day d.
+func (p profile) hourWeights(d time.Time) [24]float64 { return p.weightsOn(d.Weekday()) }
+
+func openHours(ws [24]float64) int {
+	n := 0
+	for _, w := range ws {
+		if w > 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// expected returns, for a weekly mean of target contacts a day, the expected
+// count of the open hours of day d and the mean count of one closed hour.
+//
+// In units of u, the mean arrivals of an open hour on a working day, a day
+// of weekday weight w brings w*h*u in its open hours (h: the open hours of a
+// working day) and closed*u in each of its closed hours; the week's sum of
+// these is 7*target, which fixes u.
+func (p profile) expected(target float64, d time.Time) (open, perClosedHour float64) {
+	h := float64(openHours(p.hours))
+	var units float64
+	for wd, w := range p.weekday {
+		units += w*h + p.closed*float64(24-openHours(p.weightsOn(time.Weekday(wd))))
+	}
+	u := target * 7 / units
+	return p.weekday[d.Weekday()] * h * u, p.closed * u
+}
+
+// arrival draws an arrival time (Unix seconds) in the open hours of the
+// local day d.
 func (p profile) arrival(r *rand.Rand, d time.Time) int64 {
 	ws := p.hourWeights(d)
 	var sum float64
@@ -103,6 +140,46 @@ func (p profile) arrival(r *rand.Rand, d time.Time) int64 {
 	}
 	start := time.Date(d.Year(), d.Month(), d.Day(), h, 0, 0, 0, d.Location())
 	return start.Unix() + r.Int64N(3600)
+}
+
+// closedArrivals draws the arrival times (Unix seconds) in the closed hours
+// of the local day d (a local midnight), mean a closed hour. Each hour gets
+// mean rounded up or down at random rather than a Poisson count, so that
+// with mean >= 1 no closed hour is ever empty: the demo's last-hour window
+// always has contacts. Hours are real hours, so a daylight-saving day has 23
+// or 25 of them.
+func (p profile) closedArrivals(r *rand.Rand, d time.Time, mean float64) []int64 {
+	if mean <= 0 {
+		return nil
+	}
+	ws := p.hourWeights(d)
+	next := time.Date(d.Year(), d.Month(), d.Day()+1, 0, 0, 0, 0, d.Location())
+	var out []int64
+	for t := d; t.Before(next); t = t.Add(time.Hour) {
+		if ws[t.Hour()] > 0 {
+			continue
+		}
+		n := int(mean)
+		if r.Float64() < mean-float64(n) {
+			n++
+		}
+		for range n {
+			out = append(out, t.Unix()+r.Int64N(3600))
+		}
+	}
+	return out
+}
+
+// arrivals draws every arrival time of the local day d for a weekly mean of
+// target contacts a day.
+func (p profile) arrivals(r *rand.Rand, target float64, d time.Time) []int64 {
+	open, perClosedHour := p.expected(target, d)
+	n := count(r, open)
+	out := make([]int64, 0, n)
+	for range n {
+		out = append(out, p.arrival(r, d))
+	}
+	return append(out, p.closedArrivals(r, d, perClosedHour)...)
 }
 
 // count draws the number of contacts around mean (normal approximation of
@@ -161,23 +238,23 @@ func (g generator) day(d time.Time) day {
 	}
 
 	r := simulator.Rand(g.seed, key, "phone")
-	for range count(r, phoneProfile.expected(TargetCalls*g.scale, d)) {
-		c := addC(phoneCall(r, phoneProfile.arrival(r, d)))
+	for _, t := range phoneProfile.arrivals(r, TargetCalls*g.scale, d) {
+		c := addC(phoneCall(r, t))
 		if c.outcome == "answered" && r.Float64() < 0.10 {
 			addF(postContact(r, c))
 		}
 	}
 	r = simulator.Rand(g.seed, key, "chat")
-	for range count(r, chatProfile.expected(TargetChats*g.scale, d)) {
-		addC(chat(r, chatProfile.arrival(r, d)), nil)
+	for _, t := range chatProfile.arrivals(r, TargetChats*g.scale, d) {
+		addC(chat(r, t), nil)
 	}
 	r = simulator.Rand(g.seed, key, "written")
-	for range count(r, writtenProfile.expected(TargetWritten*g.scale, d)) {
-		addC(written(r, writtenProfile.arrival(r, d)))
+	for _, t := range writtenProfile.arrivals(r, TargetWritten*g.scale, d) {
+		addC(written(r, t))
 	}
 	r = simulator.Rand(g.seed, key, "visit")
-	for range count(r, visitProfile.expected(TargetVisits*g.scale, d)) {
-		c := addC(visit(r, visitProfile.arrival(r, d)), nil)
+	for _, t := range visitProfile.arrivals(r, TargetVisits*g.scale, d) {
+		c := addC(visit(r, t), nil)
 		if c.outcome == "answered" && r.Float64() < 0.05 {
 			addF(survey(r, c, "satisfaction_survey", 0.80))
 		}
@@ -186,7 +263,7 @@ func (g generator) day(d time.Time) day {
 	for range count(r, 400*g.scale) {
 		addF(faqVote(r, writtenProfile.arrival(r, d)))
 	}
-	if d.Weekday() != time.Saturday && d.Weekday() != time.Sunday {
+	if !isWeekend(d.Weekday()) {
 		unit := pick(r, branches).Unit
 		if r.Float64() < 0.3 {
 			unit = UnitContactCentre

@@ -386,3 +386,104 @@ func TestBadRecordEvery(t *testing.T) {
 		t.Errorf("share of bad versions %.3f, want about 0.10", share)
 	}
 }
+
+// TestEveryHourHasRealTimeContacts checks that for a week, every whole hour,
+// day or night, working day or weekend, has a few phone or chat contacts
+// that were answered or abandoned, so that the demo's last-hour window is
+// never empty. The weeks include both daylight-saving changes, where a day
+// has 23 or 25 hours.
+func TestEveryHourHasRealTimeContacts(t *testing.T) {
+	const minPerHour = 3
+	for _, tc := range []struct {
+		name string
+		from time.Time // a local midnight
+	}{
+		{"ordinary week", time.Date(2024, 1, 15, 0, 0, 0, 0, vilnius)},
+		{"spring daylight-saving change", time.Date(2024, 3, 28, 0, 0, 0, 0, vilnius)},
+		{"autumn daylight-saving change", time.Date(2024, 10, 24, 0, 0, 0, 0, vilnius)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			to := tc.from.AddDate(0, 0, 7)
+			// One more day of history, so every version of the week is out.
+			now := to.AddDate(0, 0, 1)
+			s := New(Options{Seed: 21, Days: 8, Now: func() time.Time { return now }})
+			if !s.Start().Equal(tc.from) {
+				t.Fatalf("history starts %s, want %s", s.Start(), tc.from)
+			}
+			perHour := map[int64]int{} // Unix hour -> contacts
+			for _, c := range list(t, s.Handler(), "/v1/contacts", "", MaxPageSize) {
+				switch c.Channel {
+				case "phone", "chat", "facebook":
+				default:
+					continue
+				}
+				if c.Outcome != "answered" && c.Outcome != "abandoned" {
+					continue
+				}
+				perHour[mustTime(t, c.ArrivedAt).Unix()/3600]++
+			}
+			hours := 0
+			for h := tc.from.Unix() / 3600; h < to.Unix()/3600; h++ {
+				hours++
+				if n := perHour[h]; n < minPerHour {
+					t.Errorf("hour starting %s: %d phone or chat contacts, want >= %d", time.Unix(h*3600, 0).In(vilnius), n, minPerHour)
+				}
+			}
+			// Vilnius offsets are whole hours: 168 hours in a week, one
+			// less or one more across a daylight-saving change.
+			if hours < 167 || hours > 169 {
+				t.Fatalf("checked %d hours, want 167..169", hours)
+			}
+		})
+	}
+}
+
+// TestAfterHoursShares checks the around-the-clock streams: about 1.6 % of
+// the calls come outside the phone hours (8-17 on working days, 10-14 at
+// weekends), and a night hour has about 1/5 of the chats of a working-day
+// daytime hour.
+func TestAfterHoursShares(t *testing.T) {
+	from := time.Date(2024, 1, 8, 0, 0, 0, 0, vilnius) // a Monday
+	to := from.AddDate(0, 0, 14)
+	now := to.AddDate(0, 0, 1)
+	s := New(Options{Seed: 12, Days: 15, Now: func() time.Time { return now }})
+	open := func(local time.Time) bool {
+		h := local.Hour()
+		if wd := local.Weekday(); wd == time.Saturday || wd == time.Sunday {
+			return h >= 10 && h < 14
+		}
+		return h >= 8 && h < 17
+	}
+	var calls, callsClosed, chatsDay, chatsNight float64
+	for _, c := range list(t, s.Handler(), "/v1/contacts", "", MaxPageSize) {
+		at := mustTime(t, c.ArrivedAt).In(vilnius)
+		if at.Before(from) || !at.Before(to) {
+			continue
+		}
+		switch c.Channel {
+		case "phone":
+			calls++
+			if !open(at) {
+				callsClosed++
+			}
+		case "chat", "facebook":
+			wd := at.Weekday()
+			switch {
+			case wd != time.Saturday && wd != time.Sunday && open(at):
+				chatsDay++
+			case !open(at):
+				chatsNight++
+			}
+		}
+	}
+	// Two weeks: 10 working days of 9 open hours; closed hours are
+	// 10 x 15 on working days and 4 x 20 at weekends.
+	dayRate, nightRate := chatsDay/(10*9), chatsNight/(10*15+4*20)
+	t.Logf("calls after hours %.0f of %.0f; chats a daytime hour %.1f, a night hour %.1f", callsClosed, calls, dayRate, nightRate)
+	if share := callsClosed / calls; share < 0.01 || share > 0.02 {
+		t.Errorf("calls after hours: %.4f of the calls, want 0.01..0.02", share)
+	}
+	if ratio := nightRate / dayRate; ratio < 0.15 || ratio > 0.25 {
+		t.Errorf("chats a night hour / a daytime hour = %.3f, want about 0.2", ratio)
+	}
+}

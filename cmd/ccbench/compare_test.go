@@ -1,0 +1,251 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ccbench/ccbench/kpi"
+	"github.com/ccbench/ccbench/records"
+	"github.com/ccbench/ccbench/servers/servertest"
+	"github.com/ccbench/ccbench/store"
+)
+
+// compareConfig is the configuration of the compare tests; %s is the DSN.
+const compareConfig = `
+clickhouse:
+  dsn: %s
+institutions:
+  - {id: sodra, name: SODRA, country: LT, timezone: Europe/Vilnius}
+  - {id: ind, name: IND, country: NL, timezone: Europe/Amsterdam}
+targets:
+  - {institution: sodra, kpi: service_level, value: 0.3}
+registers:
+  practices:
+    - institution: ind
+      country: NL
+      languages: [nl, en]
+      channels: [phone, email]
+  reported:
+    - {institution: sodra, kpi: service_level, channel: phone, period: "2024-03", value: 0.9, source: annual report}
+`
+
+// runApp runs ccbench in-process with args and returns what it wrote.
+func runApp(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	var out bytes.Buffer
+	app := newApp()
+	app.Writer, app.ErrWriter = &out, &out
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	err := app.RunContext(ctx, append([]string{"ccbench"}, args...))
+	return out.String(), err
+}
+
+// compareSetup writes a configuration for a fresh database, loads its
+// registers with `ccbench register load` and inserts four SODRA calls,
+// all on Tuesday 2024-03-05, local time:
+//
+//	answered after 10 s (within T = 20 s: A), answered after 30 s,
+//	abandoned after 2 s (short), abandoned after 10 s (within T: B).
+//
+// So O = 4 − 1 = 3 and the service level is 1/3 (negative), 1/(3 − 1)
+// (ignore) or (1 + 1)/3 (positive).
+func compareSetup(t *testing.T) string {
+	t.Helper()
+	t.Setenv("CCBENCH_CLICKHOUSE_DSN", "")
+	t.Setenv("CCBENCH_CONFIG", "")
+	dsn := servertest.DSN(t)
+	path := filepath.Join(t.TempDir(), "ccbench.yaml")
+	if err := os.WriteFile(path, []byte(fmt.Sprintf(compareConfig, dsn)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := runApp(t, "register", "load", "--config", path); err != nil {
+		t.Fatalf("register load: %v\n%s", err, out)
+	}
+	ctx := context.Background()
+	st, err := store.Open(ctx, dsn, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	vilnius, err := time.LoadLocation("Europe/Vilnius")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cs []records.Contact
+	for i, c := range []struct {
+		outcome string
+		waitS   int
+	}{{records.OutcomeAnswered, 10}, {records.OutcomeAnswered, 30}, {records.OutcomeAbandoned, 2}, {records.OutcomeAbandoned, 10}} {
+		arrived := time.Date(2024, 3, 5, 9, i, 0, 0, vilnius)
+		end := arrived.Add(time.Duration(c.waitS) * time.Second)
+		rec := records.Contact{Institution: "sodra", Source: "sodra-cc", ID: fmt.Sprint("call-", i), Version: 1, UpdatedAt: end,
+			Unit: "vilnius", Channel: records.ChannelPhone, Queue: "general", ArrivedAt: arrived, EndedAt: &end, Outcome: c.outcome, Origin: "test"}
+		if c.outcome == records.OutcomeAnswered {
+			rec.AnsweredAt = &end
+			rec.TalkS = 60
+		}
+		cs = append(cs, rec)
+	}
+	if err := st.InsertContacts(ctx, cs); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+type compareDoc struct {
+	From     string           `json:"from"`
+	To       string           `json:"to"`
+	By       string           `json:"by"`
+	AsOf     string           `json:"as_of"`
+	SLMethod string           `json:"sl_method"`
+	Rows     []map[string]any `json:"rows"`
+}
+
+func compareJSON(t *testing.T, args ...string) compareDoc {
+	t.Helper()
+	out, err := runApp(t, append([]string{"compare", "--format", "json"}, args...)...)
+	if err != nil {
+		t.Fatalf("compare: %v\n%s", err, out)
+	}
+	var doc compareDoc
+	dec := json.NewDecoder(strings.NewReader(out))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&doc); err != nil {
+		t.Fatalf("decode compare output: %v\n%s", err, out)
+	}
+	return doc
+}
+
+// rollUp returns the measured row of a KPI summed over units and channels.
+func rollUp(t *testing.T, doc compareDoc, institution, id string) map[string]any {
+	t.Helper()
+	var got []map[string]any
+	for _, r := range doc.Rows {
+		if r["institution"] == institution && r["kpi"] == id && r["unit"] == nil && r["channel"] == nil && r["instrument"] == nil {
+			got = append(got, r)
+		}
+	}
+	if len(got) != 1 {
+		t.Fatalf("%s %s roll-up: %d rows, want 1", institution, id, len(got))
+	}
+	return got[0]
+}
+
+func TestCompareJSON(t *testing.T) {
+	cfg := compareSetup(t)
+	const asOf = "2024-03-16T12:00:00Z"
+	doc := compareJSON(t, "--config", cfg, "--from", "2024-03-04", "--to", "2024-03-11", "--as-of", asOf)
+	if doc.From != "2024-03-04" || doc.To != "2024-03-11" || doc.By != "total" || doc.AsOf != asOf || doc.SLMethod != "negative" {
+		t.Errorf("envelope: from %q to %q by %q as_of %q sl_method %q", doc.From, doc.To, doc.By, doc.AsOf, doc.SLMethod)
+	}
+	sl := rollUp(t, doc, "sodra", "service_level")
+	if sl["numerator"] != 1.0 || sl["denominator"] != 3.0 || sl["value"] != 1.0/3 || sl["source"] != "measured" {
+		t.Errorf("service_level: %v, want 1/3 measured", sl)
+	}
+	if sl["target"] != 0.3 || sl["met"] != true {
+		t.Errorf("service_level target %v met %v, want 0.3 true", sl["target"], sl["met"])
+	}
+	// 4 calls over 7 days.
+	co := rollUp(t, doc, "sodra", "contacts_offered")
+	if co["numerator"] != 4.0 || co["denominator"] != 7.0 {
+		t.Errorf("contacts_offered: %v/%v, want 4/7", co["numerator"], co["denominator"])
+	}
+	// From the registers `ccbench register load` loaded: IND has phone,
+	// email and two languages (nl, en) of the practice catalogue.
+	ps := rollUp(t, doc, "ind", "practice_score")
+	if want := 4.0 / float64(len(kpi.PracticeCatalogue())); ps["value"] != want || ps["source"] != "reported" {
+		t.Errorf("practice_score: %v, want %v reported", ps, want)
+	}
+	var reported int
+	for _, r := range doc.Rows {
+		if r["kpi"] == "service_level" && r["source"] == "reported" && r["value"] == 0.9 && r["channel"] == "phone" {
+			reported++
+		}
+	}
+	if reported != 1 {
+		t.Errorf("reported service_level rows: %d, want 1", reported)
+	}
+
+	t.Run("method and filters", func(t *testing.T) {
+		doc := compareJSON(t, "--config", cfg, "--from", "2024-03-04", "--to", "2024-03-11", "--as-of", asOf,
+			"--sl-method", "ignore", "--institutions", "sodra", "--kpis", "service_level,answer_rate")
+		if doc.SLMethod != "ignore" {
+			t.Errorf("sl_method %q, want ignore", doc.SLMethod)
+		}
+		for _, r := range doc.Rows {
+			if r["institution"] != "sodra" || (r["kpi"] != "service_level" && r["kpi"] != "answer_rate") {
+				t.Errorf("row outside the filters: %v", r)
+			}
+		}
+		sl := rollUp(t, doc, "sodra", "service_level")
+		if sl["numerator"] != 1.0 || sl["denominator"] != 2.0 {
+			t.Errorf("service_level (ignore): %v/%v, want 1/2", sl["numerator"], sl["denominator"])
+		}
+		ar := rollUp(t, doc, "sodra", "answer_rate")
+		if ar["numerator"] != 2.0 || ar["denominator"] != 4.0 {
+			t.Errorf("answer_rate: %v/%v, want 2/4", ar["numerator"], ar["denominator"])
+		}
+	})
+	t.Run("by day", func(t *testing.T) {
+		doc := compareJSON(t, "--config", cfg, "--from", "2024-03-04", "--to", "2024-03-11", "--as-of", asOf,
+			"--by", "day", "--institutions", "sodra", "--kpis", "contacts_offered")
+		if doc.By != "day" {
+			t.Errorf("by %q, want day", doc.By)
+		}
+		r := rollUp(t, doc, "sodra", "contacts_offered")
+		if r["period_start"] != "2024-03-05T00:00:00+02:00" || r["period_end"] != "2024-03-06T00:00:00+02:00" || r["value"] != 4.0 {
+			t.Errorf("contacts_offered by day: %v", r)
+		}
+	})
+	t.Run("table", func(t *testing.T) {
+		out, err := runApp(t, "compare", "--config", cfg, "--from", "2024-03-04", "--to", "2024-03-11", "--as-of", asOf, "--institutions", "sodra")
+		if err != nil {
+			t.Fatalf("compare: %v\n%s", err, out)
+		}
+		for _, want := range []string{"service level method negative", "INSTITUTION", "33.3%"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("table lacks %q:\n%s", want, out)
+			}
+		}
+	})
+}
+
+func TestCompareBadFlags(t *testing.T) {
+	cfg := compareSetup(t)
+	base := []string{"compare", "--config", cfg, "--as-of", "2024-03-16T12:00:00Z", "--format", "json"}
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"bad from", []string{"--from", "2024-13-01", "--to", "2024-03-11"}, `--from: want YYYY-MM-DD, got "2024-13-01"`},
+		{"bad to", []string{"--from", "2024-03-04", "--to", "next week"}, `--to: want YYYY-MM-DD`},
+		{"to before from", []string{"--from", "2024-03-11", "--to", "2024-03-04"}, "--to 2024-03-04 must be after --from 2024-03-11"},
+		{"empty window", []string{"--from", "2024-03-04", "--to", "2024-03-04"}, "must be after"},
+		{"by week", []string{"--from", "2024-03-04", "--to", "2024-03-11", "--by", "week"}, `--by: want total, day or month, got "week"`},
+		{"unknown KPI", []string{"--from", "2024-03-04", "--to", "2024-03-11", "--kpis", "service_level,happiness"}, `--kpis: unknown KPI "happiness"`},
+		{"unknown institution", []string{"--from", "2024-03-04", "--to", "2024-03-11", "--institutions", "sodra,nope"}, `unknown institution "nope"`},
+		{"bad method", []string{"--from", "2024-03-04", "--to", "2024-03-11", "--sl-method", "best"}, `--sl-method: unknown service-level method "best"`},
+		{"bad as-of", []string{"--from", "2024-03-04", "--to", "2024-03-11", "--as-of", "yesterday"}, `--as-of: want an RFC3339 time`},
+		{"bad format", []string{"--from", "2024-03-04", "--to", "2024-03-11", "--format", "xml"}, `--format: want json or table, got "xml"`},
+		{"missing from", []string{"--to", "2024-03-11"}, `"from"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out, err := runApp(t, append(append([]string{}, base...), tc.args...)...)
+			if err == nil {
+				t.Fatalf("no error; output:\n%s", out)
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %q, want it to contain %q", err, tc.want)
+			}
+		})
+	}
+}
