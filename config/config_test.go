@@ -90,3 +90,28 @@ targets:
 		}
 	}
 }
+
+// The compose stack's configuration is the sample one with the services'
+// host names: everything but the DSN and base URLs must agree.
+func TestComposeConfigMatchesSample(t *testing.T) {
+	sample, err := Load("../deploy/ccbench.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	compose, err := Load("../deploy/compose/ccbench.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []*Config{sample, compose} {
+		c.ClickHouse.DSN = ""
+		c.path = ""
+		for i := range c.Sources {
+			c.Sources[i].BaseURL = ""
+		}
+	}
+	a, _ := sample.Marshal()
+	b, _ := compose.Marshal()
+	if string(a) != string(b) {
+		t.Errorf("deploy/compose/ccbench.yaml differs from deploy/ccbench.yaml beyond DSN and base URLs:\n%s\n---\n%s", a, b)
+	}
+}

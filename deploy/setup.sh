@@ -11,7 +11,7 @@ packages=()
 have clickhouse-server || packages+=(clickhouse-server)
 have clickhouse-client || packages+=(clickhouse-client)
 { have prometheus && have promtool; } || packages+=(prometheus)
-{ have alertmanager && have amtool; } || packages+=(prometheus-alertmanager)
+{ { have alertmanager || have prometheus-alertmanager; } && have amtool; } || packages+=(prometheus-alertmanager)
 if ! have go && [ ! -x /usr/local/go/bin/go ]; then
   packages+=(golang-go)
 fi

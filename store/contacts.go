@@ -40,15 +40,23 @@ type ContactRow struct {
 // newestContacts is a subquery that yields the newest version of every
 // contact of the institution that has any version with arrived_at in
 // [from, to), dropping those whose newest version is deleted or arrived
-// outside the window. It is correct whether or not ClickHouse has merged
-// the table's parts.
+// outside the window.
 func newestContacts(institution string, from, to time.Time, columns string) string {
+	return newestVersions("contacts", "arrived_at", institution, from, to, columns)
+}
+
+// newestVersions is a subquery over a versioned table (contacts, feedback)
+// that yields the newest version of every record of the institution that
+// has any version with timeColumn in [from, to), dropping those whose
+// newest version is deleted or falls outside the window. It is correct
+// whether or not ClickHouse has merged the table's parts.
+func newestVersions(table, timeColumn, institution string, from, to time.Time, columns string) string {
 	inst := quoteString(institution)
-	window := "arrived_at >= " + timeLiteral(from) + " AND arrived_at < " + timeLiteral(to)
+	window := timeColumn + " >= " + timeLiteral(from) + " AND " + timeColumn + " < " + timeLiteral(to)
 	return `SELECT ` + columns + ` FROM (
-        SELECT source, id, deleted, ` + columns + ` FROM contacts
+        SELECT source, id, deleted, ` + columns + ` FROM ` + table + `
         WHERE institution = ` + inst + `
-          AND (source, id) IN (SELECT source, id FROM contacts WHERE institution = ` + inst + ` AND ` + window + `)
+          AND (source, id) IN (SELECT source, id FROM ` + table + ` WHERE institution = ` + inst + ` AND ` + window + `)
         ORDER BY version DESC, ingested_at DESC
         LIMIT 1 BY source, id
     ) WHERE deleted = 0 AND ` + window

@@ -30,18 +30,9 @@ type FeedbackRow struct {
 // newestFeedback is a subquery that yields the newest version of every
 // feedback response of the institution that has any version submitted in
 // [from, to), dropping those whose newest version is deleted or was
-// submitted outside the window. Like newestContacts, it does not rely on
-// merges.
+// submitted outside the window.
 func newestFeedback(institution string, from, to time.Time, columns string) string {
-	inst := quoteString(institution)
-	window := "submitted_at >= " + timeLiteral(from) + " AND submitted_at < " + timeLiteral(to)
-	return `SELECT ` + columns + ` FROM (
-        SELECT source, id, deleted, ` + columns + ` FROM feedback
-        WHERE institution = ` + inst + `
-          AND (source, id) IN (SELECT source, id FROM feedback WHERE institution = ` + inst + ` AND ` + window + `)
-        ORDER BY version DESC, ingested_at DESC
-        LIMIT 1 BY source, id
-    ) WHERE deleted = 0 AND ` + window
+	return newestVersions("feedback", "submitted_at", institution, from, to, columns)
 }
 
 // FeedbackCounts computes the kpi.FeedbackCounts of every unit, channel,
