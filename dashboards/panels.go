@@ -163,13 +163,13 @@ func variables(cfg *config.Config, withMethod bool) []cog.Builder[dashboard.Vari
 	if !withMethod {
 		// Institutions without contacts (only written cases, surveys or
 		// decisions) have KPIs too.
-		institutions = "label_values(" + denominatorMetric + ", institution)"
+		institutions = "label_values(" + kpi.DenominatorMetric + ", institution)"
 	}
 	vars := []cog.Builder[dashboard.VariableModel]{
 		dashboard.NewDatasourceVariableBuilder(datasourceVar).Label("Data source").Type("prometheus"),
 		labelValues("institution", "Institution", "Institutions to compare.", institutions),
 		labelValues("channel", "Channel", "Contact channels to include.",
-			`label_values(`+denominatorMetric+`{institution=~"$institution"}, channel)`),
+			`label_values(`+kpi.DenominatorMetric+`{institution=~"$institution"}, channel)`),
 		custom("window", "Window", "Trailing window the exporter computes each KPI over.", windows, window),
 	}
 	if withMethod {

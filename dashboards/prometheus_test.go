@@ -1,21 +1,16 @@
 package dashboards
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ccbench/ccbench/servers"
+	"github.com/ccbench/ccbench/servers/servertest"
 )
 
 // fixtureMetrics is what the exporter would publish for two institutions;
@@ -85,29 +80,9 @@ func TestQueriesRunOnPrometheus(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	var log bytes.Buffer
-	cfg := servers.PrometheusConfig(time.Second, map[string][]string{"fixture": {strings.TrimPrefix(target.URL, "http://")}})
-	prom, err := servers.StartPrometheus(ctx, t.TempDir(), cfg, &log)
-	if errors.Is(err, servers.ErrNotInstalled) {
-		t.Fatalf("%v", err)
-	}
-	if err != nil {
-		t.Fatalf("start Prometheus: %v\n%s", err, log.String())
-	}
-	defer prom.Stop()
-
-	// Wait for the first scrape.
-	for {
-		res, err := instantQuery(ctx, prom.URL(), `ccbench_kpi_numerator`)
-		if err == nil && len(res) > 0 {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("Prometheus never scraped the fixture: %v\n%s", err, log.String())
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
+	prom := servertest.Prometheus(t, servers.PrometheusConfig(time.Second,
+		map[string][]string{"fixture": {strings.TrimPrefix(target.URL, "http://")}}))
+	servertest.WaitForPromSeries(ctx, t, prom.URL(), `ccbench_kpi_numerator`, time.Minute)
 
 	ds, err := Generate(loadConfig(t))
 	if err != nil {
@@ -120,14 +95,14 @@ func TestQueriesRunOnPrometheus(t *testing.T) {
 			t.Fatalf("Queries(%s): %v", d.UID, err)
 		}
 		for _, q := range qs {
-			res, err := instantQuery(ctx, prom.URL(), q.Expr)
+			res, err := servertest.PromQuery(ctx, prom.URL(), q.Expr)
 			if err != nil {
 				t.Errorf("%s: panel %q query %s does not run: %v\n%s", d.UID, q.Panel, q.RefID, err, q.Expr)
 				continue
 			}
 			byInst := map[string]float64{}
 			for _, s := range res {
-				byInst[s.Metric["institution"]] = s.value
+				byInst[s.Metric["institution"]] = s.Value
 			}
 			results[q.Panel+"/"+q.RefID] = byInst
 		}
@@ -184,57 +159,4 @@ func TestQueriesRunOnPrometheus(t *testing.T) {
 	if n := len(results["Service level vs target/A"]); n != 1 {
 		t.Errorf("service level series by institution = %d, want sodra only (phone and chat, method ignore, 1d)", n)
 	}
-}
-
-type promSample struct {
-	Metric map[string]string `json:"metric"`
-	Value  []any             `json:"value"`
-	value  float64
-}
-
-// instantQuery runs expr on Prometheus's /api/v1/query and returns the
-// vector; any status other than success is an error.
-func instantQuery(ctx context.Context, base, expr string) ([]promSample, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/v1/query?query="+url.QueryEscape(expr), nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	var body struct {
-		Status string `json:"status"`
-		Error  string `json:"error"`
-		Data   struct {
-			ResultType string          `json:"resultType"`
-			Result     json.RawMessage `json:"result"`
-		} `json:"data"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
-		return nil, fmt.Errorf("decode response (%s): %w", resp.Status, err)
-	}
-	if body.Status != "success" {
-		return nil, fmt.Errorf("status %q: %s", body.Status, body.Error)
-	}
-	if body.Data.ResultType != "vector" {
-		return nil, fmt.Errorf("result type %q, want vector", body.Data.ResultType)
-	}
-	var out []promSample
-	if err := json.Unmarshal(body.Data.Result, &out); err != nil {
-		return nil, err
-	}
-	for i, s := range out {
-		if len(s.Value) != 2 {
-			return nil, fmt.Errorf("sample %v has no value", s.Metric)
-		}
-		str, _ := s.Value[1].(string)
-		v, err := strconv.ParseFloat(str, 64)
-		if err != nil {
-			return nil, fmt.Errorf("sample %v: %w", s.Metric, err)
-		}
-		out[i].value = v
-	}
-	return out, nil
 }

@@ -7,15 +7,6 @@ import (
 	"github.com/ccbench/ccbench/kpi"
 )
 
-// Metric names the exporter publishes next to the catalogue's KPI metrics.
-const (
-	numeratorMetric   = "ccbench_kpi_numerator"
-	denominatorMetric = "ccbench_kpi_denominator"
-	sampleSizeMetric  = "ccbench_kpi_sample_size"
-	ciLowerMetric     = "ccbench_kpi_ci_lower_ratio"
-	ciUpperMetric     = "ccbench_kpi_ci_upper_ratio"
-)
-
 // filters say which dashboard variables a query's label matchers use.
 type filters struct {
 	window  bool // window="$window"
@@ -62,8 +53,8 @@ func rollup(d kpi.Definition, by string) string {
 
 // rollupWith is rollup under filters f.
 func rollupWith(d kpi.Definition, by string, f filters) string {
-	num := numeratorMetric + matchers(d, f, true)
-	den := denominatorMetric + matchers(d, f, true)
+	num := kpi.NumeratorMetric + matchers(d, f, true)
+	den := kpi.DenominatorMetric + matchers(d, f, true)
 	switch d.Aggregation {
 	case kpi.AggMax:
 		return fmt.Sprintf("max by (%s) (%s%s)", by, d.Metric, matchers(d, f, false))

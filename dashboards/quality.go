@@ -99,8 +99,8 @@ func qualityTimeseries(cfg *config.Config, ids *panelIDs, id kpi.ID, by string, 
 //
 // clipped to [0, 1] against rounding; groups without responses drop out.
 func wilsonBound(d kpi.Definition, by string, f filters, sign int) string {
-	x := fmt.Sprintf("sum by (%s) (%s%s)", by, numeratorMetric, matchers(d, f, true))
-	n := fmt.Sprintf("(sum by (%s) (%s%s) > 0)", by, denominatorMetric, matchers(d, f, true))
+	x := fmt.Sprintf("sum by (%s) (%s%s)", by, kpi.NumeratorMetric, matchers(d, f, true))
+	n := fmt.Sprintf("(sum by (%s) (%s%s) > 0)", by, kpi.DenominatorMetric, matchers(d, f, true))
 	p := "(" + x + " / " + n + ")"
 	op, clamp := "-", "clamp_min(%s, 0)"
 	if sign > 0 {
@@ -140,9 +140,9 @@ func sampleTable(ids *panelIDs, d kpi.Definition, f filters) *table.PanelBuilder
 	}
 	cols := []struct{ ref, expr, name, unit string }{
 		{"V", value, title(d.ID), grafanaUnit(d.Unit)},
-		{"N", part(sampleSizeMetric), "Responses", "none"},
-		{"L", part(ciLowerMetric), "95 % lower", grafanaUnit(d.Unit)},
-		{"U", part(ciUpperMetric), "95 % upper", grafanaUnit(d.Unit)},
+		{"N", part(kpi.SampleSizeMetric), "Responses", "none"},
+		{"L", part(kpi.CILowerMetric), "95 % lower", grafanaUnit(d.Unit)},
+		{"U", part(kpi.CIUpperMetric), "95 % upper", grafanaUnit(d.Unit)},
 	}
 	rename := map[string]any{}
 	p := table.NewPanelBuilder().

@@ -3,16 +3,12 @@ package e2e
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"math"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os/exec"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -24,7 +20,6 @@ import (
 	"github.com/ccbench/ccbench/records"
 	"github.com/ccbench/ccbench/servers"
 	"github.com/ccbench/ccbench/servers/servertest"
-	"github.com/ccbench/ccbench/store"
 )
 
 func TestMain(m *testing.M) { servertest.Main(m) }
@@ -130,23 +125,6 @@ func contactsFixture(now time.Time) []records.Contact {
 	return append(sodra.contacts, vmi.contacts...)
 }
 
-// storeTotals lets the exporter read the cumulative contact counters from
-// the store, as `ccbench serve` does; the windowed KPIs it reads through
-// report.Build from the store itself.
-type storeTotals struct{ st *store.Store }
-
-func (q storeTotals) ContactTotals(ctx context.Context, institution string, upTo time.Time, params func(unit, channel string) kpi.Params) ([]exporter.GroupCounts, error) {
-	rows, err := q.st.ContactTotals(ctx, institution, upTo, params)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]exporter.GroupCounts, len(rows))
-	for i, r := range rows {
-		out[i] = exporter.GroupCounts{Unit: r.Unit, Channel: r.Channel, Counts: r.Counts}
-	}
-	return out, nil
-}
-
 // writtenAndFeedback returns SODRA's e-mails and VMI's post-contact ratings
 // of the test, relative to now, for the written and feedback KPIs.
 func writtenAndFeedback(now time.Time) ([]records.Contact, []records.Feedback) {
@@ -215,7 +193,7 @@ func TestStoreExporterPrometheus(t *testing.T) {
 	exp := exporter.New(exporter.Options{
 		Config:  cfg,
 		Reader:  st,
-		Totals:  storeTotals{st},
+		Totals:  exporter.StoreTotals(st),
 		Now:     func() time.Time { return now },
 		Version: "e2e",
 	})
@@ -229,7 +207,7 @@ func TestStoreExporterPrometheus(t *testing.T) {
 		map[string][]string{"ccbench": {strings.TrimPrefix(target.URL, "http://")}}))
 
 	const slSodraPhone = `ccbench_service_level_ratio{institution="sodra",channel="phone",window="1h",method="negative"}`
-	waitForSeries(ctx, t, prom.URL(), slSodraPhone, 30*time.Second)
+	servertest.WaitForPromSeries(ctx, t, prom.URL(), slSodraPhone, 30*time.Second)
 
 	t.Run("values", func(t *testing.T) {
 		for _, tc := range []struct {
@@ -268,14 +246,14 @@ func TestStoreExporterPrometheus(t *testing.T) {
 			{"sodra 1h service level series", `count(ccbench_service_level_ratio{institution="sodra",window="1h",method="negative"})`, 2},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				res, err := instantQuery(ctx, prom.URL(), tc.expr)
+				res, err := servertest.PromQuery(ctx, prom.URL(), tc.expr)
 				if err != nil {
 					t.Fatalf("query %s: %v", tc.expr, err)
 				}
 				if len(res) != 1 {
 					t.Fatalf("query %s: got %d series %v, want 1", tc.expr, len(res), res)
 				}
-				if got := res[0].value; math.Abs(got-tc.want) > 1e-9 {
+				if got := res[0].Value; math.Abs(got-tc.want) > 1e-9 {
 					t.Errorf("query %s = %v, want %v", tc.expr, got, tc.want)
 				}
 			})
@@ -290,7 +268,7 @@ func TestStoreExporterPrometheus(t *testing.T) {
 			`ccbench_kpi_denominator{kpi="service_level",channel="email"}`,
 			`ccbench_contacts_answered_within_threshold_total{channel="email"}`,
 		} {
-			res, err := instantQuery(ctx, prom.URL(), expr)
+			res, err := servertest.PromQuery(ctx, prom.URL(), expr)
 			if err != nil {
 				t.Fatalf("query %s: %v", expr, err)
 			}
@@ -318,7 +296,7 @@ func TestStoreExporterPrometheus(t *testing.T) {
 				t.Errorf("dashboard %s has no queries", d.UID)
 			}
 			for _, q := range qs {
-				res, err := instantQuery(ctx, prom.URL(), q.Expr)
+				res, err := servertest.PromQuery(ctx, prom.URL(), q.Expr)
 				if err != nil {
 					t.Errorf("%s: panel %q query %s fails: %v\n%s", d.UID, q.Panel, q.RefID, err, q.Expr)
 					continue
@@ -329,7 +307,7 @@ func TestStoreExporterPrometheus(t *testing.T) {
 				}
 				byInst := map[string]float64{}
 				for _, s := range res {
-					byInst[s.Metric["institution"]] = s.value
+					byInst[s.Metric["institution"]] = s.Value
 				}
 				results[d.UID+"/"+q.Panel+"/"+q.RefID] = byInst
 			}
@@ -397,22 +375,6 @@ func TestStoreExporterPrometheus(t *testing.T) {
 	})
 }
 
-// waitForSeries polls Prometheus until expr returns a sample.
-func waitForSeries(ctx context.Context, t *testing.T, base, expr string, timeout time.Duration) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		res, err := instantQuery(ctx, base, expr)
-		if err == nil && len(res) > 0 {
-			return
-		}
-		if time.Now().After(deadline) || ctx.Err() != nil {
-			t.Fatalf("Prometheus has no %s after %v (last error: %v)", expr, timeout, err)
-		}
-		time.Sleep(250 * time.Millisecond)
-	}
-}
-
 func get(ctx context.Context, t *testing.T, u string) []byte {
 	t.Helper()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
@@ -432,59 +394,4 @@ func get(ctx context.Context, t *testing.T, u string) []byte {
 		t.Fatalf("GET %s: %s\n%s", u, resp.Status, body)
 	}
 	return body
-}
-
-type promSample struct {
-	Metric map[string]string `json:"metric"`
-	Value  []any             `json:"value"`
-	value  float64
-}
-
-func (s promSample) String() string { return fmt.Sprintf("%v %v", s.Metric, s.value) }
-
-// instantQuery runs expr on Prometheus's /api/v1/query and returns the
-// vector; any status other than success is an error.
-func instantQuery(ctx context.Context, base, expr string) ([]promSample, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/v1/query?query="+url.QueryEscape(expr), nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	var body struct {
-		Status string `json:"status"`
-		Error  string `json:"error"`
-		Data   struct {
-			ResultType string          `json:"resultType"`
-			Result     json.RawMessage `json:"result"`
-		} `json:"data"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
-		return nil, fmt.Errorf("decode response (%s): %w", resp.Status, err)
-	}
-	if body.Status != "success" {
-		return nil, errors.New("status " + strconv.Quote(body.Status) + ": " + body.Error)
-	}
-	if body.Data.ResultType != "vector" {
-		return nil, fmt.Errorf("result type %q, want vector", body.Data.ResultType)
-	}
-	var out []promSample
-	if err := json.Unmarshal(body.Data.Result, &out); err != nil {
-		return nil, fmt.Errorf("decode vector: %w", err)
-	}
-	for i, s := range out {
-		if len(s.Value) != 2 {
-			return nil, fmt.Errorf("sample %v has no value", s.Metric)
-		}
-		str, _ := s.Value[1].(string)
-		v, err := strconv.ParseFloat(str, 64)
-		if err != nil {
-			return nil, fmt.Errorf("sample %v: %w", s.Metric, err)
-		}
-		out[i].value = v
-	}
-	return out, nil
 }

@@ -24,15 +24,6 @@ const (
 	labelDirection   = "direction"
 )
 
-// Names of the metrics that carry the parts of every KPI value.
-const (
-	numeratorMetric   = "ccbench_kpi_numerator"
-	denominatorMetric = "ccbench_kpi_denominator"
-	sampleSizeMetric  = "ccbench_kpi_sample_size"
-	ciLowerMetric     = "ccbench_kpi_ci_lower_ratio"
-	ciUpperMetric     = "ccbench_kpi_ci_upper_ratio"
-)
-
 // windowRow is one report row of one window.
 type windowRow struct {
 	window string
@@ -107,20 +98,20 @@ func newKPICollector(targets func(c *kpiCollector) []prometheus.Metric) *kpiColl
 		c.kpiOrder = append(c.kpiOrder, d.ID)
 	}
 	partLabels := []string{labelKPI, labelMethod, labelInstitution, labelUnit, labelChannel, labelInstrument, labelWindow}
-	c.numerator = prometheus.NewDesc(numeratorMetric,
+	c.numerator = prometheus.NewDesc(kpi.NumeratorMetric,
 		"Numerator of a KPI in a window (method is empty except for service_level, instrument except for survey shares); roll KPIs up as sum(numerator) / sum(denominator).",
 		partLabels, nil)
-	c.denominator = prometheus.NewDesc(denominatorMetric,
+	c.denominator = prometheus.NewDesc(kpi.DenominatorMetric,
 		"Denominator of a KPI in a window (method is empty except for service_level, instrument except for survey shares); roll KPIs up as sum(numerator) / sum(denominator).",
 		partLabels, nil)
 	sampleLabels := []string{labelKPI, labelInstitution, labelUnit, labelChannel, labelInstrument, labelWindow}
-	c.sampleSize = prometheus.NewDesc(sampleSizeMetric,
+	c.sampleSize = prometheus.NewDesc(kpi.SampleSizeMetric,
 		"Responses a sampled share (favourable_share, recommend_share, useful_share) rests on in a window; fewer than 30 is a small sample.",
 		sampleLabels, nil)
-	c.ciLower = prometheus.NewDesc(ciLowerMetric,
+	c.ciLower = prometheus.NewDesc(kpi.CILowerMetric,
 		"Lower bound of the 95 % Wilson score interval of a sampled share in a window.",
 		sampleLabels, nil)
-	c.ciUpper = prometheus.NewDesc(ciUpperMetric,
+	c.ciUpper = prometheus.NewDesc(kpi.CIUpperMetric,
 		"Upper bound of the 95 % Wilson score interval of a sampled share in a window.",
 		sampleLabels, nil)
 

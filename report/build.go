@@ -41,6 +41,30 @@ func (g group) key() string {
 	return s
 }
 
+// groupSums holds one sum of type S per report group, in the order the
+// groups first appeared: sums[i] is the sum of groups[i]. The zero value
+// is empty and ready.
+type groupSums[S any] struct {
+	groups []group
+	sums   []*S
+	index  map[string]int // group key → position
+}
+
+// of returns the sum of g, a zero S on first sight.
+func (s *groupSums[S]) of(g group) *S {
+	k := g.key()
+	if i, ok := s.index[k]; ok {
+		return s.sums[i]
+	}
+	if s.index == nil {
+		s.index = map[string]int{}
+	}
+	s.index[k] = len(s.groups)
+	s.groups = append(s.groups, g)
+	s.sums = append(s.sums, new(S))
+	return s.sums[len(s.sums)-1]
+}
+
 // levels returns a row's own group and the roll-ups it contributes to:
 // summed over units, then over units and channels.
 func levels(unit, channel string, period time.Time) []group {
@@ -180,21 +204,13 @@ func (b *builder) withTarget(row Row) Row {
 
 func (b *builder) contactRows(rows []store.ContactRow) {
 	// Wait KPIs sum over real-time channels only; contacts_offered over all.
-	type acc struct {
-		g             group
+	var sums groupSums[struct {
 		realTime, all kpi.ContactCounts
 		hasRealTime   bool
-	}
-	accs := map[string]*acc{}
-	var order []string
+	}]
 	for _, r := range rows {
 		for _, g := range levels(r.Unit, r.Channel, b.periodStart(r.PeriodStart)) {
-			a, ok := accs[g.key()]
-			if !ok {
-				a = &acc{g: g}
-				accs[g.key()] = a
-				order = append(order, g.key())
-			}
+			a := sums.of(g)
 			a.all = a.all.Add(r.Counts)
 			if records.IsRealTime(r.Channel) {
 				a.realTime = a.realTime.Add(r.Counts)
@@ -202,48 +218,35 @@ func (b *builder) contactRows(rows []store.ContactRow) {
 			}
 		}
 	}
-	for _, k := range order {
-		a := accs[k]
+	for i, g := range sums.groups {
+		a := sums.sums[i]
 		if a.hasRealTime {
 			for _, v := range a.realTime.Values() {
 				if v.KPI == kpi.ContactsOffered || (v.KPI == kpi.ServiceLevel && v.Method != b.q.Method && !b.q.AllMethods) {
 					continue
 				}
-				b.add(a.g, v, SourceMeasured)
+				b.add(g, v, SourceMeasured)
 			}
 		}
 		for _, v := range a.all.Values() {
 			if v.KPI == kpi.ContactsOffered {
-				b.add(a.g, v, SourceMeasured)
+				b.add(g, v, SourceMeasured)
 			}
 		}
 	}
 }
 
 func (b *builder) writtenRows(rows []store.WrittenRow) {
-	accs := map[string]*struct {
-		g group
-		c kpi.WrittenCounts
-	}{}
-	var order []string
+	var sums groupSums[kpi.WrittenCounts]
 	for _, r := range rows {
 		for _, g := range levels(r.Unit, r.Channel, b.periodStart(r.PeriodStart)) {
-			a, ok := accs[g.key()]
-			if !ok {
-				a = &struct {
-					g group
-					c kpi.WrittenCounts
-				}{g: g}
-				accs[g.key()] = a
-				order = append(order, g.key())
-			}
-			a.c = a.c.Add(r.Counts)
+			c := sums.of(g)
+			*c = c.Add(r.Counts)
 		}
 	}
-	for _, k := range order {
-		a := accs[k]
-		b.add(a.g, a.c.DeadlineMetRate(), SourceMeasured)
-		b.add(a.g, a.c.CorrectionRate(), SourceMeasured)
+	for i, g := range sums.groups {
+		b.add(g, sums.sums[i].DeadlineMetRate(), SourceMeasured)
+		b.add(g, sums.sums[i].CorrectionRate(), SourceMeasured)
 	}
 }
 
@@ -256,28 +259,17 @@ func feedbackKPI(instrument string) kpi.ID {
 }
 
 func (b *builder) feedbackRows(rows []store.FeedbackRow) {
-	type acc struct {
-		g group
-		c kpi.FeedbackCounts
-	}
-	accs := map[string]*acc{}
-	var order []string
+	var sums groupSums[kpi.FeedbackCounts]
 	for _, r := range rows {
 		p := b.periodStart(r.PeriodStart)
 		for _, g := range levels(r.Unit, r.Channel, p) {
 			g.instrument = ptr(r.Instrument)
-			a, ok := accs[g.key()]
-			if !ok {
-				a = &acc{g: g}
-				accs[g.key()] = a
-				order = append(order, g.key())
-			}
-			a.c = a.c.Add(r.Counts)
+			c := sums.of(g)
+			*c = c.Add(r.Counts)
 		}
 	}
-	for _, k := range order {
-		a := accs[k]
-		b.add(a.g, a.c.ShareOf(feedbackKPI(*a.g.instrument)), SourceMeasured)
+	for i, g := range sums.groups {
+		b.add(g, sums.sums[i].ShareOf(feedbackKPI(*g.instrument)), SourceMeasured)
 	}
 }
 

@@ -80,37 +80,17 @@ func paramExpr(groups []group, value func(g group) float64) string {
 // period of q in ClickHouse, on the newest non-deleted version of each
 // contact. Rows come sorted by period, unit and channel.
 func (s *Store) ContactCounts(ctx context.Context, q ContactQuery) ([]ContactRow, error) {
-	if q.Institution == "" {
-		return nil, fmt.Errorf("contact counts: institution must not be empty")
+	if err := checkWindow("contact counts", q.Institution, q.From, q.To); err != nil {
+		return nil, err
 	}
-	if !q.From.Before(q.To) {
-		return nil, fmt.Errorf("contact counts of %s: window [%s, %s) is empty", q.Institution, q.From.Format(time.RFC3339), q.To.Format(time.RFC3339))
+	loc, err := namedLocation(q.Location)
+	if err != nil {
+		return nil, fmt.Errorf("contact counts of %s: %w", q.Institution, err)
 	}
-	loc := q.Location
-	if loc == nil {
-		loc = time.UTC
-	}
-	if name := loc.String(); name == "Local" || name == "" {
-		return nil, fmt.Errorf("contact counts of %s: location must be a named IANA time zone such as Europe/Vilnius, not %q", q.Institution, name)
-	}
-	params := q.Params
-	if params == nil {
-		params = func(_, channel string) kpi.Params { return kpi.DefaultParams(channel) }
-	}
-	by := q.By
-	if by == "" {
-		by = ByTotal
-	}
-	var periodExpr string
-	switch by {
-	case ByTotal:
-		periodExpr = "toDate(0)"
-	case ByDay:
-		periodExpr = "toDate(arrived_at, " + quoteString(loc.String()) + ")"
-	case ByMonth:
-		periodExpr = "toStartOfMonth(toDate(arrived_at, " + quoteString(loc.String()) + "))"
-	default:
-		return nil, fmt.Errorf("contact counts of %s: unknown grouping %q (want total, day or month)", q.Institution, q.By)
+	params := paramsOrDefault(q.Params)
+	by, periodExpr, err := grouping(q.By, "toDate(arrived_at, "+quoteString(loc.String())+")")
+	if err != nil {
+		return nil, fmt.Errorf("contact counts of %s: %w", q.Institution, err)
 	}
 
 	groups, err := s.contactGroups(ctx, q.Institution, q.From, q.To)

@@ -43,30 +43,16 @@ func newestFeedback(institution string, from, to time.Time, columns string) stri
 // apart by instrument. Rows come sorted by period, unit, channel and
 // instrument.
 func (s *Store) FeedbackCounts(ctx context.Context, q FeedbackQuery) ([]FeedbackRow, error) {
-	if q.Institution == "" {
-		return nil, fmt.Errorf("feedback counts: institution must not be empty")
-	}
-	if !q.From.Before(q.To) {
-		return nil, fmt.Errorf("feedback counts of %s: window [%s, %s) is empty", q.Institution, q.From.Format(time.RFC3339), q.To.Format(time.RFC3339))
+	if err := checkWindow("feedback counts", q.Institution, q.From, q.To); err != nil {
+		return nil, err
 	}
 	loc, err := namedLocation(q.Location)
 	if err != nil {
 		return nil, fmt.Errorf("feedback counts of %s: %w", q.Institution, err)
 	}
-	by := q.By
-	if by == "" {
-		by = ByTotal
-	}
-	var periodExpr string
-	switch by {
-	case ByTotal:
-		periodExpr = "toDate(0)"
-	case ByDay:
-		periodExpr = "toDate(submitted_at, " + quoteString(loc.String()) + ")"
-	case ByMonth:
-		periodExpr = "toStartOfMonth(toDate(submitted_at, " + quoteString(loc.String()) + "))"
-	default:
-		return nil, fmt.Errorf("feedback counts of %s: unknown grouping %q (want total, day or month)", q.Institution, q.By)
+	by, periodExpr, err := grouping(q.By, "toDate(submitted_at, "+quoteString(loc.String())+")")
+	if err != nil {
+		return nil, fmt.Errorf("feedback counts of %s: %w", q.Institution, err)
 	}
 	const cols = "unit, channel, instrument, submitted_at, scale, score"
 	query := `SELECT unit, channel, instrument, ` + periodExpr + ` AS period,

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/ccbench/ccbench/kpi"
@@ -64,41 +63,24 @@ func channelList(keep func(string) bool) string {
 // cover a case's arrival date or due day. Rows come sorted by period, unit
 // and channel.
 func (s *Store) WrittenCounts(ctx context.Context, q WrittenQuery) ([]WrittenRow, error) {
-	if q.Institution == "" {
-		return nil, fmt.Errorf("written counts: institution must not be empty")
+	if err := checkWindow("written counts", q.Institution, q.From, q.To); err != nil {
+		return nil, err
 	}
 	if q.Calendar == "" {
 		return nil, fmt.Errorf("written counts of %s: calendar must not be empty (e.g. LT)", q.Institution)
-	}
-	if !q.From.Before(q.To) {
-		return nil, fmt.Errorf("written counts of %s: window [%s, %s) is empty", q.Institution, q.From.Format(time.RFC3339), q.To.Format(time.RFC3339))
 	}
 	loc, err := namedLocation(q.Location)
 	if err != nil {
 		return nil, fmt.Errorf("written counts of %s: %w", q.Institution, err)
 	}
-	params := q.Params
-	if params == nil {
-		params = func(_, channel string) kpi.Params { return kpi.DefaultParams(channel) }
-	}
+	params := paramsOrDefault(q.Params)
 	asOf := q.AsOf
 	if asOf.IsZero() {
 		asOf = time.Now()
 	}
-	by := q.By
-	if by == "" {
-		by = ByTotal
-	}
-	var periodExpr string
-	switch by {
-	case ByTotal:
-		periodExpr = "toDate(0)"
-	case ByDay:
-		periodExpr = "arrival_day"
-	case ByMonth:
-		periodExpr = "toStartOfMonth(arrival_day)"
-	default:
-		return nil, fmt.Errorf("written counts of %s: unknown grouping %q (want total, day or month)", q.Institution, q.By)
+	by, periodExpr, err := grouping(q.By, "arrival_day")
+	if err != nil {
+		return nil, fmt.Errorf("written counts of %s: %w", q.Institution, err)
 	}
 
 	groups, err := s.contactGroups(ctx, q.Institution, q.From, q.To)
@@ -209,29 +191,4 @@ ORDER BY period, unit, channel`
 		return nil, missing
 	}
 	return out, nil
-}
-
-// namedLocation returns loc, UTC when nil, and refuses zones that
-// ClickHouse cannot name.
-func namedLocation(loc *time.Location) (*time.Location, error) {
-	if loc == nil {
-		return time.UTC, nil
-	}
-	if name := loc.String(); name == "Local" || name == "" || strings.ContainsAny(name, " ") {
-		return nil, fmt.Errorf("location must be a named IANA time zone such as Europe/Vilnius, not %q", name)
-	}
-	return loc, nil
-}
-
-// periodStart turns the period column of a query grouped by `by` into the
-// local start of the period; a total starts at from.
-func periodStart(by By, period, from time.Time, loc *time.Location) time.Time {
-	y, m, d := period.Date()
-	switch by {
-	case ByDay:
-		return time.Date(y, m, d, 0, 0, 0, 0, loc)
-	case ByMonth:
-		return time.Date(y, m, 1, 0, 0, 0, 0, loc)
-	}
-	return from
 }

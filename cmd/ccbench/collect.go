@@ -38,19 +38,12 @@ func collectCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			cfg, err := loadConfig(c)
-			if err != nil {
-				return err
-			}
-			st, err := openStore(c, cfg)
+			cfg, st, err := openConfiguredStore(c)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
-			if _, err := st.Migrate(c.Context); err != nil {
-				return err
-			}
-			if err := loadRegisters(c.Context, st, cfg); err != nil {
+			if err := migrateAndLoadRegisters(c.Context, st, cfg); err != nil {
 				return err
 			}
 			cs, err := styles.Build(cfg, http.DefaultClient, logger)

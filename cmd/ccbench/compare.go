@@ -36,11 +36,7 @@ func compareCommand() *cli.Command {
 			if format != "json" && format != "table" {
 				return fmt.Errorf("--format: want json or table, got %q", format)
 			}
-			cfg, err := loadConfig(c)
-			if err != nil {
-				return err
-			}
-			st, err := openStore(c, cfg)
+			cfg, st, err := openConfiguredStore(c)
 			if err != nil {
 				return err
 			}

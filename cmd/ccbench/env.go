@@ -21,6 +21,20 @@ func loadConfig(c *cli.Context) (*config.Config, error) {
 	return config.Load(path)
 }
 
+// openConfiguredStore loads the configuration named by --config and
+// connects to its ClickHouse (see openStore); the caller closes the store.
+func openConfiguredStore(c *cli.Context) (*config.Config, *store.Store, error) {
+	cfg, err := loadConfig(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := openStore(c, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cfg, st, nil
+}
+
 // openStore connects to the configured ClickHouse, creating its database
 // when missing.
 func openStore(c *cli.Context, cfg *config.Config) (*store.Store, error) {

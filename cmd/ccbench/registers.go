@@ -29,19 +29,12 @@ func registerCommand() *cli.Command {
 			Usage: "load the configuration's registers into ClickHouse, replacing what was there",
 			Flags: []cli.Flag{configFlag(true)},
 			Action: func(c *cli.Context) error {
-				cfg, err := loadConfig(c)
-				if err != nil {
-					return err
-				}
-				st, err := openStore(c, cfg)
+				cfg, st, err := openConfiguredStore(c)
 				if err != nil {
 					return err
 				}
 				defer st.Close()
-				if _, err := st.Migrate(c.Context); err != nil {
-					return err
-				}
-				if err := loadRegisters(c.Context, st, cfg); err != nil {
+				if err := migrateAndLoadRegisters(c.Context, st, cfg); err != nil {
 					return err
 				}
 				fmt.Fprintf(c.App.Writer, "loaded %d practices, %d reported figures and the calendars of %d institutions\n",
@@ -50,6 +43,16 @@ func registerCommand() *cli.Command {
 			},
 		}},
 	}
+}
+
+// migrateAndLoadRegisters readies the store for collecting: it applies
+// pending migrations, then loads the configuration's registers (see
+// loadRegisters).
+func migrateAndLoadRegisters(ctx context.Context, st *store.Store, cfg *config.Config) error {
+	if _, err := st.Migrate(ctx); err != nil {
+		return err
+	}
+	return loadRegisters(ctx, st, cfg)
 }
 
 // loadRegisters replaces the registers in ClickHouse with the

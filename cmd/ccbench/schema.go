@@ -15,11 +15,7 @@ func schemaCommand() *cli.Command {
 			Usage: "apply pending migrations (idempotent)",
 			Flags: []cli.Flag{configFlag(true)},
 			Action: func(c *cli.Context) error {
-				cfg, err := loadConfig(c)
-				if err != nil {
-					return err
-				}
-				st, err := openStore(c, cfg)
+				_, st, err := openConfiguredStore(c)
 				if err != nil {
 					return err
 				}

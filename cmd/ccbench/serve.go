@@ -26,11 +26,7 @@ func serveCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			cfg, err := loadConfig(c)
-			if err != nil {
-				return err
-			}
-			st, err := openStore(c, cfg)
+			cfg, st, err := openConfiguredStore(c)
 			if err != nil {
 				return err
 			}
@@ -38,7 +34,7 @@ func serveCommand() *cli.Command {
 			e := exporter.New(exporter.Options{
 				Config:   cfg,
 				Reader:   st,
-				Totals:   storeTotals{st},
+				Totals:   exporter.StoreTotals(st),
 				Logger:   logger,
 				Version:  version,
 				Revision: revision,

@@ -23,7 +23,6 @@ import (
 	"log/slog"
 	"net/url"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/ccbench/ccbench/collectors"
@@ -63,9 +62,9 @@ var _ collectors.Collector = (*Collector)(nil)
 // New returns the collector of an IND-style source; it matches
 // collectors.Factory.
 func New(src config.Source, inst config.Institution, _ *config.Config, f *collectors.Fetcher) (collectors.Collector, error) {
-	u, err := url.Parse(src.BaseURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, &collectors.ConfigError{Source: src.Name, Msg: fmt.Sprintf("base_url: want an absolute http(s) URL, got %q", src.BaseURL)}
+	base, err := collectors.BaseURL(src)
+	if err != nil {
+		return nil, err
 	}
 	if f == nil {
 		f = &collectors.Fetcher{Source: src.Name}
@@ -75,7 +74,7 @@ func New(src config.Source, inst config.Institution, _ *config.Config, f *collec
 		logger = slog.New(slog.DiscardHandler)
 	}
 	return &Collector{
-		src: src, inst: inst, base: strings.TrimSuffix(src.BaseURL, "/"),
+		src: src, inst: inst, base: base,
 		fetch: f, now: time.Now, logger: logger,
 	}, nil
 }
@@ -92,12 +91,12 @@ func (c *Collector) Name() string { return c.src.Name }
 // Configuration errors, sink errors and a done ctx stop the pass at once.
 func (c *Collector) Collect(ctx context.Context, sink collectors.Sink) (collectors.Stats, error) {
 	var st collectors.Stats
-	ingested := map[string]int64{}
-	if err := c.loadCheckpoint(ctx, sink, StreamPeriods, &ingested); err != nil {
+	ingested, err := collectors.LoadMapCheckpoint[int64](ctx, sink, c.src.Name, StreamPeriods)
+	if err != nil {
 		return st, err
 	}
-	rejected := map[string]string{}
-	if err := c.loadCheckpoint(ctx, sink, StreamRejected, &rejected); err != nil {
+	rejected, err := collectors.LoadMapCheckpoint[string](ctx, sink, c.src.Name, StreamRejected)
+	if err != nil {
 		return st, err
 	}
 
@@ -162,7 +161,7 @@ func (c *Collector) Collect(ctx context.Context, sink collectors.Sink) (collecto
 		}
 		st.Records += len(rows)
 		ingested[name] = p.Revision
-		if err := c.saveCheckpoint(ctx, sink, StreamPeriods, ingested); err != nil {
+		if err := collectors.SaveMapCheckpoint(ctx, sink, c.src.Name, StreamPeriods, ingested, c.now()); err != nil {
 			return st, fmt.Errorf("period %s revision %d: %w", name, p.Revision, err)
 		}
 		c.logger.Debug("period ingested", "period", name, "revision", p.Revision, "rows", len(rows))
@@ -187,36 +186,10 @@ func (c *Collector) reject(ctx context.Context, sink collectors.Sink, rejected m
 		return false, fmt.Errorf("quarantining %s: %w", id, err)
 	}
 	rejected[key] = digest(raw)
-	if err := c.saveCheckpoint(ctx, sink, StreamRejected, rejected); err != nil {
+	if err := collectors.SaveMapCheckpoint(ctx, sink, c.src.Name, StreamRejected, rejected, c.now()); err != nil {
 		return true, fmt.Errorf("after quarantining %s: %w", id, err)
 	}
 	return true, nil
-}
-
-func (c *Collector) loadCheckpoint(ctx context.Context, sink collectors.Sink, stream string, v any) error {
-	cp, ok, err := sink.Checkpoint(ctx, c.src.Name, stream)
-	if err != nil {
-		return fmt.Errorf("reading checkpoint %s: %w", stream, err)
-	}
-	if !ok {
-		return nil
-	}
-	if err := json.Unmarshal([]byte(cp.Position), v); err != nil {
-		return fmt.Errorf("checkpoint %s of source %s: unreadable position %q: %w", stream, c.src.Name, cp.Position, err)
-	}
-	return nil
-}
-
-func (c *Collector) saveCheckpoint(ctx context.Context, sink collectors.Sink, stream string, v any) error {
-	b, err := json.Marshal(v) // maps of strings to numbers or strings cannot fail
-	if err != nil {
-		return fmt.Errorf("encoding checkpoint %s: %w", stream, err)
-	}
-	cp := records.Checkpoint{Source: c.src.Name, Stream: stream, Position: string(b), UpdatedAt: c.now()}
-	if err := sink.SaveCheckpoint(ctx, cp); err != nil {
-		return fmt.Errorf("saving checkpoint %s: %w", stream, err)
-	}
-	return nil
 }
 
 // badEntry is a listing entry that breaks the contract.

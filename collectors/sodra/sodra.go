@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/ccbench/ccbench/collectors"
@@ -36,9 +35,9 @@ var _ collectors.Collector = (*Collector)(nil)
 // New returns the collector of a SODRA-style source; it matches
 // collectors.Factory.
 func New(src config.Source, inst config.Institution, _ *config.Config, f *collectors.Fetcher) (collectors.Collector, error) {
-	u, err := url.Parse(src.BaseURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, &collectors.ConfigError{Source: src.Name, Msg: fmt.Sprintf("base_url: want an absolute http(s) URL, got %q", src.BaseURL)}
+	base, err := collectors.BaseURL(src)
+	if err != nil {
+		return nil, err
 	}
 	if f == nil {
 		f = &collectors.Fetcher{Source: src.Name}
@@ -46,7 +45,7 @@ func New(src config.Source, inst config.Institution, _ *config.Config, f *collec
 	if src.PageSize <= 0 {
 		src.PageSize = 500
 	}
-	return &Collector{src: src, inst: inst, base: strings.TrimSuffix(src.BaseURL, "/"), fetch: f, now: time.Now}, nil
+	return &Collector{src: src, inst: inst, base: base, fetch: f, now: time.Now}, nil
 }
 
 // Name is the configured source name.

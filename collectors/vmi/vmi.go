@@ -74,9 +74,9 @@ var _ collectors.Collector = (*Collector)(nil)
 // New returns the collector of a VMI-style source; it matches
 // collectors.Factory.
 func New(src config.Source, inst config.Institution, _ *config.Config, f *collectors.Fetcher) (collectors.Collector, error) {
-	u, err := url.Parse(src.BaseURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, &collectors.ConfigError{Source: src.Name, Msg: fmt.Sprintf("base_url: want an absolute http(s) URL, got %q", src.BaseURL)}
+	base, err := collectors.BaseURL(src)
+	if err != nil {
+		return nil, err
 	}
 	if f == nil {
 		f = &collectors.Fetcher{Source: src.Name}
@@ -89,7 +89,7 @@ func New(src config.Source, inst config.Institution, _ *config.Config, f *collec
 		logger = slog.New(slog.DiscardHandler)
 	}
 	return &Collector{
-		src: src, inst: inst, base: strings.TrimSuffix(src.BaseURL, "/"),
+		src: src, inst: inst, base: base,
 		fetch: f, logger: logger, now: time.Now,
 	}, nil
 }
@@ -103,7 +103,7 @@ func (c *Collector) Name() string { return c.src.Name }
 // A configuration error, a cancelled context or a failing sink end the pass.
 func (c *Collector) Collect(ctx context.Context, sink collectors.Sink) (collectors.Stats, error) {
 	var st collectors.Stats
-	done, err := c.loadCheckpoint(ctx, sink)
+	done, err := collectors.LoadMapCheckpoint[string](ctx, sink, c.src.Name, StreamIndex)
 	if err != nil {
 		return st, err
 	}
@@ -129,8 +129,8 @@ func (c *Collector) Collect(ctx context.Context, sink collectors.Sink) (collecto
 			continue
 		}
 		done[e.Name] = strings.ToLower(e.SHA256)
-		if err := c.saveCheckpoint(ctx, sink, done); err != nil {
-			return st, fmt.Errorf("saving checkpoint after file %s: %w", e.Name, err)
+		if err := collectors.SaveMapCheckpoint(ctx, sink, c.src.Name, StreamIndex, done, c.now()); err != nil {
+			return st, fmt.Errorf("after file %s: %w", e.Name, err)
 		}
 	}
 	return st, errors.Join(errs...)
@@ -141,34 +141,6 @@ type fileFailure struct{ err error }
 
 func (f *fileFailure) Error() string { return f.err.Error() }
 func (f *fileFailure) Unwrap() error { return f.err }
-
-func (c *Collector) loadCheckpoint(ctx context.Context, sink collectors.Sink) (map[string]string, error) {
-	cp, ok, err := sink.Checkpoint(ctx, c.src.Name, StreamIndex)
-	if err != nil {
-		return nil, fmt.Errorf("reading checkpoint %s/%s: %w", c.src.Name, StreamIndex, err)
-	}
-	done := map[string]string{}
-	if !ok || cp.Position == "" {
-		return done, nil
-	}
-	if err := json.Unmarshal([]byte(cp.Position), &done); err != nil {
-		return nil, fmt.Errorf("checkpoint %s/%s: unreadable position %q: %w", c.src.Name, StreamIndex, cp.Position, err)
-	}
-	if done == nil {
-		done = map[string]string{}
-	}
-	return done, nil
-}
-
-func (c *Collector) saveCheckpoint(ctx context.Context, sink collectors.Sink, done map[string]string) error {
-	b, err := json.Marshal(done) // map keys are sorted: the position is stable
-	if err != nil {
-		return err
-	}
-	return sink.SaveCheckpoint(ctx, records.Checkpoint{
-		Source: c.src.Name, Stream: StreamIndex, Position: string(b), UpdatedAt: c.now(),
-	})
-}
 
 // index fetches and checks the index. Entries that break the contract are
 // logged and skipped (they come back on every pass until fixed); files of

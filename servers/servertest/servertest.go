@@ -152,6 +152,14 @@ func Prometheus(tb testing.TB, configYAML []byte) *servers.Prometheus {
 		out, _ := os.ReadFile(filepath.Join(dir, "server.out"))
 		tb.Fatalf("start prometheus: %v\n%s", err, tail(out, 2000))
 	}
+	// Runs after the stop registered below: a failed test shows the end of
+	// the server's log, since its directory goes with the test.
+	tb.Cleanup(func() {
+		if tb.Failed() {
+			out, _ := os.ReadFile(filepath.Join(dir, "server.out"))
+			tb.Logf("prometheus log (end):\n%s", tail(out, 2000))
+		}
+	})
 	tb.Cleanup(func() {
 		if err := p.Stop(); err != nil {
 			tb.Errorf("stop prometheus: %v", err)

@@ -1,0 +1,70 @@
+package store
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/ccbench/ccbench/kpi"
+)
+
+// grouping returns by, ByTotal when empty, and the SQL expression of the
+// period a row falls in: dayExpr, the row's local date, for ByDay; the
+// first of its month for ByMonth; one constant date for ByTotal.
+func grouping(by By, dayExpr string) (By, string, error) {
+	switch by {
+	case ByTotal, "":
+		return ByTotal, "toDate(0)", nil
+	case ByDay:
+		return by, dayExpr, nil
+	case ByMonth:
+		return by, "toStartOfMonth(" + dayExpr + ")", nil
+	}
+	return by, "", fmt.Errorf("unknown grouping %q (want total, day or month)", by)
+}
+
+// checkWindow refuses a query of what (e.g. "contact counts") without an
+// institution or with an empty window [from, to).
+func checkWindow(what, institution string, from, to time.Time) error {
+	if institution == "" {
+		return fmt.Errorf("%s: institution must not be empty", what)
+	}
+	if !from.Before(to) {
+		return fmt.Errorf("%s of %s: window [%s, %s) is empty", what, institution, from.Format(time.RFC3339), to.Format(time.RFC3339))
+	}
+	return nil
+}
+
+// paramsOrDefault returns params, or kpi.DefaultParams of the channel when
+// params is nil.
+func paramsOrDefault(params func(unit, channel string) kpi.Params) func(unit, channel string) kpi.Params {
+	if params == nil {
+		return func(_, channel string) kpi.Params { return kpi.DefaultParams(channel) }
+	}
+	return params
+}
+
+// namedLocation returns loc, UTC when nil, and refuses zones that
+// ClickHouse cannot name.
+func namedLocation(loc *time.Location) (*time.Location, error) {
+	if loc == nil {
+		return time.UTC, nil
+	}
+	if name := loc.String(); name == "Local" || name == "" || strings.ContainsAny(name, " ") {
+		return nil, fmt.Errorf("location must be a named IANA time zone such as Europe/Vilnius, not %q", name)
+	}
+	return loc, nil
+}
+
+// periodStart turns the period column of a query grouped by `by` into the
+// local start of the period; a total starts at from.
+func periodStart(by By, period, from time.Time, loc *time.Location) time.Time {
+	y, m, d := period.Date()
+	switch by {
+	case ByDay:
+		return time.Date(y, m, d, 0, 0, 0, 0, loc)
+	case ByMonth:
+		return time.Date(y, m, 1, 0, 0, 0, 0, loc)
+	}
+	return from
+}

@@ -1,0 +1,97 @@
+package store
+
+import (
+	"testing"
+	"time"
+
+	"github.com/ccbench/ccbench/kpi"
+	"github.com/ccbench/ccbench/records"
+)
+
+func TestGrouping(t *testing.T) {
+	const day = "toDate(arrived_at, 'Europe/Vilnius')"
+	for _, tc := range []struct {
+		in       By
+		wantBy   By
+		wantExpr string
+		wantErr  string
+	}{
+		{in: "", wantBy: ByTotal, wantExpr: "toDate(0)"},
+		{in: ByTotal, wantBy: ByTotal, wantExpr: "toDate(0)"},
+		{in: ByDay, wantBy: ByDay, wantExpr: day},
+		{in: ByMonth, wantBy: ByMonth, wantExpr: "toStartOfMonth(" + day + ")"},
+		{in: "week", wantErr: `unknown grouping "week" (want total, day or month)`},
+	} {
+		by, expr, err := grouping(tc.in, day)
+		if tc.wantErr != "" {
+			if err == nil || err.Error() != tc.wantErr {
+				t.Errorf("grouping(%q): err = %v, want %q", tc.in, err, tc.wantErr)
+			}
+			continue
+		}
+		if err != nil || by != tc.wantBy || expr != tc.wantExpr {
+			t.Errorf("grouping(%q) = %q, %q, %v; want %q, %q", tc.in, by, expr, err, tc.wantBy, tc.wantExpr)
+		}
+	}
+}
+
+func TestCheckWindow(t *testing.T) {
+	from := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	to := from.AddDate(0, 1, 0)
+	for _, tc := range []struct {
+		name        string
+		institution string
+		from, to    time.Time
+		wantErr     string
+	}{
+		{"ok", "sodra", from, to, ""},
+		{"no institution", "", from, to, "contact counts: institution must not be empty"},
+		{"empty window", "sodra", from, from, "contact counts of sodra: window [2024-01-01T00:00:00Z, 2024-01-01T00:00:00Z) is empty"},
+		{"reversed window", "sodra", to, from, "contact counts of sodra: window [2024-02-01T00:00:00Z, 2024-01-01T00:00:00Z) is empty"},
+	} {
+		err := checkWindow("contact counts", tc.institution, tc.from, tc.to)
+		got := ""
+		if err != nil {
+			got = err.Error()
+		}
+		if got != tc.wantErr {
+			t.Errorf("%s: err = %q, want %q", tc.name, got, tc.wantErr)
+		}
+	}
+}
+
+func TestParamsOrDefault(t *testing.T) {
+	if got, want := paramsOrDefault(nil)("u", records.ChannelChat), kpi.DefaultParams(records.ChannelChat); got != want {
+		t.Errorf("default params of chat = %+v, want %+v", got, want)
+	}
+	own := kpi.Params{Threshold: 30 * time.Second}
+	if got := paramsOrDefault(func(_, _ string) kpi.Params { return own })("u", records.ChannelPhone); got != own {
+		t.Errorf("configured params = %+v, want %+v", got, own)
+	}
+}
+
+func TestNamedLocation(t *testing.T) {
+	vilnius, err := time.LoadLocation("Europe/Vilnius")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		in     *time.Location
+		want   string // location name; "" wants an error
+		reason string
+	}{
+		{nil, "UTC", "nil is UTC"},
+		{vilnius, "Europe/Vilnius", "an IANA zone"},
+		{time.Local, "", "Local names no zone ClickHouse knows"},
+		{time.FixedZone("", 3600), "", "no name"},
+		{time.FixedZone("UTC +1", 3600), "", "a name with a space"},
+	} {
+		got, err := namedLocation(tc.in)
+		switch {
+		case tc.want == "" && err == nil:
+			t.Errorf("%s: namedLocation = %v, want an error", tc.reason, got)
+		case tc.want != "" && (err != nil || got.String() != tc.want):
+			t.Errorf("%s: namedLocation = %v, %v; want %s", tc.reason, got, err, tc.want)
+		}
+	}
+}
