@@ -23,13 +23,28 @@ func WriteTable(w io.Writer, r *Report) error {
 	fmt.Fprintf(w, "KPIs from %s to %s (exclusive), by %s, open cases judged as of %s, service level method %s\n\n",
 		r.From, r.To, r.By, r.AsOf.Format(time.RFC3339), r.SLMethod)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "INSTITUTION\tUNIT\tCHANNEL\tINSTRUMENT\tKPI\tPERIOD\tVALUE\tN\t95% CI\tTARGET\tMET\tSOURCE")
+	fmt.Fprintln(tw, "INSTITUTION\tUNIT\tCHANNEL\tINSTRUMENT\tKPI\tMETHOD\tPERIOD\tVALUE\tN\t95% CI\tTARGET\tMET\tSOURCE")
+	mixed := false
 	for _, row := range r.Rows {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
-			row.Institution, orAll(row.Unit), orAll(row.Channel), orAll(row.Instrument), row.KPI,
+		m := "-"
+		if row.Method != "" {
+			m = string(row.Method)
+			if row.KPI == string(kpi.ServiceLevel) && row.Method != r.SLMethod {
+				m += " (!)"
+				mixed = true
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
+			row.Institution, orAll(row.Unit), orAll(row.Channel), orAll(row.Instrument), row.KPI, m,
 			period(row), value(row.KPI, row.Value), count(row.N), interval(row), value(row.KPI, row.Target), met(row.Met), row.Source)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if mixed {
+		fmt.Fprintf(w, "\n(!) service level by another method than %s: the figures are not directly comparable.\n", r.SLMethod)
+	}
+	return nil
 }
 
 func orAll(p *string) string {

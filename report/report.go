@@ -74,10 +74,11 @@ type Row struct {
 	// Label tells apart reported figures published without a period
 	// (e.g. "before", "after"); it appears only on such rows.
 	Label string `json:"label,omitempty"`
-	// Method is the service-level method of a service_level row, or the
-	// publisher's method of a reported figure; not part of the JSON row,
-	// which names the report's method once (sl_method).
-	Method kpi.Method `json:"-"`
+	// Method is the service-level method of a service_level row (the
+	// report's sl_method for measured rows), or the method the publisher of
+	// a reported figure used ("unknown" when it did not say), so that a
+	// comparison across methods shows it; it appears only on such rows.
+	Method kpi.Method `json:"method,omitempty"`
 }
 
 // Report is the result of Build: the stable JSON format of `ccbench compare`.
@@ -129,7 +130,9 @@ func Build(ctx context.Context, cfg *config.Config, r Reader, q Query) (*Report,
 	}
 	for _, in := range insts {
 		b := &builder{cfg: cfg, r: r, q: q, in: in}
-		b.from, b.to = q.From, q.To
+		// Exact windows are instants; read them in the institution's zone,
+		// where local days (and the days of aggregates) are counted.
+		b.from, b.to = q.From.In(in.Location()), q.To.In(in.Location())
 		if !q.Exact {
 			b.from, b.to = localMidnight(q.From, in.Location()), localMidnight(q.To, in.Location())
 		}

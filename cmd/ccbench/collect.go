@@ -30,6 +30,7 @@ func collectCommand() *cli.Command {
 		Usage: "pull every configured source into ClickHouse",
 		Flags: []cli.Flag{
 			configFlag(true),
+			clickHouseWaitFlag(time.Minute),
 			&cli.BoolFlag{Name: "once", Usage: "do one full pass and exit (0 when everything was pulled)"},
 			&cli.StringFlag{Name: "web.listen-address", Usage: "address to serve the collector's own metrics on /metrics (default: none)"},
 		},

@@ -18,6 +18,7 @@ func compareCommand() *cli.Command {
 		Usage: "compute every KPI for a fixed window and compare institutions",
 		Flags: []cli.Flag{
 			configFlag(true),
+			clickHouseWaitFlag(5 * time.Second),
 			&cli.StringFlag{Name: "from", Required: true, Usage: "first local day, YYYY-MM-DD (in each institution's time zone)"},
 			&cli.StringFlag{Name: "to", Required: true, Usage: "day after the last, YYYY-MM-DD (exclusive)"},
 			&cli.StringFlag{Name: "by", Value: "total", Usage: "total, day or month"},

@@ -54,7 +54,7 @@ func openStore(c *cli.Context, cfg *config.Config) (*store.Store, error) {
 	// ClickHouse may still be starting (or restarting): retry with backoff
 	// for a while before giving up.
 	b := backoff.NewExponentialBackOff()
-	b.MaxElapsedTime = storeWait
+	b.MaxElapsedTime = c.Duration("clickhouse.wait")
 	return backoff.RetryNotifyWithData(func() (*store.Store, error) {
 		if err := store.EnsureDatabase(ctx, dsn, password); err != nil {
 			return nil, err
@@ -65,5 +65,8 @@ func openStore(c *cli.Context, cfg *config.Config) (*store.Store, error) {
 	})
 }
 
-// storeWait is how long commands wait for ClickHouse to answer at start.
-const storeWait = time.Minute
+// clickHouseWaitFlag says how long a command waits for ClickHouse to answer
+// when it starts: long for the daemons, short for one-shot commands.
+func clickHouseWaitFlag(d time.Duration) cli.Flag {
+	return &cli.DurationFlag{Name: "clickhouse.wait", Value: d, Usage: "how long to retry ClickHouse at start before giving up"}
+}

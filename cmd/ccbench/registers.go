@@ -27,7 +27,7 @@ func registerCommand() *cli.Command {
 		Subcommands: []*cli.Command{{
 			Name:  "load",
 			Usage: "load the configuration's registers into ClickHouse, replacing what was there",
-			Flags: []cli.Flag{configFlag(true)},
+			Flags: []cli.Flag{configFlag(true), clickHouseWaitFlag(30 * time.Second)},
 			Action: func(c *cli.Context) error {
 				cfg, st, err := openConfiguredStore(c)
 				if err != nil {

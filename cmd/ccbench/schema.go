@@ -1,6 +1,8 @@
 package main
 
 import (
+	"time"
+
 	"fmt"
 
 	"github.com/urfave/cli/v2"
@@ -13,7 +15,7 @@ func schemaCommand() *cli.Command {
 		Subcommands: []*cli.Command{{
 			Name:  "migrate",
 			Usage: "apply pending migrations (idempotent)",
-			Flags: []cli.Flag{configFlag(true)},
+			Flags: []cli.Flag{configFlag(true), clickHouseWaitFlag(30 * time.Second)},
 			Action: func(c *cli.Context) error {
 				_, st, err := openConfiguredStore(c)
 				if err != nil {

@@ -19,6 +19,7 @@ func serveCommand() *cli.Command {
 		Usage: "expose KPIs and targets on /metrics for Prometheus",
 		Flags: []cli.Flag{
 			configFlag(true),
+			clickHouseWaitFlag(time.Minute),
 			&cli.StringFlag{Name: "web.listen-address", Value: "127.0.0.1:9817", Usage: "address to listen on for /metrics"},
 		},
 		Action: func(c *cli.Context) error {
