@@ -7,7 +7,11 @@
 //
 // Scrapes never wait on ClickHouse: a refresh loop queries the store in the
 // background and swaps in a new snapshot; /metrics renders the last
-// snapshot. A failed refresh keeps the previous snapshot and is counted.
+// snapshot. A snapshot is built from parts, one per institution and window
+// plus one per institution for the contact totals, so that one failing
+// query does not freeze the others: a failed part is counted against its
+// institution and serves its previous values for a bounded time, after
+// which its series disappear rather than go on showing old figures.
 package exporter
 
 import (
@@ -17,11 +21,13 @@ import (
 	"log/slog"
 	"runtime"
 	"sort"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/common/model"
 
 	"github.com/ccbench/ccbench/config"
 	"github.com/ccbench/ccbench/kpi"
@@ -44,6 +50,16 @@ type TotalsQuerier interface {
 	ContactTotals(ctx context.Context, institution string, upTo time.Time, params func(unit, channel string) kpi.Params) ([]GroupCounts, error)
 }
 
+// Defaults of Options.
+const (
+	// DefaultConcurrency is how many parts of a refresh query the store at
+	// the same time.
+	DefaultConcurrency = 2
+	// DefaultStaleIntervals is how many refresh intervals a failing part's
+	// last values are served for before its series are dropped.
+	DefaultStaleIntervals = 5
+)
+
 // Options configure an Exporter.
 type Options struct {
 	Config *config.Config
@@ -57,37 +73,77 @@ type Options struct {
 	// defaults to "dev".
 	Version  string
 	Revision string
+	// Concurrency bounds the parts of a refresh that query the store at
+	// the same time; default DefaultConcurrency.
+	Concurrency int
+	// MaxStaleness is how long, on the Now clock, a part that fails keeps
+	// serving the values of its last success; after that its series are
+	// dropped. Default: DefaultStaleIntervals × exporter.refresh_interval.
+	MaxStaleness time.Duration
+}
+
+// part is one independently refreshed piece of a snapshot: the KPIs of
+// one institution in one window, or (window zero) the institution's
+// cumulative contact totals. A part that fails does not hold back the
+// others.
+type part struct {
+	institution string
+	window      time.Duration
+}
+
+func (p part) String() string {
+	if p.window == 0 {
+		return fmt.Sprintf("contact totals of institution %q", p.institution)
+	}
+	return fmt.Sprintf("KPIs of institution %q in window %s", p.institution, config.WindowLabel(model.Duration(p.window)))
+}
+
+// partValues is what a part contributed at its last success.
+type partValues struct {
+	rows   []windowRow
+	totals []totalCounts
+	at     time.Time // the Now clock of the refresh that produced them
 }
 
 // Exporter refreshes KPI snapshots and serves them to Prometheus.
 type Exporter struct {
-	cfg     *config.Config
-	reader  report.Reader
-	totals  TotalsQuerier
-	logger  *slog.Logger
-	now     func() time.Time
-	version string
+	cfg         *config.Config
+	reader      report.Reader
+	totals      TotalsQuerier
+	logger      *slog.Logger
+	now         func() time.Time
+	version     string
+	concurrency int
+	maxStale    time.Duration
 
 	registry  *prometheus.Registry
 	collector *kpiCollector
 	ready     atomic.Bool
 
+	// mu serialises refreshes and guards parts, the values of every part
+	// that succeeded within maxStale.
+	mu    sync.Mutex
+	parts map[part]partValues
+
 	refreshes    prometheus.Counter
-	errors       prometheus.Counter
-	lastSuccess  prometheus.Gauge
+	errors       *prometheus.CounterVec
+	lastSuccess  *prometheus.GaugeVec
 	refreshTimer prometheus.Histogram
 }
 
 // New returns an Exporter with its own metric registry; it serves no KPI
-// values until the first successful Refresh.
+// values until a Refresh has succeeded in part.
 func New(opts Options) *Exporter {
 	e := &Exporter{
-		cfg:     opts.Config,
-		reader:  opts.Reader,
-		totals:  opts.Totals,
-		logger:  opts.Logger,
-		now:     opts.Now,
-		version: opts.Version,
+		cfg:         opts.Config,
+		reader:      opts.Reader,
+		totals:      opts.Totals,
+		logger:      opts.Logger,
+		now:         opts.Now,
+		version:     opts.Version,
+		concurrency: opts.Concurrency,
+		maxStale:    opts.MaxStaleness,
+		parts:       map[part]partValues{},
 	}
 	if e.logger == nil {
 		e.logger = slog.New(slog.DiscardHandler)
@@ -98,6 +154,12 @@ func New(opts Options) *Exporter {
 	if e.version == "" {
 		e.version = "dev"
 	}
+	if e.concurrency <= 0 {
+		e.concurrency = DefaultConcurrency
+	}
+	if e.maxStale <= 0 {
+		e.maxStale = DefaultStaleIntervals * e.refreshInterval()
+	}
 
 	e.registry = prometheus.NewRegistry()
 	e.collector = newKPICollector(targetMetrics(e.cfg))
@@ -105,19 +167,26 @@ func New(opts Options) *Exporter {
 		Name: "ccbench_exporter_refreshes_total",
 		Help: "KPI snapshot refreshes attempted.",
 	})
-	e.errors = prometheus.NewCounter(prometheus.CounterOpts{
+	e.errors = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "ccbench_exporter_refresh_errors_total",
-		Help: "KPI snapshot refreshes that failed; the previous snapshot stayed in place.",
-	})
-	e.lastSuccess = prometheus.NewGauge(prometheus.GaugeOpts{
+		Help: "Parts of KPI snapshot refreshes (an institution's KPIs in one window, or its contact totals) that failed; the part's previous values are served for a bounded time. An empty institution counts failures of the whole refresh.",
+	}, []string{labelInstitution})
+	e.lastSuccess = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "ccbench_exporter_last_refresh_success_timestamp_seconds",
-		Help: "Unix time of the last successful KPI snapshot refresh.",
-	})
+		Help: "Unix time of the last refresh in which every part of the institution (its KPIs in every window and its contact totals) succeeded.",
+	}, []string{labelInstitution})
 	e.refreshTimer = prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name:    "ccbench_exporter_refresh_duration_seconds",
 		Help:    "Time a KPI snapshot refresh took, successful or not.",
 		Buckets: []float64{0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60},
 	})
+	if e.cfg != nil {
+		// Every institution's error series exists from the start, so
+		// that rate() and increase() see its first failure.
+		for _, in := range e.cfg.Institutions {
+			e.errors.WithLabelValues(in.ID)
+		}
+	}
 	buildInfo := prometheus.NewGauge(prometheus.GaugeOpts{
 		Name:        "ccbench_build_info",
 		Help:        "A metric with a constant '1' value labelled by the version, revision and Go version ccbench was built from.",
@@ -139,56 +208,58 @@ func New(opts Options) *Exporter {
 // collectors on it.
 func (e *Exporter) Registry() *prometheus.Registry { return e.registry }
 
-// Ready reports whether a refresh has succeeded yet.
+// Ready reports whether a refresh has succeeded, at least in part, yet.
 func (e *Exporter) Ready() bool { return e.ready.Load() }
 
-// Refresh takes one snapshot: for every configured window [now−w, now) it
-// builds the report of every KPI of every institution (every service-level
-// method, open cases judged as of now), and it queries the cumulative
-// contact totals up to now. The new snapshot replaces the old one only when
-// every query succeeded.
-func (e *Exporter) Refresh(ctx context.Context) (err error) {
+// Refresh takes one snapshot. It is made of parts, at most Concurrency of
+// them querying the store at a time: for every institution and every
+// configured window [now−w, now), the report of every KPI (every
+// service-level method, open cases judged as of now), and for every
+// institution the cumulative contact totals up to now. A part that
+// succeeds replaces its previous values; a part that fails is counted
+// against its institution and keeps its previous values while they are at
+// most MaxStaleness old, after which its series disappear. The error joins
+// the errors of every failed part.
+func (e *Exporter) Refresh(ctx context.Context) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	start := time.Now()
 	e.refreshes.Inc()
-	defer func() {
-		e.refreshTimer.Observe(time.Since(start).Seconds())
-		if err != nil {
-			e.errors.Inc()
-		}
-	}()
+	defer func() { e.refreshTimer.Observe(time.Since(start).Seconds()) }()
 
 	if e.cfg == nil || e.reader == nil || e.totals == nil {
+		e.errors.WithLabelValues("").Inc()
 		return errors.New("exporter: configuration, report reader and totals querier are required")
 	}
 	now := e.now()
-	snap := &snapshot{}
-	for _, w := range e.cfg.Exporter.Windows {
-		label := config.WindowLabel(w)
-		rep, err := report.Build(ctx, e.cfg, e.reader, report.Query{
-			From:       now.Add(-time.Duration(w)),
-			To:         now,
-			Exact:      true,
-			AllMethods: true,
-			AsOf:       now,
-		})
-		if err != nil {
-			return fmt.Errorf("refresh: KPIs in window %s: %w", label, err)
+	parts := e.partsOf()
+	outcomes := e.refreshParts(ctx, now, parts)
+
+	var errs []error
+	failed := map[string]bool{}
+	succeeded := false
+	for i, p := range parts {
+		o := outcomes[i]
+		if o.err == nil {
+			e.parts[p] = o.values
+			succeeded = true
+			continue
 		}
-		for _, r := range rep.Rows {
-			if exported(r) {
-				snap.rows = append(snap.rows, windowRow{window: label, row: r})
-			}
+		errs = append(errs, o.err)
+		failed[p.institution] = true
+		e.errors.WithLabelValues(p.institution).Inc()
+		if old, ok := e.parts[p]; ok && now.Sub(old.at) > e.maxStale {
+			delete(e.parts, p)
+			e.logger.Warn("dropping the series of a part that has failed for too long",
+				"part", p.String(), "last_success", old.at, "max_staleness", e.maxStale)
 		}
 	}
-	for _, in := range e.cfg.Institutions {
-		params := func(unit, channel string) kpi.Params { return e.cfg.Params(in.ID, unit, channel) }
-		rows, err := e.totals.ContactTotals(ctx, in.ID, now, params)
-		if err != nil {
-			return fmt.Errorf("refresh: contact totals of institution %q: %w", in.ID, err)
-		}
-		for _, g := range mergeGroups(rows) {
-			snap.totals = append(snap.totals, totalCounts{institution: in.ID, unit: g.Unit, channel: g.Channel, counts: g.Counts})
-		}
+
+	snap := &snapshot{}
+	for _, p := range parts {
+		v := e.parts[p]
+		snap.rows = append(snap.rows, v.rows...)
+		snap.totals = append(snap.totals, v.totals...)
 	}
 	metrics, duplicates := e.collector.render(snap)
 	if len(duplicates) > 0 {
@@ -196,9 +267,97 @@ func (e *Exporter) Refresh(ctx context.Context) (err error) {
 	}
 	snap.metrics = metrics
 	e.collector.swap(snap)
-	e.lastSuccess.Set(float64(time.Now().UnixNano()) / 1e9)
-	e.ready.Store(true)
-	return nil
+
+	done := float64(time.Now().UnixNano()) / 1e9
+	for _, in := range e.cfg.Institutions {
+		if !failed[in.ID] {
+			e.lastSuccess.WithLabelValues(in.ID).Set(done)
+		}
+	}
+	if succeeded {
+		e.ready.Store(true)
+	}
+	return errors.Join(errs...)
+}
+
+// partsOf lists the parts of a refresh in a stable order: per institution,
+// its windows in configuration order, then its contact totals.
+func (e *Exporter) partsOf() []part {
+	var out []part
+	for _, in := range e.cfg.Institutions {
+		for _, w := range e.cfg.Exporter.Windows {
+			out = append(out, part{institution: in.ID, window: time.Duration(w)})
+		}
+		out = append(out, part{institution: in.ID})
+	}
+	return out
+}
+
+// partOutcome is the result of refreshing one part.
+type partOutcome struct {
+	values partValues
+	err    error
+}
+
+// refreshParts refreshes parts with at most e.concurrency at a time; the
+// outcomes are in the order of parts.
+func (e *Exporter) refreshParts(ctx context.Context, now time.Time, parts []part) []partOutcome {
+	out := make([]partOutcome, len(parts))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(e.concurrency, len(parts)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				out[i] = e.refreshPart(ctx, now, parts[i])
+			}
+		}()
+	}
+	for i := range parts {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return out
+}
+
+// refreshPart queries one part's values as of now.
+func (e *Exporter) refreshPart(ctx context.Context, now time.Time, p part) partOutcome {
+	fail := func(err error) partOutcome { return partOutcome{err: fmt.Errorf("refresh: %s: %w", p, err)} }
+	if err := ctx.Err(); err != nil {
+		return fail(err) // the refresh timed out before this part began
+	}
+	values := partValues{at: now}
+	if p.window == 0 {
+		params := func(unit, channel string) kpi.Params { return e.cfg.Params(p.institution, unit, channel) }
+		rows, err := e.totals.ContactTotals(ctx, p.institution, now, params)
+		if err != nil {
+			return fail(err)
+		}
+		for _, g := range mergeGroups(rows) {
+			values.totals = append(values.totals, totalCounts{institution: p.institution, unit: g.Unit, channel: g.Channel, counts: g.Counts})
+		}
+		return partOutcome{values: values}
+	}
+	rep, err := report.Build(ctx, e.cfg, e.reader, report.Query{
+		From:         now.Add(-p.window),
+		To:           now,
+		Exact:        true,
+		AllMethods:   true,
+		AsOf:         now,
+		Institutions: []string{p.institution},
+	})
+	if err != nil {
+		return fail(err)
+	}
+	label := config.WindowLabel(model.Duration(p.window))
+	for _, r := range rep.Rows {
+		if exported(r) {
+			values.rows = append(values.rows, windowRow{window: label, row: r})
+		}
+	}
+	return partOutcome{values: values}
 }
 
 // mergeGroups adds up rows of the same unit and channel, so that every
@@ -229,11 +388,7 @@ func mergeGroups(rows []GroupCounts) []GroupCounts {
 // refresh bounded by exporter.refresh_timeout, until ctx is done; then it
 // returns nil. Failed refreshes are logged and counted, never fatal.
 func (e *Exporter) Run(ctx context.Context) error {
-	interval := time.Duration(e.cfg.Exporter.RefreshInterval)
-	if interval <= 0 {
-		interval = 30 * time.Second
-	}
-	ticker := time.NewTicker(interval)
+	ticker := time.NewTicker(e.refreshInterval())
 	defer ticker.Stop()
 	for {
 		e.refreshWithTimeout(ctx)
@@ -257,8 +412,16 @@ func (e *Exporter) refreshWithTimeout(ctx context.Context) {
 		if ctx.Err() != nil {
 			return // shutting down
 		}
-		e.logger.Error("KPI refresh failed; serving the previous snapshot", "err", err, "duration", time.Since(start))
+		e.logger.Error("KPI refresh failed in part; the failed parts serve their previous values for a while", "err", err, "duration", time.Since(start))
 		return
 	}
 	e.logger.Debug("KPI snapshot refreshed", "duration", time.Since(start))
+}
+
+// refreshInterval is exporter.refresh_interval, 30 s when unset.
+func (e *Exporter) refreshInterval() time.Duration {
+	if e.cfg != nil && e.cfg.Exporter.RefreshInterval > 0 {
+		return time.Duration(e.cfg.Exporter.RefreshInterval)
+	}
+	return 30 * time.Second
 }

@@ -96,15 +96,40 @@ type fakeReader struct {
 	practices  []records.Practice
 	reported   []records.ReportedFigure
 	err        error
-	block      chan struct{} // when set, queries wait until it is closed
-	entered    chan struct{} // signalled when a query starts blocking
-	params     []kpi.Params  // params seen for <unit>/phone, in call order
-	asOf       []time.Time   // AsOf of the written queries
+	fail       map[string]error      // errors of one institution's queries
+	now        time.Time             // when windows end; zero: testNow
+	block      chan struct{}         // when set, queries wait until it is closed
+	entered    chan struct{}         // signalled when a query starts blocking
+	params     map[string]kpi.Params // params seen for <unit>/phone, per institution
+	asOf       []time.Time           // AsOf of the written queries
 }
 
-func (f *fakeReader) wait(ctx context.Context) error {
+// setNow moves the end of the windows the fake expects.
+func (f *fakeReader) setNow(t time.Time) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.now = t
+}
+
+func (f *fakeReader) setFail(institution string, err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.fail == nil {
+		f.fail = map[string]error{}
+	}
+	f.fail[institution] = err
+}
+
+// wait blocks while the fake is told to, then returns the error set for
+// every query or for one of institutions.
+func (f *fakeReader) wait(ctx context.Context, institutions ...string) error {
 	f.mu.Lock()
 	block, entered, err := f.block, f.entered, f.err
+	for _, in := range institutions {
+		if e := f.fail[in]; e != nil && err == nil {
+			err = e
+		}
+	}
 	f.mu.Unlock()
 	if block != nil {
 		select {
@@ -127,23 +152,30 @@ func (f *fakeReader) data(institution string, from, to time.Time) windowData {
 }
 
 func (f *fakeReader) ContactCounts(ctx context.Context, q store.ContactQuery) ([]store.ContactRow, error) {
-	if err := f.wait(ctx); err != nil {
+	if err := f.wait(ctx, q.Institution); err != nil {
 		return nil, err
 	}
 	if q.Location == nil || q.Location.String() == "UTC" {
 		return nil, errors.New("fake: no institution time zone")
 	}
-	if !q.To.Equal(testNow) {
-		return nil, fmt.Errorf("fake: window ends %v, want now %v", q.To, testNow)
-	}
 	f.mu.Lock()
-	f.params = append(f.params, q.Params("", "phone"))
+	now := f.now
+	if now.IsZero() {
+		now = testNow
+	}
+	if f.params == nil {
+		f.params = map[string]kpi.Params{}
+	}
+	f.params[q.Institution] = q.Params("", "phone")
 	f.mu.Unlock()
+	if !q.To.Equal(now) {
+		return nil, fmt.Errorf("fake: window ends %v, want now %v", q.To, now)
+	}
 	return f.data(q.Institution, q.From, q.To).contacts, nil
 }
 
 func (f *fakeReader) WrittenCounts(ctx context.Context, q store.WrittenQuery) ([]store.WrittenRow, error) {
-	if err := f.wait(ctx); err != nil {
+	if err := f.wait(ctx, q.Institution); err != nil {
 		return nil, err
 	}
 	f.mu.Lock()
@@ -153,14 +185,14 @@ func (f *fakeReader) WrittenCounts(ctx context.Context, q store.WrittenQuery) ([
 }
 
 func (f *fakeReader) FeedbackCounts(ctx context.Context, q store.FeedbackQuery) ([]store.FeedbackRow, error) {
-	if err := f.wait(ctx); err != nil {
+	if err := f.wait(ctx, q.Institution); err != nil {
 		return nil, err
 	}
 	return f.data(q.Institution, q.From, q.To).feedback, nil
 }
 
 func (f *fakeReader) Aggregates(ctx context.Context, institution string, from, to time.Time) ([]records.Aggregate, error) {
-	if err := f.wait(ctx); err != nil {
+	if err := f.wait(ctx, institution); err != nil {
 		return nil, err
 	}
 	f.mu.Lock()
@@ -176,7 +208,7 @@ func (f *fakeReader) Practices(ctx context.Context) ([]records.Practice, error) 
 }
 
 func (f *fakeReader) ReportedFigures(ctx context.Context, institutions []string) ([]records.ReportedFigure, error) {
-	if err := f.wait(ctx); err != nil {
+	if err := f.wait(ctx, institutions...); err != nil {
 		return nil, err
 	}
 	return f.reported, nil
@@ -499,15 +531,14 @@ func TestRefreshPassesConfiguredParams(t *testing.T) {
 	if err := e.Refresh(context.Background()); err != nil {
 		t.Fatalf("Refresh: %v", err)
 	}
-	// 2 windows × 3 institutions, in configuration order; SODRA's target
-	// sets a 30 s threshold.
-	if len(q.params) != 6 {
-		t.Fatalf("ContactCounts called %d times, want 6", len(q.params))
+	// SODRA's target sets a 30 s threshold.
+	if len(q.params) != 3 {
+		t.Fatalf("ContactCounts called for %d institutions, want 3", len(q.params))
 	}
-	if got := q.params[0].Threshold; got != 30*time.Second {
+	if got := q.params["sodra"].Threshold; got != 30*time.Second {
 		t.Errorf("sodra phone threshold = %v, want 30s", got)
 	}
-	if got := q.params[1].Threshold; got != 20*time.Second {
+	if got := q.params["vmi"].Threshold; got != 20*time.Second {
 		t.Errorf("vmi phone threshold = %v, want the 20s default", got)
 	}
 	for _, asOf := range q.asOf {
@@ -547,7 +578,8 @@ func TestCountersAndTargets(t *testing.T) {
 		{"ccbench_kpi_target_info", map[string]string{"kpi": "service_level", "institution": "sodra", "unit": "", "channel": "", "instrument": "", "direction": "at_least", "method": "negative"}, 1},
 		{"ccbench_build_info", map[string]string{"version": "1.2.3", "revision": "abc", "goversion": runtime.Version()}, 1},
 		{"ccbench_exporter_refreshes_total", nil, 1},
-		{"ccbench_exporter_refresh_errors_total", nil, 0},
+		{"ccbench_exporter_refresh_errors_total", map[string]string{"institution": "sodra"}, 0},
+		{"ccbench_exporter_refresh_errors_total", map[string]string{"institution": "ind"}, 0},
 	} {
 		got, ok := sample(t, e.Registry(), tc.metric, tc.labels)
 		if !ok {
@@ -563,8 +595,10 @@ func TestCountersAndTargets(t *testing.T) {
 			t.Errorf("%s for e-mail: %d series, want none", name, n)
 		}
 	}
-	if got, ok := sample(t, e.Registry(), "ccbench_exporter_last_refresh_success_timestamp_seconds", nil); !ok || got < float64(time.Now().Add(-time.Minute).Unix()) {
-		t.Errorf("last refresh success timestamp = %v (present %v), want about now", got, ok)
+	for _, in := range []string{"sodra", "vmi", "ind"} {
+		if got, ok := sample(t, e.Registry(), "ccbench_exporter_last_refresh_success_timestamp_seconds", map[string]string{"institution": in}); !ok || got < float64(time.Now().Add(-time.Minute).Unix()) {
+			t.Errorf("last refresh success timestamp of %s = %v (present %v), want about now", in, got, ok)
+		}
 	}
 }
 
@@ -610,8 +644,12 @@ func TestRefreshErrorKeepsSnapshot(t *testing.T) {
 	if got, ok := sample(t, e.Registry(), "ccbench_service_level_ratio", labels); !ok || got != 80.0/105 {
 		t.Errorf("after a failed refresh service level = %v (present %v), want the old 80/105", got, ok)
 	}
-	if got, _ := sample(t, e.Registry(), "ccbench_exporter_refresh_errors_total", nil); got != 1 {
-		t.Errorf("refresh errors = %v, want 1", got)
+	// Every KPI part fails: 2 windows of each institution; the contact
+	// totals, which are not read through the report reader, do not.
+	for _, in := range []string{"sodra", "vmi", "ind"} {
+		if got, _ := sample(t, e.Registry(), "ccbench_exporter_refresh_errors_total", map[string]string{"institution": in}); got != 2 {
+			t.Errorf("refresh errors of %s = %v, want 2", in, got)
+		}
 	}
 	if got, _ := sample(t, e.Registry(), "ccbench_exporter_refreshes_total", nil); got != 2 {
 		t.Errorf("refreshes = %v, want 2", got)

@@ -11,7 +11,7 @@ import (
 
 // Handler serves /metrics from the exporter's own registry, a landing page
 // on /, /-/healthy (always 200 while the process runs) and /-/ready (200
-// once a refresh has succeeded, 503 before).
+// once a refresh has succeeded in at least one part, 503 before).
 func (e *Exporter) Handler() http.Handler {
 	mux := http.NewServeMux()
 	metrics := promhttp.HandlerFor(e.registry, promhttp.HandlerOpts{
@@ -29,7 +29,7 @@ func (e *Exporter) Handler() http.Handler {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		if !e.ready.Load() {
 			w.WriteHeader(http.StatusServiceUnavailable)
-			fmt.Fprintln(w, "ccbench exporter is not ready: no KPI snapshot yet.")
+			fmt.Fprintln(w, "ccbench exporter is not ready: no refresh has succeeded in any part yet.")
 			return
 		}
 		fmt.Fprintln(w, "ccbench exporter is ready.")
