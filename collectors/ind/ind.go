@@ -6,11 +6,12 @@
 //
 // The listing `GET {base}/v1/periods` names the periods but not their
 // revisions, so a pass cannot tell which periods changed without fetching
-// them. It fetches every listed period it has not ingested yet, plus the
-// RecentPeriods newest ones on every pass, since revisions almost always
-// hit the last months. An older period that is revised after it left that
-// window is picked up only if its ingested revision is lost (e.g. the
-// checkpoint is reset).
+// them. Periods are small documents and a source lists a few dozen at
+// most, so every pass fetches every listed period: a revision of any
+// period, however old, is picked up on the next pass. A revision equal to
+// or lower than the ingested one is ignored, and a document that breaks the
+// contract is quarantined once (StreamRejected remembers its digest), not
+// on every pass that fetches it again.
 package ind
 
 import (
@@ -42,10 +43,6 @@ const (
 	// is fetched again on every pass is quarantined once, not every pass.
 	StreamRejected = "periods-rejected"
 )
-
-// RecentPeriods is how many of the newest listed periods every pass fetches
-// again, to catch their new revisions.
-const RecentPeriods = 3
 
 // Collector pulls one IND-style source.
 type Collector struct {
@@ -82,8 +79,8 @@ func New(src config.Source, inst config.Institution, _ *config.Config, f *collec
 // Name is the configured source name.
 func (c *Collector) Name() string { return c.src.Name }
 
-// Collect fetches the listing, then every period to fetch (see the package
-// doc) in order. A period whose revision is newer than the ingested one is
+// Collect fetches the listing, then every listed period in order (see the
+// package doc). A period whose revision is newer than the ingested one is
 // written whole and then checkpointed; an older or equal revision is
 // ignored; a document that breaks the contract is quarantined, and the
 // revision ingested before stays in force. A period that cannot be fetched
@@ -121,7 +118,7 @@ func (c *Collector) Collect(ctx context.Context, sink collectors.Sink) (collecto
 	}
 
 	var errs []error
-	for _, name := range toFetch(names, ingested) {
+	for _, name := range names {
 		u := c.base + "/v1/periods/" + url.PathEscape(name)
 		body, err := c.fetch.Get(ctx, u)
 		if err != nil {
@@ -223,18 +220,6 @@ func parseListing(body []byte) ([]string, []badEntry, error) {
 	}
 	slices.Sort(names)
 	return slices.Compact(names), bads, nil
-}
-
-// toFetch returns the periods a pass fetches, in order: those never
-// ingested and the RecentPeriods newest ones.
-func toFetch(sorted []string, ingested map[string]int64) []string {
-	var out []string
-	for i, name := range sorted {
-		if _, ok := ingested[name]; !ok || i >= len(sorted)-RecentPeriods {
-			out = append(out, name)
-		}
-	}
-	return out
 }
 
 func digest(b []byte) string {

@@ -238,8 +238,8 @@ func TestCollectAllThenNothingNew(t *testing.T) {
 
 	written := e.sink.Written()
 	st = e.collect(t)
-	// The listing and the 3 newest periods are fetched again; nothing is new.
-	if want := (collectors.Stats{Fetched: 1 + 3}); st != want {
+	// The listing and all 4 periods are fetched again; nothing is new.
+	if want := (collectors.Stats{Fetched: 1 + 4}); st != want {
 		t.Errorf("second pass: %+v, want %+v", st, want)
 	}
 	if e.sink.Written() != written || len(e.sink.Quarantined()) != 0 {
@@ -499,5 +499,95 @@ func TestNewRejectsBadBaseURL(t *testing.T) {
 		if !collectors.IsConfigError(err) {
 			t.Errorf("base_url %q: want a ConfigError, got %v", u, err)
 		}
+	}
+}
+
+// monthDoc is a minimal valid document of period with one procedure's
+// decisions.
+func monthDoc(period string, revision int, procedure string, decided int) string {
+	return fmt.Sprintf(`{"period": %q, "revision": %d, "decisions": [{"procedure": %q, "decided": %d, "within_deadline": 1, "penalties_paid": 0, "penalties_eur": 0}]}`,
+		period, revision, procedure, decided)
+}
+
+// TestOldPeriodRevised revises the oldest of five listed periods, far from
+// the newest ones, and checks that the next pass replaces its rows, that the
+// checkpoint moves only once the sink accepted them, and that a broken later
+// revision of it is quarantined once.
+func TestOldPeriodRevised(t *testing.T) {
+	months := []string{"2024-01", "2024-02", "2024-03", "2024-04", "2024-05"}
+	src := &fakeSource{listing: `["2024-01", "2024-02", "2024-03", "2024-04", "2024-05"]`, docs: map[string]string{}}
+	for i, m := range months {
+		src.set(m, monthDoc(m, 1, "family", 100*(i+1)))
+	}
+	e := newEnv(t, src, simulator.NewClock(march10), token)
+	// Each document becomes 4 rows: decided, within_deadline,
+	// penalties_paid and penalties_eur of its one procedure.
+	if st, want := e.collect(t), (collectors.Stats{Fetched: 1 + 5, Records: 5 * 4}); st != want {
+		t.Fatalf("first pass: %+v, want %+v", st, want)
+	}
+
+	// Only the rows of revision 2 may be live: "asylum" replaces "family".
+	wantRev2 := map[rowKey]float64{
+		{"", "", "asylum", "decided"}:         777,
+		{"", "", "asylum", "within_deadline"}: 1,
+		{"", "", "asylum", "penalties_paid"}:  0,
+		{"", "", "asylum", "penalties_eur"}:   0,
+	}
+	check := func(when string) {
+		t.Helper()
+		rows, revs := e.live(t, "2024-01")
+		if len(revs) != 1 || !revs[2] {
+			t.Errorf("%s: 2024-01 live revisions %v, want only 2", when, revs)
+		}
+		if len(rows) != len(wantRev2) {
+			t.Errorf("%s: 2024-01 has %d live rows %v, want %d", when, len(rows), rows, len(wantRev2))
+		}
+		for k, v := range wantRev2 {
+			if got, ok := rows[k]; !ok || got != v {
+				t.Errorf("%s: 2024-01 %+v = %v (present %v), want %v", when, k, got, ok, v)
+			}
+		}
+		for i, m := range months[1:] {
+			rows, revs := e.live(t, m)
+			if got := rows[rowKey{"", "", "family", "decided"}]; got != float64(100*(i+2)) || len(revs) != 1 || !revs[1] {
+				t.Errorf("%s: %s decided %v at revisions %v, want %d at 1", when, m, got, revs, 100*(i+2))
+			}
+		}
+	}
+
+	src.set("2024-01", monthDoc("2024-01", 2, "asylum", 777))
+	// The sink refuses the first write of revision 2: the checkpoint stays.
+	e.sink.Fail = collectorstest.FailOnce(collectorstest.OpInsertAggregates, e.sink.Calls(collectorstest.OpInsertAggregates)+1)
+	if _, err := e.col.Collect(context.Background(), e.sink); err == nil || !strings.Contains(err.Error(), "2024-01") {
+		t.Fatalf("want the injected failure on 2024-01, got %v", err)
+	}
+	if got := e.ingested(t)["2024-01"]; got != 1 {
+		t.Errorf("checkpoint after the refused write has 2024-01 at revision %d, want 1", got)
+	}
+
+	if st, want := e.collect(t), (collectors.Stats{Fetched: 1 + 5, Records: 4}); st != want {
+		t.Errorf("pass over revision 2: %+v, want %+v", st, want)
+	}
+	check("after revision 2")
+	if got := e.ingested(t); got["2024-01"] != 2 || len(got) != 5 {
+		t.Errorf("checkpoint %v, want 2024-01 at 2 and 5 periods", got)
+	}
+
+	// A broken revision 3 (penalties over 0 × 1,442) is quarantined once;
+	// revision 2 stays in force.
+	broken := strings.Replace(monthDoc("2024-01", 3, "asylum", 888), `"penalties_eur": 0`, `"penalties_eur": 5000`, 1)
+	src.set("2024-01", broken)
+	for pass, wantQ := range []int{1, 0} {
+		st := e.collect(t)
+		if st.Quarantined != wantQ || st.Records != 0 {
+			t.Errorf("pass %d over broken revision 3: %+v, want %d quarantined and nothing written", pass, st, wantQ)
+		}
+	}
+	if qs := e.sink.Quarantined(); len(qs) != 1 || qs[0].RecordID != "2024-01@r3" || qs[0].Raw != broken {
+		t.Errorf("quarantined %+v, want 2024-01@r3 once", qs)
+	}
+	check("after broken revision 3")
+	if got := e.ingested(t)["2024-01"]; got != 2 {
+		t.Errorf("checkpoint has 2024-01 at revision %d, want 2", got)
 	}
 }
