@@ -9,7 +9,7 @@ import (
 // checkpoint is a stream's saved position: the greatest (updated_at, id) of
 // the pages accepted so far and the token of the page after the last one.
 // The next pass asks for updated_since=UpdatedAt (inclusive), so it sees the
-// last records again, which the store absorbs: a version is a version.
+// last records again and skips those at or before (UpdatedAt, ID).
 type checkpoint struct {
 	UpdatedAt     time.Time `json:"updated_at"`
 	ID            string    `json:"id"`

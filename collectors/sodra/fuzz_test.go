@@ -2,6 +2,8 @@ package sodra
 
 import (
 	"testing"
+
+	"github.com/ccbench/ccbench/records"
 )
 
 func FuzzParseContactsPage(f *testing.F) {
@@ -28,6 +30,15 @@ func FuzzParseContactsPage(f *testing.F) {
 			}
 			if (c.Outcome == "answered") != (c.AnsweredAt != nil) {
 				t.Fatalf("accepted an inconsistent record: %+v", c)
+			}
+			if c.Outcome == records.OutcomeAbandoned && c.EndedAt == nil {
+				t.Fatalf("accepted an abandoned contact without ended_at: %+v", c)
+			}
+			if c.EndedAt != nil && c.AnsweredAt != nil && c.EndedAt.Before(*c.AnsweredAt) {
+				t.Fatalf("accepted a contact that ended before it was answered: %+v", c)
+			}
+			if c.Outcome == records.OutcomeOpen && records.IsRealTime(c.Channel) {
+				t.Fatalf("accepted an open contact on real-time channel %s", c.Channel)
 			}
 			if c.Version != c.UpdatedAt.UnixMilli() {
 				t.Fatalf("version %d is not updated_at in ms", c.Version)

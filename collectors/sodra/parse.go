@@ -19,6 +19,10 @@ type meta struct {
 	Unit        string // for feedback whose subject names no unit
 	Origin      string // the page's URL
 	ReceivedAt  time.Time
+	// After is the position the stream's checkpoint has already accepted:
+	// items at or before it were inserted or quarantined by an earlier
+	// page and are skipped. The zero position skips nothing.
+	After position
 }
 
 // position is a place in an ordered listing: (updated_at, id).
@@ -31,13 +35,25 @@ func (p position) less(q position) bool {
 	return p.UpdatedAt.Before(q.UpdatedAt) || (p.UpdatedAt.Equal(q.UpdatedAt) && p.ID < q.ID)
 }
 
+func (p position) isZero() bool { return p.UpdatedAt.IsZero() && p.ID == "" }
+
+// accepted reports whether an item with this position lies at or before
+// after, so an earlier page has already taken it in. An item is placed only
+// when it has an id and a valid updated_at; one that cannot be placed is
+// never taken as accepted.
+func (p position) accepted(after position, placed bool) bool {
+	return placed && !after.isZero() && !after.less(p)
+}
+
 // page is one parsed page: the valid records, the quarantined ones, the
-// greatest (updated_at, id) seen and the token of the next page.
+// greatest (updated_at, id) seen, the token of the next page and how many
+// items were skipped as already accepted (at or before meta.After).
 type page[T any] struct {
 	Records     []T
 	Quarantined []records.Quarantined
 	Max         position // zero when no item had a valid updated_at
 	Next        string
+	Skipped     int
 }
 
 // fieldError is a broken contract, naming the field.
@@ -95,10 +111,17 @@ func parsePage[T any](body []byte, m meta, stream string, parse itemParser[T]) (
 			continue
 		}
 		id, _ := o.str("id", false) // for the quarantine record, if the item is bad
-		if at, err := o.time("updated_at", true); err == nil && id != "" {
-			if pos := (position{at, id}); p.Max.less(pos) {
-				p.Max = pos
-			}
+		at, err := o.time("updated_at", true)
+		pos, placed := position{at, id}, err == nil && id != ""
+		if pos.accepted(m.After, placed) {
+			// updated_since is inclusive, so the listing repeats the
+			// items at the checkpoint; they were inserted or quarantined
+			// already and must not be again.
+			p.Skipped++
+			continue
+		}
+		if placed && p.Max.less(pos) {
+			p.Max = pos
 		}
 		rec, ferr := parse(o, m)
 		if ferr != nil {
@@ -176,6 +199,17 @@ func parseContact(o object, m meta) (records.Contact, *fieldError) {
 		if t.at != nil && t.at.Before(c.ArrivedAt) {
 			return c, bad(t.name, "%s is before arrived_at %s", t.at.Format(time.RFC3339), c.ArrivedAt.Format(time.RFC3339))
 		}
+	}
+	// The KPIs must be able to classify the contact: an abandoned contact's
+	// wait is ended_at - arrived_at, a contact cannot end before it was
+	// answered, and only written channels wait open for their answer.
+	switch {
+	case c.Outcome == records.OutcomeAbandoned && c.EndedAt == nil:
+		return c, bad("ended_at", "missing, but outcome is abandoned (its wait is ended_at - arrived_at)")
+	case c.EndedAt != nil && c.AnsweredAt != nil && c.EndedAt.Before(*c.AnsweredAt):
+		return c, bad("ended_at", "%s is before answered_at %s", c.EndedAt.Format(time.RFC3339), c.AnsweredAt.Format(time.RFC3339))
+	case c.Outcome == records.OutcomeOpen && records.IsRealTime(c.Channel):
+		return c, bad("outcome", "open on real-time channel %s (open means written, not yet answered)", c.Channel)
 	}
 	return c, nil
 }

@@ -78,6 +78,16 @@ func TestParseContactFieldRules(t *testing.T) {
 		{"abandoned with answered_at", map[string]any{"outcome": "abandoned"}, "answered_at"},
 		{"abandoned without answered_at", map[string]any{"outcome": "abandoned", "answered_at": nil, "talk_s": 0}, ""},
 		{"open without answered_at", map[string]any{"outcome": "open", "answered_at": del, "ended_at": del, "channel": "email"}, ""},
+		{"abandoned without ended_at", map[string]any{"outcome": "abandoned", "answered_at": nil, "ended_at": del}, "ended_at"},
+		{"abandoned with null ended_at", map[string]any{"outcome": "abandoned", "answered_at": nil, "ended_at": nil}, "ended_at"},
+		{"ended_at before answered_at", map[string]any{"ended_at": "2024-01-15T10:00:11+02:00"}, "ended_at"},
+		{"ended_at equal to answered_at", map[string]any{"ended_at": "2024-01-15T10:00:12+02:00"}, ""},
+		{"answered without ended_at", map[string]any{"ended_at": del}, ""},
+		{"open on phone", map[string]any{"outcome": "open", "answered_at": nil, "ended_at": nil, "channel": "phone"}, "outcome"},
+		{"open on chat", map[string]any{"outcome": "open", "answered_at": nil, "ended_at": nil, "channel": "chat"}, "outcome"},
+		{"open on facebook", map[string]any{"outcome": "open", "answered_at": nil, "ended_at": nil, "channel": "facebook"}, "outcome"},
+		{"open on visit", map[string]any{"outcome": "open", "answered_at": nil, "ended_at": nil, "channel": "visit"}, "outcome"},
+		{"open on web_form", map[string]any{"outcome": "open", "answered_at": nil, "ended_at": nil, "channel": "web_form"}, ""},
 		{"outcome unknown", map[string]any{"outcome": "lost"}, "outcome"},
 		{"outcome missing", map[string]any{"outcome": del}, "outcome"},
 		{"ended_at before arrival", map[string]any{"ended_at": "2024-01-14T10:00:00+02:00"}, "ended_at"},
@@ -225,5 +235,66 @@ func TestParsePageErrors(t *testing.T) {
 	p, err := parseContactsPage([]byte(`{"items": [], "next_page_token": ""}`), testMeta)
 	if err != nil || len(p.Records) != 0 || p.Next != "" || !p.Max.UpdatedAt.IsZero() {
 		t.Errorf("empty page: %+v, %v", p, err)
+	}
+}
+
+func TestParsePageSkipsAcceptedItems(t *testing.T) {
+	at := func(s string) time.Time {
+		v, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	const t0, t1, t2 = "2024-01-15T10:06:00+02:00", "2024-01-15T10:07:00+02:00", "2024-01-15T10:08:00+02:00"
+	items := []any{
+		contactAt("a", t0),
+		edit(contactAt("b", t1), map[string]any{"talk_s": -1}), // bad
+		contactAt("c", t1),
+		edit(contactAt("d", t1), map[string]any{"talk_s": -1}), // bad
+		contactAt("e", t2),
+	}
+	for _, tc := range []struct {
+		name            string
+		after           position
+		wantRecords     []string
+		wantQuarantined []string
+		wantSkipped     int
+	}{
+		{"no checkpoint skips nothing", position{}, []string{"a", "c", "e"}, []string{"b", "d"}, 0},
+		{"at a bad item", position{at(t1), "b"}, []string{"c", "e"}, []string{"d"}, 2},
+		{"at a good item", position{at(t1), "c"}, []string{"e"}, []string{"d"}, 3},
+		{"between ids", position{at(t1), "bb"}, []string{"c", "e"}, []string{"d"}, 2},
+		{"time without id", position{at(t1), ""}, []string{"c", "e"}, []string{"b", "d"}, 1},
+		{"at the last item", position{at(t2), "e"}, nil, nil, 5},
+		{"before everything", position{at(t0).Add(-time.Second), "z"}, []string{"a", "c", "e"}, []string{"b", "d"}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := testMeta
+			m.After = tc.after
+			p, err := parseContactsPage(pageOf(t, items...), m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var recs, quar []string
+			for _, r := range p.Records {
+				recs = append(recs, r.ID)
+			}
+			for _, q := range p.Quarantined {
+				quar = append(quar, q.RecordID)
+			}
+			if strings.Join(recs, ",") != strings.Join(tc.wantRecords, ",") ||
+				strings.Join(quar, ",") != strings.Join(tc.wantQuarantined, ",") || p.Skipped != tc.wantSkipped {
+				t.Errorf("records %v, quarantined %v, skipped %d; want %v, %v, %d",
+					recs, quar, p.Skipped, tc.wantRecords, tc.wantQuarantined, tc.wantSkipped)
+			}
+		})
+	}
+	// An item that cannot be placed (no id) is never taken as accepted.
+	m := testMeta
+	m.After = position{at(t2), "e"}
+	p, err := parseContactsPage(pageOf(t, edit(contactAt("x", t0), map[string]any{"id": del})), m)
+	if err != nil || len(p.Quarantined) != 1 || p.Skipped != 0 {
+		t.Errorf("item without id: %d quarantined, %d skipped, %v; want it quarantined", len(p.Quarantined), p.Skipped, err)
 	}
 }

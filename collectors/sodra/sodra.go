@@ -65,6 +65,10 @@ func (c *Collector) Collect(ctx context.Context, sink collectors.Sink) (collecto
 // pull walks one stream's listing from its checkpoint: for each page it
 // inserts the valid records, quarantines the bad ones and only then moves the
 // checkpoint, so a failure anywhere repeats that page on the next pass.
+// The listing restarts at updated_since=<checkpoint's updated_at>
+// (inclusive); the items at or before the checkpoint's (updated_at, id) were
+// taken in by an earlier page and are skipped, so an idle pass writes
+// nothing and a bad record at the checkpoint is quarantined once.
 func pull[T any](ctx context.Context, c *Collector, sink collectors.Sink, stream string,
 	parse func([]byte, meta) (page[T], error), insert func(context.Context, []T) error,
 ) (collectors.Stats, error) {
@@ -90,6 +94,7 @@ func pull[T any](ctx context.Context, c *Collector, sink collectors.Sink, stream
 		st.Fetched++
 		p, err := parse(body, meta{
 			Institution: c.inst.ID, Source: c.src.Name, Unit: c.src.Unit, Origin: u, ReceivedAt: c.now(),
+			After: pos.position(),
 		})
 		if err != nil {
 			return st, fmt.Errorf("%s: %w", stream, err)
