@@ -65,7 +65,7 @@ func newestVersions(table, timeColumn, institution string, from, to time.Time, c
 type group struct{ unit, channel string }
 
 // paramExpr renders a multiIf that picks the value of the contact's (unit,
-// channel) group, in seconds.
+// channel) group, in the unit value returns.
 func paramExpr(groups []group, value func(g group) float64) string {
 	var b strings.Builder
 	b.WriteString("multiIf(")
@@ -78,7 +78,11 @@ func paramExpr(groups []group, value func(g group) float64) string {
 
 // ContactCounts computes the kpi.ContactCounts of every unit, channel and
 // period of q in ClickHouse, on the newest non-deleted version of each
-// contact. Rows come sorted by period, unit and channel.
+// contact. Waits are the millisecond waits written at insert (wait_ms),
+// compared with T, S and L in milliseconds, so fractions of a second in
+// the source's times decide boundary cases; AnswerWaitSumS and MaxWaitS
+// are in seconds with millisecond fractions. Rows come sorted by period,
+// unit and channel.
 func (s *Store) ContactCounts(ctx context.Context, q ContactQuery) ([]ContactRow, error) {
 	if err := checkWindow("contact counts", q.Institution, q.From, q.To); err != nil {
 		return nil, err
@@ -104,13 +108,18 @@ func (s *Store) ContactCounts(ctx context.Context, q ContactQuery) ([]ContactRow
 	for _, g := range groups {
 		ps[g] = params(g.unit, g.channel)
 	}
-	tExpr := paramExpr(groups, func(g group) float64 { return ps[g].Threshold.Seconds() })
-	sExpr := paramExpr(groups, func(g group) float64 { return ps[g].ShortAbandon.Seconds() })
-	lExpr := paramExpr(groups, func(g group) float64 { return ps[g].LongWait.Seconds() })
+	// T, S and L in milliseconds, compared with wait_ms: the stored times
+	// are whole seconds, so waits from them would move boundary cases.
+	ms := func(d time.Duration) float64 { return float64(d.Milliseconds()) }
+	tExpr := paramExpr(groups, func(g group) float64 { return ms(ps[g].Threshold) })
+	sExpr := paramExpr(groups, func(g group) float64 { return ms(ps[g].ShortAbandon) })
+	lExpr := paramExpr(groups, func(g group) float64 { return ms(ps[g].LongWait) })
 
-	// wait is known for answered contacts with answered_at and abandoned
-	// contacts with ended_at; open cases have none.
-	const cols = "unit, channel, arrived_at, answered_at, ended_at, outcome, talk_s, hold_s, acw_s"
+	// wait_ms (written at insert from the full-precision times) is known for
+	// answered contacts with answered_at and abandoned contacts with
+	// ended_at; open cases have none. Sums and the maximum are returned in
+	// seconds with the milliseconds as fractions.
+	const cols = "unit, channel, outcome, wait_ms, talk_s, hold_s, acw_s, arrived_at"
 	query := `SELECT unit, channel, period,
     count() AS offered,
     countIf(answered) AS n_answered,
@@ -120,16 +129,16 @@ func (s *Store) ContactCounts(ctx context.Context, q ContactQuery) ([]ContactRow
     countIf(abandoned AND NOT (known AND wait < s) AND known AND wait <= t) AS abandoned_within_t,
     countIf(abandoned AND NOT (known AND wait < s)) AS abandoned_not_short,
     countIf(known AND wait > l) AS long_waits,
-    sumIf(wait, answered AND known) AS answer_wait_sum,
+    sumIf(wait, answered AND known) / 1000 AS answer_wait_sum_s,
     sumIf(toInt64(talk_s) + toInt64(hold_s) + toInt64(acw_s), answered) AS handle_sum,
     sumIf(toInt64(acw_s), answered) AS acw_sum,
-    maxIf(wait, known) AS max_wait
+    maxIf(wait, known) / 1000 AS max_wait_s
 FROM (
     SELECT unit, channel, ` + periodExpr + ` AS period,
         outcome = 'answered' AS answered,
         outcome = 'abandoned' AS abandoned,
-        (answered AND isNotNull(answered_at)) OR (abandoned AND isNotNull(ended_at)) AS known,
-        multiIf(answered, toInt64(ifNull(answered_at, arrived_at)), abandoned, toInt64(ifNull(ended_at, arrived_at)), toInt64(arrived_at)) - toInt64(arrived_at) AS wait,
+        (answered OR abandoned) AND isNotNull(wait_ms) AS known,
+        toInt64(ifNull(wait_ms, 0)) AS wait,
         talk_s, hold_s, acw_s,
         ` + tExpr + ` AS t,
         ` + sExpr + ` AS s,
@@ -151,7 +160,8 @@ ORDER BY period, unit, channel`
 			period                                          time.Time
 			offered, answered, abandoned, short, aT, bT, nS uint64
 			long                                            uint64
-			waitSum, handleSum, acwSum, maxWait             int64
+			waitSum, maxWait                                float64
+			handleSum, acwSum                               int64
 		)
 		if err := rows.Scan(&r.Unit, &r.Channel, &period, &offered, &answered, &abandoned, &short, &aT, &bT, &nS, &long,
 			&waitSum, &handleSum, &acwSum, &maxWait); err != nil {
@@ -167,10 +177,10 @@ ORDER BY period, unit, channel`
 			AbandonedWithinT:  float64(bT),
 			AbandonedNotShort: float64(nS),
 			LongWaits:         float64(long),
-			AnswerWaitSumS:    float64(waitSum),
+			AnswerWaitSumS:    waitSum,
 			HandleSumS:        float64(handleSum),
 			AcwSumS:           float64(acwSum),
-			MaxWaitS:          float64(maxWait),
+			MaxWaitS:          maxWait,
 		}
 		switch by {
 		case ByTotal:

@@ -279,3 +279,89 @@ func TestContactCountsRejectsBadQueries(t *testing.T) {
 		t.Errorf("institution with a quote: rows %v err %v, want no rows and no error", rows, err)
 	}
 }
+
+// waited returns c arriving at arrived and answered (or abandoned) wait
+// later, with fractions of a second in both times, as RFC3339 sources send
+// them.
+func waited(c records.Contact, arrived time.Time, wait time.Duration) records.Contact {
+	c.ArrivedAt = arrived
+	end := arrived.Add(wait)
+	switch c.Outcome {
+	case records.OutcomeAnswered:
+		c.AnsweredAt = &end
+		done := end.Add(time.Duration(c.TalkS+c.HoldS) * time.Second)
+		c.EndedAt = &done
+	case records.OutcomeAbandoned:
+		c.EndedAt = &end
+	}
+	return c
+}
+
+// TestContactCountsFractionalWaits puts waits a few milliseconds on either
+// side of T = 20 s, S = 5 s and L = 30 min, with arrivals at fractions of a
+// second. Whole-second times would judge several of them wrongly: f1
+// (arrived at second 0.9, answered 20.05 s later at second 20.95, stored as
+// 0 and 20: a wait of 20 s, within T), f4 (0.9 → 5.85: 5 s, not short) and
+// f7 (0.9 → 1800.95: 1800 s, not long).
+func TestContactCountsFractionalWaits(t *testing.T) {
+	s := servertest.NewStore(t)
+	loc := vilnius(t)
+	from := time.Date(2024, 3, 4, 0, 0, 0, 0, loc)
+	to := from.AddDate(0, 0, 1)
+	at := func(ms int) time.Time { return from.Add(10*time.Hour + time.Duration(ms)*time.Millisecond) }
+	ms := func(n int) time.Duration { return time.Duration(n) * time.Millisecond }
+	ans := func(id string) records.Contact { return answered(id, "cc", "phone", from, 0, 60, 0, 0) }
+	abd := func(id string) records.Contact { return abandoned(id, "cc", "phone", from, 0) }
+	mustInsert(t, s,
+		waited(ans("f1"), at(900), ms(20050)),     // 20.050 s > T: not within T
+		waited(ans("f2"), at(500), ms(20000)),     // exactly T across a second: within
+		waited(ans("f3"), at(0), ms(19999)),       // within T
+		waited(abd("f4"), at(900), ms(4950)),      // 4.950 s < S: short
+		waited(abd("f5"), at(250), ms(5000)),      // exactly S: not short, within T
+		waited(abd("f6"), at(900), ms(5050)),      // not short, within T
+		waited(abd("f7"), at(900), ms(1800050)),   // 1800.050 s > L: long, over T
+		waited(ans("f8"), at(0), ms(1800000)),     // exactly L: not long, over T
+		waited(ans("f9"), at(999), ms(20000)+999), // 20.000999 s: truncated to 20000 ms, within T
+	)
+	want := kpi.ContactCounts{
+		Offered:           9,
+		Answered:          5, // f1 f2 f3 f8 f9
+		Abandoned:         4, // f4 f5 f6 f7
+		ShortAbandoned:    1, // f4
+		AnsweredWithinT:   3, // f2 f3 f9
+		AbandonedWithinT:  2, // f5 f6
+		AbandonedNotShort: 3, // f5 f6 f7
+		LongWaits:         1, // f7
+		AnswerWaitSumS:    (20050 + 20000 + 19999 + 1800000 + 20000) / 1000.0,
+		HandleSumS:        5 * 60,
+		AcwSumS:           0,
+		MaxWaitS:          1800.05,
+		Days:              1,
+	}
+	got := totalsIn(t, s, loc, from, to)["cc/phone"]
+	if math.Abs(got.AnswerWaitSumS-want.AnswerWaitSumS) > 1e-9 || math.Abs(got.MaxWaitS-want.MaxWaitS) > 1e-9 {
+		t.Errorf("wait sum %v max %v, want %v and %v", got.AnswerWaitSumS, got.MaxWaitS, want.AnswerWaitSumS, want.MaxWaitS)
+	}
+	got.AnswerWaitSumS, got.MaxWaitS = want.AnswerWaitSumS, want.MaxWaitS
+	if got != want {
+		t.Errorf("cc/phone:\n got  %+v\n want %+v", got, want)
+	}
+	// service_level (negative) = A ÷ (offered − short) = 3 ÷ 8.
+	if v := got.ServiceLevel(kpi.MethodNegative); !v.Valid || math.Abs(v.Value-3.0/8) > 1e-12 {
+		t.Errorf("service level = %+v, want 3/8", v)
+	}
+}
+
+// totalsIn is totals with the default parameters in loc.
+func totalsIn(t *testing.T, s *store.Store, loc *time.Location, from, to time.Time) map[string]kpi.ContactCounts {
+	t.Helper()
+	rows, err := s.ContactCounts(testContext(t), store.ContactQuery{Institution: "SODRA", Location: loc, From: from, To: to})
+	if err != nil {
+		t.Fatalf("contact counts: %v", err)
+	}
+	out := map[string]kpi.ContactCounts{}
+	for _, r := range rows {
+		out[r.Unit+"/"+r.Channel] = r.Counts
+	}
+	return out
+}

@@ -10,7 +10,7 @@ import (
 	"github.com/ccbench/ccbench/records"
 )
 
-const contactColumns = "institution, source, id, version, updated_at, unit, channel, queue, arrived_at, answered_at, ended_at, outcome, talk_s, hold_s, acw_s, complex, resolved_at, corrected, origin, deleted, ingested_at"
+const contactColumns = "institution, source, id, version, updated_at, unit, channel, queue, arrived_at, answered_at, ended_at, outcome, talk_s, hold_s, acw_s, wait_ms, complex, resolved_at, corrected, origin, deleted, ingested_at"
 
 const feedbackColumns = "institution, source, id, version, updated_at, instrument, subject, unit, channel, submitted_at, scale, score, origin, deleted, ingested_at"
 
@@ -70,6 +70,27 @@ func version(kind, source, id string, v int64) (uint64, error) {
 	return uint64(v), nil
 }
 
+// waitMS returns the wait of c in milliseconds, from the full-precision
+// times of the record (shared/kpis.md): AnsweredAt − ArrivedAt of an
+// answered contact, EndedAt − ArrivedAt of an abandoned one, truncated to
+// the millisecond. It is nil for other outcomes and when the end time is
+// missing. The stored DateTime columns hold whole seconds only, so the wait
+// KPIs are computed from this value, not from the stored times.
+func waitMS(c records.Contact) *int64 {
+	var end *time.Time
+	switch c.Outcome {
+	case records.OutcomeAnswered:
+		end = c.AnsweredAt
+	case records.OutcomeAbandoned:
+		end = c.EndedAt
+	}
+	if end == nil {
+		return nil
+	}
+	ms := end.Sub(c.ArrivedAt).Milliseconds()
+	return &ms
+}
+
 // InsertContacts writes one row per contact version. Writing the same
 // versions again is harmless: reads take one row per (source, id).
 func (s *Store) InsertContacts(ctx context.Context, cs []records.Contact) error {
@@ -81,7 +102,7 @@ func (s *Store) InsertContacts(ctx context.Context, cs []records.Contact) error 
 				return err
 			}
 			err = b.Append(c.Institution, c.Source, c.ID, v, utc(c.UpdatedAt), c.Unit, c.Channel, c.Queue,
-				utc(c.ArrivedAt), utcPtr(c.AnsweredAt), utcPtr(c.EndedAt), c.Outcome, c.TalkS, c.HoldS, c.AcwS,
+				utc(c.ArrivedAt), utcPtr(c.AnsweredAt), utcPtr(c.EndedAt), c.Outcome, c.TalkS, c.HoldS, c.AcwS, waitMS(c),
 				boolByte(c.Complex), utcPtr(c.ResolvedAt), boolBytePtr(c.Corrected), c.Origin, boolByte(c.Deleted), now)
 			if err != nil {
 				return fmt.Errorf("contact %s/%s version %d: %w", c.Source, c.ID, c.Version, err)

@@ -15,13 +15,24 @@ import (
 // days after arrival and answered at answered_at, or a complex inquiry
 // (complex = 1) of a real-time channel, due ComplexDeadlineDays working days
 // after arrival and answered at resolved_at.
+//
+// Complex cases of written channels (complex = 1, e.g. VMI's complexity =
+// complex) are left out of deadline_met_rate: DeadlineDays is the deadline
+// of simple written answers (the targets read "simple written answers
+// within 5 working days"), and no deadline is defined for complex ones.
+// They still count as written answers for correction_rate.
+//
+// Counts are as of AsOf: an answer given at or after AsOf is unknown to
+// the query, so such a case counts as open at AsOf, and the same AsOf
+// gives the same counts however much later the query runs (as long as no
+// record is re-versioned).
 type WrittenQuery struct {
 	Institution string
 	Location    *time.Location                        // institution's zone: local days of arrival, answers and deadlines (UTC when nil)
 	Calendar    string                                // calendar_days.calendar, e.g. "LT"; loaded by LoadCalendar
 	From, To    time.Time                             // half-open [From, To), by arrived_at (received_at)
 	By          By                                    // "" means total
-	AsOf        time.Time                             // an open case is due (and missed) once AsOf reaches its deadline; zero means now
+	AsOf        time.Time                             // counts as of this moment: later answers are ignored, and an open case is due (and missed) once AsOf reaches its deadline; zero means now
 	Params      func(unit, channel string) kpi.Params // DeadlineDays, ComplexDeadlineDays per group (kpi.DefaultParams when nil)
 }
 
@@ -52,11 +63,14 @@ func channelList(keep func(string) bool) string {
 // arrival: the working day whose seq in calendar_days is the arrival date's
 // seq plus N (N < 1 makes the arrival date itself the due day). Its deadline
 // is the local midnight that ends the due day, so a case met its deadline
-// when the local date of its answer is at most the due day. Due counts the
+// when the local date of its answer is at most the due day. A case is
+// answered when its answer time is before AsOf (truncated to the second,
+// as stored times are); otherwise it is open at AsOf. Due counts the
 // answered cases and the open cases whose deadline AsOf has reached (the
 // local date of AsOf is after the due day); open cases not yet due are left
-// out. Answered and Corrected, for correction_rate, count only answered
-// cases of written channels whose corrected flag is known, so a source
+// out, and so are complex cases of written channels (see WrittenQuery).
+// Answered and Corrected, for correction_rate, count only cases of written
+// channels answered before AsOf whose corrected flag is known, so a source
 // that never reports corrections yields no correction_rate.
 //
 // It fails, naming the date, when the current load of the calendar does not
@@ -102,35 +116,39 @@ func (s *Store) WrittenCounts(ctx context.Context, q WrittenQuery) ([]WrittenRow
 	realTime := "channel IN (" + channelList(records.IsRealTime) + ")"
 	calendar := currentCalendar(q.Calendar)
 
+	asOfTime := timeLiteral(asOf)
+
 	// 18.16 allows one JOIN per SELECT, hence the nesting: the first join
 	// finds the seq of the arrival date, the second the working day whose
-	// seq is N greater.
+	// seq is N greater. judged is false for complex written cases, which
+	// have no deadline and need no calendar.
 	const cols = "unit, channel, arrived_at, answered_at, complex, resolved_at, corrected"
 	query := `SELECT unit, channel, period,
-    countIf(NOT arrival_known) AS arrival_missing,
-    minIf(arrival_day, NOT arrival_known) AS first_arrival_missing,
-    countIf(arrival_known AND n >= 1 AND NOT due_known) AS due_missing,
-    minIf(arrival_day, arrival_known AND n >= 1 AND NOT due_known) AS first_due_missing,
-    countIf(covered AND (answered OR asof_day > due_day)) AS due,
-    countIf(covered AND answered AND answer_day <= due_day) AS met,
+    countIf(judged AND NOT arrival_known) AS arrival_missing,
+    minIf(arrival_day, judged AND NOT arrival_known) AS first_arrival_missing,
+    countIf(judged AND arrival_known AND n >= 1 AND NOT due_known) AS due_missing,
+    minIf(arrival_day, judged AND arrival_known AND n >= 1 AND NOT due_known) AS first_due_missing,
+    countIf(judged AND covered AND (answered OR asof_day > due_day)) AS due,
+    countIf(judged AND covered AND answered AND answer_day <= due_day) AS met,
     countIf(is_written AND answered AND isNotNull(corrected)) AS answered_known,
     countIf(is_written AND answered AND ifNull(corrected, 0) = 1) AS corrected_answers
 FROM (
-    SELECT unit, channel, period, arrival_day, n, is_written, answered, answer_day, corrected, asof_day,
+    SELECT unit, channel, period, arrival_day, n, is_written, judged, answered, answer_day, corrected, asof_day,
         arrival_known, due_known,
         if(n < 1, arrival_day, due_working_day) AS due_day,
         arrival_known = 1 AND (n < 1 OR due_known = 1) AS covered
     FROM (
-        SELECT unit, channel, period, arrival_day, n, is_written, answered, answer_day, corrected, asof_day,
+        SELECT unit, channel, period, arrival_day, n, is_written, judged, answered, answer_day, corrected, asof_day,
             arrival_known, toUInt32(arrival_seq + n) AS due_seq
         FROM (
-            SELECT unit, channel, arrival_day, ` + periodExpr + ` AS period, n, is_written, answered, answer_day, corrected, asof_day
+            SELECT unit, channel, arrival_day, ` + periodExpr + ` AS period, n, is_written, judged, answered, answer_day, corrected, asof_day
             FROM (
                 SELECT unit, channel, corrected,
                     toDate(arrived_at, ` + tz + `) AS arrival_day,
                     ` + written + ` AS is_written,
+                    NOT (is_written AND complex = 1) AS judged,
                     if(is_written, answered_at, resolved_at) AS answer_at,
-                    isNotNull(answer_at) AS answered,
+                    ifNull(answer_at, ` + asOfTime + `) < ` + asOfTime + ` AS answered,
                     toDate(ifNull(answer_at, arrived_at), ` + tz + `) AS answer_day,
                     ` + nExpr + ` AS n,
                     ` + dateLiteral(asOf.In(loc)) + ` AS asof_day

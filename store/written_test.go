@@ -271,7 +271,10 @@ func TestWrittenDueDaysMatchCalendar(t *testing.T) {
 	}
 	mustInsert(t, s, cs...)
 	rows, err := s.WrittenCounts(testContext(t), store.WrittenQuery{
-		Institution: "SODRA", Location: loc, Calendar: "LT", From: from, To: to, By: store.ByDay, AsOf: to,
+		// AsOf after every answer (the last deadline is in late January):
+		// answers at or after AsOf would count as open.
+		Institution: "SODRA", Location: loc, Calendar: "LT", From: from, To: to, By: store.ByDay,
+		AsOf: time.Date(2025, 2, 1, 0, 0, 0, 0, loc),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -284,5 +287,148 @@ func TestWrittenDueDaysMatchCalendar(t *testing.T) {
 			t.Errorf("%s %s: due %v met %v, want due 4 met 2 (the SQL due day differs from kpi.Calendar.DueDay)",
 				r.PeriodStart.Format(time.DateOnly), r.Channel, r.Counts.Due, r.Counts.MetDeadline)
 		}
+	}
+}
+
+// writtenTotals runs a total WrittenCounts of SODRA over [from, to) as of
+// asOf with the default parameters, keyed by "unit/channel".
+func writtenTotals(t *testing.T, s *store.Store, loc *time.Location, from, to, asOf time.Time) map[string]kpi.WrittenCounts {
+	t.Helper()
+	rows, err := s.WrittenCounts(testContext(t), store.WrittenQuery{
+		Institution: "SODRA", Location: loc, Calendar: "LT", From: from, To: to, AsOf: asOf,
+	})
+	if err != nil {
+		t.Fatalf("written counts as of %s: %v", asOf, err)
+	}
+	got := map[string]kpi.WrittenCounts{}
+	for _, r := range rows {
+		got[r.Unit+"/"+r.Channel] = r.Counts
+	}
+	return got
+}
+
+// TestWrittenCountsAsOf checks that counts as of a moment ignore answers
+// given at or after it, so compare --as-of gives the same figures whenever
+// it runs. All cases arrive on Monday 8 April 2024 (no Lithuanian holiday
+// until 1 May): e-mails are due Monday 15 April (Tue 9, Wed 10, Thu 11, Fri
+// 12, Mon 15), deadline Tuesday 16 April 00:00 local; complex phone
+// inquiries are due Thursday 11 April (Tue 9, Wed 10, Thu 11), deadline
+// Friday 12 April 00:00 local.
+func TestWrittenCountsAsOf(t *testing.T) {
+	s := servertest.NewStore(t)
+	loc := vilnius(t)
+	at := func(d, h, mi, sec int) time.Time { return time.Date(2024, 4, d, h, mi, sec, 0, loc) }
+	loadLT(t, s, time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC), time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC))
+	received := at(8, 10, 0, 0)
+	mustInsert(t, s,
+		writtenCase("a", "cc", "email", received, ptr(at(12, 10, 0, 0)), ptr(false)), // met
+		writtenCase("b", "cc", "email", received, ptr(at(17, 10, 0, 0)), ptr(true)),  // late
+		writtenCase("c", "cc", "email", received, ptr(at(15, 12, 0, 0)), ptr(true)),  // met, on the due day
+		complexInquiry("p1", received, ptr(at(11, 18, 0, 0))),                        // met
+		complexInquiry("p2", received, ptr(at(15, 9, 0, 0))),                         // late
+	)
+	from, to := at(8, 0, 0, 0), at(9, 0, 0, 0)
+	for _, tc := range []struct {
+		name        string
+		asOf        time.Time
+		email, call kpi.WrittenCounts
+	}{
+		{
+			// Nothing answered yet, no deadline reached: all left out (the
+			// answers given later must not count as met).
+			name: "Thu 11 April 12:00", asOf: at(11, 12, 0, 0),
+		},
+		{
+			// a answered and met; b and c open, not yet due. p1 met; p2
+			// open past its deadline: due and missed.
+			name: "Sat 13 April 00:00", asOf: at(13, 0, 0, 0),
+			email: kpi.WrittenCounts{Due: 1, MetDeadline: 1, Answered: 1, Corrected: 0},
+			call:  kpi.WrittenCounts{Due: 2, MetDeadline: 1},
+		},
+		{
+			// c is answered exactly at AsOf: not yet (answers before AsOf
+			// only). p2 answered late at 09:00.
+			name: "Mon 15 April 12:00:00", asOf: at(15, 12, 0, 0),
+			email: kpi.WrittenCounts{Due: 1, MetDeadline: 1, Answered: 1, Corrected: 0},
+			call:  kpi.WrittenCounts{Due: 2, MetDeadline: 1},
+		},
+		{
+			// One second later c counts: met, and corrected.
+			name: "Mon 15 April 12:00:01", asOf: at(15, 12, 0, 1),
+			email: kpi.WrittenCounts{Due: 2, MetDeadline: 2, Answered: 2, Corrected: 1},
+			call:  kpi.WrittenCounts{Due: 2, MetDeadline: 1},
+		},
+		{
+			// The e-mail deadline: b is open and due, missed; its later
+			// answer and correction do not count yet.
+			name: "Tue 16 April 00:00", asOf: at(16, 0, 0, 0),
+			email: kpi.WrittenCounts{Due: 3, MetDeadline: 2, Answered: 2, Corrected: 1},
+			call:  kpi.WrittenCounts{Due: 2, MetDeadline: 1},
+		},
+		{
+			// Everything answered: b late and corrected.
+			name: "Thu 18 April 00:00", asOf: at(18, 0, 0, 0),
+			email: kpi.WrittenCounts{Due: 3, MetDeadline: 2, Answered: 3, Corrected: 2},
+			call:  kpi.WrittenCounts{Due: 2, MetDeadline: 1},
+		},
+	} {
+		got := writtenTotals(t, s, loc, from, to, tc.asOf)
+		if g := got["cc/email"]; g != tc.email {
+			t.Errorf("as of %s: cc/email\n got  %+v\n want %+v", tc.name, g, tc.email)
+		}
+		if g := got["cc/phone"]; g != tc.call {
+			t.Errorf("as of %s: cc/phone\n got  %+v\n want %+v", tc.name, g, tc.call)
+		}
+	}
+}
+
+// TestWrittenCountsLeavesOutComplexWrittenCases checks that complex cases
+// of written channels are not judged against the simple-answer deadline
+// (nor need the calendar), while they remain written answers for
+// correction_rate, and complex phone inquiries keep their own deadline.
+func TestWrittenCountsLeavesOutComplexWrittenCases(t *testing.T) {
+	s := servertest.NewStore(t)
+	loc := vilnius(t)
+	at := func(mo time.Month, d, h int) time.Time { return time.Date(2024, mo, d, h, 0, 0, 0, loc) }
+	loadLT(t, s, time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC), time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC))
+	complexCase := func(id string, answeredAt *time.Time, corrected *bool) records.Contact {
+		c := writtenCase(id, "cc", "email", at(4, 8, 10), answeredAt, corrected)
+		c.Complex = true
+		return c
+	}
+	mustInsert(t, s,
+		// Simple e-mail of Mon 8 April, due Mon 15 April; answered Fri 12: met.
+		writtenCase("s1", "cc", "email", at(4, 8, 10), ptr(at(4, 12, 10)), ptr(false)),
+		// Complex e-mails: answered after three weeks (corrected), and still
+		// open at AsOf. Under the 5-day deadline both would be due and
+		// missed.
+		complexCase("x1", ptr(at(4, 30, 10)), ptr(true)),
+		complexCase("x2", nil, nil),
+		// Complex phone inquiry of Mon 8 April, due Thu 11 April, resolved
+		// Mon 15 April: due, missed.
+		complexInquiry("p1", at(4, 8, 10), ptr(at(4, 15, 9))),
+	)
+	got := writtenTotals(t, s, loc, at(4, 8, 0), at(4, 9, 0), at(5, 20, 0))
+	want := map[string]kpi.WrittenCounts{
+		"cc/email": {Due: 1, MetDeadline: 1, Answered: 2, Corrected: 1}, // due/met: s1; answered: s1 x1; corrected: x1
+		"cc/phone": {Due: 1, MetDeadline: 0},                            // p1
+	}
+	if len(got) != len(want) {
+		t.Errorf("got groups %v, want %d", got, len(want))
+	}
+	for k, w := range want {
+		if g := got[k]; g != w {
+			t.Errorf("%s:\n got  %+v\n want %+v", k, g, w)
+		}
+	}
+
+	// A complex e-mail received where the calendar is not loaded needs no
+	// calendar: no error, nothing due.
+	old := complexCase("x3", nil, nil)
+	old.ArrivedAt = time.Date(2023, 6, 1, 10, 0, 0, 0, loc)
+	mustInsert(t, s, old)
+	got = writtenTotals(t, s, loc, time.Date(2023, 6, 1, 0, 0, 0, 0, loc), time.Date(2023, 6, 2, 0, 0, 0, 0, loc), at(5, 20, 0))
+	if g := got["cc/email"]; g != (kpi.WrittenCounts{}) {
+		t.Errorf("complex e-mail outside the calendar: %+v, want zero counts", g)
 	}
 }

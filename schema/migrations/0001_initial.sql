@@ -4,7 +4,11 @@
 -- (ORDER BY version DESC LIMIT 1 BY key), and a newest version with
 -- deleted = 1 removes the record.
 
--- One row per version of a contact (records.Contact).
+-- One row per version of a contact (records.Contact). Times are whole
+-- seconds (18.16 has no DateTime64), so the wait is computed from the
+-- source's full-precision times at insert and kept in wait_ms: answered_at
+-- minus arrived_at of an answered contact, ended_at minus arrived_at of an
+-- abandoned one, in milliseconds (truncated); NULL when neither applies.
 CREATE TABLE IF NOT EXISTS contacts (
     institution String,
     source String,
@@ -21,6 +25,7 @@ CREATE TABLE IF NOT EXISTS contacts (
     talk_s UInt32,
     hold_s UInt32,
     acw_s UInt32,
+    wait_ms Nullable(Int64),
     complex UInt8,
     resolved_at Nullable(DateTime('UTC')),
     corrected Nullable(UInt8),
