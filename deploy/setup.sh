@@ -12,9 +12,6 @@ have clickhouse-server || packages+=(clickhouse-server)
 have clickhouse-client || packages+=(clickhouse-client)
 { have prometheus && have promtool; } || packages+=(prometheus)
 { { have alertmanager || have prometheus-alertmanager; } && have amtool; } || packages+=(prometheus-alertmanager)
-if ! have go && [ ! -x /usr/local/go/bin/go ]; then
-  packages+=(golang-go)
-fi
 
 if [ ${#packages[@]} -gt 0 ]; then
   sudo=""
@@ -37,7 +34,13 @@ if [ ${#packages[@]} -gt 0 ]; then
   [ -n "$created_policy" ] && $sudo rm -f "$policy"
 fi
 
+# Go: the machine's toolchain (Debian's golang-go is too old for the
+# module's dependencies, which need Go 1.26). A newer toolchain named in
+# go.mod is fetched through the Go module proxy when GOTOOLCHAIN allows it.
 if [ -x /usr/local/go/bin/go ]; then
   export PATH="/usr/local/go/bin:$PATH"
 fi
-go version >/dev/null
+if ! command -v go >/dev/null 2>&1; then
+  echo "setup: Go is not installed: install Go 1.26 or newer (https://go.dev/doc/install) into /usr/local/go" >&2
+  exit 1
+fi
