@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"time"
@@ -61,11 +62,18 @@ func collectCommand() *cli.Command {
 				Metrics:    collectors.NewMetrics(reg),
 			}
 			if addr := c.String("web.listen-address"); addr != "" {
-				stop, err := serveMetrics(c.Context, addr, promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), logger)
+				ln, err := listen(addr, "collector metrics")
 				if err != nil {
 					return err
 				}
+				ctx, stop := context.WithCancel(c.Context)
 				defer stop()
+				go func() {
+					if err := serve(ctx, ln, metricsHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))); err != nil {
+						logger.Error("collector metrics server stopped", "err", err)
+					}
+				}()
+				logger.Info("serving collector metrics", "address", "http://"+ln.Addr().String()+"/metrics")
 			}
 			if !c.Bool("once") {
 				return r.Run(c.Context)

@@ -3,9 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
-	"net"
-	"net/http"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -40,27 +37,17 @@ func serveCommand() *cli.Command {
 				Version:  version,
 				Revision: revision,
 			})
-			ln, err := net.Listen("tcp", c.String("web.listen-address"))
+			ln, err := listen(c.String("web.listen-address"), "exporter")
 			if err != nil {
-				return fmt.Errorf("listening for /metrics: %w", err)
+				return err
 			}
-			srv := &http.Server{Handler: e.Handler(), ReadHeaderTimeout: 10 * time.Second}
-			go func() {
-				<-c.Context.Done()
-				shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-				defer cancel()
-				_ = srv.Shutdown(shutdown)
-			}()
 			go func() {
 				if err := e.Run(c.Context); err != nil && !errors.Is(err, context.Canceled) {
 					logger.Error("refresh loop stopped", "err", err)
 				}
 			}()
 			logger.Info("serving metrics", "address", "http://"+ln.Addr().String()+"/metrics")
-			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				return err
-			}
-			return nil
+			return serve(c.Context, ln, e.Handler())
 		},
 	}
 }

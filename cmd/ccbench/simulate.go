@@ -1,14 +1,10 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -45,22 +41,12 @@ func simulateCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			ln, err := net.Listen("tcp", c.String("listen"))
+			ln, err := listen(c.String("listen"), "simulator")
 			if err != nil {
-				return fmt.Errorf("simulator: %w", err)
-			}
-			srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-			go func() {
-				<-c.Context.Done()
-				shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-				defer cancel()
-				_ = srv.Shutdown(shutdown)
-			}()
-			logger.Info("simulator listening", "style", c.String("style"), "url", "http://"+ln.Addr().String(), "seed", c.Int64("seed"), "days", c.Int("days"))
-			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				return err
 			}
-			return nil
+			logger.Info("simulator listening", "style", c.String("style"), "url", "http://"+ln.Addr().String(), "seed", c.Int64("seed"), "days", c.Int("days"))
+			return serve(c.Context, ln, h)
 		},
 	}
 }
