@@ -1,5 +1,7 @@
 package records
 
+import "time"
+
 // Practice is one institution's entry in the practices register: its
 // websites, information languages (ISO 639-1 codes), consultation channels,
 // feedback mechanisms and other practices, by practice-catalogue ID.
@@ -30,4 +32,19 @@ type ReportedFigure struct {
 	Method      string // service_level: negative, ignore, positive or unknown
 	Source      string // where the figure was published
 	Note        string
+}
+
+// Target is one entry of the targets register: a target value for a KPI of
+// an institution (optionally one unit, channel or instrument), its
+// direction, and the KPI parameters it sets; zero durations and days mean
+// the catalogue's defaults.
+type Target struct {
+	Institution, Unit, Channel, Instrument string
+	KPI                                    string
+	Value                                  float64
+	Direction                              string // at_least or at_most
+	Threshold, ShortAbandon, LongWait      time.Duration
+	DeadlineDays, ComplexDeadlineDays      int
+	Method                                 string
+	Note                                   string
 }

@@ -62,7 +62,7 @@ func TestMigrations(t *testing.T) {
 			}
 		}
 	}
-	want := []string{"contacts", "feedback", "aggregates", "checkpoints", "quarantine", "practices", "reported_figures", "calendar_days", "register_loads"}
+	want := []string{"contacts", "feedback", "aggregates", "checkpoints", "quarantine", "practices", "reported_figures", "calendar_days", "register_loads", "targets"}
 	if !reflect.DeepEqual(tables, want) {
 		t.Errorf("tables created = %v, want %v", tables, want)
 	}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"math"
 	"sort"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 const (
 	registerPractices = "practices"
 	registerReported  = "reported_figures"
+	registerTargets   = "targets"
 )
 
 // calendarRegister is the register_loads name of a working-day calendar.
@@ -166,6 +168,77 @@ WHERE generation = ` + currentGeneration(registerReported)
 	}
 	return out, nil
 }
+
+// LoadTargets replaces the targets register with ts, the same way
+// LoadPractices replaces the practices register. An empty ts empties it.
+func (s *Store) LoadTargets(ctx context.Context, ts []records.Target) error {
+	for i, t := range ts {
+		switch {
+		case t.Institution == "":
+			return fmt.Errorf("load targets: target %d: field institution is empty", i)
+		case t.KPI == "":
+			return fmt.Errorf("load targets: target %d of %s: field kpi is empty", i, t.Institution)
+		case t.DeadlineDays < 0 || t.DeadlineDays > math.MaxUint16 || t.ComplexDeadlineDays < 0 || t.ComplexDeadlineDays > math.MaxUint16:
+			return fmt.Errorf("load targets: target %d of %s: deadline days out of range", i, t.Institution)
+		}
+	}
+	g := s.nextVersion()
+	now := time.Now().UTC()
+	err := s.insertBatch(ctx, "targets",
+		"generation, position, institution, unit, channel, instrument, kpi, value, direction, threshold_s, short_abandon_s, long_wait_s, deadline_days, complex_deadline_days, method, note, loaded_at",
+		len(ts), func(b driver.Batch) error {
+			for i, t := range ts {
+				if err := b.Append(g, uint32(i), t.Institution, t.Unit, t.Channel, t.Instrument, t.KPI, t.Value, t.Direction,
+					t.Threshold.Seconds(), t.ShortAbandon.Seconds(), t.LongWait.Seconds(),
+					uint16(t.DeadlineDays), uint16(t.ComplexDeadlineDays), t.Method, t.Note, now); err != nil {
+					return fmt.Errorf("target %d of %s: %w", i, t.Institution, err)
+				}
+			}
+			return nil
+		})
+	if err != nil {
+		return fmt.Errorf("load targets: %w", err)
+	}
+	if err := s.recordLoad(ctx, registerTargets, g, len(ts)); err != nil {
+		return fmt.Errorf("load targets: %w", err)
+	}
+	return nil
+}
+
+// Targets returns the current targets register in the order it was loaded.
+func (s *Store) Targets(ctx context.Context) ([]records.Target, error) {
+	q := `SELECT institution, unit, channel, instrument, kpi, value, direction, threshold_s, short_abandon_s, long_wait_s,
+       deadline_days, complex_deadline_days, method, note
+FROM targets
+WHERE generation = ` + currentGeneration(registerTargets) + `
+ORDER BY position`
+	rows, err := s.conn.Query(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("read targets: %w", err)
+	}
+	defer rows.Close()
+	var out []records.Target
+	for rows.Next() {
+		var (
+			t                     records.Target
+			thr, short, long      float64
+			deadline, complexDays uint16
+		)
+		if err := rows.Scan(&t.Institution, &t.Unit, &t.Channel, &t.Instrument, &t.KPI, &t.Value, &t.Direction,
+			&thr, &short, &long, &deadline, &complexDays, &t.Method, &t.Note); err != nil {
+			return nil, fmt.Errorf("read targets: %w", err)
+		}
+		t.Threshold, t.ShortAbandon, t.LongWait = seconds(thr), seconds(short), seconds(long)
+		t.DeadlineDays, t.ComplexDeadlineDays = int(deadline), int(complexDays)
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read targets: %w", err)
+	}
+	return out, nil
+}
+
+func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
 
 // LoadCalendar replaces every calendar named in days with the given days
 // (kpi.Calendar.Days makes them). The days of one calendar must be

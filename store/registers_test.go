@@ -192,3 +192,41 @@ func TestCalendarLoad(t *testing.T) {
 		t.Errorf("rejected loads changed the calendar")
 	}
 }
+
+func TestTargetsRegister(t *testing.T) {
+	s := servertest.NewStore(t)
+	ctx := testContext(t)
+
+	if got, err := s.Targets(ctx); err != nil || len(got) != 0 {
+		t.Fatalf("never loaded: targets %+v, err %v; want none", got, err)
+	}
+	sl := records.Target{Institution: "sodra", Unit: "contact-centre", Channel: "phone", KPI: "service_level", Value: 0.95,
+		Direction: "at_least", Threshold: 20 * time.Second, ShortAbandon: 5 * time.Second, Method: "negative", Note: "service level 95 %"}
+	fb := records.Target{Institution: "sodra", Channel: "facebook", KPI: "max_wait_seconds", Value: 900, Threshold: 15 * time.Minute}
+	mail := records.Target{Institution: "vmi", Channel: "email", KPI: "deadline_met_rate", Value: 1, DeadlineDays: 5, ComplexDeadlineDays: 3}
+	fav := records.Target{Institution: "vmi", Instrument: "post_contact", KPI: "favourable_share", Value: 0.89, LongWait: 1800500 * time.Millisecond}
+
+	for _, step := range []struct {
+		name string
+		load []records.Target
+	}{
+		{"first load", []records.Target{sl, fb, mail, fav}},
+		{"same load twice", []records.Target{sl, fb, mail, fav}},
+		{"two targets dropped from the configuration, order kept", []records.Target{fav, sl}},
+		{"emptied", nil},
+	} {
+		if err := s.LoadTargets(ctx, step.load); err != nil {
+			t.Fatalf("%s: %v", step.name, err)
+		}
+		got, err := s.Targets(ctx)
+		if err != nil {
+			t.Fatalf("%s: %v", step.name, err)
+		}
+		if !reflect.DeepEqual(got, step.load) {
+			t.Errorf("%s:\n got  %+v\n want %+v", step.name, got, step.load)
+		}
+	}
+	if err := s.LoadTargets(ctx, []records.Target{{Institution: "sodra"}}); err == nil || !strings.Contains(err.Error(), "field kpi") {
+		t.Errorf("target without a KPI: error %v, want one naming field kpi", err)
+	}
+}

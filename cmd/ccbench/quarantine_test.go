@@ -48,3 +48,26 @@ func TestQuarantineList(t *testing.T) {
 		t.Errorf("all sources: %v\n%s", err, out)
 	}
 }
+
+// `register load` (run by compareSetup) puts the configuration's targets
+// into ClickHouse, with the KPI's usual direction filled in.
+func TestRegisterLoadTargets(t *testing.T) {
+	path := compareSetup(t)
+	cfg, err := config.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(context.Background(), cfg.DSN(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	got, err := st.Targets(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []records.Target{{Institution: "sodra", KPI: "service_level", Value: 0.3, Direction: "at_least"}}
+	if len(got) != 1 || got[0] != want[0] {
+		t.Errorf("targets in ClickHouse: %+v, want %+v", got, want)
+	}
+}

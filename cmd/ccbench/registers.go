@@ -37,8 +37,8 @@ func registerCommand() *cli.Command {
 				if err := migrateAndLoadRegisters(c.Context, st, cfg); err != nil {
 					return err
 				}
-				fmt.Fprintf(c.App.Writer, "loaded %d practices, %d reported figures and the calendars of %d institutions\n",
-					len(cfg.Registers.Practices), len(cfg.Registers.Reported), len(cfg.Institutions))
+				fmt.Fprintf(c.App.Writer, "loaded %d practices, %d reported figures, %d targets and the calendars of %d institutions\n",
+					len(cfg.Registers.Practices), len(cfg.Registers.Reported), len(cfg.Targets), len(cfg.Institutions))
 				return nil
 			},
 		}},
@@ -76,6 +76,16 @@ func loadRegisters(ctx context.Context, st *store.Store, cfg *config.Config) err
 			KPI: r.KPI, Metric: r.Metric, Period: r.Period, Label: r.Label, Value: r.Value, Method: method, Source: r.Source, Note: r.Note}
 	}
 	if err := st.LoadReported(ctx, rs); err != nil {
+		return err
+	}
+	ts := make([]records.Target, len(cfg.Targets))
+	for i, t := range cfg.Targets {
+		ts[i] = records.Target{Institution: t.Institution, Unit: t.Unit, Channel: t.Channel, Instrument: t.Instrument,
+			KPI: t.KPI, Value: t.Value, Direction: string(t.TargetDirection()),
+			Threshold: time.Duration(t.Threshold), ShortAbandon: time.Duration(t.ShortAbandon), LongWait: time.Duration(t.LongWait),
+			DeadlineDays: t.DeadlineDays, ComplexDeadlineDays: t.ComplexDeadlineDays, Method: t.Method, Note: t.Note}
+	}
+	if err := st.LoadTargets(ctx, ts); err != nil {
 		return err
 	}
 	from := time.Date(calendarFirstYear, 1, 1, 0, 0, 0, 0, time.UTC)
