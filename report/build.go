@@ -144,12 +144,10 @@ func (b *builder) periods() []time.Time {
 		return []time.Time{b.from}
 	}
 	var out []time.Time
+	// The first month may start mid-month; periodEnd always ends it on the
+	// 1st of the next.
 	for p := b.from; p.Before(b.to); p = b.periodEnd(p) {
 		out = append(out, p)
-		if b.q.By == store.ByMonth && p.Day() != 1 {
-			// the first month may start mid-month; later ones on the 1st
-			p = time.Date(p.Year(), p.Month(), 1, 0, 0, 0, 0, p.Location())
-		}
 	}
 	return out
 }
