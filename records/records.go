@@ -99,7 +99,7 @@ type Contact struct {
 	TalkS       uint32
 	HoldS       uint32
 	AcwS        uint32
-	Measures    Measures // which of TalkS, HoldS, AcwS the source carries
+	Measures    Measures   // which of TalkS, HoldS, AcwS the source carries
 	Complex     bool       // needs a follow-up answer within a working-day deadline
 	ResolvedAt  *time.Time // follow-up answer of a complex inquiry
 	Corrected   *bool      // written answers: later corrected (nil when unknown)
@@ -136,7 +136,7 @@ type Feedback struct {
 	// ContactID is the id, in the same source, of the contact (or written
 	// case) the response is about, when the source names one; the response
 	// then counts under that contact's unit and channel.
-	ContactID string
+	ContactID   string
 	Unit        string // may be empty
 	Channel     string // may be empty
 	SubmittedAt time.Time
