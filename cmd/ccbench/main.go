@@ -48,6 +48,7 @@ func newApp() *cli.App {
 			compareCommand(),
 			quarantineCommand(),
 			demoCommand(),
+			alertsCommand(),
 		},
 	}
 }

@@ -1,0 +1,63 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/ccbench/ccbench/alerts"
+)
+
+func alertsCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "alerts",
+		Usage: "generate Prometheus alerting rules, their promtool tests and an Alertmanager configuration from the targets",
+		Subcommands: []*cli.Command{{
+			Name:  "generate",
+			Usage: "write " + alerts.RulesFile + ", " + alerts.TestsFile + " and " + alerts.AlertmanagerFile + " into a directory",
+			Flags: []cli.Flag{
+				configFlag(true),
+				&cli.StringFlag{Name: "out", Value: "alerts-out", Usage: "output directory"},
+				&cli.StringFlag{Name: "grafana-url", Value: "http://localhost:3000", Usage: "Grafana base URL for the dashboard links in annotations"},
+				&cli.StringFlag{Name: "runbook-url", Value: alerts.DefaultRunbookURL, Usage: "page holding the alert catalogue; each alert links to its heading"},
+				&cli.StringFlag{Name: "webhook-url", Usage: "webhook every Alertmanager receiver notifies (empty: receivers without integrations)"},
+				&cli.IntFlag{Name: "min-events", Value: 20, Usage: "low-traffic guard: events a KPI alert needs in its window"},
+				&cli.DurationFlag{Name: "threshold-for", Value: alerts.DefaultThresholdFor, Usage: "how long a KPI must miss its target before the threshold alert fires"},
+			},
+			Action: func(c *cli.Context) error {
+				cfg, err := loadConfig(c)
+				if err != nil {
+					return err
+				}
+				res, err := alerts.Generate(alerts.Options{
+					Config:       cfg,
+					GrafanaURL:   c.String("grafana-url"),
+					RunbookURL:   c.String("runbook-url"),
+					WebhookURL:   c.String("webhook-url"),
+					MinEvents:    c.Int("min-events"),
+					ThresholdFor: c.Duration("threshold-for"),
+				})
+				if err != nil {
+					return err
+				}
+				out := c.String("out")
+				if err := res.Write(out); err != nil {
+					return err
+				}
+				w := c.App.Writer
+				for _, name := range []string{alerts.RulesFile, alerts.TestsFile, alerts.AlertmanagerFile} {
+					fmt.Fprintf(w, "wrote %s\n", filepath.Join(out, name))
+				}
+				fmt.Fprintln(w, "burn-rate factors:")
+				for _, f := range alerts.Factors(res.Targets) {
+					fmt.Fprintf(w, "  %s\n", f)
+				}
+				for _, n := range res.Notes {
+					fmt.Fprintf(w, "note: %s\n", n)
+				}
+				return nil
+			},
+		}},
+	}
+}
