@@ -114,7 +114,7 @@ type Options struct {
 	// Alertmanager settings: WebhookURL receives every notification (empty:
 	// receivers without integrations, to be filled in by the operator);
 	// GroupWait, GroupInterval, RepeatInterval default to 30s, 5m, 4h.
-	WebhookURL                              string
+	WebhookURL                               string
 	GroupWait, GroupInterval, RepeatInterval time.Duration
 }
 

@@ -110,9 +110,9 @@ func thresholdRule(o Options, ta TargetAlerts) rulefmt.Rule {
 			selector(kpi.DenominatorMetric, partPairs(ta, ta.Window)...), minEvents(o, d))
 	}
 	return rulefmt.Rule{
-		Alert: AlertTargetMissed,
-		Expr:  expr,
-		For:   promDuration(o.ThresholdFor),
+		Alert:  AlertTargetMissed,
+		Expr:   expr,
+		For:    promDuration(o.ThresholdFor),
 		Labels: targetLabels(ta, map[string]string{"severity": SeverityTicket, "kind": KindKPI}),
 		Annotations: map[string]string{
 			"summary": fmt.Sprintf("%s of %s is %s over the last %s; the target is %s %s.",
@@ -135,9 +135,9 @@ func burnRule(o Options, ta TargetAlerts, b Burn) rulefmt.Rule {
 		selector(BadRatioRecord, append([]string{"kpi", string(d.ID)}, append(pairs, "window", short)...)...), num(b.Threshold),
 		selector(kpi.DenominatorMetric, partPairs(ta, long)...), minEvents(o, d))
 	return rulefmt.Rule{
-		Alert: AlertBudgetBurn,
-		Expr:  expr,
-		For:   promDuration(b.For),
+		Alert:  AlertBudgetBurn,
+		Expr:   expr,
+		For:    promDuration(b.For),
 		Labels: targetLabels(ta, map[string]string{"severity": b.Severity, "kind": KindKPI, "short_window": short}),
 		Annotations: map[string]string{
 			"summary": fmt.Sprintf("%s of %s is burning its error budget %g× as fast as the target allows (over %s and %s).",
