@@ -1,0 +1,243 @@
+package alerts
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ccbench/ccbench/config"
+	"github.com/ccbench/ccbench/kpi"
+)
+
+// seedConfig is the sample configuration: the seed study's targets (95 %
+// service level, 80 % answer rate, 5 % abandon rate, 100 % deadlines).
+func seedConfig(t *testing.T) *config.Config {
+	t.Helper()
+	cfg, err := config.Load(filepath.Join("..", "deploy", "ccbench.yaml"))
+	if err != nil {
+		t.Fatalf("load the sample configuration: %v", err)
+	}
+	return cfg
+}
+
+// TestFactorsOfSeedTargets checks the budgets, factors and thresholds of
+// the seed's targets against values worked out by hand: budget = the share
+// of events a target lets be bad; factor = min(workbook factor,
+// (1 + 1/budget)/2); threshold = factor × budget, which must stay below 1
+// for the alert to be able to fire.
+func TestFactorsOfSeedTargets(t *testing.T) {
+	tests := []struct {
+		name       string
+		kpi        kpi.ID
+		value      float64
+		budget     float64
+		factors    []float64 // 1h/5m, 6h/30m, 1d/2h, 3d/6h
+		thresholds []float64
+	}{
+		// budget 0.05, max burn 20, cap 10.5: the workbook's 14.4 needs 72 % bad.
+		{"service level 95 %", kpi.ServiceLevel, 0.95, 0.05, []float64{10.5, 6, 3, 1}, []float64{0.525, 0.3, 0.15, 0.05}},
+		// budget 0.2, max burn 5, cap 3: 14.4 and 6 could never fire.
+		{"answer rate 80 %", kpi.AnswerRate, 0.80, 0.2, []float64{3, 3, 3, 1}, []float64{0.6, 0.6, 0.6, 0.2}},
+		// at_most: the numerator is the bad events; budget = the target.
+		{"abandon rate 5 %", kpi.AbandonRate, 0.05, 0.05, []float64{10.5, 6, 3, 1}, []float64{0.525, 0.3, 0.15, 0.05}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			d := kpi.MustLookup(tc.kpi)
+			budget, ok := Budget(d, config.Target{KPI: string(tc.kpi), Value: tc.value})
+			if !ok || budget != tc.budget {
+				t.Fatalf("budget = %v, %v; want %v", budget, ok, tc.budget)
+			}
+			for i, tier := range Workbook {
+				f, ok := Factor(tier, budget)
+				if !ok || f != tc.factors[i] {
+					t.Errorf("tier %d: factor = %v, %v; want %v", i, f, ok, tc.factors[i])
+				}
+				if th := round(f * budget); th != tc.thresholds[i] || th >= 1 {
+					t.Errorf("tier %d: threshold = %v; want %v (< 1)", i, th, tc.thresholds[i])
+				}
+			}
+		})
+	}
+	d := kpi.MustLookup(kpi.DeadlineMetRate)
+	budget, ok := Budget(d, config.Target{KPI: string(kpi.DeadlineMetRate), Value: 1})
+	if !ok || budget != 0 {
+		t.Fatalf("100 %% target: budget = %v, %v; want 0", budget, ok)
+	}
+	if f, ok := Factor(Workbook[0], budget); ok {
+		t.Errorf("100 %% target: factor %v; want none (no budget to burn)", f)
+	}
+	if _, ok := Budget(kpi.MustLookup(kpi.AHTSeconds), config.Target{KPI: string(kpi.AHTSeconds), Value: 180}); ok {
+		t.Error("aht_seconds has no event budget, got one")
+	}
+}
+
+func TestGenerateSeed(t *testing.T) {
+	res, err := Generate(Options{Config: seedConfig(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	factors := strings.Join(Factors(res.Targets), "\n")
+	for _, want := range []string{
+		"service_level of sodra/contact-centre/phone, target 0.95: budget 0.05, max burn 20: page 1h/5m ×10.5",
+		"answer_rate of vmi/phone, target 0.8: budget 0.2, max burn 5: page 1h/5m ×3 (bad share > 0.6)",
+		"abandon_rate of sodra/contact-centre/phone, target 0.05: budget 0.05",
+	} {
+		if !strings.Contains(factors, want) {
+			t.Errorf("factors lack %q:\n%s", want, factors)
+		}
+	}
+	var burns, thresholds int
+	for _, g := range res.Groups.Groups {
+		for _, r := range g.Rules {
+			switch r.Alert {
+			case AlertBudgetBurn:
+				burns++
+			case AlertTargetMissed:
+				thresholds++
+			}
+		}
+	}
+	// 3 targets with a budget × 4 tiers; one threshold alert per target.
+	if burns != 12 || thresholds != len(seedConfig(t).Targets) {
+		t.Errorf("burn alerts %d (want 12), threshold alerts %d (want %d)", burns, thresholds, len(seedConfig(t).Targets))
+	}
+}
+
+// TestAnnotations renders the alert of a breach the way Prometheus does and
+// compares it with text written out by hand.
+func TestAnnotations(t *testing.T) {
+	o := Options{Config: seedConfig(t), GrafanaURL: "http://grafana:3000/"}.withDefaults()
+	targets, _, err := plan(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sl TargetAlerts
+	for _, ta := range targets {
+		if ta.Definition.ID == kpi.ServiceLevel {
+			sl = ta
+		}
+	}
+	got := expect(thresholdRule(o, sl), seriesLabels(sl, "1h"), 0.475)
+	wantSummary := "Service level of sodra/contact-centre/phone [method negative] is 47.5% over the last 1h; the target is at least 95%."
+	if got.ExpAnnotations["summary"] != wantSummary {
+		t.Errorf("summary = %q\nwant %q", got.ExpAnnotations["summary"], wantSummary)
+	}
+	for _, want := range []string{"answer-time threshold 20s", "service-level method negative", "Target at least 95% (service level 95 %)"} {
+		if !strings.Contains(got.ExpAnnotations["description"], want) {
+			t.Errorf("description lacks %q: %s", want, got.ExpAnnotations["description"])
+		}
+	}
+	if l := got.ExpAnnotations["dashboard"]; l != "http://grafana:3000/d/ccbench-service-levels?var-institution=sodra" {
+		t.Errorf("dashboard = %q", l)
+	}
+	if l := got.ExpAnnotations["runbook_url"]; l != DefaultRunbookURL+"#ccbenchkpitargetmissed" {
+		t.Errorf("runbook_url = %q", l)
+	}
+	if got.ExpLabels["severity"] != SeverityTicket || got.ExpLabels["kind"] != KindKPI || got.ExpLabels["kpi"] != "service_level" || got.ExpLabels["window"] != "1h" {
+		t.Errorf("labels = %v", got.ExpLabels)
+	}
+}
+
+func TestMissingWindowsAreNoted(t *testing.T) {
+	cfg := seedConfig(t)
+	cfg.Exporter.Windows = cfg.Exporter.Windows[2:] // drop 5m and 30m
+	res, err := Generate(Options{Config: cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	notes := strings.Join(res.Notes, "\n")
+	if !strings.Contains(notes, "1h/5m (page) left out") || !strings.Contains(notes, "6h/30m (page) left out") {
+		t.Errorf("notes = %s", notes)
+	}
+	if strings.Contains(notes, "1d/2h") {
+		t.Errorf("1d/2h is served, yet noted: %s", notes)
+	}
+}
+
+// tool returns the path of a Debian tool the tests need.
+func tool(t *testing.T, name, pkg string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		if testing.Short() {
+			t.Skipf("%s not installed (-short): install it with `apt-get install -y %s`", name, pkg)
+		}
+		t.Fatalf("%s not installed: install it with `apt-get install -y %s`", name, pkg)
+	}
+	return p
+}
+
+func run(t *testing.T, dir, bin string, args ...string) (string, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Dir = dir
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	return out.String(), err
+}
+
+// TestPromtoolAndAmtool runs Prometheus's and Alertmanager's own checkers
+// on the generated files: the rules load, every generated case passes,
+// and the Alertmanager configuration is valid. Then it breaks the rules
+// (thresholds pushed to 0.99, out of reach of the cases' breaches) and
+// checks the generated cases catch it, so they can fail.
+func TestPromtoolAndAmtool(t *testing.T) {
+	promtool := tool(t, "promtool", "prometheus")
+	amtool := tool(t, "amtool", "prometheus-alertmanager")
+	res, err := Generate(Options{Config: seedConfig(t), WebhookURL: "http://127.0.0.1:9/hook"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := res.Write(dir); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := run(t, dir, promtool, "check", "rules", RulesFile); err != nil {
+		t.Fatalf("promtool check rules: %v\n%s", err, out)
+	}
+	if out, err := run(t, dir, promtool, "test", "rules", TestsFile); err != nil {
+		t.Fatalf("promtool test rules: %v\n%s", err, out)
+	}
+	if out, err := run(t, dir, amtool, "check-config", AlertmanagerFile); err != nil {
+		t.Fatalf("amtool check-config: %v\n%s", err, out)
+	}
+
+	broken := strings.ReplaceAll(string(res.Rules), "> 0.525\n", "> 0.99\n")
+	if broken == string(res.Rules) {
+		t.Fatal("found no 0.525 threshold to break")
+	}
+	if err := os.WriteFile(filepath.Join(dir, RulesFile), []byte(broken), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := run(t, dir, promtool, "test", "rules", TestsFile)
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || !strings.Contains(out, "FAILED") {
+		t.Fatalf("promtool test rules passed on broken thresholds: %v\n%s", err, out)
+	}
+}
+
+// TestHeavyBuildStaysHere checks that the packages everyone imports do not
+// pull in github.com/prometheus/prometheus.
+func TestHeavyBuildStaysHere(t *testing.T) {
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("go tool not on PATH")
+	}
+	out, err := run(t, "..", gobin, "list", "-deps", "./exporter", "./report", "./store", "./kpi", "./config", "./collectors")
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	if strings.Contains(out, "github.com/prometheus/prometheus/") {
+		t.Error("a shared package imports github.com/prometheus/prometheus")
+	}
+}
