@@ -114,7 +114,6 @@ func pull[T any](ctx context.Context, c *Collector, sink collectors.Sink, stream
 		if pos.position().less(p.Max) {
 			pos.UpdatedAt, pos.ID = p.Max.UpdatedAt, p.Max.ID
 		}
-		pos.NextPageToken = p.Next
 		if err := sink.SaveCheckpoint(ctx, records.Checkpoint{
 			Source: c.src.Name, Stream: stream, Position: pos.String(), UpdatedAt: c.now(),
 		}); err != nil {
