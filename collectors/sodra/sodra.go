@@ -43,7 +43,7 @@ func New(src config.Source, inst config.Institution, _ *config.Config, f *collec
 		f = &collectors.Fetcher{Source: src.Name}
 	}
 	if src.PageSize <= 0 {
-		src.PageSize = 500
+		src.PageSize = config.DefaultPageSize // a Source not made by config.Parse
 	}
 	return &Collector{src: src, inst: inst, base: base, fetch: f, now: time.Now}, nil
 }
