@@ -101,8 +101,8 @@ type Options struct {
 	// default 2m.
 	DownFor time.Duration
 	// ExporterJob and CollectorJob are the Prometheus jobs scraping `ccbench
-	// serve` and `ccbench collect`; defaults ccbench-exporter and
-	// ccbench-collector. An empty CollectorJob with NoCollectorJob set
+	// serve` and `ccbench collect`; defaults ccbench and
+	// ccbench-collect (the demo's and deploy/prometheus's jobs). An empty CollectorJob with NoCollectorJob set
 	// leaves the collector-down alert out.
 	ExporterJob, CollectorJob string
 	NoCollectorJob            bool
@@ -157,10 +157,10 @@ func (o Options) withDefaults() Options {
 		o.DownFor = 2 * time.Minute
 	}
 	if o.ExporterJob == "" {
-		o.ExporterJob = "ccbench-exporter"
+		o.ExporterJob = "ccbench"
 	}
 	if o.CollectorJob == "" && !o.NoCollectorJob {
-		o.CollectorJob = "ccbench-collector"
+		o.CollectorJob = "ccbench-collect"
 	}
 	if o.EvaluationInterval == 0 {
 		o.EvaluationInterval = time.Minute

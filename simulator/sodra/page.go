@@ -117,7 +117,7 @@ func (s *Simulator) serveContacts(w http.ResponseWriter, r *http.Request) {
 	page, next := window(cs, q, now.Unix(), "contacts")
 	env := envelope[wireContact]{Items: make([]wireContact, len(page)), NextPageToken: next}
 	for i, c := range page {
-		env.Items[i] = c.wire(s.loc)
+		env.Items[i] = s.degraded(c).wire(s.loc)
 	}
 	simulator.WriteJSON(w, http.StatusOK, env)
 }
