@@ -57,6 +57,27 @@ func PrometheusConfig(scrapeInterval time.Duration, jobs map[string][]string) []
 	return b.Bytes()
 }
 
+// WithAlerting appends to a configuration rendered by PrometheusConfig the
+// rule files Prometheus evaluates and the Alertmanagers (host:port) it sends
+// alerts to; evaluation happens at the scrape interval.
+func WithAlerting(promConfig []byte, ruleFiles []string, alertmanagers []string) []byte {
+	var b bytes.Buffer
+	b.Write(promConfig)
+	if len(ruleFiles) > 0 {
+		b.WriteString("rule_files:\n")
+		for _, f := range ruleFiles {
+			fmt.Fprintf(&b, "  - %s\n", strconv.Quote(f))
+		}
+	}
+	if len(alertmanagers) > 0 {
+		b.WriteString("alerting:\n  alertmanagers:\n    - static_configs:\n        - targets:\n")
+		for _, a := range alertmanagers {
+			fmt.Fprintf(&b, "            - %s\n", strconv.Quote(a))
+		}
+	}
+	return b.Bytes()
+}
+
 // promDuration formats d the way Prometheus parses durations ("15s",
 // "1m", "500ms").
 func promDuration(d time.Duration) string {
