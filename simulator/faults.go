@@ -178,7 +178,6 @@ func unit(id string) float64 {
 func (f *Faults) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if f.Stalled() {
-			w.Header().Set("Retry-After", "60")
 			WriteError(w, http.StatusServiceUnavailable, "feed stalled on purpose (ccbench simulate --stall-after)")
 			return
 		}
