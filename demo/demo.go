@@ -35,7 +35,17 @@ type Options struct {
 	Logger     *slog.Logger
 	// Ready, when set, is called once everything is up (tests use it).
 	Ready func(Stack)
+	// SimulatorArgs, when set, gives extra arguments of a source's
+	// simulator: the degradations and stalls of `ccbench demo --degrade`.
+	SimulatorArgs func(config.Source) []string
+	// ThresholdFor is the `for` of the threshold alerts the demo generates;
+	// default DefaultThresholdFor.
+	ThresholdFor time.Duration
 }
+
+// DefaultThresholdFor is shorter in the demo than in production, so that a
+// degradation shows within minutes.
+const DefaultThresholdFor = 2 * time.Minute
 
 // Stack says where the running demo's parts are.
 type Stack struct {
@@ -44,8 +54,12 @@ type Stack struct {
 	ClickHouseDSN string
 	MetricsURL    string
 	PrometheusURL string
-	DashboardsDir string
-	Simulators    map[string]string // source name → base URL
+	// AlertmanagerURL is the demo's Alertmanager; AlertsDir holds the
+	// generated rules, their tests and the Alertmanager configuration.
+	AlertmanagerURL string
+	AlertsDir       string
+	DashboardsDir   string
+	Simulators      map[string]string // source name → base URL
 }
 
 // Database is the ClickHouse database the demo uses.
@@ -139,8 +153,12 @@ func Run(ctx context.Context, o Options) (err error) {
 		if err != nil {
 			return err
 		}
-		c, err := startChild("simulate-"+src.Name, true, "simulate", "--style", src.Style, "--listen", addr,
-			"--seed", strconv.FormatInt(o.Seed, 10), "--days", strconv.Itoa(o.Days), "--token-file", tokenFile)
+		args := []string{"simulate", "--style", src.Style, "--listen", addr,
+			"--seed", strconv.FormatInt(o.Seed, 10), "--days", strconv.Itoa(o.Days), "--token-file", tokenFile}
+		if o.SimulatorArgs != nil {
+			args = append(args, o.SimulatorArgs(src)...)
+		}
+		c, err := startChild("simulate-"+src.Name, true, args...)
 		if err != nil {
 			return err
 		}
@@ -203,12 +221,24 @@ func Run(ctx context.Context, o Options) (err error) {
 		return err
 	}
 
-	// Prometheus scrapes the exporter.
+	// Alerting rules and Alertmanager.
+	am, rulesFile, err := startAlerting(ctx, o, &run, dir, logFile)
+	if err != nil {
+		return err
+	}
+	stops = append(stops, am.Stop)
+	stack.AlertmanagerURL = am.URL()
+	stack.AlertsDir = filepath.Dir(rulesFile)
+
+	// Prometheus scrapes the exporter and the collector, evaluates the
+	// rules and sends to Alertmanager.
 	promLog, err := logFile("prometheus")
 	if err != nil {
 		return err
 	}
-	promCfg := servers.PrometheusConfig(15*time.Second, map[string][]string{"ccbench": {metricsAddr}, "ccbench-collect": {collectAddr}})
+	promCfg := servers.WithAlerting(
+		servers.PrometheusConfig(15*time.Second, map[string][]string{"ccbench": {metricsAddr}, "ccbench-collect": {collectAddr}}),
+		[]string{rulesFile}, []string{am.Addr()})
 	prom, err := servers.StartPrometheus(ctx, filepath.Join(dir, "prometheus"), promCfg, promLog)
 	if err != nil {
 		return err
@@ -287,10 +317,13 @@ ccbench demo is running (Ctrl-C stops it)
   metrics       %s
   prometheus    %s  (try: %s/graph?g0.expr=ccbench_service_level_ratio)
   clickhouse    %s
+  alertmanager  %s  (firing alerts: %s/#/alerts; rules: %s/alerts)
+  alert rules   %s
   dashboards    %s
   data dir      %s
   config        %s  (ccbench compare|collect|serve --config %s)
-`, s.MetricsURL, s.PrometheusURL, s.PrometheusURL, s.ClickHouseDSN, s.DashboardsDir, s.DataDir, s.ConfigPath, s.ConfigPath)
+`, s.MetricsURL, s.PrometheusURL, s.PrometheusURL, s.ClickHouseDSN, s.AlertmanagerURL, s.AlertmanagerURL, s.PrometheusURL,
+		s.AlertsDir, s.DashboardsDir, s.DataDir, s.ConfigPath, s.ConfigPath)
 	for name, url := range s.Simulators {
 		fmt.Fprintf(w, "  simulator     %s  %s\n", name, url)
 	}

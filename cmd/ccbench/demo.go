@@ -12,19 +12,23 @@ import (
 func demoCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "demo",
-		Usage: "run a local demo stack: ClickHouse, Prometheus, simulators, collector and exporter",
-		Flags: []cli.Flag{
+		Usage: "run a local demo stack: ClickHouse, Prometheus, Alertmanager, simulators, collector and exporter",
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "config", Value: "deploy/ccbench.yaml", EnvVars: []string{"CCBENCH_CONFIG"}, Usage: "sample configuration to start from"},
 			&cli.StringFlag{Name: "data-dir", Value: "./ccbench-data", Usage: "where the demo keeps its state; a second run reuses it"},
 			&cli.Int64Flag{Name: "seed", Value: 1, Usage: "simulators' random seed"},
 			&cli.IntFlag{Name: "days", Value: 30, Usage: "days of simulated history"},
-		},
+		}, demoFaultFlags()...),
 		Action: func(c *cli.Context) error {
 			logger, err := newLogger(c)
 			if err != nil {
 				return err
 			}
 			cfg, err := loadConfig(c)
+			if err != nil {
+				return err
+			}
+			simArgs, err := demoSimulatorArgs(c, cfg)
 			if err != nil {
 				return err
 			}
@@ -40,6 +44,8 @@ func demoCommand() *cli.Command {
 				Days:       c.Int("days"),
 				Out:        c.App.Writer,
 				Logger:     logger,
+
+				SimulatorArgs: simArgs,
 			})
 		},
 	}

@@ -71,9 +71,9 @@ func runDemo(t *testing.T, bin, dataDir string) {
 		}
 		close(lines)
 	}()
-	field := regexp.MustCompile(`^\s+(metrics|prometheus|dashboards|config)\s+(\S+)`)
+	field := regexp.MustCompile(`^\s+(metrics|prometheus|alertmanager|dashboards|config)\s+(\S+)`)
 	deadline := time.After(3 * time.Minute)
-	for len(summary) < 4 {
+	for len(summary) < 5 {
 		select {
 		case l, ok := <-lines:
 			if !ok {
@@ -139,6 +139,26 @@ func runDemo(t *testing.T, bin, dataDir string) {
 			return fmt.Errorf("SODRA phone service level %q, want near 0.95", v)
 		}
 		return nil
+	})
+
+	// Prometheus has loaded the generated rules and found Alertmanager.
+	waitFor(t, time.Minute, func() error {
+		rules, err := get(summary["prometheus"] + "/api/v1/rules")
+		if err != nil {
+			return err
+		}
+		if !strings.Contains(rules, `"CCBenchErrorBudgetBurn"`) || !strings.Contains(rules, `"CCBenchFeedStale"`) {
+			return fmt.Errorf("rules not loaded: %.300s", rules)
+		}
+		ams, err := get(summary["prometheus"] + "/api/v1/alertmanagers")
+		if err != nil {
+			return err
+		}
+		if !strings.Contains(ams, strings.TrimPrefix(summary["alertmanager"], "http://")) {
+			return fmt.Errorf("alertmanager %s not active in %s", summary["alertmanager"], ams)
+		}
+		_, err = get(summary["alertmanager"] + "/-/ready")
+		return err
 	})
 
 	// A dashboard file, and a configuration the other commands accept.

@@ -22,21 +22,6 @@ func faultFlags() []cli.Flag {
 	}
 }
 
-// faultArgs turns the fault flags back into arguments, for the children
-// the demo starts.
-func faultArgs(c *cli.Context) []string {
-	var args []string
-	for _, d := range c.StringSlice("degrade") {
-		args = append(args, "--degrade", d)
-	}
-	for _, name := range []string{"after", "degrade-for", "stall-after", "stall-for"} {
-		if c.IsSet(name) {
-			args = append(args, "--"+name, c.Duration(name).String())
-		}
-	}
-	return args
-}
-
 // simulatorFaults builds the faults of the flags for a simulator of style,
 // on the clock now.
 func simulatorFaults(c *cli.Context, style string, now time.Time) (*simulator.Faults, error) {
@@ -63,4 +48,69 @@ func simulatorFaults(c *cli.Context, style string, now time.Time) (*simulator.Fa
 		f.Stall(now.Add(after), until)
 	}
 	return f, nil
+}
+
+// demoFaultFlags are the fault flags of `ccbench demo`: those of simulate,
+// and which source a stall applies to.
+func demoFaultFlags() []cli.Flag {
+	return append(faultFlags(),
+		&cli.StringFlag{Name: "stall-source", Usage: "the source whose feed --stall-after stalls (default: every source)"})
+}
+
+// demoSimulatorArgs gives each source's simulator the degradations of its
+// institution and, when it is the stalled source, the stall.
+func demoSimulatorArgs(c *cli.Context, cfg *config.Config) (func(config.Source) []string, error) {
+	byInstitution := map[string][]string{}
+	for _, spec := range c.StringSlice("degrade") {
+		d, err := simulator.ParseDegradation(spec)
+		if err != nil {
+			return nil, fmt.Errorf("--degrade: %w", err)
+		}
+		found := false
+		for _, s := range cfg.Sources {
+			if s.Institution != d.Institution {
+				continue
+			}
+			if s.Style != config.StyleSODRA {
+				return nil, fmt.Errorf("--degrade %s: source %s of %s is %s-style; only sodra-style simulators can degrade contacts", spec, s.Name, d.Institution, s.Style)
+			}
+			found = true
+		}
+		if !found {
+			return nil, fmt.Errorf("--degrade %s: no source of institution %q in the configuration", spec, d.Institution)
+		}
+		byInstitution[d.Institution] = append(byInstitution[d.Institution], "--degrade", spec)
+	}
+	stallSource := c.String("stall-source")
+	if stallSource != "" {
+		if _, ok := sourceNamed(cfg, stallSource); !ok {
+			return nil, fmt.Errorf("--stall-source: no source %q in the configuration", stallSource)
+		}
+	}
+	return func(s config.Source) []string {
+		args := byInstitution[s.Institution]
+		if len(args) > 0 {
+			for _, name := range []string{"after", "degrade-for"} {
+				if c.IsSet(name) {
+					args = append(args, "--"+name, c.Duration(name).String())
+				}
+			}
+		}
+		if c.IsSet("stall-after") && (stallSource == "" || stallSource == s.Name) {
+			args = append(args, "--stall-after", c.Duration("stall-after").String())
+			if c.IsSet("stall-for") {
+				args = append(args, "--stall-for", c.Duration("stall-for").String())
+			}
+		}
+		return args
+	}, nil
+}
+
+func sourceNamed(cfg *config.Config, name string) (config.Source, bool) {
+	for _, s := range cfg.Sources {
+		if s.Name == name {
+			return s, true
+		}
+	}
+	return config.Source{}, false
 }
