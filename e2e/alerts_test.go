@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -30,8 +31,8 @@ import (
 	sodrasim "github.com/ccbench/ccbench/simulator/sodra"
 )
 
-// alertsConfigYAML is one SODRA-style source polled every second, an
-// exporter window of 10 simulated minutes refreshed every second, and a
+// alertsConfigYAML is one SODRA-style source polled every second, exporter
+// windows of 5 and 10 simulated minutes refreshed every second, and a
 // phone service-level target of 80 % (the simulator's own level is near
 // 95 %, so only a degradation breaks it).
 const alertsConfigYAML = `
@@ -40,7 +41,7 @@ institutions:
 sources:
   - {name: sodra-e2e, style: sodra, institution: sodra, base_url: "%s", poll_interval: 1s, timeout: 5s}
 exporter:
-  windows: [10m]
+  windows: [5m, 10m]
   refresh_interval: 1s
   refresh_timeout: 5s
 targets:
@@ -149,7 +150,8 @@ func poll(ctx context.Context, t *testing.T, what string, timeout time.Duration,
 
 // amAlert is an alert as Alertmanager's API v2 lists it.
 type amAlert struct {
-	Labels map[string]string `json:"labels"`
+	Fingerprint string            `json:"fingerprint"`
+	Labels      map[string]string `json:"labels"`
 	Status struct {
 		State       string   `json:"state"`
 		InhibitedBy []string `json:"inhibitedBy"`
@@ -315,7 +317,10 @@ func TestAlertChain(t *testing.T) {
 	res, err := alerts.Generate(alerts.Options{
 		Config:     cfg,
 		GrafanaURL: "http://grafana.example",
-		Tiers:      []alerts.Tier{}, // threshold and freshness alerts only: the burn-rate windows are not served here
+		// One burn-rate tier on the windows served here: the 80 % target
+		// leaves a budget of 0.2, so the factor is capped at 3 (bad share
+		// above 0.6 in both windows).
+		Tiers:      []alerts.Tier{{Severity: alerts.SeverityPage, Long: 10 * time.Minute, Short: 5 * time.Minute, For: time.Second, Factor: 14.4}},
 		FastWindow: 10 * time.Minute, SlowWindow: 10 * time.Minute,
 		ThresholdFor: time.Second, MinEvents: 5, EvaluationInterval: time.Second,
 		WebhookURL: hookSrv.URL, GroupWait: time.Second, GroupInterval: time.Second, RepeatInterval: time.Hour,
@@ -382,12 +387,41 @@ func TestAlertChain(t *testing.T) {
 		t.Errorf("summary = %q", a.Annotations["summary"])
 	}
 
-	// Let most of the window be degraded, so that the breach outlives the
-	// first seconds of the stall.
-	poll(ctx, t, "service level below 50 %", 90*time.Second, func() (bool, string) {
-		r, err := servertest.PromQuery(ctx, prom.URL(), sl+" < 0.5")
-		return err == nil && len(r) == 1, fmt.Sprintf("%v %v", r, err)
-	})
+	// Once more than 60 % of both windows' calls are bad, the burn-rate
+	// page arrives, and silences the ticket of the same series.
+	page := hook.wait(ctx, t, alerts.AlertBudgetBurn, "firing", 120*time.Second)
+	pa := page.Alerts[0]
+	t.Logf("burn-rate page notified %.1fs after the degradation began", page.received.Sub(degraded).Seconds())
+	if page.Receiver != "sodra-page" {
+		t.Errorf("page receiver %q, want sodra-page", page.Receiver)
+	}
+	for k, v := range map[string]string{
+		"institution": "sodra", "unit": "contact-centre", "channel": "phone", "kpi": "service_level",
+		"method": "negative", "window": "10m", "short_window": "5m", "severity": "page", "kind": "kpi",
+	} {
+		if pa.Labels[k] != v {
+			t.Errorf("page label %s = %q, want %q (labels %v)", k, pa.Labels[k], v, pa.Labels)
+		}
+	}
+	if !strings.Contains(pa.Annotations["summary"], "burning its error budget 3× as fast") ||
+		!strings.Contains(pa.Annotations["description"], "leaves a budget of 20%") {
+		t.Errorf("page annotations %v", pa.Annotations)
+	}
+	inhibitedBy := func(alertname, by string) func() (bool, string) {
+		return func() (bool, string) {
+			as, err := amAlerts(ctx, am.URL(), alertname)
+			if err != nil || len(as) != 1 {
+				return false, fmt.Sprintf("%s: %+v %v", alertname, as, err)
+			}
+			src, err := amAlerts(ctx, am.URL(), by)
+			if err != nil || len(src) != 1 {
+				return false, fmt.Sprintf("%s: %+v %v", by, src, err)
+			}
+			st := as[0].Status
+			return st.State == "suppressed" && slices.Contains(st.InhibitedBy, src[0].Fingerprint), fmt.Sprintf("%+v, %s is %s", st, by, src[0].Fingerprint)
+		}
+	}
+	poll(ctx, t, "ticket inhibited by the page", 30*time.Second, inhibitedBy(alerts.AlertTargetMissed, alerts.AlertBudgetBurn))
 
 	// 2. Stall the feed: the freshness alert arrives and inhibits the
 	// institution's KPI alert.
@@ -396,19 +430,17 @@ func TestAlertChain(t *testing.T) {
 	if stale.Receiver != "sodra-page" || stale.Alerts[0].Labels["institution"] != "sodra" || stale.Alerts[0].Labels["source"] != "sodra-e2e" {
 		t.Errorf("stale-feed notification: receiver %q, labels %v", stale.Receiver, stale.Alerts[0].Labels)
 	}
-	poll(ctx, t, "KPI alert inhibited by the stale feed", 30*time.Second, func() (bool, string) {
-		as, err := amAlerts(ctx, am.URL(), alerts.AlertTargetMissed)
-		if err != nil || len(as) != 1 {
-			return false, fmt.Sprintf("%+v %v", as, err)
-		}
-		return as[0].Status.State == "suppressed" && len(as[0].Status.InhibitedBy) > 0, fmt.Sprintf("%+v", as[0].Status)
-	})
+	poll(ctx, t, "KPI alert inhibited by the stale feed", 30*time.Second, inhibitedBy(alerts.AlertTargetMissed, alerts.AlertFeedStale))
 
 	// 3. Recover: the feed resumes, then the service level.
 	faults.Unstall()
 	hook.wait(ctx, t, alerts.AlertFeedStale, "resolved", 60*time.Second)
 	faults.Recover()
 	hook.wait(ctx, t, alerts.AlertTargetMissed, "resolved", 120*time.Second)
+	hook.wait(ctx, t, alerts.AlertBudgetBurn, "resolved", 60*time.Second)
+	// The ticket's group was notified once. (The page's short window
+	// empties during the stall, so the page may resolve and fire again
+	// while it is inhibited: the inhibition is what keeps that quiet.)
 	if got := len(hook.matching(alerts.AlertTargetMissed, "firing")); got != 1 {
 		t.Errorf("%d firing notifications of the breach's group, want 1", got)
 	}
