@@ -152,7 +152,7 @@ func poll(ctx context.Context, t *testing.T, what string, timeout time.Duration,
 type amAlert struct {
 	Fingerprint string            `json:"fingerprint"`
 	Labels      map[string]string `json:"labels"`
-	Status struct {
+	Status      struct {
 		State       string   `json:"state"`
 		InhibitedBy []string `json:"inhibitedBy"`
 	} `json:"status"`
