@@ -92,6 +92,10 @@ type Options struct {
 	// successful pull, and how many refresh intervals the exporter may go
 	// without a full refresh, before the freshness alerts fire; default 3.
 	StaleIntervals int
+	// MinStale is the least time without a successful pull or refresh
+	// before they fire, whatever the intervals (default 5m): a long first
+	// pass over months of history must not page.
+	MinStale time.Duration
 	// QuarantineShare is the share of records quarantined over
 	// QuarantineWindow above which CCBenchQuarantineRateHigh fires; default
 	// 0.05 over 15m.
@@ -146,6 +150,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.StaleIntervals == 0 {
 		o.StaleIntervals = 3
+	}
+	if o.MinStale == 0 {
+		o.MinStale = 5 * time.Minute
 	}
 	if o.QuarantineShare == 0 {
 		o.QuarantineShare = 0.05
@@ -298,3 +305,10 @@ func Factors(targets []TargetAlerts) []string {
 
 // DefaultThresholdFor is the default `for` of threshold alerts.
 const DefaultThresholdFor = 10 * time.Minute
+
+// staleAfter is how long a feed polled (or an exporter refreshed) every
+// interval may go without success: StaleIntervals intervals, at least
+// MinStale.
+func (o Options) staleAfter(interval time.Duration) time.Duration {
+	return max(time.Duration(o.StaleIntervals)*interval, o.MinStale)
+}

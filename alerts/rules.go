@@ -175,7 +175,7 @@ func freshnessRules(o Options) []rulefmt.Rule {
 	sources := append([]config.Source(nil), cfg.Sources...)
 	sort.Slice(sources, func(i, j int) bool { return sources[i].Name < sources[j].Name })
 	for _, s := range sources {
-		stale := time.Duration(o.StaleIntervals) * time.Duration(s.PollInterval)
+		stale := o.staleAfter(time.Duration(s.PollInterval))
 		lbl := map[string]string{"severity": SeverityPage, "kind": KindFreshness, "institution": s.Institution}
 		out = append(out,
 			rulefmt.Rule{
@@ -184,7 +184,7 @@ func freshnessRules(o Options) []rulefmt.Rule {
 				Labels: lbl,
 				Annotations: map[string]string{
 					"summary":     fmt.Sprintf("Source %s of %s has not been pulled successfully for {{ $value | humanizeDuration }}.", s.Name, s.Institution),
-					"description": fmt.Sprintf("No successful collection pass for more than %d poll intervals (%s); %s's KPIs are going stale, and its KPI alerts are silenced until the feed recovers.", o.StaleIntervals, model.Duration(stale), s.Institution),
+					"description": fmt.Sprintf("No successful collection pass for more than %s (%d poll intervals, at least %s); %s's KPIs are going stale, and its KPI alerts are silenced until the feed recovers.", model.Duration(stale), o.StaleIntervals, model.Duration(o.MinStale), s.Institution),
 					"dashboard":   pipeline,
 					"runbook_url": runbookLink(o, AlertFeedStale),
 				},
@@ -217,7 +217,7 @@ func freshnessRules(o Options) []rulefmt.Rule {
 			},
 		)
 	}
-	refresh := time.Duration(o.StaleIntervals) * time.Duration(cfg.Exporter.RefreshInterval)
+	refresh := o.staleAfter(time.Duration(cfg.Exporter.RefreshInterval))
 	out = append(out,
 		rulefmt.Rule{
 			Alert:  AlertExporterRefreshFailed,
@@ -225,7 +225,7 @@ func freshnessRules(o Options) []rulefmt.Rule {
 			Labels: map[string]string{"severity": SeverityPage, "kind": KindFreshness},
 			Annotations: map[string]string{
 				"summary":     "The exporter has not refreshed the KPIs of {{ $labels.institution }} for {{ $value | humanizeDuration }}.",
-				"description": fmt.Sprintf("No complete KPI refresh of the institution for more than %d refresh intervals (%s): ClickHouse queries fail or time out. Its KPI values are old, then disappear; its KPI alerts are silenced meanwhile.", o.StaleIntervals, model.Duration(refresh)),
+				"description": fmt.Sprintf("No complete KPI refresh of the institution for more than %[2]s (%[1]d refresh intervals, at least %[3]s): ClickHouse queries fail or time out. Its KPI values are old, then disappear; its KPI alerts are silenced meanwhile.", o.StaleIntervals, model.Duration(refresh), model.Duration(o.MinStale)),
 				"dashboard":   pipeline,
 				"runbook_url": runbookLink(o, AlertExporterRefreshFailed),
 			},

@@ -377,7 +377,7 @@ func (w *caseWriter) freshnessCases() {
 		panic("alerts: no rule " + name + " for " + institution)
 	}
 	for _, s := range o.Config.Sources {
-		stale := time.Duration(o.StaleIntervals) * time.Duration(s.PollInterval)
+		stale := o.staleAfter(time.Duration(s.PollInterval))
 		evalAt := w.evalAfter(stale)
 		n := w.steps(evalAt)
 		src := map[string]string{"source": s.Name, "job": o.CollectorJob, "instance": "collector:9818"}
@@ -420,7 +420,7 @@ func (w *caseWriter) freshnessCases() {
 	var never []expAlert
 	longest := time.Duration(0)
 	for _, s := range o.Config.Sources {
-		longest = max(longest, time.Duration(o.StaleIntervals)*time.Duration(s.PollInterval))
+		longest = max(longest, o.staleAfter(time.Duration(s.PollInterval)))
 		never = append(never, expect(ruleOf(AlertFeedNeverPulled, s.Institution), map[string]string{"source": s.Name}, 1))
 	}
 	if len(never) > 0 {
@@ -435,7 +435,7 @@ func (w *caseWriter) freshnessCases() {
 	exp := map[string]string{"job": o.ExporterJob, "instance": "exporter:9817"}
 	if len(o.Config.Institutions) > 0 {
 		in := o.Config.Institutions[0].ID
-		refresh := time.Duration(o.StaleIntervals) * time.Duration(o.Config.Exporter.RefreshInterval)
+		refresh := o.staleAfter(time.Duration(o.Config.Exporter.RefreshInterval))
 		evalAt := w.evalAfter(refresh)
 		n := w.steps(evalAt)
 		l := map[string]string{"institution": in, "job": o.ExporterJob, "instance": "exporter:9817"}

@@ -322,7 +322,7 @@ func TestAlertChain(t *testing.T) {
 		// above 0.6 in both windows).
 		Tiers:      []alerts.Tier{{Severity: alerts.SeverityPage, Long: 10 * time.Minute, Short: 5 * time.Minute, For: time.Second, Factor: 14.4}},
 		FastWindow: 10 * time.Minute, SlowWindow: 10 * time.Minute,
-		ThresholdFor: time.Second, MinEvents: 5, EvaluationInterval: time.Second,
+		ThresholdFor: time.Second, MinEvents: 5, EvaluationInterval: time.Second, MinStale: time.Second,
 		WebhookURL: hookSrv.URL, GroupWait: time.Second, GroupInterval: time.Second, RepeatInterval: time.Hour,
 	})
 	if err != nil {

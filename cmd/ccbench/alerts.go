@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"path/filepath"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -24,6 +25,8 @@ func alertsCommand() *cli.Command {
 				&cli.StringFlag{Name: "webhook-url", Usage: "webhook every Alertmanager receiver notifies (empty: receivers without integrations)"},
 				&cli.IntFlag{Name: "min-events", Value: 20, Usage: "low-traffic guard: events a KPI alert needs in its window"},
 				&cli.DurationFlag{Name: "threshold-for", Value: alerts.DefaultThresholdFor, Usage: "how long a KPI must miss its target before the threshold alert fires"},
+				&cli.IntFlag{Name: "stale-intervals", Value: 3, Usage: "poll (refresh) intervals without success before a feed (the exporter) is stale"},
+				&cli.DurationFlag{Name: "min-stale", Value: 5 * time.Minute, Usage: "least time without success before a feed or the exporter is stale"},
 			},
 			Action: func(c *cli.Context) error {
 				cfg, err := loadConfig(c)
@@ -37,6 +40,9 @@ func alertsCommand() *cli.Command {
 					WebhookURL:   c.String("webhook-url"),
 					MinEvents:    c.Int("min-events"),
 					ThresholdFor: c.Duration("threshold-for"),
+
+					StaleIntervals: c.Int("stale-intervals"),
+					MinStale:       c.Duration("min-stale"),
 				})
 				if err != nil {
 					return err
