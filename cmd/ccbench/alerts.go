@@ -25,6 +25,8 @@ func alertsCommand() *cli.Command {
 				&cli.StringFlag{Name: "webhook-url", Usage: "webhook every Alertmanager receiver notifies (empty: receivers without integrations)"},
 				&cli.IntFlag{Name: "min-events", Value: 20, Usage: "low-traffic guard: events a KPI alert needs in its window"},
 				&cli.DurationFlag{Name: "threshold-for", Value: alerts.DefaultThresholdFor, Usage: "how long a KPI must miss its target before the threshold alert fires"},
+				&cli.StringFlag{Name: "exporter-job", Value: "ccbench", Usage: "Prometheus job scraping `ccbench serve`"},
+				&cli.StringFlag{Name: "collector-job", Value: "ccbench-collect", Usage: "Prometheus job scraping `ccbench collect --web.listen-address` (empty: no collector-down alert)"},
 				&cli.IntFlag{Name: "stale-intervals", Value: 3, Usage: "poll (refresh) intervals without success before a feed (the exporter) is stale"},
 				&cli.DurationFlag{Name: "min-stale", Value: 5 * time.Minute, Usage: "least time without success before a feed or the exporter is stale"},
 			},
@@ -43,6 +45,9 @@ func alertsCommand() *cli.Command {
 
 					StaleIntervals: c.Int("stale-intervals"),
 					MinStale:       c.Duration("min-stale"),
+					ExporterJob:    c.String("exporter-job"),
+					CollectorJob:   c.String("collector-job"),
+					NoCollectorJob: c.String("collector-job") == "",
 				})
 				if err != nil {
 					return err
