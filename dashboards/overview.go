@@ -1,0 +1,58 @@
+package dashboards
+
+import (
+	"github.com/grafana/grafana-foundation-sdk/go/bargauge"
+	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
+
+	"github.com/ccbench/ccbench/config"
+	"github.com/ccbench/ccbench/kpi"
+)
+
+// overview is the benchmark overview: every KPI of the catalogue with the
+// institutions side by side, ranked best first and coloured against each
+// institution's own target, and the targets register that says how each
+// institution measures.
+func overview(cfg *config.Config, uid, title string) *dashboard.DashboardBuilder {
+	ids := &panelIDs{}
+	b := newDashboard(uid, title,
+		"Every KPI of the compared institutions side by side, ranked best first and coloured against each institution's own target; the service-level method and thresholds each institution uses are listed below.",
+		variables(cfg, varSet{clickhouse: true, method: true}), "overview")
+
+	b = b.WithRow(dashboard.NewRowBuilder("KPIs by institution, best first").Id(ids.id()))
+	for _, d := range kpi.Catalogue() {
+		b = b.WithPanel(kpiRanking(cfg, ids, d))
+	}
+	b = b.WithRow(dashboard.NewRowBuilder("How each institution measures").Id(ids.id())).
+		WithPanel(newTable(ids, chDatasource(), "Targets, methods and thresholds",
+			"The targets register in force: each institution's target per KPI, unit and channel, its direction, the service-level method and the answer-time threshold it is judged with (0 = the catalogue's default) and the deadline in working days. Where institutions measure differently, compare the KPI panels with this in mind.",
+			"none", 2).
+			Span(24).Height(10).
+			WithTarget(chQuery("A", targetsSQL, chTable)).
+			OverrideByName("Threshold (s)", unitOverride("s", 0)).
+			OverrideByName("Deadline (working days)", unitOverride("none", 0)))
+	return b
+}
+
+// kpiRanking is one KPI rolled up per institution now: bars ordered best
+// first (the rank), each coloured against its institution's strictest
+// target in the target's direction.
+func kpiRanking(cfg *config.Config, ids *panelIDs, d kpi.Definition) *bargauge.PanelBuilder {
+	description := d.Help + " Rolled up per institution across the selected units and channels from summed numerators and denominators; bars are ordered best first (the first bar ranks 1st), green where the institution meets its own strictest target (" + string(d.Direction) + "), red where it does not, blue without a target."
+	if d.PerMethod {
+		description += " Computed with the service-level method chosen above for every institution, so that they are comparable; each institution's own method and threshold are in the table below."
+	}
+	p := newBarGauge(ids, kpiTitle(d)+" by institution", description, grafanaUnit(d.Unit), decimals(d.Unit)).
+		Thresholds(thresholds(cfg, d)).
+		ColorScheme(dashboard.NewFieldColorBuilder().Mode(dashboard.FieldColorModeIdThresholds)).
+		Span(8).Height(7).
+		WithTarget(instant("A", ranked(d, rollup(d, "institution")), "{{institution}}"))
+	if d.Unit == kpi.UnitRatio {
+		p = p.Min(0).Max(1)
+	} else {
+		p = p.Min(0)
+	}
+	for _, o := range institutionThresholds(cfg, d) {
+		p = p.OverrideByName(o.name, o.values)
+	}
+	return p
+}
