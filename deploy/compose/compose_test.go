@@ -312,7 +312,7 @@ func TestPrometheusScrapesTheStack(t *testing.T) {
 			}
 		}
 		ScrapeConfigs []struct {
-			JobName       string                          `yaml:"job_name"`
+			JobName       string                       `yaml:"job_name"`
 			StaticConfigs []struct{ Targets []string } `yaml:"static_configs"`
 		} `yaml:"scrape_configs"`
 	}
