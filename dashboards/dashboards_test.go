@@ -356,6 +356,11 @@ func TestThresholdsFollowEachInstitutionsTarget(t *testing.T) {
 		if p.Panel == nil || p.Panel.FieldConfig == nil {
 			continue
 		}
+		// An institution without a target of its own is not judged
+		// against another's: the panel's own steps are neutral.
+		if th := p.Panel.FieldConfig.Defaults.Thresholds; p.Panel.Type == "bargauge" && (th == nil || len(th.Steps) != 1 || th.Steps[0].Color != "blue") {
+			t.Errorf("%s: panel thresholds %+v, want one neutral step", *p.Panel.Title, th)
+		}
 		byInst := map[string][]dashboard.Threshold{}
 		for _, o := range p.Panel.FieldConfig.Overrides {
 			for _, prop := range o.Properties {

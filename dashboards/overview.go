@@ -42,7 +42,9 @@ func kpiRanking(cfg *config.Config, ids *panelIDs, d kpi.Definition) *bargauge.P
 		description += " Computed with the service-level method chosen above for every institution, so that they are comparable; each institution's own method and threshold are in the table below."
 	}
 	p := newBarGauge(ids, kpiTitle(d)+" by institution", description, grafanaUnit(d.Unit), decimals(d.Unit)).
-		Thresholds(thresholds(cfg, d)).
+		// Neutral for an institution without a target; each institution
+		// with one gets its own steps below.
+		Thresholds(dashboard.NewThresholdsConfigBuilder().Mode(dashboard.ThresholdsModeAbsolute).Steps(targetSteps(d, nil))).
 		ColorScheme(dashboard.NewFieldColorBuilder().Mode(dashboard.FieldColorModeIdThresholds)).
 		Span(8).Height(7).
 		WithTarget(instant("A", ranked(d, rollup(d, "institution")), "{{institution}}"))
