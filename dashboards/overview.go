@@ -1,8 +1,11 @@
 package dashboards
 
 import (
+	"fmt"
+
 	"github.com/grafana/grafana-foundation-sdk/go/bargauge"
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
+	"github.com/grafana/grafana-foundation-sdk/go/table"
 
 	"github.com/ccbench/ccbench/config"
 	"github.com/ccbench/ccbench/kpi"
@@ -22,6 +25,8 @@ func overview(cfg *config.Config, uid, title string) *dashboard.DashboardBuilder
 	for _, d := range kpi.Catalogue() {
 		b = b.WithPanel(kpiRanking(cfg, ids, d))
 	}
+	b = b.WithRow(dashboard.NewRowBuilder("Ranks").Id(ids.id())).
+		WithPanel(rankTable(cfg, ids))
 	b = b.WithRow(dashboard.NewRowBuilder("How each institution measures").Id(ids.id())).
 		WithPanel(newTable(ids, chDatasource(), "Targets, methods and thresholds",
 			"The targets register in force: each institution's target per KPI, unit and channel, its direction, the service-level method and the answer-time threshold it is judged with (0 = the catalogue's default) and the deadline in working days. Where institutions measure differently, compare the KPI panels with this in mind.",
@@ -57,4 +62,24 @@ func kpiRanking(cfg *config.Config, ids *panelIDs, d kpi.Definition) *bargauge.P
 		p = p.OverrideByName(o.name, o.values)
 	}
 	return p
+}
+
+// rankTable has one row per institution and, per KPI, its rank among the
+// configured institutions (1 = best in the KPI's direction).
+func rankTable(cfg *config.Config, ids *panelIDs) *table.PanelBuilder {
+	var institutions []string
+	for _, inst := range cfg.Institutions {
+		institutions = append(institutions, inst.ID)
+	}
+	p := newTable(ids, promDatasource(), "Rank per KPI",
+		"Each institution's rank on every KPI among the configured institutions, now: 1 is best in the KPI's direction (highest for at_least KPIs, lowest for at_most ones); institutions with equal values share a rank, and an institution without the KPI has no rank. Rolled up per institution across the selected units and channels, with the service-level method chosen above.",
+		"none", 0).
+		Span(24).Height(8)
+	rename := map[string]any{}
+	for i, d := range kpi.Catalogue() {
+		ref := fmt.Sprintf("R%d", i+1)
+		p = p.WithTarget(tableQuery(ref, rank(d, institutions)))
+		rename["Value #"+ref] = d.Title
+	}
+	return p.Transformations(mergeTables(rename))
 }

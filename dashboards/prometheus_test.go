@@ -187,6 +187,14 @@ func TestQueriesRunOnPrometheus(t *testing.T) {
 		{"ccbench-overview/Contacts offered per day by institution/A", "sodra", 8.0 / 15},
 		// Penalties are summed: IND 5.
 		{"ccbench-overview/Penalties by institution/A", "ind", 5},
+		// Ranks: service level (at_least) SODRA 10/25 = 0.4, VMI 12/29 ≈
+		// 0.414, IND 14/33 ≈ 0.424; abandon rate (at_most) SODRA 8/25, VMI
+		// 10/29, IND 12/33.
+		{"ccbench-overview/Rank per KPI/R1", "ind", 1},
+		{"ccbench-overview/Rank per KPI/R1", "vmi", 2},
+		{"ccbench-overview/Rank per KPI/R1", "sodra", 3},
+		{"ccbench-overview/Rank per KPI/R2", "sodra", 1},
+		{"ccbench-overview/Rank per KPI/R2", "ind", 3},
 		// Per institution and channel.
 		{"ccbench-service-levels/Service level (method $method) vs target/A", "vmichat", 7.0 / 17},
 		// The fixture's targets are institution-wide (channel "").

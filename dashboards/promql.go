@@ -139,3 +139,24 @@ func instant(refID, expr, legend string) *prometheus.DataqueryBuilder {
 func tableQuery(refID, expr string) *prometheus.DataqueryBuilder {
 	return instant(refID, expr, "").Format(prometheus.PromQueryFormatTable)
 }
+
+// rank returns the PromQL of each institution's rank on KPI d among the
+// given institutions (the configured ones): 1 plus the number of
+// institutions that do better in the KPI's direction, so that ties share a
+// rank. PromQL cannot join a vector with itself on different labels, so
+// the comparison is spelled out per institution: the rollup compared with
+// each institution's own (a single series, hence on() group_left), absent
+// institutions counting for nobody.
+func rank(d kpi.Definition, institutions []string) string {
+	v := rollup(d, "institution")
+	cmp := "<" // at_least: j does better when v_i < v_j
+	if d.Direction == kpi.AtMost {
+		cmp = ">"
+	}
+	terms := []string{"1"}
+	for _, inst := range institutions {
+		vj := strings.ReplaceAll(v, `institution=~"$institution"`, fmt.Sprintf(`institution=~"$institution",institution=%q`, inst))
+		terms = append(terms, fmt.Sprintf("((%[1]s %[2]s bool on() group_left() max(%[3]s)) or (%[1]s * 0))", v, cmp, vj))
+	}
+	return strings.Join(terms, " + ")
+}
