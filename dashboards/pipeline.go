@@ -7,10 +7,8 @@ import (
 	"github.com/ccbench/ccbench/config"
 )
 
-// Selectors of the collector's and the exporter's own metrics.
-const (
-	sourceMatcher = `source=~"$source"`
-)
+// sourceMatcher keeps the collector sources the variable selects.
+const sourceMatcher = `source=~"$source"`
 
 // pipeline is the pipeline health dashboard: per source the last
 // successful pull, the lag since, records ingested and quarantined (with

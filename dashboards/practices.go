@@ -33,13 +33,12 @@ func practices(cfg *config.Config, uid, title string) *dashboard.DashboardBuilde
 	for _, c := range records.Channels {
 		matrix = matrix.OverrideByName(c, channelCell)
 	}
-	p := score
 	b := newDashboard(uid, title,
 		"Good practices of each institution: the practices register as a matrix, from ClickHouse, and the practice score the exporter computes from it.",
 		variables(cfg, varSet{clickhouse: true}), "practices")
 	b = b.WithRow(dashboard.NewRowBuilder("Register").Id(ids.id())).
 		WithPanel(matrix).
 		WithRow(dashboard.NewRowBuilder("Score").Id(ids.id())).
-		WithPanel(kpiRanking(cfg, ids, p))
+		WithPanel(kpiRanking(cfg, ids, score))
 	return b
 }
