@@ -340,6 +340,9 @@ func TestKPIFactsComeFromCatalogue(t *testing.T) {
 		if len(p.Targets) != 1 {
 			t.Errorf("%q: %d queries, want 1", title, len(p.Targets))
 		}
+		if uid, _ := detail(d); uid != "" && (len(p.Links) != 1 || p.Links[0].Url == nil || !strings.HasPrefix(*p.Links[0].Url, "/d/"+uid+"?")) {
+			t.Errorf("%q: links %+v, want one to %s", title, p.Links, uid)
+		}
 	}
 }
 

@@ -151,6 +151,17 @@ func links() []cog.Builder[dashboard.DashboardLink] {
 	}
 }
 
+// panelLink links a panel to dashboard uid, keeping the time range and
+// the variables.
+func panelLink(uid, title string) []cog.Builder[dashboard.DashboardLink] {
+	return []cog.Builder[dashboard.DashboardLink]{
+		dashboard.NewDashboardLinkBuilder(title).
+			Type(dashboard.DashboardLinkTypeLink).
+			Url("/d/" + uid + "?${__url_time_range}&${__all_variables}").
+			TargetBlank(false),
+	}
+}
+
 // newDashboard starts a dashboard with what every ccbench dashboard shares:
 // read-only (it is provisioned from files), the links, the time settings
 // and the variables.

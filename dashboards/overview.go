@@ -61,6 +61,9 @@ func kpiRanking(cfg *config.Config, ids *panelIDs, d kpi.Definition) *bargauge.P
 	for _, o := range institutionThresholds(cfg, d) {
 		p = p.OverrideByName(o.name, o.values)
 	}
+	if uid, title := detail(d); uid != "" {
+		p = p.Links(panelLink(uid, title))
+	}
 	return p
 }
 
@@ -82,4 +85,19 @@ func rankTable(cfg *config.Config, ids *panelIDs) *table.PanelBuilder {
 		rename["Value #"+ref] = d.Title
 	}
 	return p.Transformations(mergeTables(rename))
+}
+
+// detail names the dashboard that shows KPI d in detail, if any.
+func detail(d kpi.Definition) (uid, title string) {
+	switch {
+	case d.Sampled:
+		return "ccbench-satisfaction", "Satisfaction and feedback"
+	case d.Measure == kpi.MeasureDeadline || d.Measure == kpi.MeasureCorrection:
+		return "ccbench-written", "Written channels and deadlines"
+	case d.Measure == kpi.MeasureRegister:
+		return "ccbench-practices", "Good practices"
+	case d.Scope == kpi.ScopeRealTime || d.ID == kpi.ContactsOffered:
+		return "ccbench-service-levels", "Service levels over time"
+	}
+	return "", ""
 }
