@@ -123,3 +123,53 @@ func BenchmarkAgentsFor(b *testing.B) {
 		}
 	}
 }
+
+func TestPlanWeek(t *testing.T) {
+	hours := []HourCounts{
+		// 200 calls over two Mondays 09:00: 100 an hour; AHT 6000 s ÷ 50 = 120 s.
+		{Weekday: time.Monday, Hour: 9, Occurrences: 2, Offered: 200, ShortAbandoned: 20, AnsweredWithinT: 144, Handled: 50, HandleSumS: 6000},
+		// No handling times: the window's mean, (6000 + 0) ÷ 50 = 120 s.
+		{Weekday: time.Monday, Hour: 10, Occurrences: 2, Offered: 2},
+		{Weekday: time.Monday, Hour: 11, Occurrences: 2},
+	}
+	plans, aht, err := PlanWeek(hours, 0.8, 20*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if aht != 120*time.Second || len(plans) != 2 {
+		t.Fatalf("aht %s, %d plans, want 120s and 2 (an hour without contacts has none)", aht, len(plans))
+	}
+	p := plans[0]
+	// 100 calls an hour × 120 s = 3.33 Erlangs; measured SL 144 ÷ 180 = 0.8.
+	if p.Calls != 100 || p.AHT != 120*time.Second || *p.MeasuredSL != 0.8 {
+		t.Errorf("Monday 09: calls %v AHT %s SL %v", p.Calls, p.AHT, *p.MeasuredSL)
+	}
+	// The implied agents reach the measured 0.8, which is the target: the
+	// same number.
+	if p.Implied == nil || p.Implied.Agents != p.Needed.Agents {
+		t.Errorf("implied %+v, needed %+v: want equal at SL = target", p.Implied, p.Needed)
+	}
+	if _, _, err := PlanWeek([]HourCounts{{Weekday: time.Monday, Occurrences: 1, Offered: 3}}, 0.8, time.Second); err == nil {
+		t.Error("no handling times anywhere: want an error")
+	}
+}
+
+func TestOccurrences(t *testing.T) {
+	vilnius, err := time.LoadLocation("Europe/Vilnius")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Monday 2024-03-25 to Monday 2024-04-01 local: a week that includes
+	// the change to summer time on Sunday 31 March 03:00, which has no
+	// 03:00 hour.
+	from := time.Date(2024, 3, 25, 0, 0, 0, 0, vilnius)
+	to := time.Date(2024, 4, 1, 0, 0, 0, 0, vilnius)
+	n := Occurrences(from, to, vilnius)
+	total := 0
+	for _, v := range n {
+		total += v
+	}
+	if total != 167 || n[int(time.Sunday)*24+3] != 0 || n[int(time.Monday)*24+9] != 1 {
+		t.Errorf("total %d (want 167), Sunday 03:00 %d (want 0), Monday 09:00 %d (want 1)", total, n[3], n[24+9])
+	}
+}
