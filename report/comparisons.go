@@ -51,11 +51,12 @@ func IsShare(d kpi.Definition) bool {
 
 // Compare tests every pair of institutions on every share KPI, on the
 // measured rows summed over units (one per KPI, channel, instrument, period
-// and method). Institutions pair in the order of their first row.
+// and method; periods match by their local dates, since each institution's
+// period is in its own time zone). Institutions pair in the order of their first row.
 func Compare(rows []Row) []Comparison {
 	type key struct {
 		kpi, channel, instrument string
-		period                   int64
+		period                   string // local dates: institutions' zones differ
 		method                   kpi.Method
 	}
 	groups := map[key][]Row{}
@@ -69,8 +70,8 @@ func Compare(rows []Row) []Comparison {
 		if r.Channel == nil {
 			k.channel = "\xff"
 		}
-		if r.PeriodStart != nil {
-			k.period = r.PeriodStart.Unix()
+		if r.PeriodStart != nil && r.PeriodEnd != nil {
+			k.period = r.PeriodStart.Format(time.DateOnly) + "/" + r.PeriodEnd.Format(time.DateOnly)
 		}
 		if _, ok := groups[k]; !ok {
 			keys = append(keys, k)

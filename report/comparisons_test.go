@@ -25,6 +25,13 @@ func TestCompareHandComputed(t *testing.T) {
 	a := share("sodra", string(kpi.AnswerRate), "phone", 89, 100)
 	b := share("vmi", string(kpi.AnswerRate), "phone", 80, 100)
 	c := share("ind", string(kpi.AnswerRate), "phone", 20, 25)
+	// ind's March is in its own zone: the same local dates.
+	amsterdam, err := time.LoadLocation("Europe/Amsterdam")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs, ce := time.Date(2024, 3, 1, 0, 0, 0, 0, amsterdam), time.Date(2024, 4, 1, 0, 0, 0, 0, amsterdam)
+	c.PeriodStart, c.PeriodEnd = &cs, &ce
 	unitRow := share("vmi", string(kpi.AnswerRate), "phone", 1, 2)
 	unitRow.Unit = ptr("x") // parts are not compared
 	notShare := share("vmi", string(kpi.ASASeconds), "phone", 10, 2)

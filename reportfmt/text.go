@@ -61,7 +61,11 @@ func writeSideBySide(w io.Writer, rep *report.Report, opt Options, markdown bool
 		for _, c := range r.Cells {
 			line = append(line, cellText(r, c)...)
 		}
-		t.AppendRow(append(line, testsText(r.Tests)))
+		sep := "\n"
+		if markdown {
+			sep = "; "
+		}
+		t.AppendRow(append(line, testsText(r.Tests, sep)))
 	}
 	fmt.Fprintln(w, heading(rep))
 	fmt.Fprintln(w)
@@ -157,12 +161,12 @@ func directionSign(r SideRow, c Cell) string {
 }
 
 // testsText lists a row's pairwise tests.
-func testsText(ts []report.Comparison) string {
+func testsText(ts []report.Comparison, sep string) string {
 	var parts []string
 	for _, c := range ts {
 		parts = append(parts, TestText(c))
 	}
-	return strings.Join(parts, "; ")
+	return strings.Join(parts, sep)
 }
 
 // TestText renders one comparison: "sodra > vmi * (+2.1 pp)".
