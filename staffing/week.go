@@ -1,9 +1,14 @@
 package staffing
 
 import (
+	"errors"
 	"fmt"
 	"time"
 )
+
+// ErrNoHandlingTime is returned when no contact carries a handling time, so
+// that the average handling time is unknown.
+var ErrNoHandlingTime = errors.New("no answered contact with a handling time: the average handling time is unknown")
 
 // HourCounts are the measured contacts of one hour of the week (local
 // time), summed over the weeks of a window.
@@ -54,7 +59,7 @@ func PlanWeek(hours []HourCounts, target float64, threshold time.Duration) ([]Ho
 		handleSum += h.HandleSumS
 	}
 	if handled == 0 {
-		return nil, 0, fmt.Errorf("no answered contact with a handling time: the average handling time is unknown")
+		return nil, 0, ErrNoHandlingTime
 	}
 	overall := seconds(handleSum / handled)
 	var out []HourPlan
