@@ -473,8 +473,20 @@ func sortSideRows(rows []SideRow) {
 		case a.Reported != b.Reported:
 			return !a.Reported
 		}
-		return a.Label < b.Label
+		return labelOrder(a.Label) < labelOrder(b.Label)
 	})
+}
+
+// labelOrder sorts published figures: "before" before "after", periods
+// in time order.
+func labelOrder(l string) string {
+	switch l {
+	case "before":
+		return "\x00"
+	case "after":
+		return "\x01"
+	}
+	return l
 }
 
 // periodOf names a row's period for --by day|week|month; "" for a total.
