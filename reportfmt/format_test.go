@@ -27,6 +27,8 @@ func TestFormats(t *testing.T) {
 		{"long.golden", func(w io.Writer, r *report.Report) error { return WriteLong(w, r) },
 			[]string{"60.9-91.1%", "25 (n<30)", "threshold T 60 s"}},
 		{"csv.golden", WriteCSV, []string{"ind,,phone,,service_level,2024-03-01T00:00:00+01:00,2024-04-01T00:00:00+02:00,0.6,60,100,,,,,,measured,,negative,negative,60,5,,,"}},
+		{"html.golden", func(w io.Writer, r *report.Report) error { return WriteHTML(w, r, Options{}) },
+			[]string{`<rect class="bar" data-institution="sodra"`, `<td>-6.0 pp</td>`, `60.0% [1]`, `class="whisker-group"`}},
 		{"json.golden", func(w io.Writer, r *report.Report) error { return report.WriteJSON(w, r) }, []string{`"threshold_s": 60`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -152,7 +152,7 @@ func barChart(insts []string, r SideRow) (chart, bool) {
 		return chart{}, false
 	}
 	if r.Def.Unit == kpi.UnitRatio {
-		top = 1
+		top = math.Min(1, niceCeil(math.Max(top, 0.01)*1.1))
 	} else if top <= 0 {
 		top = 1
 	} else {
@@ -293,15 +293,17 @@ func staffingChart(p staffing.WeekPlan) lineChart {
 	for d := 0; d < 7; d++ {
 		lc.Days = append(lc.Days, tick{Y: x(d*24 + 12), Label: time.Weekday((d + 1) % 7).String()[:3]})
 	}
-	var needed, implied []string
+	// Every hour of the week has a point: an hour without contacts needs
+	// (and implies) no agents.
+	var neededAt, impliedAt [168]int
 	peak := staffing.HourPlan{}
 	for _, h := range p.Hours {
 		how := hourOfWeek(h.Weekday, h.Hour)
-		needed = append(needed, fmt.Sprintf("%.1f,%.1f", x(how), y(float64(h.Needed.Agents))))
+		neededAt[how] = h.Needed.Agents
 		row := staffingRow{Hour: fmt.Sprintf("%s %02d:00", h.Weekday.String()[:3], h.Hour), Calls: trimFloat(h.Calls),
 			AHT: fmt.Sprintf("%.0f s", h.AHT.Seconds()), Needed: fmt.Sprint(h.Needed.Agents)}
 		if h.Implied != nil {
-			implied = append(implied, fmt.Sprintf("%.1f,%.1f", x(how), y(float64(h.Implied.Agents))))
+			impliedAt[how] = h.Implied.Agents
 			row.Implied = fmt.Sprint(h.Implied.Agents)
 		}
 		if h.MeasuredSL != nil {
@@ -311,6 +313,11 @@ func staffingChart(p staffing.WeekPlan) lineChart {
 		if h.Needed.Agents > peak.Needed.Agents {
 			peak = h
 		}
+	}
+	var needed, implied []string
+	for how := 0; how < 168; how++ {
+		needed = append(needed, fmt.Sprintf("%.1f,%.1f", x(how), y(float64(neededAt[how]))))
+		implied = append(implied, fmt.Sprintf("%.1f,%.1f", x(how), y(float64(impliedAt[how]))))
 	}
 	lc.Needed, lc.Implied = strings.Join(needed, " "), strings.Join(implied, " ")
 	lc.NeededCount, lc.ImpliedCount = len(needed), len(implied)
@@ -338,8 +345,9 @@ var pageTemplate = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 <style>
 body { font-family: sans-serif; margin: 1.5em; color: #222; }
 table { border-collapse: collapse; margin: 1em 0; font-size: 0.85em; }
-th, td { border: 1px solid #ccc; padding: 0.2em 0.5em; text-align: right; vertical-align: top; }
-th.kpi, td.kpi { text-align: left; }
+th, td { border: 1px solid #ccc; padding: 0.2em 0.5em; text-align: right; vertical-align: top; white-space: nowrap; }
+th.kpi, td.kpi { text-align: left; white-space: normal; min-width: 14em; }
+td.tests { text-align: left; }
 tr.reported td { font-style: italic; background: #f7f7f7; }
 td.met { background: #e6f4e6; }
 td.missed { background: #fbe4e4; }
@@ -362,15 +370,17 @@ svg text { font-size: 11px; }
 
 <section id="side-by-side">
 <h2>Side by side</h2>
+<div style="overflow-x: auto">
 <table class="side-by-side">
 <thead>
 <tr><th class="kpi" rowspan="2">KPI</th>{{range .Institutions}}<th colspan="5">{{.}}</th>{{end}}<th rowspan="2">difference (5 % test)</th></tr>
 <tr>{{range .Institutions}}<th>value</th><th>target</th><th>met</th><th>rank</th><th>Δ target</th>{{end}}</tr>
 </thead>
 <tbody>
-{{range .Rows}}<tr{{if .Reported}} class="reported"{{end}}><td class="kpi">{{.Name}}</td>{{range .Cells}}<td>{{.Value}}</td><td>{{.Target}}</td><td class="{{.Class}}">{{.Met}}</td><td>{{.Rank}}</td><td>{{.Distance}}</td>{{end}}<td class="kpi">{{range $i, $t := .Tests}}{{if $i}}<br>{{end}}<span class="test{{if $t.Significant}} significant{{end}}">{{$t.Text}}</span>{{end}}</td></tr>
+{{range .Rows}}<tr{{if .Reported}} class="reported"{{end}}><td class="kpi">{{.Name}}</td>{{range .Cells}}<td>{{.Value}}</td><td>{{.Target}}</td><td class="{{.Class}}">{{.Met}}</td><td>{{.Rank}}</td><td>{{.Distance}}</td>{{end}}<td class="tests">{{range $i, $t := .Tests}}{{if $i}}<br>{{end}}<span class="test{{if $t.Significant}} significant{{end}}">{{$t.Text}}</span>{{end}}</td></tr>
 {{end}}</tbody>
 </table>
+</div>
 <ul class="legend">{{range .Legend}}<li>{{.}}</li>{{end}}</ul>
 </section>
 
@@ -413,6 +423,8 @@ svg text { font-size: 11px; }
 {{end}}{{range .Days}}<text class="day-label" x="{{.Y}}" y="196" text-anchor="middle">{{.Label}}</text>
 {{end}}<polyline class="needed" points="{{.Needed}}"><title>agents needed</title></polyline>
 <polyline class="implied" points="{{.Implied}}"><title>agents implied</title></polyline>
+<text class="legend-needed" x="70" y="14" fill="#c0392b">agents needed</text>
+<text class="legend-implied" x="170" y="14" fill="#4a79a5">agents implied by the measured service level</text>
 </svg>
 <figcaption>{{.Title}}. {{.Summary}}</figcaption>
 <details><summary>per hour</summary>
