@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/jedib0t/go-pretty/v6/table"
@@ -72,11 +73,11 @@ func runStaffing(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	ids, err := checkInstitutions(cfg, []string{c.String("institution")})
-	if err != nil {
-		return fmt.Errorf("--institution: %w", errors.Unwrap(err))
+	in, ok := cfg.Institution(c.String("institution"))
+	if !ok {
+		_, err := checkInstitutions(cfg, []string{c.String("institution")})
+		return fmt.Errorf("--institution: %s", strings.TrimPrefix(err.Error(), "--institutions: "))
 	}
-	in, _ := cfg.Institution(ids[0])
 	params := cfg.Params(in.ID, "", channel)
 	req := staffingRequest{institution: in, channel: channel, from: localMidnight(from, in.Location()), to: localMidnight(to, in.Location()),
 		target: 0.8, threshold: params.Threshold, short: params.ShortAbandon}
@@ -109,7 +110,7 @@ func runStaffing(c *cli.Context) error {
 	if format == "json" {
 		enc := json.NewEncoder(c.App.Writer)
 		enc.SetIndent("", "  ")
-		return enc.Encode(plan)
+		return enc.Encode(staffingDoc(plan, req))
 	}
 	return writeStaffingTable(c.App.Writer, plan, req)
 }
@@ -161,6 +162,51 @@ func weekPlan(ctx context.Context, st arrivalReader, req staffingRequest) (staff
 		return staffing.WeekPlan{}, fmt.Errorf("%s %s: %w", req.institution.ID, req.channel, err)
 	}
 	return staffing.WeekPlan{Institution: req.institution.ID, Channel: req.channel, Target: req.target, Threshold: req.threshold, AHT: aht, Hours: plans}, nil
+}
+
+// staffingJSON is the JSON format of `ccbench staffing`; times in seconds.
+type staffingJSON struct {
+	Institution string             `json:"institution"`
+	Channel     string             `json:"channel"`
+	From        string             `json:"from"`
+	To          string             `json:"to"`
+	Target      float64            `json:"target"`
+	ThresholdS  float64            `json:"threshold_s"`
+	AHTS        float64            `json:"aht_s"`
+	Summary     string             `json:"summary"`
+	Hours       []staffingHourJSON `json:"hours"`
+}
+
+type staffingHourJSON struct {
+	Weekday       string   `json:"weekday"`
+	Hour          int      `json:"hour"`
+	Weeks         int      `json:"occurrences"`
+	Offered       float64  `json:"offered"`
+	CallsPerHour  float64  `json:"calls_per_hour"`
+	AHTS          float64  `json:"aht_s"`
+	Erlangs       float64  `json:"erlangs"`
+	MeasuredSL    *float64 `json:"measured_service_level"`
+	ImpliedAgents *int     `json:"implied_agents"`
+	AgentsNeeded  int      `json:"agents_needed"`
+	PWait         float64  `json:"p_wait"`
+	PredictedSL   float64  `json:"predicted_service_level"`
+	ASAS          float64  `json:"asa_s"`
+}
+
+func staffingDoc(p staffing.WeekPlan, req staffingRequest) staffingJSON {
+	doc := staffingJSON{Institution: p.Institution, Channel: p.Channel, From: req.from.Format(time.DateOnly), To: req.to.Format(time.DateOnly),
+		Target: p.Target, ThresholdS: p.Threshold.Seconds(), AHTS: p.AHT.Seconds(), Summary: staffingSummary(p, req), Hours: []staffingHourJSON{}}
+	for _, h := range p.Hours {
+		j := staffingHourJSON{Weekday: h.Weekday.String(), Hour: h.Hour, Weeks: h.Occurrences, Offered: h.Offered, CallsPerHour: h.Calls,
+			AHTS: h.AHT.Seconds(), Erlangs: h.Needed.Erlangs, MeasuredSL: h.MeasuredSL, AgentsNeeded: h.Needed.Agents,
+			PWait: h.Needed.PWait, PredictedSL: h.Needed.ServiceLevel, ASAS: h.Needed.ASA.Seconds()}
+		if h.Implied != nil {
+			n := h.Implied.Agents
+			j.ImpliedAgents = &n
+		}
+		doc.Hours = append(doc.Hours, j)
+	}
+	return doc
 }
 
 // staffingSummary answers the what-if in one sentence.
