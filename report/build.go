@@ -451,6 +451,9 @@ func (b *builder) reportedRows(fs []records.ReportedFigure) {
 		if row.KPI == "" {
 			row.KPI = f.Metric
 		}
+		if d, ok := kpi.Lookup(kpi.ID(f.KPI)); ok && d.PerMethod && row.Method == "" {
+			row.Method = kpi.MethodUnknown // the publisher did not say
+		}
 		if f.Unit != "" {
 			row.Unit = ptr(f.Unit)
 		}
