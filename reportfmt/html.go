@@ -226,7 +226,7 @@ type matrixItem struct {
 func practiceMatrix(insts []string, ps []config.Practice) *matrix {
 	profiles := map[string]kpi.PracticeProfile{}
 	for _, p := range ps {
-		profiles[p.Institution] = p.Profile()
+		profiles[p.Institution] = kpi.PracticeProfile{Channels: p.Channels, Languages: p.Languages, FeedbackMechanisms: p.FeedbackMechanisms, Practices: p.Practices}
 	}
 	m := &matrix{}
 	var cols []map[string]bool
