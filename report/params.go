@@ -46,10 +46,36 @@ func (p *Params) Value(name kpi.Parameter) (float64, bool) {
 	return *v, true
 }
 
-// attachParams sets the Params of every row whose KPI has parameters: from
-// cfg.Params for a row of one unit and channel, and for a roll-up from the
-// rows of one unit and channel it sums (a parameter they disagree on is
-// Mixed). Reported figures carry only their publisher's method.
+// blockParams sets the Params of rows computed from aggregate phone blocks,
+// which were judged by the blocks' own thresholds (thresholdS, one per
+// block) rather than the configured T: the configured parameters with the
+// blocks' T, or T Mixed when the blocks disagree.
+func (b *builder) blockParams(rows []Row, thresholdS []float64) {
+	for i := range rows {
+		r := &rows[i]
+		def, ok := kpi.Lookup(kpi.ID(r.KPI))
+		if !ok || !has(def.Parameters, kpi.ParamThreshold) {
+			continue
+		}
+		r.Params = configured(b.cfg, def, r.Institution, deref(r.Unit), records.ChannelPhone, r.Method)
+		r.Params.ThresholdS = nil
+		for j, t := range thresholdS {
+			if j == 0 {
+				r.Params.ThresholdS = ptr(t)
+			} else if t != thresholdS[0] {
+				r.Params.ThresholdS = nil
+				r.Params.Mixed = []kpi.Parameter{kpi.ParamThreshold}
+				break
+			}
+		}
+	}
+}
+
+// attachParams sets the Params of every row whose KPI has parameters and
+// none yet: from cfg.Params for a row of one unit and channel, and for a
+// roll-up from the rows of one unit and channel it sums (a parameter they
+// disagree on is Mixed). Reported figures carry only their publisher's
+// method.
 func attachParams(cfg *config.Config, rows []Row) {
 	parts := map[partKey][]*Params{}
 	for i := range rows {
@@ -71,7 +97,9 @@ func attachParams(cfg *config.Config, rows []Row) {
 		if r.Unit == nil || r.Channel == nil {
 			continue
 		}
-		r.Params = configured(cfg, def, r.Institution, *r.Unit, *r.Channel, r.Method)
+		if r.Params == nil {
+			r.Params = configured(cfg, def, r.Institution, *r.Unit, *r.Channel, r.Method)
+		}
 		k := keyOf(*r)
 		k.channel = "*"
 		parts[k] = append(parts[k], r.Params)
@@ -81,7 +109,7 @@ func attachParams(cfg *config.Config, rows []Row) {
 	for i := range rows {
 		r := &rows[i]
 		def, ok := kpi.Lookup(kpi.ID(r.KPI))
-		if !ok || len(def.Parameters) == 0 || r.Source == SourceReported || (r.Unit != nil && r.Channel != nil) {
+		if !ok || len(def.Parameters) == 0 || r.Source == SourceReported || (r.Unit != nil && r.Channel != nil) || r.Params != nil {
 			continue
 		}
 		k := keyOf(*r)
