@@ -2,8 +2,10 @@ package reportfmt
 
 import (
 	"bytes"
+
 	"encoding/csv"
 	"encoding/json"
+	"github.com/ccbench/ccbench/config"
 	"io"
 	"strings"
 	"testing"
@@ -29,6 +31,9 @@ func TestFormats(t *testing.T) {
 		{"csv.golden", WriteCSV, []string{"ind,,phone,,service_level,2024-03-01T00:00:00+01:00,2024-04-01T00:00:00+02:00,0.6,60,100,,,,,,measured,,negative,negative,60,5,,,"}},
 		{"html.golden", func(w io.Writer, r *report.Report) error { return WriteHTML(w, r, Options{}) },
 			[]string{`<rect class="bar" data-institution="sodra"`, `<td>-6.0 pp</td>`, `60.0% [1]`, `class="whisker-group"`}},
+		{"table-reported.golden", func(w io.Writer, r *report.Report) error { return WriteTable(w, r, withRegisters()) },
+			[]string{"Service level (phone, reported before)", "75.0% (method unknown) (contact-centre)",
+				"Answer rate (phone)", "≥ 80.0%", "customer_service_staff (reported 2018)", "≥ 50.0% (seminars)"}},
 		{"json.golden", func(w io.Writer, r *report.Report) error { return report.WriteJSON(w, r) }, []string{`"threshold_s": 60`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -45,6 +50,25 @@ func TestFormats(t *testing.T) {
 			}
 			golden(t, tc.name, buf.Bytes())
 		})
+	}
+}
+
+// withRegisters is the fixture's register: a published service level of
+// SODRA's contact centre without a method, a staff count of 2018, VMI's
+// answer-rate target (nothing measured: a row of its own) and a target
+// of one VMI unit on a favourable share that sums units.
+func withRegisters() Options {
+	return Options{IncludeReported: true,
+		Reported: []config.ReportedFigure{
+			{Institution: "sodra", Unit: "contact-centre", Channel: "phone", KPI: "service_level", Label: "before", Value: 0.75},
+			{Institution: "sodra", Metric: "customer_service_staff", Period: "2018", Value: 275},
+			{Institution: "elsewhere", Metric: "customer_service_staff", Period: "2018", Value: 1},
+		},
+		Targets: []config.Target{
+			{Institution: "vmi", Channel: "phone", KPI: "answer_rate", Value: 0.8},
+			{Institution: "sodra", Unit: "seminars", Instrument: "post_contact", KPI: "favourable_share", Value: 0.5},
+			{Institution: "sodra", Channel: "phone", KPI: "service_level", Value: 0.95},
+		},
 	}
 }
 

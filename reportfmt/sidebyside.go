@@ -113,6 +113,9 @@ type Cell struct {
 	Note     int      // footnote number of differing parameters, 0 for none
 	Unit     string   // the unit a figure of one unit stands for
 	Method   kpi.Method
+	// TargetUnit names the unit a configured target was set for, when
+	// --include-reported puts it on a figure that is not that unit's.
+	TargetUnit string
 }
 
 // NewSideBySide lays out rep.
@@ -260,31 +263,53 @@ func cellOf(r *report.Row) Cell {
 	return c
 }
 
-// addTargets puts every configured target of the institutions compared in
-// the row of its KPI, channel and instrument, where the cell has none.
+// addTargets shows every configured target of the institutions compared:
+// a target already on a figure stays as it is; one that applies to
+// figures without a target (a unit's target on a figure of several units)
+// is put on them; one without any figure gets a row of its KPI, channel
+// and instrument.
 func (s *SideBySide) addTargets(ts []config.Target, col map[string]int, rowFor func(config.Target) *SideRow) {
 	for _, t := range ts {
 		i, ok := col[t.Institution]
 		if !ok {
 			continue
 		}
-		r := rowFor(t)
-		if r == nil {
+		var matches []*SideRow
+		shown := false
+		for j := range s.Rows {
+			r := &s.Rows[j]
+			if r.Reported || r.KPI != t.KPI || (t.Channel != "" && r.Channel != t.Channel) || (t.Instrument != "" && r.Instrument != t.Instrument) {
+				continue
+			}
+			if r.Cells[i].Target != nil {
+				shown = true
+			}
+			if r.Cells[i].Value != nil {
+				matches = append(matches, r)
+			}
+		}
+		if shown {
 			continue
 		}
-		c := &r.Cells[i]
-		if c.Target != nil {
-			continue
+		if len(matches) == 0 {
+			r := rowFor(t)
+			if r == nil {
+				continue
+			}
+			matches = []*SideRow{r}
 		}
-		v := t.Value
-		c.Target = &v
-		if t.Unit != "" && c.Unit == "" {
-			c.Unit = t.Unit
-		}
-		if c.Value != nil {
-			met := t.TargetDirection().Met(*c.Value, v)
-			d := *c.Value - v
-			c.Met, c.Distance = &met, &d
+		for _, r := range matches {
+			c := &r.Cells[i]
+			v := t.Value
+			c.Target = &v
+			if t.Unit != "" && c.Unit != t.Unit {
+				c.TargetUnit = t.Unit
+			}
+			if c.Value != nil {
+				met := t.TargetDirection().Met(*c.Value, v)
+				d := *c.Value - v
+				c.Met, c.Distance = &met, &d
+			}
 		}
 	}
 }

@@ -124,8 +124,8 @@ func cellText(r SideRow, c Cell) []any {
 	target := ""
 	if c.Target != nil {
 		target = directionSign(r, c) + FormatValue(r.Def, c.Target)
-		if c.Value == nil && c.Unit != "" {
-			target += " (" + c.Unit + ")"
+		if c.TargetUnit != "" {
+			target += " (" + c.TargetUnit + ")"
 		}
 	}
 	met := ""
