@@ -20,6 +20,9 @@ import (
 // Options say what the side-by-side views show beyond the measured
 // figures.
 type Options struct {
+	// Institutions are the institutions compared, each a column even
+	// without a figure; empty: those with rows.
+	Institutions []string
 	// IncludeReported adds the published figures of the registers, marked
 	// as reported with their method, and every configured target of the
 	// institutions compared, also where nothing was measured.
@@ -120,7 +123,7 @@ type Cell struct {
 
 // NewSideBySide lays out rep.
 func NewSideBySide(rep *report.Report, opt Options) SideBySide {
-	s := SideBySide{Institutions: institutions(rep.Rows)}
+	s := SideBySide{Institutions: institutions(rep.Rows, opt.Institutions)}
 	col := map[string]int{}
 	for i, in := range s.Institutions {
 		col[in] = i
@@ -217,9 +220,15 @@ func NewSideBySide(rep *report.Report, opt Options) SideBySide {
 	return s
 }
 
-func institutions(rows []report.Row) []string {
+func institutions(rows []report.Row, asked []string) []string {
 	seen := map[string]bool{}
 	var out []string
+	for _, in := range asked {
+		if !seen[in] {
+			seen[in] = true
+			out = append(out, in)
+		}
+	}
 	for _, r := range rows {
 		if !seen[r.Institution] {
 			seen[r.Institution] = true

@@ -80,12 +80,17 @@ func runCompare(c *cli.Context) error {
 		return err
 	}
 	rep.Rows = filterChannels(rep.Rows, channels)
+	opt := reportfmt.Options{Institutions: q.Institutions, IncludeReported: c.Bool("include-reported"), Targets: cfg.Targets,
+		Reported: cfg.Registers.Reported, Practices: cfg.Registers.Practices}
 	if err := checkData(rep, q, channels); err != nil {
-		return err
+		// The registers alone are worth a side-by-side table: the
+		// published figures and targets, with nothing measured.
+		if !opt.IncludeReported || !sideBySide(format, c.Bool("long")) || !hasRegisters(cfg, q.Institutions) {
+			return err
+		}
+		fmt.Fprintf(c.App.ErrWriter, "ccbench: %v; showing the registers only\n", err)
 	}
 	rep.Comparisons = report.Compare(rep.Rows)
-	opt := reportfmt.Options{IncludeReported: c.Bool("include-reported"), Targets: cfg.Targets,
-		Reported: cfg.Registers.Reported, Practices: cfg.Registers.Practices}
 	if format == "html" {
 		if opt.Staffing, err = htmlStaffing(c.Context, cfg, st, q, rep); err != nil {
 			return err
@@ -106,6 +111,27 @@ func runCompare(c *cli.Context) error {
 		}
 		return reportfmt.WriteTable(w, rep, opt)
 	})
+}
+
+// sideBySide reports whether a format shows institutions side by side.
+func sideBySide(format string, long bool) bool {
+	return format == "markdown" || format == "html" || (format == "table" && !long)
+}
+
+// hasRegisters reports whether any of the institutions has a published
+// figure or a target.
+func hasRegisters(cfg *config.Config, ids []string) bool {
+	for _, f := range cfg.Registers.Reported {
+		if contains(ids, f.Institution) {
+			return true
+		}
+	}
+	for _, t := range cfg.Targets {
+		if contains(ids, t.Institution) {
+			return true
+		}
+	}
+	return false
 }
 
 // buildReport builds the report one institution at a time, so that a

@@ -267,6 +267,16 @@ func TestCompareJSON(t *testing.T) {
 		if !strings.Contains(out, "| Service level (phone, reported 2024-03) |  |  |  |  |  | 90.0% (method unknown) |") {
 			t.Errorf("reported figure missing:\n%s", out)
 		}
+		// A window without data still shows the registers, with a note.
+		out, err = runApp(t, "compare", "--config", cfg, "--from", "2023-01-02", "--to", "2023-01-09", "--as-of", asOf, "--include-reported", "--format", "markdown")
+		if err != nil {
+			t.Fatalf("compare without data: %v\n%s", err, out)
+		}
+		for _, want := range []string{"showing the registers only", "| Service level (phone, reported 2024-03) |", "≥ 30.0%"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("registers-only table lacks %q:\n%s", want, out)
+			}
+		}
 	})
 }
 
