@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/urfave/cli/v2"
+
 	"github.com/ccbench/ccbench/kpi"
 	"github.com/ccbench/ccbench/records"
 	"github.com/ccbench/ccbench/servers/servertest"
@@ -378,5 +380,32 @@ func TestStaffing(t *testing.T) {
 		if out, err := runApp(t, args...); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v: error %v, want %q\n%s", tc.args, err, tc.want, out)
 		}
+	}
+}
+
+// TestProgressOnlyOnATerminal: the progress bar writes nothing when
+// standard error is not a terminal (here a file).
+func TestProgressOnlyOnATerminal(t *testing.T) {
+	f, err := os.Create(filepath.Join(t.TempDir(), "stderr"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	app := newApp()
+	app.ErrWriter = f
+	var ran bool
+	app.Commands = append(app.Commands, &cli.Command{Name: "probe", Action: func(c *cli.Context) error {
+		step := newProgress(c, "table", 3)
+		for i := 0; i < 3; i++ {
+			step()
+		}
+		ran = true
+		return nil
+	}})
+	if err := app.Run([]string{"ccbench", "probe"}); err != nil || !ran {
+		t.Fatalf("probe: %v", err)
+	}
+	if st, err := f.Stat(); err != nil || st.Size() != 0 {
+		t.Errorf("progress written to a file: %d bytes (%v)", st.Size(), err)
 	}
 }
