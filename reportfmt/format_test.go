@@ -157,3 +157,33 @@ func TestJSONKeepsContract(t *testing.T) {
 		t.Errorf("ind service level params %v", doc.Rows[0]["params"])
 	}
 }
+
+// TestSingleUnitFigure: a roll-up of one unit is shown as that unit's
+// figure, with that unit's target; a roll-up of two units keeps its own.
+func TestSingleUnitFigure(t *testing.T) {
+	rep := fixture()
+	var extra []report.Row
+	for _, r := range rep.Rows {
+		if r.Institution == "vmi" && r.KPI == "service_level" {
+			part := r
+			part.Unit, part.Target, part.Met = s("tax-information"), f(0.75), b(true)
+			extra = append(extra, part)
+		}
+		if r.Institution == "sodra" && r.KPI == "service_level" {
+			for _, u := range []string{"a", "b"} {
+				part := r
+				part.Unit, part.Target = s(u), f(0.5)
+				extra = append(extra, part)
+			}
+		}
+	}
+	rep.Rows = append(rep.Rows, extra...)
+	sl := NewSideBySide(rep, Options{}).Rows[0]
+	vmi, sodra := sl.Cells[2], sl.Cells[1]
+	if vmi.Target == nil || *vmi.Target != 0.75 || vmi.Unit != "tax-information" || *vmi.Distance > 0.05+1e-9 || *vmi.Distance < 0.05-1e-9 {
+		t.Errorf("vmi cell %+v, want the unit's target 75 %% (+5.0 pp)", vmi)
+	}
+	if sodra.Target == nil || *sodra.Target != 0.95 || sodra.Unit != "" {
+		t.Errorf("sodra cell %+v, want the roll-up's own target 95 %%", sodra)
+	}
+}

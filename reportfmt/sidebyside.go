@@ -145,41 +145,36 @@ func NewSideBySide(rep *report.Report, opt Options) SideBySide {
 		}
 		return &s.Rows[i]
 	}
-	// Units per (institution, KPI, channel, instrument, period): a figure
-	// of a single unit is shown as that unit's, with its target.
-	units := map[rowKey]map[string]bool{}
+	// The figures of single units, per institution, KPI, channel,
+	// instrument, period and method: a roll-up of a single unit is shown
+	// as that unit's figure, with that unit's target.
+	type figureKey struct {
+		institution, kpi, channel, instrument, period string
+		method                                        kpi.Method
+	}
+	figureOf := func(r report.Row) figureKey {
+		return figureKey{r.Institution, r.KPI, str(r.Channel), str(r.Instrument), periodOf(rep, r), r.Method}
+	}
 	measured := func(r report.Row) bool {
 		return r.Source == report.SourceMeasured || r.KPI == string(kpi.PracticeScore)
 	}
-	keyOf := func(r report.Row) rowKey {
-		return rowKey{kpi: r.KPI, channel: str(r.Channel), instrument: str(r.Instrument), period: periodOf(rep, r), method: r.Method, label: r.Institution}
-	}
-	for _, r := range rep.Rows {
+	unitRows := map[figureKey][]*report.Row{}
+	for i, r := range rep.Rows {
 		if measured(r) && r.Unit != nil {
-			k := keyOf(r)
-			if units[k] == nil {
-				units[k] = map[string]bool{}
-			}
-			units[k][*r.Unit] = true
+			k := figureOf(r)
+			unitRows[k] = append(unitRows[k], &rep.Rows[i])
 		}
 	}
-	for i := range rep.Rows {
-		r := rep.Rows[i]
-		switch {
-		case measured(r) && r.Unit == nil:
-			k := keyOf(r)
-			use := &rep.Rows[i]
-			if us := units[k]; len(us) == 1 {
-				for u := range us {
-					if part := findUnit(rep.Rows, r, u); part != nil {
-						use = part
-					}
-				}
-			}
-			k.label = ""
-			sr := row(k, r)
-			sr.Cells[col[r.Institution]] = cellOf(use)
+	for i, r := range rep.Rows {
+		if !measured(r) || r.Unit != nil {
+			continue
 		}
+		use := &rep.Rows[i]
+		if parts := unitRows[figureOf(r)]; len(parts) == 1 {
+			use = parts[0]
+		}
+		k := rowKey{kpi: r.KPI, channel: str(r.Channel), instrument: str(r.Instrument), period: periodOf(rep, r), method: r.Method}
+		row(k, r).Cells[col[r.Institution]] = cellOf(use)
 	}
 	if opt.IncludeReported {
 		for _, f := range opt.Reported {
@@ -237,24 +232,6 @@ func institutions(rows []report.Row, asked []string) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-func findUnit(rows []report.Row, rollUp report.Row, unit string) *report.Row {
-	for i, r := range rows {
-		if r.Institution == rollUp.Institution && r.KPI == rollUp.KPI && r.Source == rollUp.Source && r.Method == rollUp.Method &&
-			r.Unit != nil && *r.Unit == unit && str(r.Channel) == str(rollUp.Channel) && (r.Channel == nil) == (rollUp.Channel == nil) &&
-			str(r.Instrument) == str(rollUp.Instrument) && sameTime(r.PeriodStart, rollUp.PeriodStart) {
-			return &rows[i]
-		}
-	}
-	return nil
-}
-
-func sameTime(a, b *time.Time) bool {
-	if a == nil || b == nil {
-		return a == b
-	}
-	return a.Equal(*b)
 }
 
 func cellOf(r *report.Row) Cell {
