@@ -46,6 +46,7 @@ func newApp() *cli.App {
 			dashboardsCommand(),
 			registerCommand(),
 			compareCommand(),
+			staffingCommand(),
 			quarantineCommand(),
 			demoCommand(),
 		},
