@@ -92,20 +92,20 @@ func (b *builder) build(ctx context.Context) error {
 	params := func(unit, channel string) kpi.Params { return b.cfg.Params(b.in.ID, unit, channel) }
 	loc := b.in.Location()
 
-	contacts, err := b.r.ContactCounts(ctx, store.ContactQuery{Institution: b.in.ID, Location: loc, From: b.from, To: b.to, By: b.q.By, Params: params})
+	contacts, err := b.r.ContactCounts(ctx, store.ContactQuery{Institution: b.in.ID, Location: loc, From: b.from, To: b.to, By: b.q.By, Params: params, Raw: b.q.Raw})
 	if err != nil {
 		return err
 	}
 	b.contactRows(contacts)
 
 	written, err := b.r.WrittenCounts(ctx, store.WrittenQuery{Institution: b.in.ID, Location: loc, Calendar: b.in.Calendar,
-		From: b.from, To: b.to, By: b.q.By, AsOf: b.q.AsOf, Params: params})
+		From: b.from, To: b.to, By: b.q.By, AsOf: b.q.AsOf, Params: params, Raw: b.q.Raw})
 	if err != nil {
 		return err
 	}
 	b.writtenRows(written)
 
-	feedback, err := b.r.FeedbackCounts(ctx, store.FeedbackQuery{Institution: b.in.ID, Location: loc, From: b.from, To: b.to, By: b.q.By})
+	feedback, err := b.r.FeedbackCounts(ctx, store.FeedbackQuery{Institution: b.in.ID, Location: loc, From: b.from, To: b.to, By: b.q.By, Raw: b.q.Raw})
 	if err != nil {
 		return err
 	}

@@ -50,6 +50,9 @@ type Query struct {
 	// AllMethods makes service_level rows for every method, not only
 	// Method (the exporter serves all of them).
 	AllMethods bool
+	// Raw reads the raw record versions, never the rollups: the same
+	// figures, the slow way (benchmarks and tests compare the two).
+	Raw bool
 }
 
 // Row is one KPI value. Pointers are nil where a value is absent; Unit,

@@ -290,3 +290,35 @@ func diffRows[R any](got, want []R, key func(R) string) string {
 	}
 	return out
 }
+
+// TestSyntheticContacts checks the bench's generator: the contacts it
+// writes are counted alike through the rollups and the raw versions.
+func TestSyntheticContacts(t *testing.T) {
+	s := servertest.NewStore(t)
+	ctx := testContext(t)
+	from := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	n, err := s.GenerateSynthetic(ctx, store.Synthetic{Institution: "bench", Source: "synthetic", From: from, Days: 2, PerDay: 960})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.CountContacts(ctx); err != nil || got != n || n != 1920 {
+		t.Fatalf("%d contacts stored (%v), generated %d, want 1920", got, err, n)
+	}
+	q := store.ContactQuery{Institution: "bench", From: from, To: from.AddDate(0, 0, 2).Add(-100 * time.Second), By: store.ByDay}
+	rolled, err := s.ContactCounts(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q.Raw = true
+	raw, err := s.ContactCounts(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var offered float64
+	for _, r := range raw {
+		offered += r.Counts.Offered
+	}
+	if !reflect.DeepEqual(rolled, raw) || offered != 1920-1 { // one every 90 s: the last, at 2 d − 90 s, is outside
+		t.Errorf("rollup %+v\nraw %+v (offered %v)", rolled, raw, offered)
+	}
+}

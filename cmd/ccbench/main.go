@@ -47,6 +47,7 @@ func newApp() *cli.App {
 			registerCommand(),
 			compareCommand(),
 			staffingCommand(),
+			benchCommand(),
 			quarantineCommand(),
 			demoCommand(),
 		},
