@@ -105,10 +105,11 @@ func (r *run) csvRate(ctx context.Context, database string) (float64, error) {
 		return 0, err
 	}
 	dump := client("SELECT * FROM contacts FORMAT CSV")
-	dump.Stdout = f
-	if out, err := dump.CombinedOutput(); err != nil {
+	var stderr strings.Builder
+	dump.Stdout, dump.Stderr = f, &stderr
+	if err := dump.Run(); err != nil {
 		f.Close()
-		return 0, fmt.Errorf("export CSV: %w: %s", err, out)
+		return 0, fmt.Errorf("export CSV: %w: %s", err, stderr.String())
 	}
 	f.Close()
 	if out, err := client("CREATE TABLE contacts_csv AS contacts").CombinedOutput(); err != nil {
