@@ -55,14 +55,14 @@ FROM (
         if(outcome = 'answered' AND channel IN ('phone', 'chat', 'visit'), toUInt32(30 + h4 % 600), toUInt32(0)) AS talk,
         if(outcome = 'answered' AND channel = 'phone', toUInt32(h5 % 40), toUInt32(0)) AS hold,
         if(outcome = 'answered' AND channel IN ('phone', 'chat', 'visit'), toUInt32(5 + h5 % 20), toUInt32(0)) AS acw,
-        if(channel IN ('phone', 'chat', 'visit'), `).bind(uint8(records.MeasureTalk|records.MeasureHold|records.MeasureACW)).sql(`, 0) AS measures
+        if(channel IN ('phone', 'chat', 'visit'), `).bind(uint8(records.MeasureTalk | records.MeasureHold | records.MeasureACW)).sql(`, 0) AS measures
     FROM numbers(`).bind(total).sql(`)
 )`)
 	if err := s.conn.Exec(ctx, q.String(), q.args...); err != nil {
 		return 0, fmt.Errorf("synthetic contacts of %s: %w", g.Institution, err)
 	}
 	w := &query{}
-	w.sql("INSERT INTO written_cases ("+writtenCaseColumns+") SELECT "+writtenCaseColumns+" FROM contacts WHERE institution = ").bind(g.Institution).
+	w.sql("INSERT INTO written_cases (" + writtenCaseColumns + ") SELECT " + writtenCaseColumns + " FROM contacts WHERE institution = ").bind(g.Institution).
 		sql(" AND source = ").bind(g.Source).sql(" AND (channel IN (").list(channels(records.IsWritten)).sql(") OR complex = 1)")
 	if err := s.conn.Exec(ctx, w.String(), w.args...); err != nil {
 		return 0, fmt.Errorf("synthetic written cases of %s: %w", g.Institution, err)
