@@ -70,9 +70,11 @@ type Options struct {
 	// catalogue); each alert links to its heading. Default
 	// DefaultRunbookURL.
 	RunbookURL string
-	// PanelID gives the panel id of a KPI on a dashboard, for the links'
-	// viewPanel anchor; nil or "" links to the whole dashboard.
-	PanelID func(dashboardUID string, id kpi.ID) string
+	// Panel gives the dashboard and panel that show a KPI, for the links'
+	// viewPanel anchor (`ccbench alerts generate` finds them in the
+	// generated dashboards); nil, or an empty uid, links to the whole
+	// dashboard DashboardOf names.
+	Panel func(d kpi.Definition) (dashboardUID, panelID string)
 
 	// Tiers are the burn-rate alerts; default Workbook. Tiers whose windows
 	// the exporter does not serve are left out (see Result.Notes).

@@ -265,3 +265,25 @@ func TestHeavyBuildStaysHere(t *testing.T) {
 		t.Error("a shared package imports github.com/prometheus/prometheus")
 	}
 }
+
+func TestPanelsFromDashboards(t *testing.T) {
+	panel, err := PanelsFromDashboards(map[string][]byte{
+		DashboardServiceLevels: []byte(`{"panels":[{"id":1,"type":"row","title":"Real-time"},{"id":2,"type":"timeseries","title":"Service level (method $method) vs target"}]}`),
+		"ccbench-satisfaction": []byte(`{"panels":[{"id":1,"type":"row","title":"x","panels":[{"id":5,"type":"timeseries","title":"Favourable responses by instrument"}]}]}`),
+		OverviewDashboard:      []byte(`{"panels":[{"id":9,"type":"bargauge","title":"Longest wait by institution"}]}`),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[kpi.ID][2]string{
+		kpi.ServiceLevel:    {DashboardServiceLevels, "2"},
+		kpi.FavourableShare: {"ccbench-satisfaction", "5"},
+		kpi.MaxWaitSeconds:  {OverviewDashboard, "9"},
+		kpi.PenaltyEUR:      {"", ""},
+	} {
+		uid, p := panel(kpi.MustLookup(id))
+		if uid != want[0] || p != want[1] {
+			t.Errorf("%s: %s/%s, want %s/%s", id, uid, p, want[0], want[1])
+		}
+	}
+}

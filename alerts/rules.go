@@ -119,7 +119,7 @@ func thresholdRule(o Options, ta TargetAlerts) rulefmt.Rule {
 				d.Title, whereTemplate(d), valueTemplate(d.Unit), ta.Window, directionWords(t.TargetDirection()), formatValue(d.Unit, t.Value)),
 			"description": targetDescription(o, ta),
 			"target":      formatValue(d.Unit, t.Value),
-			"dashboard":   dashboardLink(o, dashboardOf(d), d.ID, t.Institution),
+			"dashboard":   kpiLink(o, d, t.Institution),
 			"runbook_url": runbookLink(o, AlertTargetMissed),
 		},
 	}
@@ -145,7 +145,7 @@ func burnRule(o Options, ta TargetAlerts, b Burn) rulefmt.Rule {
 			"description": fmt.Sprintf("{{ $value | humanizePercentage }} of the events of the last %s were bad (and more than %s of the last %s); the target %s %s leaves a budget of %s. %s",
 				long, formatValue(kpi.UnitRatio, b.Threshold), short, directionWords(t.TargetDirection()), formatValue(d.Unit, t.Value), formatValue(kpi.UnitRatio, ta.Budget), d.Help),
 			"target":      formatValue(d.Unit, t.Value),
-			"dashboard":   dashboardLink(o, dashboardOf(d), d.ID, t.Institution),
+			"dashboard":   kpiLink(o, d, t.Institution),
 			"runbook_url": runbookLink(o, AlertBudgetBurn),
 		},
 	}
@@ -171,12 +171,13 @@ func badRatioRule(d kpi.Definition) rulefmt.Rule {
 func freshnessRules(o Options) []rulefmt.Rule {
 	cfg := o.Config
 	var out []rulefmt.Rule
-	pipeline := dashboardLink(o, DashboardPipeline, "", "")
+	pipeline := dashboardLink(o, DashboardPipeline, "", "", "")
 	sources := append([]config.Source(nil), cfg.Sources...)
 	sort.Slice(sources, func(i, j int) bool { return sources[i].Name < sources[j].Name })
 	for _, s := range sources {
 		stale := o.staleAfter(time.Duration(s.PollInterval))
 		lbl := map[string]string{"severity": SeverityPage, "kind": KindFreshness, "institution": s.Institution}
+		source := dashboardLink(o, DashboardPipeline, "", "source", s.Name)
 		out = append(out,
 			rulefmt.Rule{
 				Alert:  AlertFeedStale,
@@ -185,7 +186,7 @@ func freshnessRules(o Options) []rulefmt.Rule {
 				Annotations: map[string]string{
 					"summary":     fmt.Sprintf("Source %s of %s has not been pulled successfully for {{ $value | humanizeDuration }}.", s.Name, s.Institution),
 					"description": fmt.Sprintf("No successful collection pass for more than %s (%d poll intervals, at least %s); %s's KPIs are going stale, and its KPI alerts are silenced until the feed recovers.", model.Duration(stale), o.StaleIntervals, model.Duration(o.MinStale), s.Institution),
-					"dashboard":   pipeline,
+					"dashboard":   source,
 					"runbook_url": runbookLink(o, AlertFeedStale),
 				},
 			},
@@ -197,7 +198,7 @@ func freshnessRules(o Options) []rulefmt.Rule {
 				Annotations: map[string]string{
 					"summary":     fmt.Sprintf("Source %s of %s has had no successful pull since the collector started.", s.Name, s.Institution),
 					"description": fmt.Sprintf("The collector reports no successful pass of %s for %s; %s's KPI alerts are silenced until it succeeds.", s.Name, model.Duration(stale), s.Institution),
-					"dashboard":   pipeline,
+					"dashboard":   source,
 					"runbook_url": runbookLink(o, AlertFeedNeverPulled),
 				},
 			},
@@ -211,7 +212,7 @@ func freshnessRules(o Options) []rulefmt.Rule {
 				Annotations: map[string]string{
 					"summary":     fmt.Sprintf("{{ $value | humanizePercentage }} of the records of %s are quarantined.", s.Name),
 					"description": fmt.Sprintf("More than %s of the records pulled from %s over %s broke the source's contract and were quarantined instead of counted; %s's KPIs lack them.", formatValue(kpi.UnitRatio, o.QuarantineShare), s.Name, model.Duration(o.QuarantineWindow), s.Institution),
-					"dashboard":   pipeline,
+					"dashboard":   source,
 					"runbook_url": runbookLink(o, AlertQuarantineHigh),
 				},
 			},
@@ -335,23 +336,37 @@ func targetDescription(o Options, ta TargetAlerts) string {
 	return s + "."
 }
 
-// dashboardOf is the dashboard a KPI is shown on.
-func dashboardOf(d kpi.Definition) string {
+// DashboardOf is the dashboard a KPI's alerts link to when no panel is
+// known: the written-channels dashboard for deadline and correction KPIs,
+// the service-levels dashboard for the others.
+func DashboardOf(d kpi.Definition) string {
 	if d.Measure == kpi.MeasureDeadline || d.Scope == kpi.ScopeWritten {
 		return DashboardWritten
 	}
 	return DashboardServiceLevels
 }
 
-func dashboardLink(o Options, uid string, id kpi.ID, institution string) string {
-	q := url.Values{}
-	if institution != "" {
-		q.Set("var-institution", institution)
-	}
-	if o.PanelID != nil && id != "" {
-		if p := o.PanelID(uid, id); p != "" {
-			q.Set("viewPanel", p)
+// kpiLink links a KPI alert to the panel that shows the KPI, for the
+// target's institution.
+func kpiLink(o Options, d kpi.Definition, institution string) string {
+	uid, panel := DashboardOf(d), ""
+	if o.Panel != nil {
+		if u, p := o.Panel(d); u != "" {
+			uid, panel = u, p
 		}
+	}
+	return dashboardLink(o, uid, panel, "institution", institution)
+}
+
+// dashboardLink links to a dashboard, optionally one panel of it, with
+// one variable set.
+func dashboardLink(o Options, uid, panel, variable, value string) string {
+	q := url.Values{}
+	if value != "" {
+		q.Set("var-"+variable, value)
+	}
+	if panel != "" {
+		q.Set("viewPanel", panel)
 	}
 	link := o.GrafanaURL + "/d/" + uid
 	if len(q) > 0 {

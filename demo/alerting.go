@@ -7,6 +7,7 @@ import (
 
 	"github.com/ccbench/ccbench/alerts"
 	"github.com/ccbench/ccbench/config"
+	"github.com/ccbench/ccbench/dashboards"
 	"github.com/ccbench/ccbench/servers"
 )
 
@@ -14,12 +15,20 @@ import (
 // configuration of the running configuration into <dir>/alerts and starts
 // Alertmanager in <dir>/alertmanager; it returns the server and the rule
 // file for Prometheus.
-func startAlerting(ctx context.Context, o Options, run *config.Config, dir string, logFile func(string) (io.Writer, error)) (*servers.Alertmanager, string, error) {
+func startAlerting(ctx context.Context, o Options, run *config.Config, ds []dashboards.Dashboard, dir string, logFile func(string) (io.Writer, error)) (*servers.Alertmanager, string, error) {
 	thresholdFor := o.ThresholdFor
 	if thresholdFor == 0 {
 		thresholdFor = DefaultThresholdFor
 	}
-	res, err := alerts.Generate(alerts.Options{Config: run, ThresholdFor: thresholdFor})
+	models := map[string][]byte{}
+	for _, d := range ds {
+		models[d.UID] = d.JSON
+	}
+	panel, err := alerts.PanelsFromDashboards(models)
+	if err != nil {
+		return nil, "", err
+	}
+	res, err := alerts.Generate(alerts.Options{Config: run, ThresholdFor: thresholdFor, Panel: panel})
 	if err != nil {
 		return nil, "", err
 	}

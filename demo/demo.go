@@ -222,7 +222,7 @@ func Run(ctx context.Context, o Options) (err error) {
 	}
 
 	// Alerting rules and Alertmanager.
-	am, rulesFile, err := startAlerting(ctx, o, &run, dir, logFile)
+	am, rulesFile, err := startAlerting(ctx, o, &run, ds, dir, logFile)
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,9 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/ccbench/ccbench/alerts"
+	"github.com/ccbench/ccbench/config"
+	"github.com/ccbench/ccbench/dashboards"
+	"github.com/ccbench/ccbench/kpi"
 )
 
 func alertsCommand() *cli.Command {
@@ -35,8 +38,13 @@ func alertsCommand() *cli.Command {
 				if err != nil {
 					return err
 				}
+				panel, err := dashboardPanels(cfg)
+				if err != nil {
+					return err
+				}
 				res, err := alerts.Generate(alerts.Options{
 					Config:       cfg,
+					Panel:        panel,
 					GrafanaURL:   c.String("grafana-url"),
 					RunbookURL:   c.String("runbook-url"),
 					WebhookURL:   c.String("webhook-url"),
@@ -71,4 +79,18 @@ func alertsCommand() *cli.Command {
 			},
 		}},
 	}
+}
+
+// dashboardPanels finds, in the dashboards `ccbench dashboards generate`
+// writes for cfg, the panel each KPI's alerts link to.
+func dashboardPanels(cfg *config.Config) (func(kpi.Definition) (string, string), error) {
+	ds, err := dashboards.Generate(cfg)
+	if err != nil {
+		return nil, err
+	}
+	models := map[string][]byte{}
+	for _, d := range ds {
+		models[d.UID] = d.JSON
+	}
+	return alerts.PanelsFromDashboards(models)
 }

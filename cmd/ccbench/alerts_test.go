@@ -26,7 +26,7 @@ func TestAlertsGenerate(t *testing.T) {
 		}
 	}
 	for name, want := range map[string]string{
-		alerts.RulesFile:        "https://grafana.example/d/ccbench-service-levels?var-institution=sodra",
+		alerts.RulesFile:        "https://grafana.example/d/ccbench-service-levels?var-institution=sodra&viewPanel=",
 		alerts.TestsFile:        "rule_files:",
 		alerts.AlertmanagerFile: "http://127.0.0.1:9/hook",
 	} {
