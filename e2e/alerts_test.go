@@ -42,8 +42,8 @@ sources:
   - {name: sodra-e2e, style: sodra, institution: sodra, base_url: "%s", poll_interval: 1s, timeout: 5s}
 exporter:
   windows: [5m, 10m]
-  refresh_interval: 1s
-  refresh_timeout: 5s
+  refresh_interval: 2s
+  refresh_timeout: 10s
 targets:
   - {institution: sodra, unit: contact-centre, channel: phone, kpi: service_level, value: 0.8, note: "e2e target"}
 `
@@ -335,7 +335,9 @@ func TestAlertChain(t *testing.T) {
 		// One burn-rate tier on the windows served here: the 80 % target
 		// leaves a budget of 0.2, so the factor is capped at 3 (bad share
 		// above 0.6 in both windows).
-		Tiers:      []alerts.Tier{{Severity: alerts.SeverityPage, Long: 10 * time.Minute, Short: 5 * time.Minute, For: time.Second, Factor: 14.4}},
+		// Its `for` of 10 s lets the ticket be notified first, before the
+		// page silences it.
+		Tiers:      []alerts.Tier{{Severity: alerts.SeverityPage, Long: 10 * time.Minute, Short: 5 * time.Minute, For: 10 * time.Second, Factor: 14.4}},
 		FastWindow: 10 * time.Minute, SlowWindow: 10 * time.Minute,
 		ThresholdFor: time.Second, MinEvents: 5, EvaluationInterval: time.Second, MinStale: time.Second,
 		WebhookURL: hookSrv.URL, GroupWait: time.Second, GroupInterval: time.Second, RepeatInterval: time.Hour,
