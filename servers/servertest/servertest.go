@@ -39,6 +39,7 @@ var dbSeq atomic.Int64
 // test started one), removes its directory and exits with m's code.
 func Main(m *testing.M) {
 	code := m.Run()
+	stopCluster(code)
 	if shared.ch != nil {
 		if err := shared.ch.Stop(); err != nil {
 			fmt.Fprintf(os.Stderr, "servertest: stop clickhouse: %v\n", err)

@@ -1,0 +1,90 @@
+package servertest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ccbench/ccbench/servers"
+)
+
+// sharedCluster is the one loopback ClickHouse cluster (2 shards × 2
+// replicas and a ZooKeeper) of this test binary, started on first use.
+var sharedCluster struct {
+	once    sync.Once
+	dir     string
+	c       *servers.Cluster
+	err     error
+	started time.Duration // how long the start took
+}
+
+// Cluster returns the test binary's shared cluster, starting it on first
+// use in a temporary directory. A test that stops or kills a node must
+// start it again before it ends (KillNode does).
+func Cluster(tb testing.TB) *servers.Cluster {
+	tb.Helper()
+	sharedCluster.once.Do(func() {
+		dir, err := os.MkdirTemp("", "ccbench-cluster-")
+		if err != nil {
+			sharedCluster.err = fmt.Errorf("cluster temp dir: %w", err)
+			return
+		}
+		sharedCluster.dir = dir
+		ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+		defer cancel()
+		start := time.Now()
+		sharedCluster.c, sharedCluster.err = servers.StartCluster(ctx, dir, servers.ClusterOptions{})
+		sharedCluster.started = time.Since(start)
+	})
+	if sharedCluster.err != nil {
+		if errors.Is(sharedCluster.err, servers.ErrNotInstalled) {
+			missing(tb, sharedCluster.err)
+		}
+		tb.Fatalf("start shared cluster: %v (logs in %s)", sharedCluster.err, sharedCluster.dir)
+	}
+	tb.Logf("shared cluster %s started in %s", sharedCluster.c.Name, sharedCluster.started.Round(time.Millisecond))
+	return sharedCluster.c
+}
+
+// KillNode kills a node of the shared cluster with SIGKILL and makes sure
+// it runs again when the test ends, so that later tests find the whole
+// cluster.
+func KillNode(tb testing.TB, n *servers.ClusterNode) {
+	tb.Helper()
+	if err := n.Kill(); err != nil {
+		tb.Fatalf("kill %s: %v", n.Name(), err)
+	}
+	tb.Cleanup(func() {
+		if n.Running() {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		if err := n.Start(ctx); err != nil {
+			tb.Errorf("restart %s after the test: %v", n.Name(), err)
+		}
+	})
+}
+
+// stopCluster stops the shared cluster, if a test started one, and removes
+// its directory when the tests passed (keeps it, with every server's logs,
+// when they failed).
+func stopCluster(code int) {
+	if sharedCluster.c != nil {
+		if err := sharedCluster.c.Stop(); err != nil {
+			fmt.Fprintf(os.Stderr, "servertest: stop cluster: %v\n", err)
+		}
+	}
+	if sharedCluster.dir == "" {
+		return
+	}
+	if code == 0 && sharedCluster.err == nil {
+		os.RemoveAll(sharedCluster.dir)
+		return
+	}
+	fmt.Fprintf(os.Stderr, "servertest: cluster logs kept in %s\n", sharedCluster.dir)
+}
