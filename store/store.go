@@ -26,6 +26,7 @@ type Store struct {
 	conn     driver.Conn
 	database string
 	addr     string
+	cluster  *clusterMode // nil on a single server (see OpenCluster)
 
 	mu          sync.Mutex
 	lastVersion uint64 // last checkpoint version handed out

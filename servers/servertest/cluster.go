@@ -10,7 +10,12 @@ import (
 	"time"
 
 	"github.com/ccbench/ccbench/servers"
+	"github.com/ccbench/ccbench/store"
 )
+
+// ClusterTimeouts are the store's cluster timeouts in tests: short, so that
+// a test with a node down fails in seconds rather than minutes.
+var ClusterTimeouts = store.ClusterOptions{QuorumTimeout: 5 * time.Second, DDLTimeout: 30 * time.Second}
 
 // sharedCluster is the one loopback ClickHouse cluster (2 shards × 2
 // replicas and a ZooKeeper) of this test binary, started on first use.
@@ -39,6 +44,9 @@ func Cluster(tb testing.TB) *servers.Cluster {
 		start := time.Now()
 		sharedCluster.c, sharedCluster.err = servers.StartCluster(ctx, dir, servers.ClusterOptions{})
 		sharedCluster.started = time.Since(start)
+		if sharedCluster.err == nil {
+			tb.Logf("shared cluster %s started in %s", sharedCluster.c.Name, sharedCluster.started.Round(time.Millisecond))
+		}
 	})
 	if sharedCluster.err != nil {
 		if errors.Is(sharedCluster.err, servers.ErrNotInstalled) {
@@ -46,7 +54,6 @@ func Cluster(tb testing.TB) *servers.Cluster {
 		}
 		tb.Fatalf("start shared cluster: %v (logs in %s)", sharedCluster.err, sharedCluster.dir)
 	}
-	tb.Logf("shared cluster %s started in %s", sharedCluster.c.Name, sharedCluster.started.Round(time.Millisecond))
 	return sharedCluster.c
 }
 
@@ -87,4 +94,57 @@ func stopCluster(code int) {
 		return
 	}
 	fmt.Fprintf(os.Stderr, "servertest: cluster logs kept in %s\n", sharedCluster.dir)
+}
+
+// ClusterDSN returns the DSN, on the first node of the shared cluster, of
+// a fresh, uniquely named, empty database created on every node and
+// dropped on every node when the test ends.
+func ClusterDSN(tb testing.TB) string {
+	tb.Helper()
+	c := Cluster(tb)
+	db := fmt.Sprintf("c_%s_%d_%d", sanitize(tb.Name()), os.Getpid(), dbSeq.Add(1))
+	dsn := c.Nodes[0].DSN(db)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if err := store.EnsureClusterDatabase(ctx, dsn, "", c.Name); err != nil {
+		tb.Fatalf("create test database on the cluster: %v", err)
+	}
+	tb.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		if err := store.DropClusterDatabase(ctx, dsn, "", c.Name); err != nil {
+			tb.Errorf("drop test database on the cluster: %v", err)
+		}
+	})
+	return dsn
+}
+
+// OpenClusterStore opens a cluster-mode store on dsn (a node of the shared
+// cluster) with the test timeouts; it is closed when the test ends.
+func OpenClusterStore(tb testing.TB, dsn string) *store.Store {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	opts := ClusterTimeouts
+	opts.Name = Cluster(tb).Name
+	s, err := store.OpenCluster(ctx, dsn, "", opts)
+	if err != nil {
+		tb.Fatalf("open cluster store: %v", err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	return s
+}
+
+// NewClusterStore returns a cluster-mode store on a fresh database of the
+// shared cluster, migrated to the cluster form of the schema; the database
+// is dropped and the store closed when the test ends.
+func NewClusterStore(tb testing.TB) *store.Store {
+	tb.Helper()
+	s := OpenClusterStore(tb, ClusterDSN(tb))
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	defer cancel()
+	if _, err := s.Migrate(ctx); err != nil {
+		tb.Fatalf("migrate cluster store: %v", err)
+	}
+	return s
 }

@@ -1,0 +1,170 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+)
+
+// ClusterOptions put the store on a replicated, sharded ClickHouse
+// cluster (configuration key clickhouse.cluster).
+type ClusterOptions struct {
+	// Name is the cluster's name in the servers' remote_servers.
+	Name string
+	// QuorumTimeout is how long an insert waits for the second replica of
+	// its shard (insert_quorum_timeout); default 60 s.
+	QuorumTimeout time.Duration
+	// DDLTimeout is how long an ON CLUSTER statement waits for every node
+	// (distributed_ddl_task_timeout); default 180 s, ClickHouse's own.
+	DDLTimeout time.Duration
+}
+
+// clusterMode is what a store on a cluster does differently.
+type clusterMode struct {
+	ClusterOptions
+	shards int
+	quorum int // insert_quorum: 2 when every shard has two replicas or more, else 0
+
+	mu    sync.Mutex
+	locks map[string]*sync.Mutex // one per table: ClickHouse 18.16 takes one quorum insert per table and shard at a time
+}
+
+// OpenCluster connects to the database of dsn on a node of the cluster
+// opts.Name, like Open, and puts the store in cluster mode: migrations
+// create the cluster form of the schema (see schema.ClusterForm), and
+// inserts return only once the rows are on two replicas of their shard.
+func OpenCluster(ctx context.Context, dsn, password string, opts ClusterOptions) (*Store, error) {
+	if opts.Name == "" {
+		return nil, fmt.Errorf("open ClickHouse cluster: no cluster name")
+	}
+	if opts.QuorumTimeout == 0 {
+		opts.QuorumTimeout = 60 * time.Second
+	}
+	if opts.DDLTimeout == 0 {
+		opts.DDLTimeout = 180 * time.Second
+	}
+	s, err := Open(ctx, dsn, password)
+	if err != nil {
+		return nil, err
+	}
+	shards, minReplicas, err := clusterShape(ctx, s.conn, opts.Name)
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open ClickHouse cluster on %s: %w", s.addr, err)
+	}
+	m := &clusterMode{ClusterOptions: opts, shards: shards, locks: map[string]*sync.Mutex{}}
+	if minReplicas >= 2 {
+		m.quorum = 2
+	}
+	s.cluster = m
+	return s, nil
+}
+
+// clusterShape reads the number of shards of a cluster and the smallest
+// number of replicas of any of them from the node's system.clusters.
+func clusterShape(ctx context.Context, conn driver.Conn, cluster string) (shards, minReplicas int, err error) {
+	rows, err := conn.Query(ctx, "SELECT shard_num, count() FROM system.clusters WHERE cluster = ? GROUP BY shard_num", cluster)
+	if err != nil {
+		return 0, 0, fmt.Errorf("read cluster %s from system.clusters: %w", cluster, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var shard uint32
+		var replicas uint64
+		if err := rows.Scan(&shard, &replicas); err != nil {
+			return 0, 0, fmt.Errorf("read cluster %s from system.clusters: %w", cluster, err)
+		}
+		shards++
+		if minReplicas == 0 || int(replicas) < minReplicas {
+			minReplicas = int(replicas)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return 0, 0, fmt.Errorf("read cluster %s from system.clusters: %w", cluster, err)
+	}
+	if shards == 0 {
+		return 0, 0, fmt.Errorf("the server's remote_servers has no cluster %q", cluster)
+	}
+	return shards, minReplicas, nil
+}
+
+// Cluster is the name of the store's cluster, empty on a single server.
+func (s *Store) Cluster() string {
+	if s.cluster == nil {
+		return ""
+	}
+	return s.cluster.Name
+}
+
+// insertSettings are the settings of every insert on a cluster: the
+// Distributed table sends the rows to their shards before the INSERT
+// returns (insert_distributed_sync), and each shard's replicated table
+// returns only when a second replica holds them (insert_quorum). So when a
+// collector's insert returns, its batch survives the loss of any one
+// server and any replica answers a read of it, and only then does the
+// collector move its checkpoint.
+func (m *clusterMode) insertSettings() clickhouse.Settings {
+	st := clickhouse.Settings{"insert_distributed_sync": 1}
+	if m.quorum > 0 {
+		st["insert_quorum"] = m.quorum
+		st["insert_quorum_timeout"] = int(m.QuorumTimeout / time.Millisecond)
+	}
+	return st
+}
+
+// clusterInsert prepares an insert into table: on a cluster it adds the
+// insert settings and holds the table's lock until done is called; on a
+// single server it changes nothing.
+func (s *Store) clusterInsert(ctx context.Context, table string) (_ context.Context, done func()) {
+	m := s.cluster
+	if m == nil {
+		return ctx, func() {}
+	}
+	m.mu.Lock()
+	l, ok := m.locks[table]
+	if !ok {
+		l = &sync.Mutex{}
+		m.locks[table] = l
+	}
+	m.mu.Unlock()
+	l.Lock()
+	return clickhouse.Context(ctx, clickhouse.WithSettings(m.insertSettings())), l.Unlock
+}
+
+// ddlContext bounds how long an ON CLUSTER statement waits for the nodes.
+func (m *clusterMode) ddlContext(ctx context.Context) context.Context {
+	return clickhouse.Context(ctx, clickhouse.WithSettings(clickhouse.Settings{
+		"distributed_ddl_task_timeout": int(m.DDLTimeout / time.Second),
+		"insert_distributed_sync":      1, // backfills (INSERT ... SELECT) in migrations
+	}))
+}
+
+// EnsureClusterDatabase creates the DSN's database on every node of
+// cluster if it does not exist.
+func EnsureClusterDatabase(ctx context.Context, dsn, password, cluster string) error {
+	return withDefaultDatabase(ctx, dsn, password, func(conn driver.Conn, database string) error {
+		if err := conn.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+quoteIdent(database)+" ON CLUSTER "+quoteIdent(cluster)); err != nil {
+			return fmt.Errorf("create database %s on cluster %s: %w", database, cluster, err)
+		}
+		return nil
+	})
+}
+
+// DropClusterDatabase drops the DSN's database on every node of cluster,
+// with its replicated tables' ZooKeeper entries. It refuses to drop
+// "default" and "system".
+func DropClusterDatabase(ctx context.Context, dsn, password, cluster string) error {
+	return withDefaultDatabase(ctx, dsn, password, func(conn driver.Conn, database string) error {
+		if database == "default" || database == "system" {
+			return fmt.Errorf("drop database %s: refusing to drop a built-in database", database)
+		}
+		if err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+quoteIdent(database)+" ON CLUSTER "+quoteIdent(cluster)); err != nil {
+			return fmt.Errorf("drop database %s on cluster %s: %w", database, cluster, err)
+		}
+		return nil
+	})
+}
