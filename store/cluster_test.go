@@ -250,3 +250,31 @@ func TestClusterReplicaKilledDuringInserts(t *testing.T) {
 		t.Errorf("distinct contact versions: %d, want %d", records, want)
 	}
 }
+
+// TestClusterConcurrentInserts inserts from several goroutines at once, as
+// the collectors of several sources do: ClickHouse 18.16 refuses a quorum
+// insert into a shard's table while the previous one waits for its quorum,
+// so the store takes them one table at a time.
+func TestClusterConcurrentInserts(t *testing.T) {
+	s := servertest.NewClusterStore(t)
+	ctx := testContext(t)
+	const workers, per = 4, 3
+	errs := make(chan error, workers)
+	for w := 0; w < workers; w++ {
+		go func() {
+			errs <- s.InsertContacts(ctx, batchOf(fmt.Sprintf("w%d", w), per))
+		}()
+	}
+	for w := 0; w < workers; w++ {
+		if err := <-errs; err != nil {
+			t.Errorf("concurrent insert: %v", err)
+		}
+	}
+	n, err := s.Count(ctx, "SELECT count() FROM contacts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := uint64(workers * per * len(clusterInstitutions)); n != want {
+		t.Errorf("contacts: %d, want %d", n, want)
+	}
+}
