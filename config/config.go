@@ -43,6 +43,10 @@ type ClickHouse struct {
 	DSN          string `yaml:"dsn"` // clickhouse://user@host:9000/database; CCBENCH_CLICKHOUSE_DSN overrides
 	PasswordEnv  string `yaml:"password_env,omitempty"`
 	PasswordFile string `yaml:"password_file,omitempty"`
+	// Cluster is a cluster name from the servers' remote_servers: when set,
+	// the schema is replicated and sharded over it (README, "Running on a
+	// ClickHouse cluster").
+	Cluster string `yaml:"cluster,omitempty"`
 }
 
 // Exporter configures `ccbench serve`.

@@ -56,6 +56,12 @@ func openStore(c *cli.Context, cfg *config.Config) (*store.Store, error) {
 	b := backoff.NewExponentialBackOff()
 	b.MaxElapsedTime = c.Duration("clickhouse.wait")
 	return backoff.RetryNotifyWithData(func() (*store.Store, error) {
+		if cluster := cfg.ClickHouse.Cluster; cluster != "" {
+			if err := store.EnsureClusterDatabase(ctx, dsn, password, cluster); err != nil {
+				return nil, err
+			}
+			return store.OpenCluster(ctx, dsn, password, store.ClusterOptions{Name: cluster})
+		}
 		if err := store.EnsureDatabase(ctx, dsn, password); err != nil {
 			return nil, err
 		}
