@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Quick start, the tests: installs what is missing and runs the whole test
 # suite, integration tests against real ClickHouse and Prometheus servers
-# included (none is skipped), plus a short run of every fuzz target.
+# included (none is skipped; the cluster tests in servers/ and store/ start a
+# 2-shard × 2-replica ClickHouse cluster with ZooKeeper), plus a short run of
+# every fuzz target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source deploy/setup.sh
