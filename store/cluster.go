@@ -51,6 +51,10 @@ func OpenCluster(ctx context.Context, dsn, password string, opts ClusterOptions)
 	if err != nil {
 		return nil, err
 	}
+	if err := checkProductMode(ctx, s.conn); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open ClickHouse cluster on %s: %w", s.addr, err)
+	}
 	shards, minReplicas, err := clusterShape(ctx, s.conn, opts.Name)
 	if err != nil {
 		s.Close()
@@ -62,6 +66,30 @@ func OpenCluster(ctx context.Context, dsn, password string, opts ClusterOptions)
 	}
 	s.cluster = m
 	return s, nil
+}
+
+// RequiredProductMode is the distributed_product_mode that the profile of
+// ccbench's user must set on a cluster. With it, the subquery of an IN (or
+// JOIN) over a Distributed table, inside a query over a Distributed table,
+// runs on each shard against the shard-local table; without it ClickHouse
+// refuses the query. It is right because every table is sharded by
+// institution (or by its first key column) and each such subquery of the
+// store selects rows of the same institution as the outer query, which
+// live on the same shard; GLOBAL IN would ship the subquery's whole result
+// to every shard. It is a profile setting because ClickHouse 18.16 takes
+// only numeric settings from the native protocol.
+const RequiredProductMode = "local"
+
+// checkProductMode refuses a user profile without RequiredProductMode.
+func checkProductMode(ctx context.Context, conn driver.Conn) error {
+	var mode string
+	if err := conn.QueryRow(ctx, "SELECT value FROM system.settings WHERE name = 'distributed_product_mode'").Scan(&mode); err != nil {
+		return fmt.Errorf("read distributed_product_mode: %w", err)
+	}
+	if mode != RequiredProductMode {
+		return fmt.Errorf("the user's profile sets distributed_product_mode = %q: set it to %q in the users configuration of every node (README, \"Running on a ClickHouse cluster\")", mode, RequiredProductMode)
+	}
+	return nil
 }
 
 // clusterShape reads the number of shards of a cluster and the smallest

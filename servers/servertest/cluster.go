@@ -17,6 +17,14 @@ import (
 // a test with a node down fails in seconds rather than minutes.
 var ClusterTimeouts = store.ClusterOptions{QuorumTimeout: 5 * time.Second, DDLTimeout: 30 * time.Second}
 
+// EnvCluster, set to 1, makes NewStore return stores on the shared cluster
+// (NewClusterStore), so that every integration test that takes its store
+// from NewStore runs against the cluster.
+const EnvCluster = "CCBENCH_TEST_CLUSTER"
+
+// OnCluster reports whether NewStore gives cluster stores.
+func OnCluster() bool { return os.Getenv(EnvCluster) == "1" }
+
 // sharedCluster is the one loopback ClickHouse cluster (2 shards × 2
 // replicas and a ZooKeeper) of this test binary, started on first use.
 var sharedCluster struct {

@@ -119,6 +119,9 @@ func DSN(tb testing.TB) string {
 // server; the database is dropped and the store closed when the test ends.
 func NewStore(tb testing.TB) *store.Store {
 	tb.Helper()
+	if OnCluster() {
+		return NewClusterStore(tb)
+	}
 	dsn := DSN(tb)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
