@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Quick start, the tests: installs what is missing and runs the whole test
 # suite, integration tests against real ClickHouse and Prometheus servers
-# included (none is skipped; the cluster tests in servers/ and store/ start a
-# 2-shard × 2-replica ClickHouse cluster with ZooKeeper), plus a short run of
+# included (none is skipped), then the integration tests again on a
+# 2-shard × 2-replica ClickHouse cluster with ZooKeeper, plus a short run of
 # every fuzz target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +18,10 @@ go vet ./...
 
 echo "== go test"
 go test -count=1 -timeout 30m ./...
+
+echo "== go test on a ClickHouse cluster (2 shards × 2 replicas): the packages whose tests take their store from servertest.NewStore"
+cluster_pkgs=$(grep -rl --include='*_test.go' 'servertest.NewStore' . | xargs -n1 dirname | sort -u)
+CCBENCH_TEST_CLUSTER=1 go test -count=1 -timeout 30m $cluster_pkgs
 
 echo "== fuzz targets (brief; run longer by hand with -fuzztime)"
 fuzztime="${CCBENCH_FUZZTIME:-10s}"
