@@ -20,8 +20,12 @@ import (
 //     reads s_local and writes t_local: a view fires on the replica that took
 //     the insert, and the shard's replication copies its output.
 //   - CREATE VIEW IF NOT EXISTS v AS SELECT ... reads the Distributed tables.
-//   - ALTER TABLE t with column changes changes t_local and t; other ALTERs
-//     (mutations) go to t_local.
+//   - ALTER TABLE t with column changes alters t_local, then drops and
+//     creates t again over it (ClickHouse 18.16 refuses an ON CLUSTER ALTER
+//     of a table that is not replicated on a cluster with
+//     internal_replication; a Distributed table holds no data when inserts
+//     are synchronous, see store.OpenCluster); other ALTERs (mutations) go
+//     to t_local.
 //   - DROP TABLE IF EXISTS t drops t and t_local.
 //   - INSERT and SELECT statements (backfills) run as written, through the
 //     Distributed tables.
@@ -36,7 +40,7 @@ import (
 type ClusterForm struct {
 	cluster  string
 	database string
-	tables   map[string]bool // created by CREATE TABLE: each has a _local twin
+	tables   map[string]string // created by CREATE TABLE (each has a _local twin): its sharding key
 }
 
 // LocalSuffix names the shard-local table under each Distributed table.
@@ -53,7 +57,7 @@ func NewClusterForm(cluster, database string) (*ClusterForm, error) {
 	if !identifierRE.MatchString(database) {
 		return nil, fmt.Errorf("database name %q: a cluster schema needs letters, digits and underscores", database)
 	}
-	return &ClusterForm{cluster: cluster, database: database, tables: map[string]bool{}}, nil
+	return &ClusterForm{cluster: cluster, database: database, tables: map[string]string{}}, nil
 }
 
 var (
@@ -87,7 +91,7 @@ func (f *ClusterForm) Rewrite(stmt string) ([]string, error) {
 		m := dropRE.FindStringSubmatch(stmt)
 		kind, name := strings.ToUpper(m[1]), m[2]
 		out := []string{fmt.Sprintf("DROP %s IF EXISTS %s ON CLUSTER %s", kind, f.qualify(name), f.cluster)}
-		if kind == "TABLE" && f.tables[name] {
+		if _, ok := f.tables[name]; ok && kind == "TABLE" {
 			out = append(out, fmt.Sprintf("DROP TABLE IF EXISTS %s ON CLUSTER %s", f.qualify(name+LocalSuffix), f.cluster))
 			delete(f.tables, name)
 		}
@@ -139,14 +143,20 @@ func (f *ClusterForm) createTable(stmt string) ([]string, error) {
 	if args != "" {
 		replicatedArgs += ", " + args
 	}
-	local := name + LocalSuffix
-	f.tables[name] = true
+	f.tables[name] = key
 	return []string{
 		fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s ON CLUSTER %s (%s) ENGINE = Replicated%s(%s)%s",
-			f.qualify(local), f.cluster, columns, engine, replicatedArgs, rest),
-		fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s ON CLUSTER %s AS %s ENGINE = Distributed(%s, %s, %s, cityHash64(%s))",
-			f.qualify(name), f.cluster, f.qualify(local), f.cluster, f.database, local, key),
+			f.qualify(name+LocalSuffix), f.cluster, columns, engine, replicatedArgs, rest),
+		f.createDistributed(name),
 	}, nil
+}
+
+// createDistributed creates the Distributed table name over name_local,
+// with its columns.
+func (f *ClusterForm) createDistributed(name string) string {
+	local := name + LocalSuffix
+	return fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s ON CLUSTER %s AS %s ENGINE = Distributed(%s, %s, %s, cityHash64(%s))",
+		f.qualify(name), f.cluster, f.qualify(local), f.cluster, f.database, local, f.tables[name])
 }
 
 // shardingKey is institution when the table has that column, else the
@@ -185,19 +195,20 @@ func (f *ClusterForm) createMaterializedView(stmt string) ([]string, error) {
 	if to == nil {
 		return nil, fmt.Errorf("cluster form of materialized view %s: it must write TO a table created by a migration (a view's own engine cannot be replicated)", name)
 	}
-	if !f.tables[to[1]] {
+	if _, ok := f.tables[to[1]]; !ok {
 		return nil, fmt.Errorf("cluster form of materialized view %s: its target %s is not a table created by an earlier statement", name, to[1])
 	}
 	return []string{fmt.Sprintf("CREATE MATERIALIZED VIEW IF NOT EXISTS %s ON CLUSTER %s TO %s AS %s",
 		f.qualify(name), f.cluster, f.qualify(to[1]+LocalSuffix), f.renameTables(query, LocalSuffix))}, nil
 }
 
-// alter sends column changes to both tables and anything else to the
-// shard-local one.
+// alter sends column changes to the shard-local table and gives the
+// Distributed table the new columns; anything else goes to the shard-local
+// table.
 func (f *ClusterForm) alter(stmt string) ([]string, error) {
 	m := alterRE.FindStringSubmatch(stmt)
 	name, commands := m[1], m[2]
-	if !f.tables[name] {
+	if _, ok := f.tables[name]; !ok {
 		return nil, fmt.Errorf("cluster form: ALTER TABLE %s: not a table created by an earlier statement", name)
 	}
 	columnsOnly := true
@@ -210,7 +221,11 @@ func (f *ClusterForm) alter(stmt string) ([]string, error) {
 	if !columnsOnly {
 		return []string{local}, nil
 	}
-	return []string{local, fmt.Sprintf("ALTER TABLE %s ON CLUSTER %s %s", f.qualify(name), f.cluster, commands)}, nil
+	return []string{
+		local,
+		fmt.Sprintf("DROP TABLE IF EXISTS %s ON CLUSTER %s", f.qualify(name), f.cluster),
+		f.createDistributed(name),
+	}, nil
 }
 
 // renameTables qualifies every known table named after FROM or JOIN in
@@ -219,7 +234,7 @@ func (f *ClusterForm) renameTables(query, suffix string) string {
 	var b strings.Builder
 	prevKeyword := false
 	for _, t := range tokens(query) {
-		if t.ident && prevKeyword && f.tables[t.text] {
+		if _, known := f.tables[t.text]; t.ident && prevKeyword && known {
 			b.WriteString(f.qualify(t.text + suffix))
 		} else {
 			b.WriteString(t.text)

@@ -60,12 +60,13 @@ func TestClusterFormRewrite(t *testing.T) {
 			want:  []string{"CREATE VIEW IF NOT EXISTS db1.v ON CLUSTER c1 AS SELECT * FROM db1.contacts AS c ANY LEFT JOIN db1.feedback USING id"},
 		},
 		{
-			name:  "column change on both tables",
+			name:  "column change: local table altered, Distributed table made again over it",
 			known: []string{"contacts"},
-			in:    "ALTER TABLE contacts ADD COLUMN IF NOT EXISTS sign Int8 DEFAULT 1, ADD COLUMN IF NOT EXISTS x UInt8",
+			in:    "ALTER TABLE contacts ADD COLUMN sign Int8 DEFAULT 1, ADD COLUMN x UInt8",
 			want: []string{
-				"ALTER TABLE db1.contacts_local ON CLUSTER c1 ADD COLUMN IF NOT EXISTS sign Int8 DEFAULT 1, ADD COLUMN IF NOT EXISTS x UInt8",
-				"ALTER TABLE db1.contacts ON CLUSTER c1 ADD COLUMN IF NOT EXISTS sign Int8 DEFAULT 1, ADD COLUMN IF NOT EXISTS x UInt8",
+				"ALTER TABLE db1.contacts_local ON CLUSTER c1 ADD COLUMN sign Int8 DEFAULT 1, ADD COLUMN x UInt8",
+				"DROP TABLE IF EXISTS db1.contacts ON CLUSTER c1",
+				"CREATE TABLE IF NOT EXISTS db1.contacts ON CLUSTER c1 AS db1.contacts_local ENGINE = Distributed(c1, db1, contacts_local, cityHash64(institution))",
 			},
 		},
 		{
@@ -93,7 +94,7 @@ func TestClusterFormRewrite(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, k := range tc.known {
-				f.tables[k] = true
+				f.tables[k] = "institution"
 			}
 			got, err := f.Rewrite(tc.in)
 			if err != nil {

@@ -106,6 +106,21 @@ func TestClusterMigrateIsIdempotent(t *testing.T) {
 				t.Errorf("%s: %s is %q over %q, want Distributed over Replicated*MergeTree", n.Name(), table, engines[table], engines[table+"_local"])
 			}
 		}
+		// After ALTERs too, each Distributed table has its local table's
+		// columns.
+		var differ uint64
+		err = nodeConn(t, n, "default").QueryRow(ctx, `SELECT countIf(variants != 1) FROM (
+    SELECT replaceRegexpOne(table, '_local$', '') AS t, uniqExact(cols) AS variants FROM (
+        SELECT table, groupArray((name, type)) AS cols
+        FROM (SELECT table, name, type FROM system.columns WHERE database = ? ORDER BY table, name)
+        GROUP BY table
+    ) GROUP BY t)`, s.Database()).Scan(&differ)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if differ != 0 {
+			t.Errorf("%s: %d tables whose Distributed and local columns differ", n.Name(), differ)
+		}
 	}
 }
 

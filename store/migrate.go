@@ -2,9 +2,12 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/ccbench/ccbench/schema"
@@ -130,9 +133,22 @@ func (s *Store) execMigration(ctx context.Context, form *schema.ClusterForm, stm
 		return nil
 	}
 	for _, st := range stmts {
-		if err := s.conn.Exec(ctx, st); err != nil {
+		if err := s.conn.Exec(ctx, st); err != nil && !columnAlreadyAdded(st, err) {
 			return err
 		}
 	}
 	return nil
 }
+
+// columnAlreadyAdded reports whether err is ClickHouse refusing an ALTER
+// TABLE ... ADD COLUMN because the column exists: a re-run of a migration
+// that was interrupted after the statement. 18.16 has no ADD COLUMN IF NOT
+// EXISTS, so this is how such statements stay re-runnable.
+func columnAlreadyAdded(stmt string, err error) bool {
+	var ex *clickhouse.Exception
+	return errors.As(err, &ex) && ex.Code == codeIllegalColumn &&
+		strings.Contains(strings.ToUpper(stmt), "ADD COLUMN") && strings.Contains(ex.Message, "already exists")
+}
+
+// codeIllegalColumn is ClickHouse's ILLEGAL_COLUMN error code.
+const codeIllegalColumn = 44
