@@ -20,7 +20,7 @@ import (
 //     reads s_local and writes t_local: a view fires on the replica that took
 //     the insert, and the shard's replication copies its output.
 //   - CREATE VIEW IF NOT EXISTS v AS SELECT ... reads the Distributed tables.
-//   - ALTER TABLE t with column changes alters t_local, then drops and
+//   - ALTER TABLE t with column changes alters t_local (on each shard), then drops and
 //     creates t again over it (ClickHouse 18.16 refuses an ON CLUSTER ALTER
 //     of a table that is not replicated on a cluster with
 //     internal_replication; a Distributed table holds no data when inserts
@@ -31,7 +31,9 @@ import (
 //     Distributed tables.
 //
 // Every DDL runs ON CLUSTER, with the database named, so that a node
-// executing it from the DDL queue creates it in the right database. Any
+// executing it from the DDL queue creates it in the right database, except
+// the ALTERs of replicated tables, which run on one replica of each shard
+// (see Statement.OnEachShard). Any
 // other statement is refused, so that a new kind of migration statement is
 // noticed by the cluster tests rather than run on one node only.
 //
@@ -41,6 +43,28 @@ type ClusterForm struct {
 	cluster  string
 	database string
 	tables   map[string]string // created by CREATE TABLE (each has a _local twin): its sharding key
+}
+
+// Statement is one statement of the cluster form.
+type Statement struct {
+	SQL string
+	// OnEachShard says to run SQL on one replica of every shard (the
+	// replicated table passes it to the others) instead of ON CLUSTER. It
+	// marks ALTERs of the replicated tables: ClickHouse 18.16's DDL queue
+	// runs an ON CLUSTER ALTER of a replicated table on one replica per
+	// shard, and when two replicas race for it one of them fails with a
+	// ZooKeeper "node exists" error and stops executing DDL (seen here in
+	// about one ALTER in fifty).
+	OnEachShard bool
+}
+
+// onCluster wraps statements that carry their own ON CLUSTER.
+func onCluster(sqls ...string) []Statement {
+	out := make([]Statement, len(sqls))
+	for i, q := range sqls {
+		out[i] = Statement{SQL: q}
+	}
+	return out
 }
 
 // LocalSuffix names the shard-local table under each Distributed table.
@@ -75,7 +99,7 @@ var (
 
 // Rewrite returns the cluster form of one migration statement: one or more
 // statements, in order.
-func (f *ClusterForm) Rewrite(stmt string) ([]string, error) {
+func (f *ClusterForm) Rewrite(stmt string) ([]Statement, error) {
 	stmt = strings.TrimSpace(stmt)
 	switch {
 	case createTableRE.MatchString(stmt):
@@ -84,7 +108,7 @@ func (f *ClusterForm) Rewrite(stmt string) ([]string, error) {
 		return f.createMaterializedView(stmt)
 	case createViewRE.MatchString(stmt):
 		m := createViewRE.FindStringSubmatch(stmt)
-		return []string{fmt.Sprintf("CREATE VIEW IF NOT EXISTS %s ON CLUSTER %s AS %s", f.qualify(m[1]), f.cluster, f.renameTables(m[2], ""))}, nil
+		return onCluster(fmt.Sprintf("CREATE VIEW IF NOT EXISTS %s ON CLUSTER %s AS %s", f.qualify(m[1]), f.cluster, f.renameTables(m[2], ""))), nil
 	case alterRE.MatchString(stmt):
 		return f.alter(stmt)
 	case dropRE.MatchString(stmt):
@@ -95,9 +119,9 @@ func (f *ClusterForm) Rewrite(stmt string) ([]string, error) {
 			out = append(out, fmt.Sprintf("DROP TABLE IF EXISTS %s ON CLUSTER %s", f.qualify(name+LocalSuffix), f.cluster))
 			delete(f.tables, name)
 		}
-		return out, nil
+		return onCluster(out...), nil
 	case passRE.MatchString(stmt):
-		return []string{stmt}, nil
+		return onCluster(stmt), nil
 	}
 	return nil, fmt.Errorf("cluster form: no rule for this statement (teach schema/cluster.go):\n%s", stmt)
 }
@@ -106,7 +130,7 @@ func (f *ClusterForm) qualify(table string) string { return f.database + "." + t
 
 // createTable splits CREATE TABLE t into t_local (replicated) and t
 // (Distributed).
-func (f *ClusterForm) createTable(stmt string) ([]string, error) {
+func (f *ClusterForm) createTable(stmt string) ([]Statement, error) {
 	loc := createTableRE.FindStringSubmatchIndex(stmt)
 	name := stmt[loc[2]:loc[3]]
 	open := loc[1] - 1
@@ -144,11 +168,11 @@ func (f *ClusterForm) createTable(stmt string) ([]string, error) {
 		replicatedArgs += ", " + args
 	}
 	f.tables[name] = key
-	return []string{
+	return onCluster(
 		fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s ON CLUSTER %s (%s) ENGINE = Replicated%s(%s)%s",
 			f.qualify(name+LocalSuffix), f.cluster, columns, engine, replicatedArgs, rest),
 		f.createDistributed(name),
-	}, nil
+	), nil
 }
 
 // createDistributed creates the Distributed table name over name_local,
@@ -188,7 +212,7 @@ func shardingKey(columns, rest string) (string, error) {
 
 // createMaterializedView points a view TO t at t_local and its SELECT at
 // the shard-local tables.
-func (f *ClusterForm) createMaterializedView(stmt string) ([]string, error) {
+func (f *ClusterForm) createMaterializedView(stmt string) ([]Statement, error) {
 	m := createMVRE.FindStringSubmatch(stmt)
 	name, target, query := m[1], m[2], m[3]
 	to := mvToRE.FindStringSubmatch(target)
@@ -198,14 +222,14 @@ func (f *ClusterForm) createMaterializedView(stmt string) ([]string, error) {
 	if _, ok := f.tables[to[1]]; !ok {
 		return nil, fmt.Errorf("cluster form of materialized view %s: its target %s is not a table created by an earlier statement", name, to[1])
 	}
-	return []string{fmt.Sprintf("CREATE MATERIALIZED VIEW IF NOT EXISTS %s ON CLUSTER %s TO %s AS %s",
-		f.qualify(name), f.cluster, f.qualify(to[1]+LocalSuffix), f.renameTables(query, LocalSuffix))}, nil
+	return onCluster(fmt.Sprintf("CREATE MATERIALIZED VIEW IF NOT EXISTS %s ON CLUSTER %s TO %s AS %s",
+		f.qualify(name), f.cluster, f.qualify(to[1]+LocalSuffix), f.renameTables(query, LocalSuffix))), nil
 }
 
-// alter sends column changes to the shard-local table and gives the
-// Distributed table the new columns; anything else goes to the shard-local
-// table.
-func (f *ClusterForm) alter(stmt string) ([]string, error) {
+// alter sends column changes to the shard-local table, on each shard, and
+// gives the Distributed table the new columns; anything else goes to the
+// shard-local table.
+func (f *ClusterForm) alter(stmt string) ([]Statement, error) {
 	m := alterRE.FindStringSubmatch(stmt)
 	name, commands := m[1], m[2]
 	if _, ok := f.tables[name]; !ok {
@@ -217,15 +241,14 @@ func (f *ClusterForm) alter(stmt string) ([]string, error) {
 			columnsOnly = false
 		}
 	}
-	local := fmt.Sprintf("ALTER TABLE %s ON CLUSTER %s %s", f.qualify(name+LocalSuffix), f.cluster, commands)
+	local := Statement{SQL: fmt.Sprintf("ALTER TABLE %s %s", f.qualify(name+LocalSuffix), commands), OnEachShard: true}
 	if !columnsOnly {
-		return []string{local}, nil
+		return []Statement{local}, nil
 	}
-	return []string{
-		local,
+	return append([]Statement{local}, onCluster(
 		fmt.Sprintf("DROP TABLE IF EXISTS %s ON CLUSTER %s", f.qualify(name), f.cluster),
 		f.createDistributed(name),
-	}, nil
+	)...), nil
 }
 
 // renameTables qualifies every known table named after FROM or JOIN in

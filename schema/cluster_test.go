@@ -64,7 +64,7 @@ func TestClusterFormRewrite(t *testing.T) {
 			known: []string{"contacts"},
 			in:    "ALTER TABLE contacts ADD COLUMN sign Int8 DEFAULT 1, ADD COLUMN x UInt8",
 			want: []string{
-				"ALTER TABLE db1.contacts_local ON CLUSTER c1 ADD COLUMN sign Int8 DEFAULT 1, ADD COLUMN x UInt8",
+				"ALTER TABLE db1.contacts_local ADD COLUMN sign Int8 DEFAULT 1, ADD COLUMN x UInt8",
 				"DROP TABLE IF EXISTS db1.contacts ON CLUSTER c1",
 				"CREATE TABLE IF NOT EXISTS db1.contacts ON CLUSTER c1 AS db1.contacts_local ENGINE = Distributed(c1, db1, contacts_local, cityHash64(institution))",
 			},
@@ -73,7 +73,7 @@ func TestClusterFormRewrite(t *testing.T) {
 			name:  "mutation on the local table only",
 			known: []string{"contacts"},
 			in:    "ALTER TABLE contacts DELETE WHERE institution = ''",
-			want:  []string{"ALTER TABLE db1.contacts_local ON CLUSTER c1 DELETE WHERE institution = ''"},
+			want:  []string{"ALTER TABLE db1.contacts_local DELETE WHERE institution = ''"},
 		},
 		{
 			name:  "drop both",
@@ -101,11 +101,13 @@ func TestClusterFormRewrite(t *testing.T) {
 				t.Fatalf("Rewrite: %v", err)
 			}
 			if len(got) != len(tc.want) {
-				t.Fatalf("Rewrite gave %d statements, want %d:\n%s", len(got), len(tc.want), strings.Join(got, "\n---\n"))
+				t.Fatalf("Rewrite gave %d statements, want %d:\n%+v", len(got), len(tc.want), got)
 			}
 			for i := range got {
-				if norm(got[i]) != norm(tc.want[i]) {
-					t.Errorf("statement %d:\n got %s\nwant %s", i+1, got[i], tc.want[i])
+				// The statements that name no cluster run on each shard.
+				want, onEachShard := tc.want[i], strings.HasPrefix(tc.want[i], "ALTER")
+				if norm(got[i].SQL) != norm(want) || got[i].OnEachShard != onEachShard {
+					t.Errorf("statement %d:\n got %s (on each shard: %t)\nwant %s (on each shard: %t)", i+1, got[i].SQL, got[i].OnEachShard, want, onEachShard)
 				}
 			}
 		})
@@ -128,7 +130,7 @@ func TestClusterFormRefuses(t *testing.T) {
 	} {
 		f, _ := NewClusterForm("c1", "db1")
 		if got, err := f.Rewrite(tc.in); err == nil {
-			t.Errorf("%s: Rewrite = %q, want an error", tc.name, got)
+			t.Errorf("%s: Rewrite = %+v, want an error", tc.name, got)
 		}
 	}
 	for _, names := range [][2]string{{"c-1", "db"}, {"c", "db; DROP"}, {"", "db"}} {
@@ -163,7 +165,8 @@ func TestClusterFormOfEveryMigration(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, o := range out {
+		for _, st := range out {
+			o := st.SQL
 			if strings.HasPrefix(o, "CREATE") && !strings.Contains(o, " ON CLUSTER c1 ") {
 				t.Errorf("DDL without ON CLUSTER: %s", o)
 			}

@@ -2,12 +2,17 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net"
+	"strconv"
 	"sync"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/ccbench/ccbench/schema"
 )
 
 // ClusterOptions put the store on a replicated, sharded ClickHouse
@@ -26,8 +31,9 @@ type ClusterOptions struct {
 // clusterMode is what a store on a cluster does differently.
 type clusterMode struct {
 	ClusterOptions
-	shards int
-	quorum int // insert_quorum: 2 when every shard has two replicas or more, else 0
+	shards [][]string         // native addresses of every shard's replicas, from system.clusters
+	quorum int                // insert_quorum: 2 when every shard has two replicas or more, else 0
+	conn   clickhouse.Options // how to reach the nodes (the DSN's user and password)
 
 	mu    sync.Mutex
 	locks map[string]*sync.Mutex // one per table: ClickHouse 18.16 takes one quorum insert per table and shard at a time
@@ -55,14 +61,22 @@ func OpenCluster(ctx context.Context, dsn, password string, opts ClusterOptions)
 		s.Close()
 		return nil, fmt.Errorf("open ClickHouse cluster on %s: %w", s.addr, err)
 	}
-	shards, minReplicas, err := clusterShape(ctx, s.conn, opts.Name)
+	shards, err := clusterShards(ctx, s.conn, opts.Name)
 	if err != nil {
 		s.Close()
 		return nil, fmt.Errorf("open ClickHouse cluster on %s: %w", s.addr, err)
 	}
-	m := &clusterMode{ClusterOptions: opts, shards: shards, locks: map[string]*sync.Mutex{}}
-	if minReplicas >= 2 {
-		m.quorum = 2
+	connOpts, err := parseDSN(dsn, password)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	m := &clusterMode{ClusterOptions: opts, shards: shards, conn: *connOpts, locks: map[string]*sync.Mutex{}}
+	m.quorum = 2
+	for _, replicas := range shards {
+		if len(replicas) < 2 {
+			m.quorum = 0
+		}
 	}
 	s.cluster = m
 	return s, nil
@@ -92,32 +106,73 @@ func checkProductMode(ctx context.Context, conn driver.Conn) error {
 	return nil
 }
 
-// clusterShape reads the number of shards of a cluster and the smallest
-// number of replicas of any of them from the node's system.clusters.
-func clusterShape(ctx context.Context, conn driver.Conn, cluster string) (shards, minReplicas int, err error) {
-	rows, err := conn.Query(ctx, "SELECT shard_num, count() FROM system.clusters WHERE cluster = ? GROUP BY shard_num", cluster)
+// clusterShards reads the native addresses of every shard's replicas from
+// the node's system.clusters.
+func clusterShards(ctx context.Context, conn driver.Conn, cluster string) ([][]string, error) {
+	rows, err := conn.Query(ctx, "SELECT shard_num, host_address, port FROM system.clusters WHERE cluster = ? ORDER BY shard_num, replica_num", cluster)
 	if err != nil {
-		return 0, 0, fmt.Errorf("read cluster %s from system.clusters: %w", cluster, err)
+		return nil, fmt.Errorf("read cluster %s from system.clusters: %w", cluster, err)
 	}
 	defer rows.Close()
+	var (
+		shards [][]string
+		last   uint32
+	)
 	for rows.Next() {
-		var shard uint32
-		var replicas uint64
-		if err := rows.Scan(&shard, &replicas); err != nil {
-			return 0, 0, fmt.Errorf("read cluster %s from system.clusters: %w", cluster, err)
+		var (
+			shard uint32
+			host  string
+			port  uint16
+		)
+		if err := rows.Scan(&shard, &host, &port); err != nil {
+			return nil, fmt.Errorf("read cluster %s from system.clusters: %w", cluster, err)
 		}
-		shards++
-		if minReplicas == 0 || int(replicas) < minReplicas {
-			minReplicas = int(replicas)
+		if shard != last || len(shards) == 0 {
+			shards = append(shards, nil)
+			last = shard
 		}
+		shards[len(shards)-1] = append(shards[len(shards)-1], net.JoinHostPort(host, strconv.Itoa(int(port))))
 	}
 	if err := rows.Err(); err != nil {
-		return 0, 0, fmt.Errorf("read cluster %s from system.clusters: %w", cluster, err)
+		return nil, fmt.Errorf("read cluster %s from system.clusters: %w", cluster, err)
 	}
-	if shards == 0 {
-		return 0, 0, fmt.Errorf("the server's remote_servers has no cluster %q", cluster)
+	if len(shards) == 0 {
+		return nil, fmt.Errorf("the server's remote_servers has no cluster %q", cluster)
 	}
-	return shards, minReplicas, nil
+	return shards, nil
+}
+
+// onEachShard runs a statement on one replica of every shard, trying the
+// shard's replicas in turn; the replicated table passes it to the others.
+// "Column already exists" counts as done (a re-run).
+func (m *clusterMode) onEachShard(ctx context.Context, stmt string) error {
+	for i, replicas := range m.shards {
+		var errs []error
+		for _, addr := range replicas {
+			err := m.execOn(ctx, addr, stmt)
+			if err == nil || columnAlreadyAdded(stmt, err) {
+				errs = nil
+				break
+			}
+			errs = append(errs, fmt.Errorf("%s: %w", addr, err))
+		}
+		if len(errs) > 0 {
+			return fmt.Errorf("shard %d: %w", i+1, errors.Join(errs...))
+		}
+	}
+	return nil
+}
+
+// execOn runs a statement on the node at addr.
+func (m *clusterMode) execOn(ctx context.Context, addr, stmt string) error {
+	opts := m.conn
+	opts.Addr = []string{addr}
+	conn, err := clickhouse.Open(&opts)
+	if err != nil {
+		return redact(err, opts.Auth.Password)
+	}
+	defer conn.Close()
+	return redact(conn.Exec(ctx, stmt), opts.Auth.Password)
 }
 
 // Cluster is the name of the store's cluster, empty on a single server.
@@ -172,9 +227,18 @@ func (m *clusterMode) ddlContext(ctx context.Context) context.Context {
 }
 
 // EnsureClusterDatabase creates the DSN's database on every node of
-// cluster if it does not exist.
+// cluster if the DSN's node does not have it.
 func EnsureClusterDatabase(ctx context.Context, dsn, password, cluster string) error {
 	return withDefaultDatabase(ctx, dsn, password, func(conn driver.Conn, database string) error {
+		// An ON CLUSTER statement waits for every node: with one down it
+		// would hold every command up for distributed_ddl_task_timeout.
+		var n uint64
+		if err := conn.QueryRow(ctx, "SELECT count() FROM system.databases WHERE name = ?", database).Scan(&n); err != nil {
+			return fmt.Errorf("look database %s up: %w", database, err)
+		}
+		if n > 0 {
+			return nil
+		}
 		if err := conn.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+quoteIdent(database)+" ON CLUSTER "+quoteIdent(cluster)); err != nil {
 			return fmt.Errorf("create database %s on cluster %s: %w", database, cluster, err)
 		}
@@ -195,4 +259,17 @@ func DropClusterDatabase(ctx context.Context, dsn, password, cluster string) err
 		}
 		return nil
 	})
+}
+
+// hasMigrationsTable reports whether the store's node has the cluster form
+// of schema_migrations, so that Migrate runs no ON CLUSTER statement when
+// nothing is pending (one would wait for a node that is down).
+func (s *Store) hasMigrationsTable(ctx context.Context) (bool, error) {
+	var n uint64
+	err := s.conn.QueryRow(ctx, "SELECT count() FROM system.tables WHERE database = ? AND name IN (?, ?)",
+		s.database, schema.MigrationsTable, schema.MigrationsTable+schema.LocalSuffix).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("look %s up: %w", schema.MigrationsTable, err)
+	}
+	return n == 2, nil
 }

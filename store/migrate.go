@@ -44,7 +44,13 @@ func (s *Store) Migrate(ctx context.Context) (applied []string, err error) {
 	if s.cluster != nil {
 		ctx = s.cluster.ddlContext(ctx)
 	}
-	if err := s.execMigration(ctx, ddl, schema.MigrationsTableDDL, false); err != nil {
+	haveTable := false
+	if s.cluster != nil {
+		if haveTable, err = s.hasMigrationsTable(ctx); err != nil {
+			return nil, fmt.Errorf("migrate database %s: %w", s.database, err)
+		}
+	}
+	if err := s.execMigration(ctx, ddl, schema.MigrationsTableDDL, haveTable); err != nil {
 		return nil, fmt.Errorf("migrate database %s: create %s: %w", s.database, schema.MigrationsTable, err)
 	}
 	done, err := s.appliedMigrations(ctx)
@@ -122,7 +128,7 @@ func (s *Store) migrationForm() (*schema.ClusterForm, error) {
 // execMigration runs one migration statement, in its cluster form when
 // form is not nil; with dryRun it only rewrites it.
 func (s *Store) execMigration(ctx context.Context, form *schema.ClusterForm, stmt string, dryRun bool) error {
-	stmts := []string{stmt}
+	stmts := []schema.Statement{{SQL: stmt}}
 	if form != nil {
 		var err error
 		if stmts, err = form.Rewrite(stmt); err != nil {
@@ -133,7 +139,13 @@ func (s *Store) execMigration(ctx context.Context, form *schema.ClusterForm, stm
 		return nil
 	}
 	for _, st := range stmts {
-		if err := s.conn.Exec(ctx, st); err != nil && !columnAlreadyAdded(st, err) {
+		var err error
+		if st.OnEachShard {
+			err = s.cluster.onEachShard(ctx, st.SQL)
+		} else {
+			err = s.conn.Exec(ctx, st.SQL)
+		}
+		if err != nil && !columnAlreadyAdded(st.SQL, err) {
 			return err
 		}
 	}
