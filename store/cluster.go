@@ -219,11 +219,12 @@ func (s *Store) clusterInsert(ctx context.Context, table string) (_ context.Cont
 }
 
 // ddlContext bounds how long an ON CLUSTER statement waits for the nodes.
+// Backfills in migrations (INSERT ... SELECT) run with the insert
+// settings.
 func (m *clusterMode) ddlContext(ctx context.Context) context.Context {
-	return clickhouse.Context(ctx, clickhouse.WithSettings(clickhouse.Settings{
-		"distributed_ddl_task_timeout": int(m.DDLTimeout / time.Second),
-		"insert_distributed_sync":      1, // backfills (INSERT ... SELECT) in migrations
-	}))
+	st := m.insertSettings()
+	st["distributed_ddl_task_timeout"] = int(m.DDLTimeout / time.Second)
+	return clickhouse.Context(ctx, clickhouse.WithSettings(st))
 }
 
 // EnsureClusterDatabase creates the DSN's database on every node of

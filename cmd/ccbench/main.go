@@ -46,6 +46,8 @@ func newApp() *cli.App {
 			dashboardsCommand(),
 			registerCommand(),
 			compareCommand(),
+			staffingCommand(),
+			benchCommand(),
 			quarantineCommand(),
 			demoCommand(),
 		},
