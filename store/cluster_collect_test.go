@@ -81,21 +81,22 @@ func TestClusterReplicaKilledDuringCollection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if stats.Fetched < 4 {
-		t.Fatalf("the reference collection fetched %d pages; the test needs several batches", stats.Fetched)
+	if stats.Records == 0 {
+		t.Fatal("the reference collection stored nothing")
 	}
 
 	s := servertest.NewClusterStore(t)
 	shard := expectedShard(t, nodeConn(t, c.Nodes[0], "default"), "sodra")
 	victim := c.Node(shard, 2)
-	sink := &killingSink{Store: s, t: t, node: victim, n: 2}
+	sink := &killingSink{Store: s, t: t, node: victim, n: 1}
 	col := sodraCollector(t)
 	if _, err := col.Collect(ctx, sink); err == nil {
 		t.Fatal("collection with a replica of the institution's shard killed: want an error")
 	}
 	if !sink.killed {
-		t.Fatal("the replica was never killed: the collection had fewer than two contact batches")
+		t.Fatal("the replica was never killed: the collection wrote no contacts")
 	}
+	t.Logf("the failed pass wrote %d contact batches (the replica was killed after the first)", sink.calls)
 	if err := victim.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
