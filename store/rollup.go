@@ -112,10 +112,7 @@ func (s *Store) rollupContactCounts(ctx context.Context, institution string, fro
 	params func(unit, channel string) kpi.Params) ([]countedContacts, bool, error) {
 	q := &query{}
 	q.sql("SELECT unit, channel, ")
-	periodExpr(q, by, "bucket", loc).sql(` AS period, t_ms, s_ms, l_ms,
-    sum(offered) AS o, sum(answered), sum(abandoned), sum(short_abandoned), sum(answered_within_t), sum(abandoned_within_t),
-    sum(abandoned_not_short), sum(long_waits), sum(answer_wait_sum_ms), sum(handled), sum(handle_sum_s), sum(acw_counted),
-    sum(acw_sum_s), max(max_wait_ms)
+	periodExpr(q, by, "bucket", loc).sql(" AS period, ", contactRollupSums, `
 FROM contact_rollup FINAL
 WHERE institution = `).bind(institution).sql(" AND ")
 	timeRange(from, to)(q, "bucket")
@@ -127,28 +124,10 @@ WHERE institution = `).bind(institution).sql(" AND ")
 	defer rows.Close()
 	var out []countedContacts
 	for rows.Next() {
-		var (
-			r                                               countedContacts
-			tMS, sMS, lMS                                   int64
-			offered, answered, abandoned, short, aT, bT, nS uint64
-			long, handled, acwCounted                       uint64
-			waitSum, handleSum, acwSum, maxWait             int64
-		)
-		if err := rows.Scan(&r.unit, &r.channel, &r.key, &tMS, &sMS, &lMS, &offered, &answered, &abandoned, &short, &aT, &bT, &nS,
-			&long, &waitSum, &handled, &handleSum, &acwCounted, &acwSum, &maxWait); err != nil {
+		var r countedContacts
+		ok, err := scanContactSums(rows, params, &r, &r.unit, &r.channel, &r.key)
+		if err != nil || !ok {
 			return nil, false, err
-		}
-		p := params(r.unit, r.channel)
-		if tMS != p.Threshold.Milliseconds() || sMS != p.ShortAbandon.Milliseconds() || lMS != p.LongWait.Milliseconds() {
-			return nil, false, nil
-		}
-		r.counts = kpi.ContactCounts{
-			Offered: float64(offered), Answered: float64(answered), Abandoned: float64(abandoned),
-			ShortAbandoned: float64(short), AnsweredWithinT: float64(aT), AbandonedWithinT: float64(bT),
-			AbandonedNotShort: float64(nS), LongWaits: float64(long), AnswerWaitSumS: float64(waitSum),
-			Handled: float64(handled), HandleSumS: float64(handleSum), AcwCounted: float64(acwCounted),
-			AcwSumS: float64(acwSum), MaxWaitS: float64(maxWait), // in ms until contactRows
-
 		}
 		out = append(out, r)
 	}
@@ -156,6 +135,43 @@ WHERE institution = `).bind(institution).sql(" AND ")
 		return nil, false, err
 	}
 	return out, true, nil
+}
+
+// contactRollupSums is the part of a SELECT over contact_rollup that sums
+// its counts, after the grouping columns; see scanContactSums.
+const contactRollupSums = `t_ms, s_ms, l_ms,
+    sum(offered) AS o, sum(answered), sum(abandoned), sum(short_abandoned), sum(answered_within_t), sum(abandoned_within_t),
+    sum(abandoned_not_short), sum(long_waits), sum(answer_wait_sum_ms), sum(handled), sum(handle_sum_s), sum(acw_counted),
+    sum(acw_sum_s), max(max_wait_ms)`
+
+// scanContactSums scans a row of leading columns (into lead) followed by
+// contactRollupSums into r, and reports false when the row was counted with
+// other thresholds than params gives for r's group. Waits stay in
+// milliseconds until contactRows.
+func scanContactSums(rows driver.Rows, params func(unit, channel string) kpi.Params, r *countedContacts, lead ...any) (bool, error) {
+	var (
+		tMS, sMS, lMS                                   int64
+		offered, answered, abandoned, short, aT, bT, nS uint64
+		long, handled, acwCounted                       uint64
+		waitSum, handleSum, acwSum, maxWait             int64
+	)
+	dest := append(lead, &tMS, &sMS, &lMS, &offered, &answered, &abandoned, &short, &aT, &bT, &nS,
+		&long, &waitSum, &handled, &handleSum, &acwCounted, &acwSum, &maxWait)
+	if err := rows.Scan(dest...); err != nil {
+		return false, err
+	}
+	p := params(r.unit, r.channel)
+	if tMS != p.Threshold.Milliseconds() || sMS != p.ShortAbandon.Milliseconds() || lMS != p.LongWait.Milliseconds() {
+		return false, nil
+	}
+	r.counts = kpi.ContactCounts{
+		Offered: float64(offered), Answered: float64(answered), Abandoned: float64(abandoned),
+		ShortAbandoned: float64(short), AnsweredWithinT: float64(aT), AbandonedWithinT: float64(bT),
+		AbandonedNotShort: float64(nS), LongWaits: float64(long), AnswerWaitSumS: float64(waitSum),
+		Handled: float64(handled), HandleSumS: float64(handleSum), AcwCounted: float64(acwCounted),
+		AcwSumS: float64(acwSum), MaxWaitS: float64(maxWait),
+	}
+	return true, nil
 }
 
 // rollupKey is the key of a rollup row: a bucket and a group.

@@ -206,10 +206,7 @@ func (s *Store) rollupContactCountsWindows(ctx context.Context, institution stri
 		first = earliest(first, f)
 	}
 	q := &query{}
-	q.sql(`SELECT w, unit, channel, t_ms, s_ms, l_ms,
-    sum(offered) AS o, sum(answered), sum(abandoned), sum(short_abandoned), sum(answered_within_t), sum(abandoned_within_t),
-    sum(abandoned_not_short), sum(long_waits), sum(answer_wait_sum_ms), sum(handled), sum(handle_sum_s), sum(acw_counted),
-    sum(acw_sum_s), max(max_wait_ms)
+	q.sql("SELECT w, unit, channel, ", contactRollupSums, `
 FROM (
     SELECT *, arrayJoin(arrayFilter(i -> bucket >= `)
 	windowStarts(q, froms).sql("[i], arrayEnumerate(")
@@ -226,27 +223,12 @@ FROM (
 	out := make([][]countedContacts, len(froms))
 	for rows.Next() {
 		var (
-			w                                               uint32
-			r                                               countedContacts
-			tMS, sMS, lMS                                   int64
-			offered, answered, abandoned, short, aT, bT, nS uint64
-			long, handled, acwCounted                       uint64
-			waitSum, handleSum, acwSum, maxWait             int64
+			w uint32
+			r countedContacts
 		)
-		if err := rows.Scan(&w, &r.unit, &r.channel, &tMS, &sMS, &lMS, &offered, &answered, &abandoned, &short, &aT, &bT, &nS,
-			&long, &waitSum, &handled, &handleSum, &acwCounted, &acwSum, &maxWait); err != nil {
+		ok, err := scanContactSums(rows, params, &r, &w, &r.unit, &r.channel)
+		if err != nil || !ok {
 			return nil, false, err
-		}
-		p := params(r.unit, r.channel)
-		if tMS != p.Threshold.Milliseconds() || sMS != p.ShortAbandon.Milliseconds() || lMS != p.LongWait.Milliseconds() {
-			return nil, false, nil
-		}
-		r.counts = kpi.ContactCounts{
-			Offered: float64(offered), Answered: float64(answered), Abandoned: float64(abandoned),
-			ShortAbandoned: float64(short), AnsweredWithinT: float64(aT), AbandonedWithinT: float64(bT),
-			AbandonedNotShort: float64(nS), LongWaits: float64(long), AnswerWaitSumS: float64(waitSum),
-			Handled: float64(handled), HandleSumS: float64(handleSum), AcwCounted: float64(acwCounted),
-			AcwSumS: float64(acwSum), MaxWaitS: float64(maxWait), // in ms until contactRows
 		}
 		out[w-1] = append(out[w-1], r)
 	}
@@ -326,14 +308,12 @@ FROM (
 	parts := make([][]countedFeedback, len(starts))
 	for rows.Next() {
 		var (
-			w                     uint32
-			r                     countedFeedback
-			responses, favourable uint64
+			w uint32
+			r countedFeedback
 		)
-		if err := rows.Scan(&w, &r.unit, &r.channel, &r.instrument, &responses, &favourable); err != nil {
+		if err := scanFeedbackCounts(rows, &r, &w, &r.unit, &r.channel, &r.instrument); err != nil {
 			return nil, err
 		}
-		r.counts = kpi.FeedbackCounts{Responses: float64(responses), Favourable: float64(favourable)}
 		parts[w-1] = append(parts[w-1], r)
 	}
 	return parts, rows.Err()
