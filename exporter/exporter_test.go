@@ -724,7 +724,7 @@ func TestHTTPEndpoints(t *testing.T) {
 	if code, _ := get("/-/healthy"); code != http.StatusOK {
 		t.Errorf("/-/healthy = %d, want 200", code)
 	}
-	if code, body := get("/"); code != http.StatusOK || !strings.Contains(body, `href="metrics"`) || !strings.Contains(body, "1.2.3") {
+	if code, body := get("/"); code != http.StatusOK || !strings.Contains(body, `href="/metrics"`) || !strings.Contains(body, "1.2.3") {
 		t.Errorf("/ = %d %q, want 200 with a link to metrics and the version", code, body)
 	}
 	if code, _ := get("/nope"); code != http.StatusNotFound {
