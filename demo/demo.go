@@ -289,7 +289,7 @@ ccbench demo is running (Ctrl-C stops it)
   clickhouse    %s
   dashboards    %s
   data dir      %s
-  config        %s  (ccbench compare|collect|serve --config %s)
+  config        %s  (ccbench compare|collect|serve --config.file %s)
 `, s.MetricsURL, s.PrometheusURL, s.PrometheusURL, s.ClickHouseDSN, s.DashboardsDir, s.DataDir, s.ConfigPath, s.ConfigPath)
 	for name, url := range s.Simulators {
 		fmt.Fprintf(w, "  simulator     %s  %s\n", name, url)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/ccbench/ccbench/collectors"
 	"github.com/ccbench/ccbench/config"
 )
 
@@ -56,6 +57,9 @@ func exitCode(err error) int {
 	case err == nil:
 		return exitOK
 	case errors.As(err, &ue), errors.As(err, &fe), errors.As(err, &ce):
+		return exitUsage
+	case collectors.IsConfigError(err):
+		// A source refused the configured token or URL.
 		return exitUsage
 	case strings.HasPrefix(err.Error(), "Required flag"):
 		// urfave/cli's missing-required-flag error has no exported type.
