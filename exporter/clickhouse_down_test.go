@@ -142,7 +142,9 @@ institutions:
 	clk := &clock{now: start}
 	e := exporter.New(exporter.Options{
 		Config: cfg, Reader: st, Totals: exporter.StoreTotals(st), ClickHouse: st,
-		Now: clk.Now, MaxStaleness: time.Hour,
+		// Parts that fail while ClickHouse answers are dropped after 90 s;
+		// while it is down, the snapshot stays however old it gets.
+		Now: clk.Now, MaxStaleness: 90 * time.Second,
 	})
 	reg := e.Registry()
 	phone := map[string]string{"institution": "sodra", "unit": "contact-centre", "channel": "phone"}
@@ -179,6 +181,11 @@ institutions:
 		t.Fatal("second refresh with ClickHouse stopped succeeded")
 	}
 	check("ClickHouse stopped, two refreshes later", 0, 3, 120)
+	clk.Add(time.Hour)
+	if err := e.Refresh(ctx); err == nil {
+		t.Fatal("third refresh with ClickHouse stopped succeeded")
+	}
+	check("ClickHouse stopped for an hour", 0, 3, 3720)
 
 	if err := ch.Restart(ctx, logf); err != nil {
 		t.Fatal(err)

@@ -13,8 +13,9 @@
 // institution and serves its previous values for a bounded time, after
 // which its series disappear rather than go on showing old figures.
 //
-// When ClickHouse is down, every part fails: /metrics goes on answering
-// from the last snapshot, ccbench_exporter_clickhouse_up says 0 and
+// When ClickHouse is down (Options.ClickHouse does not answer a ping),
+// every part fails but none is dropped: /metrics goes on answering from the
+// last snapshot, ccbench_exporter_clickhouse_up says 0 and
 // ccbench_exporter_data_age_seconds rises for every institution; the next
 // refresh after ClickHouse returns serves fresh values, without a restart.
 package exporter
@@ -80,8 +81,9 @@ type Options struct {
 	// Totals reads the cumulative contact counters.
 	Totals TotalsQuerier
 	// ClickHouse is pinged at every refresh for
-	// ccbench_exporter_clickhouse_up; when nil, ClickHouse counts as up
-	// when some part of the refresh succeeded.
+	// ccbench_exporter_clickhouse_up; while it does not answer, no part
+	// is dropped for staleness: the last snapshot is served. When nil,
+	// ClickHouse counts as up when some part of the refresh succeeded.
 	ClickHouse Pinger
 	Logger     *slog.Logger     // default: discard
 	Now        func() time.Time // default: time.Now
@@ -269,6 +271,7 @@ func (e *Exporter) Refresh(ctx context.Context) error {
 	now := e.now()
 	parts := e.partsOf()
 	outcomes := e.refreshParts(ctx, now, parts)
+	down := e.clickHouseDown(ctx)
 
 	var errs []error
 	failed := map[string]bool{}
@@ -283,7 +286,9 @@ func (e *Exporter) Refresh(ctx context.Context) error {
 		errs = append(errs, o.err)
 		failed[p.institution] = true
 		e.errors.WithLabelValues(p.institution).Inc()
-		if old, ok := e.parts[p]; ok && now.Sub(old.at) > e.maxStale {
+		// While ClickHouse is down every part fails: the last snapshot
+		// stays, and ccbench_exporter_data_age_seconds says how old it is.
+		if old, ok := e.parts[p]; ok && !down && now.Sub(old.at) > e.maxStale {
 			e.setPart(p, partValues{})
 			e.logger.Warn("dropping the series of a part that has failed for too long",
 				"part", p.String(), "last_success", old.at, "max_staleness", e.maxStale)
@@ -312,7 +317,12 @@ func (e *Exporter) Refresh(ctx context.Context) error {
 	if succeeded {
 		e.ready.Store(true)
 	}
-	e.clickhouseUp.Set(e.clickHouseUp(ctx, succeeded))
+	switch {
+	case down, e.clickhouse == nil && !succeeded:
+		e.clickhouseUp.Set(0)
+	default:
+		e.clickhouseUp.Set(1)
+	}
 	return errors.Join(errs...)
 }
 
@@ -462,20 +472,17 @@ func (e *Exporter) refreshInterval() time.Duration {
 	return 30 * time.Second
 }
 
-// clickHouseUp is 1 when ClickHouse answers a ping (or, without a Pinger,
-// when some part of the refresh succeeded), else 0.
-func (e *Exporter) clickHouseUp(ctx context.Context, partSucceeded bool) float64 {
+// clickHouseDown reports whether ClickHouse fails to answer a ping; false
+// without a Pinger.
+func (e *Exporter) clickHouseDown(ctx context.Context) bool {
 	if e.clickhouse == nil {
-		if partSucceeded {
-			return 1
-		}
-		return 0
+		return false
 	}
 	if err := e.clickhouse.Ping(ctx); err != nil {
 		e.logger.Warn("ClickHouse does not answer; serving the last snapshot", "err", err)
-		return 0
+		return true
 	}
-	return 1
+	return false
 }
 
 // dataAgeDesc describes ccbench_exporter_data_age_seconds.
