@@ -81,6 +81,11 @@ type Fetcher struct {
 	// InitialInterval is the first backoff; default 500ms.
 	InitialInterval time.Duration
 	Logger          *slog.Logger // default: discard
+	// Sleep waits between attempts; default a timer. Clock is what the
+	// retry budget is measured on; default the wall clock. Tests inject
+	// both, so that no test depends on wall-clock timing.
+	Sleep SleepFunc
+	Clock backoff.Clock
 }
 
 // retryable is a failure worth another try, after at least wait.
@@ -99,6 +104,9 @@ func (f *Fetcher) Get(ctx context.Context, url string) ([]byte, error) {
 	b.InitialInterval = cmpOr(f.InitialInterval, 500*time.Millisecond)
 	b.MaxInterval = 30 * time.Second
 	b.MaxElapsedTime = cmpOr(f.MaxElapsed, DefaultMaxElapsed)
+	if f.Clock != nil {
+		b.Clock = f.Clock
+	}
 	b.Reset()
 	for attempt := 1; ; attempt++ {
 		body, err := f.try(ctx, url)
@@ -120,12 +128,8 @@ func (f *Fetcher) Get(ctx context.Context, url string) ([]byte, error) {
 			wait = min(r.wait, b.MaxElapsedTime-b.GetElapsedTime())
 		}
 		f.logger().Warn("fetch failed, retrying", "url", url, "attempt", attempt, "wait", wait, "err", r.err)
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil, fmt.Errorf("GET %s: %w (last error: %v)", url, ctx.Err(), r.err)
-		case <-t.C:
+		if err := sleepOr(f.Sleep)(ctx, wait); err != nil {
+			return nil, fmt.Errorf("GET %s: %w (last error: %v)", url, err, r.err)
 		}
 	}
 }

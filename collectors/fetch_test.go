@@ -36,9 +36,16 @@ func (s *scripted) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// fastFetcher is a Fetcher whose waits are recorded on a fake clock
+// instead of slept.
 func fastFetcher(token string) *Fetcher {
-	return &Fetcher{Source: "src", Token: token, TokenSource: "$SRC_TOKEN", InitialInterval: time.Millisecond, MaxElapsed: 2 * time.Second}
+	ft := newFakeTime()
+	return &Fetcher{Source: "src", Token: token, TokenSource: "$SRC_TOKEN", InitialInterval: time.Millisecond, MaxElapsed: 2 * time.Second,
+		Sleep: ft.Sleep, Clock: ft}
 }
+
+// fakeTimeOf returns the fake clock of a fastFetcher.
+func fakeTimeOf(f *Fetcher) *fakeTime { return f.Clock.(*fakeTime) }
 
 func TestFetcherRetriesTransientFailures(t *testing.T) {
 	for _, tc := range []struct {
@@ -75,12 +82,12 @@ func TestFetcherHonoursRetryAfter(t *testing.T) {
 	s := &scripted{statuses: []int{429, 200}, retryAfter: "1"}
 	srv := httptest.NewServer(s)
 	defer srv.Close()
-	start := time.Now()
-	if _, err := fastFetcher("").Get(context.Background(), srv.URL); err != nil {
+	f := fastFetcher("")
+	if _, err := f.Get(context.Background(), srv.URL); err != nil {
 		t.Fatal(err)
 	}
-	if el := time.Since(start); el < time.Second {
-		t.Errorf("retried after %v, want at least the 1s of Retry-After", el)
+	if waits := fakeTimeOf(f).Waits(); len(waits) != 1 || waits[0] < time.Second {
+		t.Errorf("waited %v before retrying, want once, at least the 1s of Retry-After", waits)
 	}
 }
 
@@ -156,13 +163,17 @@ func TestFetcherGivesUpAfterMaxElapsed(t *testing.T) {
 	l.Close()
 	f := fastFetcher("")
 	f.MaxElapsed = 200 * time.Millisecond
-	start := time.Now()
 	_, err = f.Get(context.Background(), "http://"+addr+"/")
 	if err == nil || !strings.Contains(err.Error(), "giving up") {
 		t.Fatalf("got %v, want giving up", err)
 	}
-	if el := time.Since(start); el > 2*time.Second {
-		t.Errorf("gave up after %v, want about 200ms", el)
+	var total time.Duration
+	waits := fakeTimeOf(f).Waits()
+	for _, w := range waits {
+		total += w
+	}
+	if len(waits) < 2 || total > f.MaxElapsed {
+		t.Errorf("waited %v (total %v) before giving up, want several retries within the 200ms budget", waits, total)
 	}
 }
 
@@ -170,13 +181,14 @@ func TestFetcherRetriesTimeouts(t *testing.T) {
 	var calls atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if calls.Add(1) == 1 {
-			time.Sleep(300 * time.Millisecond)
+			<-r.Context().Done() // answer only after the client has timed out
+			return
 		}
 		w.Write([]byte("ok"))
 	}))
 	defer srv.Close()
 	f := fastFetcher("")
-	f.Client = &http.Client{Timeout: 100 * time.Millisecond}
+	f.Client = &http.Client{Timeout: 500 * time.Millisecond}
 	if _, err := f.Get(context.Background(), srv.URL); err != nil {
 		t.Fatal(err)
 	}
@@ -189,12 +201,20 @@ func TestFetcherStopsWhenContextIsDone(t *testing.T) {
 	s := &scripted{statuses: []int{503}}
 	srv := httptest.NewServer(s)
 	defer srv.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	f := fastFetcher("")
 	f.MaxElapsed = time.Hour
+	fakeTimeOf(f).onSleep = func(n int) {
+		if n == 3 {
+			cancel() // the caller gives up during the third wait
+		}
+	}
 	_, err := f.Get(ctx, srv.URL)
-	if !errors.Is(err, context.DeadlineExceeded) {
+	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("got %v, want the context's error", err)
+	}
+	if s.calls.Load() != 3 {
+		t.Errorf("%d requests, want 3 (none after the context ended)", s.calls.Load())
 	}
 }

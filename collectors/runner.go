@@ -23,6 +23,8 @@ type Runner struct {
 	Interval func(name string) time.Duration
 	Logger   *slog.Logger // default: discard
 	Metrics  *Metrics     // optional
+	// Sleep waits between passes; default a timer (tests inject one).
+	Sleep SleepFunc
 }
 
 // RunOnce runs one full pass of every collector, concurrently. It returns
@@ -103,12 +105,8 @@ func (r *Runner) loop(ctx context.Context, c Collector) error {
 		} else {
 			b.Reset()
 		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if err := sleepOr(r.Sleep)(ctx, wait); err != nil {
 			return nil
-		case <-t.C:
 		}
 	}
 }

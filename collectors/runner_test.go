@@ -62,22 +62,36 @@ func TestRunOnceJoinsFailuresNamingSources(t *testing.T) {
 
 func TestRunRetriesFailingPasses(t *testing.T) {
 	c := &fakeCollector{name: "s", errs: []error{errors.New("down"), errors.New("down"), nil}}
-	r := &Runner{Sink: nopSink{}, Collectors: []Collector{c}, Interval: func(string) time.Duration { return 5 * time.Millisecond }}
-	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	ft := newFakeTime()
+	ft.onSleep = func(n int) {
+		if n == 4 {
+			cancel()
+		}
+	}
+	const interval = time.Minute
+	r := &Runner{Sink: nopSink{}, Collectors: []Collector{c}, Interval: func(string) time.Duration { return interval }, Sleep: ft.Sleep}
 	if err := r.Run(ctx); err != nil {
 		t.Fatalf("Run returned %v after its context ended, want nil", err)
 	}
-	if n := c.passes.Load(); n < 4 {
-		t.Errorf("%d passes, want the loop to go on after failures", n)
+	if n := c.passes.Load(); n != 4 {
+		t.Errorf("%d passes, want the loop to go on after failures until cancelled (4)", n)
+	}
+	// Two failures back off from the interval (with jitter, at most 10
+	// intervals); a success waits exactly one interval.
+	waits := ft.Waits()
+	if len(waits) != 4 || waits[0] < interval/2 || waits[1] > 10*interval || waits[2] != interval || waits[3] != interval {
+		t.Errorf("waits %v, want two backoffs then the interval twice", waits)
 	}
 }
 
 func TestRunStopsOnConfigError(t *testing.T) {
 	other := &fakeCollector{name: "other"}
 	c := &fakeCollector{name: "s", errs: []error{nil, &ConfigError{Source: "s", Status: 401, Msg: "check the token"}}}
-	r := &Runner{Sink: nopSink{}, Collectors: []Collector{c, other}, Interval: func(string) time.Duration { return time.Millisecond }}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ft := newFakeTime()
+	r := &Runner{Sink: nopSink{}, Collectors: []Collector{c, other}, Interval: func(string) time.Duration { return time.Millisecond }, Sleep: ft.Sleep}
+	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	err := r.Run(ctx)
 	if !IsConfigError(err) {

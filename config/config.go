@@ -183,10 +183,10 @@ func (c *Config) applyDefaults() {
 		}
 	}
 	if c.Exporter.RefreshInterval == 0 {
-		c.Exporter.RefreshInterval = model.Duration(30 * time.Second)
+		c.Exporter.RefreshInterval = model.Duration(DefaultRefreshInterval)
 	}
 	if c.Exporter.RefreshTimeout == 0 {
-		c.Exporter.RefreshTimeout = model.Duration(25 * time.Second)
+		c.Exporter.RefreshTimeout = model.Duration(DefaultRefreshTimeout)
 	}
 	if c.Exporter.SLMethod == "" {
 		c.Exporter.SLMethod = "negative"
@@ -203,13 +203,13 @@ func (c *Config) applyDefaults() {
 	for i := range c.Sources {
 		s := &c.Sources[i]
 		if s.PollInterval == 0 {
-			s.PollInterval = model.Duration(time.Minute)
+			s.PollInterval = model.Duration(DefaultPollInterval)
 		}
 		if s.PageSize == 0 {
-			s.PageSize = 500
+			s.PageSize = DefaultPageSize
 		}
 		if s.Timeout == 0 {
-			s.Timeout = model.Duration(30 * time.Second)
+			s.Timeout = model.Duration(DefaultSourceTimeout)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/ccbench/ccbench/kpi"
+	"github.com/ccbench/ccbench/records"
 )
 
 // Params returns the KPI parameters for one institution, unit and channel:
@@ -84,4 +85,13 @@ func (c *Config) TargetFor(id kpi.ID, institution, unit, channel, instrument str
 		}
 	}
 	return best, bestScore >= 0
+}
+
+// Record returns the target as the targets register stores it, with its
+// direction resolved (the KPI's usual one when the file gives none).
+func (t Target) Record() records.Target {
+	return records.Target{Institution: t.Institution, Unit: t.Unit, Channel: t.Channel, Instrument: t.Instrument,
+		KPI: t.KPI, Value: t.Value, Direction: string(t.TargetDirection()),
+		Threshold: time.Duration(t.Threshold), ShortAbandon: time.Duration(t.ShortAbandon), LongWait: time.Duration(t.LongWait),
+		DeadlineDays: t.DeadlineDays, ComplexDeadlineDays: t.ComplexDeadlineDays, Method: t.Method, Note: t.Note}
 }

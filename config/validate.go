@@ -132,7 +132,7 @@ func (c *Config) validate() {
 		if len(p.Country) != 2 {
 			c.fail(key+".country", "want an ISO 3166 two-letter code, got %q", p.Country)
 		}
-		if unknown := kpi.UnknownPractices(p.Profile()); len(unknown) > 0 {
+		if unknown := kpi.UnknownPractices(kpi.ProfileOf(p)); len(unknown) > 0 {
 			c.fail(key, "not in the practice catalogue (kpi/practices.go): %s", strings.Join(unknown, "; "))
 		}
 	}

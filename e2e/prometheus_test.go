@@ -77,6 +77,7 @@ func (f *fixture) add(n int, channel, outcome string, waitS int) {
 			end := at.Add(120 * time.Second)
 			c.AnsweredAt, c.EndedAt = &at, &end
 			c.TalkS, c.AcwS = 120, 10
+			c.Measures = records.MeasureTalk | records.MeasureACW
 		case records.OutcomeAbandoned:
 			c.EndedAt = &at
 		}

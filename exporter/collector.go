@@ -72,17 +72,10 @@ type kpiCollector struct {
 }
 
 // hasMethod reports whether KPI id's series carry a method label.
-func hasMethod(id kpi.ID) bool { return id == kpi.ServiceLevel }
+func hasMethod(id kpi.ID) bool { return kpi.MustLookup(id).PerMethod }
 
-// hasInstrument reports whether KPI id's series carry an instrument label:
-// the shares of survey responses and votes, which are per instrument.
-func hasInstrument(id kpi.ID) bool {
-	switch id {
-	case kpi.FavourableShare, kpi.RecommendShare, kpi.UsefulShare:
-		return true
-	}
-	return false
-}
+// hasInstrument reports whether KPI id's series carry an instrument label.
+func hasInstrument(id kpi.ID) bool { return kpi.MustLookup(id).PerInstrument }
 
 func newKPICollector(targets func(c *kpiCollector) []prometheus.Metric) *kpiCollector {
 	c := &kpiCollector{kpiDescs: map[kpi.ID]*prometheus.Desc{}}
@@ -184,7 +177,7 @@ func targetMetrics(cfg *config.Config) func(c *kpiCollector) []prometheus.Metric
 			}
 			seen[k] = true
 			method := t.Method
-			if d.ID == kpi.ServiceLevel && method == "" {
+			if d.PerMethod && method == "" {
 				method = string(kpi.MethodNegative)
 			}
 			out = append(out,
@@ -200,17 +193,19 @@ func targetMetrics(cfg *config.Config) func(c *kpiCollector) []prometheus.Metric
 
 // exported reports whether a report row becomes series. Prometheus users
 // roll KPIs up themselves by summing numerators and denominators, so only
-// the finest rows (those with a unit) are exported; the report's roll-ups
-// would count everything twice. practice_score, which exists per
-// institution only and comes from the practices register, is the one
-// exception. Other reported figures are published numbers, not time series:
-// they are left to `ccbench compare`.
+// the finest rows are exported: those with a unit (the report's rows with a
+// unit have their channel where the KPI has one); the report's roll-ups
+// would count everything twice.
+// practice_score, which exists per institution only and comes from the
+// practices register, is the one exception. Other reported figures are
+// published numbers, not time series: they are left to `ccbench compare`.
 func exported(r report.Row) bool {
-	if r.KPI == string(kpi.PracticeScore) {
-		return true
-	}
-	if _, ok := kpi.Lookup(kpi.ID(r.KPI)); !ok {
+	d, ok := kpi.Lookup(kpi.ID(r.KPI))
+	switch {
+	case !ok:
 		return false
+	case d.Measure == kpi.MeasureRegister:
+		return true
 	}
 	return r.Source == report.SourceMeasured && r.Unit != nil
 }

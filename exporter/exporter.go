@@ -449,7 +449,7 @@ func (e *Exporter) Run(ctx context.Context) error {
 func (e *Exporter) refreshWithTimeout(ctx context.Context) {
 	timeout := time.Duration(e.cfg.Exporter.RefreshTimeout)
 	if timeout <= 0 {
-		timeout = 25 * time.Second
+		timeout = config.DefaultRefreshTimeout
 	}
 	rctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -464,12 +464,13 @@ func (e *Exporter) refreshWithTimeout(ctx context.Context) {
 	e.logger.Debug("KPI snapshot refreshed", "duration", time.Since(start))
 }
 
-// refreshInterval is exporter.refresh_interval, 30 s when unset.
+// refreshInterval is exporter.refresh_interval, config's default when
+// unset (a Config not made by config.Parse).
 func (e *Exporter) refreshInterval() time.Duration {
 	if e.cfg != nil && e.cfg.Exporter.RefreshInterval > 0 {
 		return time.Duration(e.cfg.Exporter.RefreshInterval)
 	}
-	return 30 * time.Second
+	return config.DefaultRefreshInterval
 }
 
 // clickHouseDown reports whether ClickHouse fails to answer a ping; false

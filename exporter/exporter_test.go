@@ -19,8 +19,6 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/version"
 
-	"github.com/ccbench/ccbench/collectors/ind"
-	"github.com/ccbench/ccbench/collectors/vmi"
 	"github.com/ccbench/ccbench/config"
 	"github.com/ccbench/ccbench/kpi"
 	"github.com/ccbench/ccbench/records"
@@ -73,7 +71,7 @@ const (
 var phone = kpi.ContactCounts{
 	Offered: 110, Answered: 90, Abandoned: 20, ShortAbandoned: 5,
 	AnsweredWithinT: 80, AbandonedWithinT: 6, AbandonedNotShort: 15, LongWaits: 2,
-	AnswerWaitSumS: 1800, HandleSumS: 16200, AcwSumS: 1350, MaxWaitS: 2000, Days: 1.0 / 24,
+	AnswerWaitSumS: 1800, Handled: 90, HandleSumS: 16200, AcwCounted: 90, AcwSumS: 1350, MaxWaitS: 2000, Days: 1.0 / 24,
 }
 
 // email are SODRA's e-mails in the 1h window: 12 offered (9 answered, 3
@@ -265,27 +263,27 @@ func newFake() *fakeReader {
 				24 * time.Hour: {feedback: []store.FeedbackRow{
 					// 89 of 100 callers favourable.
 					{Institution: "vmi", Unit: taxInfo, Channel: "phone", Instrument: records.InstrumentPostContact, Counts: kpi.FeedbackCounts{Responses: 100, Favourable: 89}},
-					// FAQ votes name no unit or channel: 30 of 40 useful.
-					{Institution: "vmi", Instrument: records.InstrumentFAQ, Counts: kpi.FeedbackCounts{Responses: 40, Favourable: 30}},
+					// FAQ votes count under the pseudo-channel web: 30 of 40 useful.
+					{Institution: "vmi", Unit: "tax-information", Channel: records.ChannelWeb, Instrument: records.InstrumentFAQ, Counts: kpi.FeedbackCounts{Responses: 40, Favourable: 30}},
 				}},
 			},
 		},
 		aggregates: map[string][]records.Aggregate{
 			// 150 of 200 decisions on time, 2,300 EUR of penalties.
 			"ind": {
-				indAggregate(immigration, "", "", ind.MetricDecided, 200),
-				indAggregate(immigration, "", "", ind.MetricWithinDeadline, 150),
-				indAggregate(immigration, "", "", ind.MetricPenaltiesPaid, 10),
-				indAggregate(immigration, "", "", ind.MetricPenaltiesEUR, 2300),
+				indAggregate(immigration, "", "", records.AggDecided, 200),
+				indAggregate(immigration, "", "", records.AggWithinDeadline, 150),
+				indAggregate(immigration, "", "", records.AggPenaltiesPaid, 10),
+				indAggregate(immigration, "", "", records.AggPenaltiesEUR, 2300),
 			},
 			// 30 of 50 seminar respondents would recommend.
 			"vmi": {
 				{Institution: "vmi", Source: "vmi-test", Batch: "s1", Revision: 1,
 					PeriodStart: time.Date(2025, 3, 9, 0, 0, 0, 0, time.UTC), PeriodEnd: time.Date(2025, 3, 10, 0, 0, 0, 0, time.UTC),
-					Unit: seminars, Instrument: vmi.InstrumentSeminar, Item: "vat", Metric: vmi.MetricResponses, Value: 50},
+					Unit: seminars, Instrument: records.InstrumentSeminar, Item: "vat", Metric: records.AggResponses, Value: 50},
 				{Institution: "vmi", Source: "vmi-test", Batch: "s1", Revision: 1,
 					PeriodStart: time.Date(2025, 3, 9, 0, 0, 0, 0, time.UTC), PeriodEnd: time.Date(2025, 3, 10, 0, 0, 0, 0, time.UTC),
-					Unit: seminars, Instrument: vmi.InstrumentSeminar, Item: "vat", Metric: vmi.MetricWouldRecommend, Value: 30},
+					Unit: seminars, Instrument: records.InstrumentSeminar, Item: "vat", Metric: records.AggWouldRecommend, Value: 30},
 			},
 		},
 		// 3 of the catalogue's 22 practices (phone, e-mail, chat; one
@@ -388,7 +386,7 @@ func TestRefreshComputesKPIs(t *testing.T) {
 	vilniusVisit := group("sodra", vilnius, "visit", "1d")
 	kaunasVisit := group("sodra", "kaunas", "visit", "1d")
 	vmiPhone := group("vmi", taxInfo, "phone", "1d")
-	vmiFAQ := group("vmi", "", "", "1d")
+	vmiFAQ := group("vmi", "tax-information", records.ChannelWeb, "1d")
 	vmiSeminars := group("vmi", seminars, "", "1d")
 	indDecisions := group("ind", immigration, "", "1d")
 	practice := group("sodra", "", "", "1d")
@@ -439,9 +437,9 @@ func TestRefreshComputesKPIs(t *testing.T) {
 		{"ccbench_kpi_ci_lower_ratio", parts(vmiFAQ, "useful_share", "none", records.InstrumentFAQ), 0.5981},
 		{"ccbench_kpi_ci_upper_ratio", parts(vmiFAQ, "useful_share", "none", records.InstrumentFAQ), 0.8581},
 		// Seminars: 30 of 50 would recommend, Wilson [0.4618, 0.7239].
-		{"ccbench_recommend_share_ratio", instrumented(vmiSeminars, vmi.InstrumentSeminar), 0.6},
-		{"ccbench_kpi_sample_size", parts(vmiSeminars, "recommend_share", "none", vmi.InstrumentSeminar), 50},
-		{"ccbench_kpi_ci_lower_ratio", parts(vmiSeminars, "recommend_share", "none", vmi.InstrumentSeminar), 0.4618},
+		{"ccbench_recommend_share_ratio", instrumented(vmiSeminars, records.InstrumentSeminar), 0.6},
+		{"ccbench_kpi_sample_size", parts(vmiSeminars, "recommend_share", "none", records.InstrumentSeminar), 50},
+		{"ccbench_kpi_ci_lower_ratio", parts(vmiSeminars, "recommend_share", "none", records.InstrumentSeminar), 0.4618},
 		// IND decisions of March, which overlaps both windows.
 		{"ccbench_decisions_on_time_rate_ratio", indDecisions, 150.0 / 200},
 		{"ccbench_decisions_on_time_rate_ratio", group("ind", immigration, "", "1h"), 150.0 / 200},
@@ -612,9 +610,9 @@ func TestDuplicateRowsAreServedOnce(t *testing.T) {
 		{Institution: "ind", Unit: immigration, Channel: "phone", Counts: kpi.ContactCounts{Offered: 10, Answered: 10, AnsweredWithinT: 5, Days: 1.0 / 24}},
 	}}}
 	q.aggregates["ind"] = append(q.aggregates["ind"],
-		indAggregate(immigration, "phone", "", ind.MetricOffered, 100),
-		indAggregate(immigration, "phone", "", ind.MetricAnswered, 90),
-		indAggregate(immigration, "phone", "", ind.MetricAnsweredWithinThreshold, 60),
+		indAggregate(immigration, "phone", "", records.AggOffered, 100),
+		indAggregate(immigration, "phone", "", records.AggAnswered, 90),
+		indAggregate(immigration, "phone", "", records.AggAnsweredWithinThreshold, 60),
 	)
 	e := newTestExporter(t, q, newTotals())
 	if err := e.Refresh(context.Background()); err != nil {

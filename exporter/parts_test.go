@@ -168,16 +168,28 @@ func TestReadiness(t *testing.T) {
 }
 
 // inflightReader counts the ContactCounts queries running at once. Each
-// waits up to hold for a third to join it, so that a refresh running more
-// than two parts at once is caught.
+// query waits until `want` queries are running together (a
+// synchronisation point, not a time), so the refresh must reach its bound
+// of concurrent parts and the largest number seen at once is exact. A
+// refresh that ran fewer at once would never reach the point; the guard
+// then fails the test instead of hanging it.
 type inflightReader struct {
 	report.Reader
-	hold time.Duration
+	want  int
+	guard time.Duration // deadlock guard only: a passing run never waits on it
 
 	mu       sync.Mutex
+	cond     *sync.Cond
 	inflight int
 	max      int
 	calls    int
+	reached  bool // want queries ran together at least once
+}
+
+func newInflightReader(want int) *inflightReader {
+	r := &inflightReader{Reader: newFake(), want: want, guard: 30 * time.Second}
+	r.cond = sync.NewCond(&r.mu)
+	return r
 }
 
 func (r *inflightReader) ContactCounts(ctx context.Context, q store.ContactQuery) ([]store.ContactRow, error) {
@@ -185,22 +197,17 @@ func (r *inflightReader) ContactCounts(ctx context.Context, q store.ContactQuery
 	r.inflight++
 	r.calls++
 	r.max = max(r.max, r.inflight)
-	r.mu.Unlock()
-	defer func() {
-		r.mu.Lock()
-		r.inflight--
-		r.mu.Unlock()
-	}()
-	deadline := time.Now().Add(r.hold)
-	for time.Now().Before(deadline) {
-		r.mu.Lock()
-		n := r.inflight
-		r.mu.Unlock()
-		if n >= 3 {
-			break
-		}
-		time.Sleep(time.Millisecond)
+	if r.inflight >= r.want {
+		r.reached = true
+		r.cond.Broadcast()
 	}
+	stop := time.AfterFunc(r.guard, func() { r.mu.Lock(); r.reached = true; r.cond.Broadcast(); r.mu.Unlock() })
+	for !r.reached && r.calls <= r.want {
+		r.cond.Wait()
+	}
+	stop.Stop()
+	r.inflight--
+	r.mu.Unlock()
 	return r.Reader.ContactCounts(ctx, q)
 }
 
@@ -213,7 +220,7 @@ func TestRefreshBoundsConcurrency(t *testing.T) {
 		{concurrency: 1, want: 1},
 		{concurrency: 2, want: 2},
 	} {
-		r := &inflightReader{Reader: newFake(), hold: 50 * time.Millisecond}
+		r := newInflightReader(tc.want)
 		e := New(Options{Config: loadConfig(t), Reader: r, Totals: newTotals(), Now: func() time.Time { return testNow }, Concurrency: tc.concurrency})
 		if err := e.Refresh(context.Background()); err != nil {
 			t.Fatalf("concurrency %d: Refresh: %v", tc.concurrency, err)

@@ -5,7 +5,11 @@
 // and formulas from here.
 package kpi
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/ccbench/ccbench/records"
+)
 
 // ID identifies a KPI everywhere: configuration keys, metric names,
 // dashboard titles and CLI flags.
@@ -60,17 +64,123 @@ func (d Direction) Met(value, target float64) bool {
 	return value >= target
 }
 
-// Definition describes one KPI of the catalogue.
+// Scope says which channels a KPI is computed for.
+type Scope string
+
+// Scopes of KPIs.
+const (
+	// ScopeRealTime: the real-time channels (phone, chat, facebook, visit),
+	// which have an answer-time threshold and waits.
+	ScopeRealTime Scope = "real_time"
+	// ScopeWritten: the written channels (email, web_form, post), which have
+	// working-day deadlines.
+	ScopeWritten Scope = "written"
+	// ScopeAllChannels: every channel of contacts, real-time and written.
+	ScopeAllChannels Scope = "all_channels"
+	// ScopeFeedback: feedback responses, under the channel of the contact
+	// they are about (ChannelWeb for votes on web content), per instrument.
+	ScopeFeedback Scope = "feedback"
+	// ScopeInstitution: figures of a whole institution or unit that have no
+	// channel (decisions, penalties, the practices register).
+	ScopeInstitution Scope = "institution"
+)
+
+// Measure is what a KPI needs a record to carry. A record (or a whole
+// channel of a source) that does not carry the measure is left out of the
+// KPI's numerator and denominator: absent is not zero.
+type Measure string
+
+// Measures KPIs need.
+const (
+	MeasureWait         Measure = "wait"          // arrival, answer and end times
+	MeasureHandlingTime Measure = "handling_time" // talk (+ hold) (+ after-contact work) seconds
+	MeasureACW          Measure = "acw"           // after-contact work seconds
+	MeasureArrival      Measure = "arrival"       // an arrival time: every contact has one
+	MeasureDeadline     Measure = "deadline"      // a received and (maybe) answered time of a written case
+	MeasureCorrection   Measure = "correction"    // a corrected flag on a written answer
+	MeasureResponse     Measure = "response"      // a survey response or vote
+	MeasureDecision     Measure = "decision"      // aggregate decision counts
+	MeasureRegister     Measure = "register"      // the practices register
+)
+
+// Definition describes one KPI of the catalogue. It is the one home of the
+// facts every consumer needs: the report, the exporter, the dashboards, the
+// alert rules and the CLI read them from here and decide none of them
+// themselves.
 type Definition struct {
-	ID           ID
-	Unit         Unit
-	Help         string    // one line, used as metric help and panel description
-	Direction    Direction // the usual direction of a target on it
-	Metric       string    // Prometheus metric name of the value
-	TargetMetric string    // Prometheus metric name of its target
-	// Ratio KPIs are numerator ÷ denominator and roll up by summing both;
-	// Max KPIs roll up by taking the largest value; Sum KPIs by adding.
+	ID        ID
+	Title     string // display name on panels, tables and alerts
+	Unit      Unit
+	Help      string    // one line: metric help, panel description, alert text
+	Direction Direction // the usual direction of a target on it
+	// Metric is the Prometheus metric name of the value, TargetMetric of
+	// its target.
+	Metric       string
+	TargetMetric string
+	// Aggregation says how the KPI rolls up across units, channels and
+	// periods.
 	Aggregation Aggregation
+	Scope       Scope   // which channels it is computed for
+	Measure     Measure // what a record must carry to count
+	// PerMethod KPIs are computed once per service-level method and name
+	// the method wherever they are shown.
+	PerMethod bool
+	// PerInstrument KPIs are computed per feedback instrument.
+	PerInstrument bool
+	// Sampled KPIs are shares of (usually sampled) survey responses: they
+	// carry their sample size and a Wilson 95 % interval, and a sample
+	// smaller than MinSampleSize is flagged.
+	Sampled bool
+	// Instruments are the feedback instruments whose responses this KPI
+	// measures; for favourable_share, every instrument not claimed by
+	// another KPI (see ShareKPI).
+	Instruments []string
+	// EventBudget is set on ratio KPIs whose numerator and denominator count
+	// events (contacts, cases), so that a target leaves an event-based error
+	// budget that burn-rate alerts can watch: a bad event is one in the
+	// denominator and not the numerator for an at_least KPI, one in the
+	// numerator for an at_most KPI.
+	EventBudget bool
+	// Parameters are the KPI parameters its value depends on, named
+	// wherever figures are compared (see Params).
+	Parameters []Parameter
+}
+
+// Parameter names a KPI parameter (see Params).
+type Parameter string
+
+// KPI parameters.
+const (
+	ParamMethod       Parameter = "sl_method"
+	ParamThreshold    Parameter = "threshold_s"
+	ParamShortAbandon Parameter = "short_abandon_s"
+	ParamLongWait     Parameter = "long_wait_s"
+	ParamDeadlineDays Parameter = "deadline_days"
+)
+
+// AppliesTo reports whether the KPI is computed for channel c of contacts
+// ("" for figures without a channel).
+func (d Definition) AppliesTo(channel string) bool {
+	switch d.Scope {
+	case ScopeRealTime:
+		return records.IsRealTime(channel)
+	case ScopeWritten:
+		return records.IsWritten(channel)
+	case ScopeAllChannels:
+		return records.IsChannel(channel)
+	case ScopeFeedback:
+		return records.IsChannel(channel) || channel == records.ChannelWeb || channel == ""
+	}
+	return channel == ""
+}
+
+// Bad returns the bad events of a value of an EventBudget KPI: the
+// denominator's events that miss the target's direction.
+func (d Definition) Bad(numerator, denominator float64) float64 {
+	if d.Direction == AtMost {
+		return numerator
+	}
+	return denominator - numerator
 }
 
 // Aggregation says how a KPI rolls up across units, channels and periods.
@@ -84,46 +194,97 @@ const (
 	AggRate  Aggregation = "per_day" // sum of counts ÷ days of the window
 )
 
-func def(id ID, unit Unit, dir Direction, agg Aggregation, metric, target, help string) Definition {
-	return Definition{ID: id, Unit: unit, Direction: dir, Aggregation: agg, Metric: metric, TargetMetric: target, Help: help}
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
 }
 
-// Catalogue lists every KPI in the order of shared/kpis.md.
+// catalogue lists every KPI in the order of shared/kpis.md.
 var catalogue = []Definition{
-	def(ServiceLevel, UnitRatio, AtLeast, AggRatio, "ccbench_service_level_ratio", "ccbench_service_level_target_ratio",
-		"Share of contacts answered within the answer-time threshold, of those offered less short abandons (method label names the formula)."),
-	def(AbandonRate, UnitRatio, AtMost, AggRatio, "ccbench_abandon_rate_ratio", "ccbench_abandon_rate_target_ratio",
-		"Share of contacts abandoned after the short-abandon limit, of those offered less short abandons."),
-	def(AnswerRate, UnitRatio, AtLeast, AggRatio, "ccbench_answer_rate_ratio", "ccbench_answer_rate_target_ratio",
-		"Share of all offered contacts that were answered."),
-	def(ASASeconds, UnitSeconds, AtMost, AggRatio, "ccbench_asa_seconds", "ccbench_asa_target_seconds",
-		"Average speed of answer: mean wait of answered contacts."),
-	def(AHTSeconds, UnitSeconds, AtMost, AggRatio, "ccbench_aht_seconds", "ccbench_aht_target_seconds",
-		"Average handling time: mean talk + hold + after-contact work of answered contacts."),
-	def(ACWSeconds, UnitSeconds, AtMost, AggRatio, "ccbench_acw_seconds", "ccbench_acw_target_seconds",
-		"Mean after-contact work of answered contacts."),
-	def(LongWaitShare, UnitRatio, AtMost, AggRatio, "ccbench_long_wait_share_ratio", "ccbench_long_wait_share_target_ratio",
-		"Share of offered contacts that waited longer than the long-wait limit."),
-	def(MaxWaitSeconds, UnitSeconds, AtMost, AggMax, "ccbench_max_wait_seconds", "ccbench_max_wait_target_seconds",
-		"Largest wait of any contact in the window."),
-	def(DeadlineMetRate, UnitRatio, AtLeast, AggRatio, "ccbench_deadline_met_rate_ratio", "ccbench_deadline_met_rate_target_ratio",
-		"Share of due cases answered by their working-day deadline (open cases past due count as missed)."),
-	def(CorrectionRate, UnitRatio, AtMost, AggRatio, "ccbench_correction_rate_ratio", "ccbench_correction_rate_target_ratio",
-		"Share of written answers that were later corrected."),
-	def(FavourableShare, UnitRatio, AtLeast, AggRatio, "ccbench_favourable_share_ratio", "ccbench_favourable_share_target_ratio",
-		"Share of favourable survey responses, per instrument (1-5: score ≥ 4; yes-no: yes)."),
-	def(RecommendShare, UnitRatio, AtLeast, AggRatio, "ccbench_recommend_share_ratio", "ccbench_recommend_share_target_ratio",
-		"Share of seminar respondents who would recommend the seminar."),
-	def(UsefulShare, UnitRatio, AtLeast, AggRatio, "ccbench_useful_share_ratio", "ccbench_useful_share_target_ratio",
-		"Share of useful votes on FAQ items and web pages."),
-	def(DecisionsOnTimeRate, UnitRatio, AtLeast, AggRatio, "ccbench_decisions_on_time_rate_ratio", "ccbench_decisions_on_time_rate_target_ratio",
-		"Share of decisions taken within the statutory deadline."),
-	def(PenaltyEUR, UnitEUR, AtMost, AggSum, "ccbench_penalty_eur", "ccbench_penalty_target_eur",
-		"Penalties paid for late decisions, in euro."),
-	def(ContactsOffered, UnitContactsDay, AtLeast, AggRate, "ccbench_contacts_offered_per_day", "ccbench_contacts_offered_target_per_day",
-		"Contacts offered per calendar day of the window."),
-	def(PracticeScore, UnitRatio, AtLeast, AggRatio, "ccbench_practice_score_ratio", "ccbench_practice_score_target_ratio",
-		"Share of the catalogue's good practices that the institution has."),
+	{ID: ServiceLevel, Title: "Service level", Unit: UnitRatio, Direction: AtLeast, Aggregation: AggRatio,
+		Metric: "ccbench_service_level_ratio", TargetMetric: "ccbench_service_level_target_ratio",
+		Scope: ScopeRealTime, Measure: MeasureWait, PerMethod: true, EventBudget: true,
+		Parameters: []Parameter{ParamMethod, ParamThreshold, ParamShortAbandon},
+		Help:       "Share of contacts answered within the answer-time threshold, of those offered less short abandons (method label names the formula)."},
+	{ID: AbandonRate, Title: "Abandon rate", Unit: UnitRatio, Direction: AtMost, Aggregation: AggRatio,
+		Metric: "ccbench_abandon_rate_ratio", TargetMetric: "ccbench_abandon_rate_target_ratio",
+		Scope: ScopeRealTime, Measure: MeasureWait, EventBudget: true, Parameters: []Parameter{ParamShortAbandon},
+		Help: "Share of contacts abandoned after the short-abandon limit, of those offered less short abandons."},
+	{ID: AnswerRate, Title: "Answer rate", Unit: UnitRatio, Direction: AtLeast, Aggregation: AggRatio,
+		Metric: "ccbench_answer_rate_ratio", TargetMetric: "ccbench_answer_rate_target_ratio",
+		Scope: ScopeRealTime, Measure: MeasureWait, EventBudget: true,
+		Help: "Share of all offered contacts that were answered."},
+	{ID: ASASeconds, Title: "Average speed of answer (ASA)", Unit: UnitSeconds, Direction: AtMost, Aggregation: AggRatio,
+		Metric: "ccbench_asa_seconds", TargetMetric: "ccbench_asa_target_seconds",
+		Scope: ScopeRealTime, Measure: MeasureWait,
+		Help: "Average speed of answer: mean wait of answered contacts."},
+	{ID: AHTSeconds, Title: "Average handling time (AHT)", Unit: UnitSeconds, Direction: AtMost, Aggregation: AggRatio,
+		Metric: "ccbench_aht_seconds", TargetMetric: "ccbench_aht_target_seconds",
+		Scope: ScopeRealTime, Measure: MeasureHandlingTime,
+		Help: "Average handling time: mean talk + hold + after-contact work of answered contacts whose source records handling times."},
+	{ID: ACWSeconds, Title: "After-contact work", Unit: UnitSeconds, Direction: AtMost, Aggregation: AggRatio,
+		Metric: "ccbench_acw_seconds", TargetMetric: "ccbench_acw_target_seconds",
+		Scope: ScopeRealTime, Measure: MeasureACW,
+		Help: "Mean after-contact work of answered contacts whose source records it."},
+	{ID: LongWaitShare, Title: "Long-wait share", Unit: UnitRatio, Direction: AtMost, Aggregation: AggRatio,
+		Metric: "ccbench_long_wait_share_ratio", TargetMetric: "ccbench_long_wait_share_target_ratio",
+		Scope: ScopeRealTime, Measure: MeasureWait, Parameters: []Parameter{ParamLongWait},
+		Help: "Share of offered contacts that waited longer than the long-wait limit."},
+	{ID: MaxWaitSeconds, Title: "Longest wait", Unit: UnitSeconds, Direction: AtMost, Aggregation: AggMax,
+		Metric: "ccbench_max_wait_seconds", TargetMetric: "ccbench_max_wait_target_seconds",
+		Scope: ScopeRealTime, Measure: MeasureWait,
+		Help: "Largest wait of any contact in the window."},
+	{ID: DeadlineMetRate, Title: "Deadlines met", Unit: UnitRatio, Direction: AtLeast, Aggregation: AggRatio,
+		Metric: "ccbench_deadline_met_rate_ratio", TargetMetric: "ccbench_deadline_met_rate_target_ratio",
+		Scope: ScopeAllChannels, Measure: MeasureDeadline, EventBudget: true, Parameters: []Parameter{ParamDeadlineDays},
+		Help: "Share of due cases answered by their working-day deadline (open cases past due count as missed); written cases and complex inquiries."},
+	{ID: CorrectionRate, Title: "Correction rate", Unit: UnitRatio, Direction: AtMost, Aggregation: AggRatio,
+		Metric: "ccbench_correction_rate_ratio", TargetMetric: "ccbench_correction_rate_target_ratio",
+		Scope: ScopeWritten, Measure: MeasureCorrection,
+		Help: "Share of written answers that were later corrected."},
+	{ID: FavourableShare, Title: "Favourable responses", Unit: UnitRatio, Direction: AtLeast, Aggregation: AggRatio,
+		Metric: "ccbench_favourable_share_ratio", TargetMetric: "ccbench_favourable_share_target_ratio",
+		Scope: ScopeFeedback, Measure: MeasureResponse, PerInstrument: true, Sampled: true,
+		Help: "Share of favourable survey responses, per instrument (1-5: score ≥ 4; yes-no: yes)."},
+	{ID: RecommendShare, Title: "Would recommend", Unit: UnitRatio, Direction: AtLeast, Aggregation: AggRatio,
+		Metric: "ccbench_recommend_share_ratio", TargetMetric: "ccbench_recommend_share_target_ratio",
+		Scope: ScopeInstitution, Measure: MeasureResponse, PerInstrument: true, Sampled: true, Instruments: []string{"seminar"},
+		Help: "Share of seminar respondents who would recommend the seminar."},
+	{ID: UsefulShare, Title: "Useful votes", Unit: UnitRatio, Direction: AtLeast, Aggregation: AggRatio,
+		Metric: "ccbench_useful_share_ratio", TargetMetric: "ccbench_useful_share_target_ratio",
+		Scope: ScopeFeedback, Measure: MeasureResponse, PerInstrument: true, Sampled: true, Instruments: []string{"faq", "web_page"},
+		Help: "Share of useful votes on FAQ items and web pages (channel web)."},
+	{ID: DecisionsOnTimeRate, Title: "Decisions on time", Unit: UnitRatio, Direction: AtLeast, Aggregation: AggRatio,
+		Metric: "ccbench_decisions_on_time_rate_ratio", TargetMetric: "ccbench_decisions_on_time_rate_target_ratio",
+		Scope: ScopeInstitution, Measure: MeasureDecision,
+		Help: "Share of decisions taken within the statutory deadline."},
+	{ID: PenaltyEUR, Title: "Penalties", Unit: UnitEUR, Direction: AtMost, Aggregation: AggSum,
+		Metric: "ccbench_penalty_eur", TargetMetric: "ccbench_penalty_target_eur",
+		Scope: ScopeInstitution, Measure: MeasureDecision,
+		Help: "Penalties paid for late decisions, in euro."},
+	{ID: ContactsOffered, Title: "Contacts offered per day", Unit: UnitContactsDay, Direction: AtLeast, Aggregation: AggRate,
+		Metric: "ccbench_contacts_offered_per_day", TargetMetric: "ccbench_contacts_offered_target_per_day",
+		Scope: ScopeAllChannels, Measure: MeasureArrival,
+		Help: "Contacts offered per calendar day of the window."},
+	{ID: PracticeScore, Title: "Practice score", Unit: UnitRatio, Direction: AtLeast, Aggregation: AggRatio,
+		Metric: "ccbench_practice_score_ratio", TargetMetric: "ccbench_practice_score_target_ratio",
+		Scope: ScopeInstitution, Measure: MeasureRegister,
+		Help: "Share of the catalogue's good practices that the institution has."},
+}
+
+// ShareKPI returns the KPI that the responses of a feedback instrument
+// measure: the KPI that lists the instrument, else favourable_share.
+func ShareKPI(instrument string) ID {
+	for _, d := range catalogue {
+		if contains(d.Instruments, instrument) {
+			return d.ID
+		}
+	}
+	return FavourableShare
 }
 
 // Catalogue returns every KPI definition in catalogue order.

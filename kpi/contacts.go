@@ -13,10 +13,16 @@ type ContactCounts struct {
 	AbandonedNotShort float64 // abandoned with wait ≥ S
 	LongWaits         float64 // wait > L
 	AnswerWaitSumS    float64 // sum of waits of answered contacts
-	HandleSumS        float64 // sum of talk + hold + acw of answered contacts
-	AcwSumS           float64 // sum of acw of answered contacts
-	MaxWaitS          float64
-	Days              float64 // calendar days of the window, for per-day rates
+	// Handled counts the answered contacts whose source carries handling
+	// times, HandleSumS their talk + hold + acw; AcwCounted the answered
+	// contacts whose source carries after-contact work, AcwSumS its sum.
+	// Contacts without the measure are in neither (absent is not zero).
+	Handled    float64
+	HandleSumS float64
+	AcwCounted float64
+	AcwSumS    float64
+	MaxWaitS   float64
+	Days       float64 // calendar days of the window, for per-day rates
 }
 
 // Add returns the roll-up of c and o.
@@ -31,7 +37,9 @@ func (c ContactCounts) Add(o ContactCounts) ContactCounts {
 		AbandonedNotShort: c.AbandonedNotShort + o.AbandonedNotShort,
 		LongWaits:         c.LongWaits + o.LongWaits,
 		AnswerWaitSumS:    c.AnswerWaitSumS + o.AnswerWaitSumS,
+		Handled:           c.Handled + o.Handled,
 		HandleSumS:        c.HandleSumS + o.HandleSumS,
+		AcwCounted:        c.AcwCounted + o.AcwCounted,
 		AcwSumS:           c.AcwSumS + o.AcwSumS,
 		MaxWaitS:          c.MaxWaitS,
 		Days:              c.Days,
@@ -99,8 +107,8 @@ func (c ContactCounts) Values() []Value {
 		ratio(AbandonRate, c.AbandonedNotShort, o),
 		ratio(AnswerRate, c.Answered, c.Offered),
 		ratio(ASASeconds, c.AnswerWaitSumS, c.Answered),
-		ratio(AHTSeconds, c.HandleSumS, c.Answered),
-		ratio(ACWSeconds, c.AcwSumS, c.Answered),
+		ratio(AHTSeconds, c.HandleSumS, c.Handled),
+		ratio(ACWSeconds, c.AcwSumS, c.AcwCounted),
 		ratio(LongWaitShare, c.LongWaits, c.Offered),
 	)
 	mw := Value{KPI: MaxWaitSeconds, Value: c.MaxWaitS, Numerator: c.MaxWaitS, Denominator: 1, Valid: c.Offered > 0}

@@ -1,6 +1,8 @@
 package kpi
 
 import (
+	"github.com/ccbench/ccbench/records"
+
 	"fmt"
 	"strings"
 )
@@ -158,4 +160,9 @@ func UnknownPractices(p PracticeProfile) []string {
 		}
 	}
 	return out
+}
+
+// ProfileOf returns the practice profile of a practices-register entry.
+func ProfileOf(p records.Practice) PracticeProfile {
+	return PracticeProfile{Channels: p.Channels, Languages: p.Languages, FeedbackMechanisms: p.FeedbackMechanisms, Practices: p.Practices}
 }

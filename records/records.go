@@ -15,6 +15,9 @@ const (
 	ChannelWebForm  = "web_form"
 	ChannelPost     = "post"
 	ChannelVisit    = "visit"
+	// ChannelWeb is the pseudo-channel of feedback on web content (FAQ
+	// items, web pages), which is about no contact.
+	ChannelWeb = "web"
 )
 
 // Outcomes of a contact.
@@ -57,6 +60,26 @@ func IsWritten(c string) bool {
 	return false
 }
 
+// Measures says which handling-time measures a source carries for a
+// contact. A measure the source does not carry is unknown, not zero: the
+// KPIs that need it leave the contact out of their numerator and
+// denominator (shared/kpis.md, "Absent measures are not zero").
+type Measures uint8
+
+// Handling-time measures.
+const (
+	MeasureTalk Measures = 1 << iota // talk_s
+	MeasureHold                      // hold_s
+	MeasureACW                       // acw_s
+)
+
+// NoMeasures is the value of a contact whose source carries no handling
+// times (a facebook message, a VMI-style chat, a written case).
+const NoMeasures Measures = 0
+
+// Has reports whether every measure of x is carried.
+func (m Measures) Has(x Measures) bool { return m&x == x }
+
 // Contact is one version of a contact record: a call, chat, facebook message,
 // e-mail, web form, letter or branch visit. The version with the greatest
 // Version wins; a Deleted version removes the record from every KPI.
@@ -76,6 +99,7 @@ type Contact struct {
 	TalkS       uint32
 	HoldS       uint32
 	AcwS        uint32
+	Measures    Measures   // which of TalkS, HoldS, AcwS the source carries
 	Complex     bool       // needs a follow-up answer within a working-day deadline
 	ResolvedAt  *time.Time // follow-up answer of a complex inquiry
 	Corrected   *bool      // written answers: later corrected (nil when unknown)
@@ -109,6 +133,10 @@ type Feedback struct {
 	UpdatedAt   time.Time
 	Instrument  string
 	Subject     string // contact id, FAQ item, branch
+	// ContactID is the id, in the same source, of the contact (or written
+	// case) the response is about, when the source names one; the response
+	// then counts under that contact's unit and channel.
+	ContactID   string
 	Unit        string // may be empty
 	Channel     string // may be empty
 	SubmittedAt time.Time

@@ -5,8 +5,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/ccbench/ccbench/collectors/ind"
-	"github.com/ccbench/ccbench/collectors/vmi"
 	"github.com/ccbench/ccbench/config"
 	"github.com/ccbench/ccbench/kpi"
 	"github.com/ccbench/ccbench/records"
@@ -66,13 +64,26 @@ func (s *groupSums[S]) of(g group) *S {
 }
 
 // levels returns a row's own group and the roll-ups it contributes to:
-// summed over units, then over units and channels.
+// summed over units, then over units and channels. A dimension is a real
+// value or nil (summed over), never empty: counts whose unit or channel is
+// unknown ("") go only to the roll-ups that sum over it.
 func levels(unit, channel string, period time.Time) []group {
-	return []group{
-		{unit: ptr(unit), channel: ptr(channel), period: period},
-		{channel: ptr(channel), period: period},
-		{period: period},
+	var out []group
+	if unit != "" && channel != "" {
+		out = append(out, group{unit: ptr(unit), channel: ptr(channel), period: period})
 	}
+	if channel != "" {
+		out = append(out, group{channel: ptr(channel), period: period})
+	}
+	return append(out, group{period: period})
+}
+
+// optional returns a pointer to s, nil when s is empty.
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -164,7 +175,7 @@ func (b *builder) add(g group, v kpi.Value, source string) {
 		Value: ptr(v.Value), Numerator: ptr(v.Numerator), Denominator: ptr(v.Denominator),
 		Source: source, Method: v.Method,
 	}
-	if sampled(v.KPI) {
+	if kpi.MustLookup(v.KPI).Sampled {
 		ci := kpi.Wilson(v.Numerator, v.Denominator, kpi.Z95)
 		row.N = ptr(v.Denominator)
 		if ci.OK {
@@ -172,16 +183,6 @@ func (b *builder) add(g group, v kpi.Value, source string) {
 		}
 	}
 	b.rows = append(b.rows, b.withTarget(row))
-}
-
-// sampled reports whether a KPI is a share of survey responses, which
-// carries its sample size and a confidence interval.
-func sampled(id kpi.ID) bool {
-	switch id {
-	case kpi.FavourableShare, kpi.RecommendShare, kpi.UsefulShare:
-		return true
-	}
-	return false
 }
 
 func (b *builder) withTarget(row Row) Row {
@@ -201,7 +202,10 @@ func (b *builder) withTarget(row Row) Row {
 }
 
 func (b *builder) contactRows(rows []store.ContactRow) {
-	// Wait KPIs sum over real-time channels only; contacts_offered over all.
+	// Each KPI sums the channels of its scope (kpi.Definition.Scope): the
+	// wait and handling KPIs the real-time channels, contacts_offered every
+	// channel. Measures a channel lacks are absent from its counts, so a
+	// roll-up adds only the channels that carry them.
 	var sums groupSums[struct {
 		realTime, all kpi.ContactCounts
 		hasRealTime   bool
@@ -220,18 +224,24 @@ func (b *builder) contactRows(rows []store.ContactRow) {
 		a := sums.sums[i]
 		if a.hasRealTime {
 			for _, v := range a.realTime.Values() {
-				if v.KPI == kpi.ContactsOffered || (v.KPI == kpi.ServiceLevel && v.Method != b.q.Method && !b.q.AllMethods) {
-					continue
+				if kpi.MustLookup(v.KPI).Scope == kpi.ScopeRealTime && b.wantMethod(v) {
+					b.add(g, v, SourceMeasured)
 				}
-				b.add(g, v, SourceMeasured)
 			}
 		}
 		for _, v := range a.all.Values() {
-			if v.KPI == kpi.ContactsOffered {
+			if kpi.MustLookup(v.KPI).Scope == kpi.ScopeAllChannels {
 				b.add(g, v, SourceMeasured)
 			}
 		}
 	}
+}
+
+// wantMethod reports whether a value belongs in the report: a value of a
+// per-method KPI only by the report's method, unless every method is
+// wanted.
+func (b *builder) wantMethod(v kpi.Value) bool {
+	return !kpi.MustLookup(v.KPI).PerMethod || v.Method == b.q.Method || b.q.AllMethods
 }
 
 func (b *builder) writtenRows(rows []store.WrittenRow) {
@@ -248,14 +258,6 @@ func (b *builder) writtenRows(rows []store.WrittenRow) {
 	}
 }
 
-// feedbackKPI is the KPI a feedback instrument's responses measure.
-func feedbackKPI(instrument string) kpi.ID {
-	if instrument == records.InstrumentFAQ {
-		return kpi.UsefulShare
-	}
-	return kpi.FavourableShare
-}
-
 func (b *builder) feedbackRows(rows []store.FeedbackRow) {
 	var sums groupSums[kpi.FeedbackCounts]
 	for _, r := range rows {
@@ -267,7 +269,7 @@ func (b *builder) feedbackRows(rows []store.FeedbackRow) {
 		}
 	}
 	for i, g := range sums.groups {
-		b.add(g, sums.sums[i].ShareOf(feedbackKPI(*g.instrument)), SourceMeasured)
+		b.add(g, sums.sums[i].ShareOf(kpi.ShareKPI(*g.instrument)), SourceMeasured)
 	}
 }
 
@@ -296,90 +298,105 @@ func dateOnly(t time.Time) time.Time {
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
-func (b *builder) aggregatePeriod(p time.Time, aggs []records.Aggregate) {
-	type unitSums struct {
-		decisions kpi.DecisionCounts
-		hasDec    bool
-		phone     map[string]float64
-		phoneDays map[string]float64 // batch → days, so a batch counts once
+// aggregateSums are the sums of one report period's aggregate rows, read
+// in the records.Agg* vocabulary, per unit.
+type aggregateSums struct {
+	units     []string
+	decisions map[string]*kpi.DecisionCounts
+	phone     map[string]map[string]float64 // unit → metric → sum
+	phoneDays map[string]map[string]float64 // unit → batch → days, so a batch counts once
+	shares    groupSums[kpi.FeedbackCounts] // (unit, instrument) and (instrument)
+}
+
+func (s *aggregateSums) unit(u string) {
+	if _, ok := s.phone[u]; ok {
+		return
 	}
-	byUnit := map[string]*unitSums{}
-	var units []string
-	shares := map[[2]string]*kpi.FeedbackCounts{} // (unit, instrument)
-	var shareKeys [][2]string
-	for _, a := range aggs {
-		u, ok := byUnit[a.Unit]
+	s.units = append(s.units, u)
+	s.phone[u] = map[string]float64{}
+	s.phoneDays[u] = map[string]float64{}
+}
+
+// add adds one aggregate row to the sums; rows outside the vocabulary
+// (appointments, parameters) are left out.
+func (s *aggregateSums) add(a records.Aggregate, p time.Time) {
+	s.unit(a.Unit)
+	switch {
+	case a.Instrument == "" && a.Channel == "" && records.IsDecisionMetric(a.Metric):
+		d, ok := s.decisions[a.Unit]
 		if !ok {
-			u = &unitSums{phone: map[string]float64{}, phoneDays: map[string]float64{}}
-			byUnit[a.Unit] = u
-			units = append(units, a.Unit)
+			d = &kpi.DecisionCounts{}
+			s.decisions[a.Unit] = d
 		}
-		share := func(instrument string, responses, favourable float64) {
-			k := [2]string{a.Unit, instrument}
-			c, ok := shares[k]
-			if !ok {
-				c = &kpi.FeedbackCounts{}
-				shares[k] = c
-				shareKeys = append(shareKeys, k)
-			}
-			c.Responses += responses
-			c.Favourable += favourable
+		switch a.Metric {
+		case records.AggDecided:
+			d.Decided += a.Value
+		case records.AggWithinDeadline:
+			d.WithinDeadline += a.Value
+		case records.AggPenaltiesPaid:
+			d.PenaltiesPaid += a.Value
+		case records.AggPenaltiesEUR:
+			d.PenaltiesEUR += a.Value
 		}
-		switch {
-		case a.Instrument == "" && a.Channel == "" && a.Item != ind.ItemAppointments:
-			u.hasDec = true
-			switch a.Metric {
-			case ind.MetricDecided:
-				u.decisions.Decided += a.Value
-			case ind.MetricWithinDeadline:
-				u.decisions.WithinDeadline += a.Value
-			case ind.MetricPenaltiesPaid:
-				u.decisions.PenaltiesPaid += a.Value
-			case ind.MetricPenaltiesEUR:
-				u.decisions.PenaltiesEUR += a.Value
-			}
-		case a.Channel == records.ChannelPhone:
-			if a.Metric != ind.MetricThresholdS {
-				u.phone[a.Metric] += a.Value
-			}
-			u.phoneDays[a.Source+"/"+a.Batch] = a.PeriodEnd.Sub(a.PeriodStart).Hours() / 24
-		case a.Instrument == ind.InstrumentWebPage && a.Metric == ind.MetricUsefulYes:
-			share(ind.InstrumentWebPage, a.Value, a.Value)
-		case a.Instrument == ind.InstrumentWebPage && a.Metric == ind.MetricUsefulNo:
-			share(ind.InstrumentWebPage, a.Value, 0)
-		case a.Instrument == ind.InstrumentUsabilitySurvey && a.Metric == ind.MetricResponses:
-			share(ind.InstrumentUsabilitySurvey, a.Value, 0)
-		case a.Instrument == ind.InstrumentUsabilitySurvey && a.Metric == ind.MetricFavourable:
-			share(ind.InstrumentUsabilitySurvey, 0, a.Value)
-		case a.Instrument == vmi.InstrumentSeminar && a.Metric == vmi.MetricResponses:
-			share(vmi.InstrumentSeminar, a.Value, 0)
-		case a.Instrument == vmi.InstrumentSeminar && a.Metric == vmi.MetricWouldRecommend:
-			share(vmi.InstrumentSeminar, 0, a.Value)
+	case a.Instrument == "" && a.Channel == records.ChannelPhone:
+		if a.Metric != records.AggThresholdS {
+			s.phone[a.Unit][a.Metric] += a.Value
 		}
+		s.phoneDays[a.Unit][a.Source+"/"+a.Batch] = a.PeriodEnd.Sub(a.PeriodStart).Hours() / 24
+	case a.Instrument != "":
+		var c kpi.FeedbackCounts
+		switch a.Metric {
+		case records.AggResponses:
+			c.Responses = a.Value
+		case records.AggFavourable, records.AggWouldRecommend:
+			c.Favourable = a.Value
+		case records.AggYesVotes:
+			c.Responses, c.Favourable = a.Value, a.Value
+		case records.AggNoVotes:
+			c.Responses = a.Value
+		default:
+			return
+		}
+		groups := []group{{instrument: ptr(a.Instrument), period: p}}
+		if a.Unit != "" {
+			groups = append(groups, group{unit: ptr(a.Unit), instrument: ptr(a.Instrument), period: p})
+		}
+		for _, g := range groups {
+			sum := s.shares.of(g)
+			*sum = sum.Add(c)
+		}
+	}
+}
+
+func (b *builder) aggregatePeriod(p time.Time, aggs []records.Aggregate) {
+	s := &aggregateSums{decisions: map[string]*kpi.DecisionCounts{}, phone: map[string]map[string]float64{}, phoneDays: map[string]map[string]float64{}}
+	for _, a := range aggs {
+		s.add(a, p)
 	}
 	// Each figure gets a row per unit and a row summed over the units (and,
 	// for the phone block, over the channels), as contact rows do.
 	var totalDec kpi.DecisionCounts
 	var totalPhone kpi.ContactCounts
 	hasDec, hasPhone := false, false
-	for _, unit := range units {
-		u := byUnit[unit]
-		if u.hasDec {
+	for _, unit := range s.units {
+		if d, ok := s.decisions[unit]; ok {
 			hasDec = true
-			totalDec = totalDec.Add(u.decisions)
-			for _, v := range u.decisions.Values() {
-				b.add(group{unit: ptr(unit), period: p}, v, SourceMeasured)
+			totalDec = totalDec.Add(*d)
+			for _, v := range d.Values() {
+				b.add(group{unit: optional(unit), period: p}, v, SourceMeasured)
 			}
 		}
-		if len(u.phone) > 0 {
+		if phone := s.phone[unit]; len(phone) > 0 {
 			hasPhone = true
-			c := kpi.PhoneAggregateCounts(u.phone[ind.MetricOffered], u.phone[ind.MetricAnswered],
-				u.phone[ind.MetricAnsweredWithinThreshold], u.phone[ind.MetricShortAbandoned], u.phone[ind.MetricWaitSSum])
-			for _, d := range u.phoneDays {
+			c := kpi.PhoneAggregateCounts(phone[records.AggOffered], phone[records.AggAnswered],
+				phone[records.AggAnsweredWithinThreshold], phone[records.AggShortAbandoned], phone[records.AggWaitSSum])
+			for _, d := range s.phoneDays[unit] {
 				c.Days += d
 			}
 			totalPhone = totalPhone.Add(c)
-			b.addPhoneBlock(group{unit: ptr(unit), channel: ptr(records.ChannelPhone), period: p}, c)
+			if unit != "" {
+				b.addPhoneBlock(group{unit: ptr(unit), channel: ptr(records.ChannelPhone), period: p}, c)
+			}
 		}
 	}
 	if hasDec {
@@ -391,30 +408,8 @@ func (b *builder) aggregatePeriod(p time.Time, aggs []records.Aggregate) {
 		b.addPhoneBlock(group{channel: ptr(records.ChannelPhone), period: p}, totalPhone)
 		b.addPhoneBlock(group{period: p}, totalPhone)
 	}
-	shareKPI := func(instrument string) kpi.ID {
-		switch instrument {
-		case vmi.InstrumentSeminar:
-			return kpi.RecommendShare
-		case ind.InstrumentWebPage:
-			return kpi.UsefulShare
-		}
-		return kpi.FavourableShare
-	}
-	totals := map[string]*kpi.FeedbackCounts{}
-	var instruments []string
-	for _, k := range shareKeys {
-		c := shares[k]
-		b.add(group{unit: ptr(k[0]), instrument: ptr(k[1]), period: p}, c.ShareOf(shareKPI(k[1])), SourceMeasured)
-		t, ok := totals[k[1]]
-		if !ok {
-			t = &kpi.FeedbackCounts{}
-			totals[k[1]] = t
-			instruments = append(instruments, k[1])
-		}
-		*t = t.Add(*c)
-	}
-	for _, instrument := range instruments {
-		b.add(group{instrument: ptr(instrument), period: p}, totals[instrument].ShareOf(shareKPI(instrument)), SourceMeasured)
+	for i, g := range s.shares.groups {
+		b.add(g, s.shares.sums[i].ShareOf(kpi.ShareKPI(*g.instrument)), SourceMeasured)
 	}
 }
 
@@ -423,10 +418,9 @@ func (b *builder) aggregatePeriod(p time.Time, aggs []records.Aggregate) {
 // out of a report by another method (unless every method is wanted).
 func (b *builder) addPhoneBlock(g group, c kpi.ContactCounts) {
 	for _, v := range kpi.PhoneAggregateValues(c) {
-		if v.KPI == kpi.ServiceLevel && v.Method != b.q.Method && !b.q.AllMethods {
-			continue
+		if b.wantMethod(v) {
+			b.add(g, v, SourceMeasured)
 		}
-		b.add(g, v, SourceMeasured)
 	}
 }
 
@@ -456,6 +450,9 @@ func (b *builder) reportedRows(fs []records.ReportedFigure) {
 		row.KPI = f.KPI
 		if row.KPI == "" {
 			row.KPI = f.Metric
+		}
+		if d, ok := kpi.Lookup(kpi.ID(f.KPI)); ok && d.PerMethod && row.Method == "" {
+			row.Method = kpi.MethodUnknown // the publisher did not say
 		}
 		if f.Unit != "" {
 			row.Unit = ptr(f.Unit)

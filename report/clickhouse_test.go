@@ -5,8 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ccbench/ccbench/collectors/ind"
-	"github.com/ccbench/ccbench/collectors/vmi"
 	"github.com/ccbench/ccbench/config"
 	"github.com/ccbench/ccbench/kpi"
 	"github.com/ccbench/ccbench/records"
@@ -69,6 +67,7 @@ func newFixture(t *testing.T) fixture {
 			end = end.Add(time.Duration(talk+hold) * time.Second)
 			c.EndedAt = &end
 			c.TalkS, c.HoldS, c.AcwS = talk, hold, acw
+			c.Measures = records.MeasureTalk | records.MeasureHold | records.MeasureACW
 		case records.OutcomeAbandoned:
 			c.EndedAt = &end
 		}
@@ -132,42 +131,42 @@ func newFixture(t *testing.T) fixture {
 	month := func(batch string, rev int64, start time.Time) func(channel, instrument, item, metric string, v float64) {
 		return func(channel, instrument, item, metric string, v float64) {
 			f.aggs = append(f.aggs, records.Aggregate{Institution: "ind", Source: "ind-api", Batch: batch, Revision: rev,
-				PeriodStart: start, PeriodEnd: start.AddDate(0, 1, 0), Unit: ind.DefaultUnit,
+				PeriodStart: start, PeriodEnd: start.AddDate(0, 1, 0), Unit: "ind",
 				Channel: channel, Instrument: instrument, Item: item, Metric: metric, Value: v})
 		}
 	}
 	old := month("2024-03", 1, day(2024, 3, 1))
-	old("", "", "asylum", ind.MetricDecided, 999)
-	old("", "", "asylum", ind.MetricWithinDeadline, 1)
-	old(records.ChannelPhone, "", "", ind.MetricOffered, 9999)
+	old("", "", "asylum", records.AggDecided, 999)
+	old("", "", "asylum", records.AggWithinDeadline, 1)
+	old(records.ChannelPhone, "", "", records.AggOffered, 9999)
 	mar := month("2024-03", 2, day(2024, 3, 1))
-	mar("", "", "asylum", ind.MetricDecided, 40)
-	mar("", "", "asylum", ind.MetricWithinDeadline, 30)
-	mar("", "", "asylum", ind.MetricPenaltiesPaid, 2)
-	mar("", "", "asylum", ind.MetricPenaltiesEUR, 69) // 23 (1 day late) + 46 (2 days)
-	mar("", "", "family", ind.MetricDecided, 10)
-	mar("", "", "family", ind.MetricWithinDeadline, 10)
-	mar("", "", "family", ind.MetricPenaltiesPaid, 0)
-	mar("", "", "family", ind.MetricPenaltiesEUR, 0)
-	mar(records.ChannelPhone, "", "", ind.MetricOffered, 500)
-	mar(records.ChannelPhone, "", "", ind.MetricAnswered, 450)
-	mar(records.ChannelPhone, "", "", ind.MetricAnsweredWithinThreshold, 400)
-	mar(records.ChannelPhone, "", "", ind.MetricThresholdS, 30)
-	mar(records.ChannelPhone, "", "", ind.MetricShortAbandoned, 10)
-	mar(records.ChannelPhone, "", "", ind.MetricWaitSSum, 9000)
-	mar("", ind.InstrumentWebPage, "/visa", ind.MetricUsefulYes, 8)
-	mar("", ind.InstrumentWebPage, "/visa", ind.MetricUsefulNo, 2)
-	mar("", ind.InstrumentUsabilitySurvey, "", ind.MetricResponses, 50)
-	mar("", ind.InstrumentUsabilitySurvey, "", ind.MetricFavourable, 40)
+	mar("", "", "asylum", records.AggDecided, 40)
+	mar("", "", "asylum", records.AggWithinDeadline, 30)
+	mar("", "", "asylum", records.AggPenaltiesPaid, 2)
+	mar("", "", "asylum", records.AggPenaltiesEUR, 69) // 23 (1 day late) + 46 (2 days)
+	mar("", "", "family", records.AggDecided, 10)
+	mar("", "", "family", records.AggWithinDeadline, 10)
+	mar("", "", "family", records.AggPenaltiesPaid, 0)
+	mar("", "", "family", records.AggPenaltiesEUR, 0)
+	mar(records.ChannelPhone, "", "", records.AggOffered, 500)
+	mar(records.ChannelPhone, "", "", records.AggAnswered, 450)
+	mar(records.ChannelPhone, "", "", records.AggAnsweredWithinThreshold, 400)
+	mar(records.ChannelPhone, "", "", records.AggThresholdS, 30)
+	mar(records.ChannelPhone, "", "", records.AggShortAbandoned, 10)
+	mar(records.ChannelPhone, "", "", records.AggWaitSSum, 9000)
+	mar("", records.InstrumentWebPage, "/visa", records.AggYesVotes, 8)
+	mar("", records.InstrumentWebPage, "/visa", records.AggNoVotes, 2)
+	mar("", records.InstrumentUsabilitySurvey, "", records.AggResponses, 50)
+	mar("", records.InstrumentUsabilitySurvey, "", records.AggFavourable, 40)
 	feb := month("2024-02", 1, day(2024, 2, 1))
-	feb("", "", "asylum", ind.MetricDecided, 100)
-	feb("", "", "asylum", ind.MetricWithinDeadline, 0)
+	feb("", "", "asylum", records.AggDecided, 100)
+	feb("", "", "asylum", records.AggWithinDeadline, 0)
 
 	// VMI seminars: 5 March is in the window, 12 March is not.
 	seminar := func(id string, held time.Time, participants, responses, recommend float64) {
-		for metric, v := range map[string]float64{vmi.MetricParticipants: participants, vmi.MetricResponses: responses, vmi.MetricWouldRecommend: recommend} {
+		for metric, v := range map[string]float64{"participants": participants, records.AggResponses: responses, records.AggWouldRecommend: recommend} {
 			f.aggs = append(f.aggs, records.Aggregate{Institution: "vmi", Source: "vmi-files", Batch: "seminars-" + id + ".csv", Revision: 1,
-				PeriodStart: held, PeriodEnd: held.AddDate(0, 0, 1), Unit: vmi.DefaultUnit, Instrument: vmi.InstrumentSeminar,
+				PeriodStart: held, PeriodEnd: held.AddDate(0, 0, 1), Unit: "tax-information", Instrument: records.InstrumentSeminar,
 				Item: id, Metric: metric, Value: v})
 		}
 	}
@@ -301,7 +300,7 @@ func TestClickHouseReportEveryKPI(t *testing.T) {
 		}
 		// IND's phone block: answered_within_threshold ÷ (offered − short) =
 		// 400 ÷ (500 − 10), by the negative method only.
-		r := measured(t, rows, sel{"ind", s(ind.DefaultUnit), s("phone"), nil, kpi.ServiceLevel})
+		r := measured(t, rows, sel{"ind", s("ind"), s("phone"), nil, kpi.ServiceLevel})
 		checkRatio(t, r, 400, 500-10)
 		if r.Method != kpi.MethodNegative {
 			t.Errorf("IND block method %q, want negative", r.Method)
@@ -313,7 +312,7 @@ func TestClickHouseReportEveryKPI(t *testing.T) {
 		checkRatio(t, measured(t, rows, phone(kpi.AbandonRate)), 2+1, 6+2)
 		checkRatio(t, measured(t, rows, total(kpi.AbandonRate)), 2+1, 6+2+2)
 		// IND: offered − answered − short = 500 − 450 − 10.
-		checkRatio(t, measured(t, rows, sel{"ind", s(ind.DefaultUnit), s("phone"), nil, kpi.AbandonRate}), 500-450-10, 500-10)
+		checkRatio(t, measured(t, rows, sel{"ind", s("ind"), s("phone"), nil, kpi.AbandonRate}), 500-450-10, 500-10)
 	})
 	t.Run("answer_rate", func(t *testing.T) {
 		checkRatio(t, measured(t, rows, vp(kpi.AnswerRate)), 4, 7)
@@ -371,19 +370,19 @@ func TestClickHouseReportEveryKPI(t *testing.T) {
 		}
 		checkRatio(t, measured(t, rows, sel{"sodra", all, all, s(records.InstrumentPostContact), kpi.FavourableShare}), 3+1, 5+2)
 		// IND's usability survey: favourable ÷ responses.
-		checkRatio(t, measured(t, rows, sel{"ind", all, all, s(ind.InstrumentUsabilitySurvey), kpi.FavourableShare}), 40, 50)
+		checkRatio(t, measured(t, rows, sel{"ind", all, all, s(records.InstrumentUsabilitySurvey), kpi.FavourableShare}), 40, 50)
 	})
 	t.Run("recommend_share", func(t *testing.T) {
 		// The 5 March seminar only.
-		checkRatio(t, measured(t, rows, sel{"vmi", s(vmi.DefaultUnit), all, s(vmi.InstrumentSeminar), kpi.RecommendShare}), 15, 20)
+		checkRatio(t, measured(t, rows, sel{"vmi", s("tax-information"), all, s(records.InstrumentSeminar), kpi.RecommendShare}), 15, 20)
 	})
 	t.Run("useful_share", func(t *testing.T) {
 		checkRatio(t, measured(t, rows, sel{"sodra", all, all, s(records.InstrumentFAQ), kpi.UsefulShare}), 2, 3)
-		checkRatio(t, measured(t, rows, sel{"ind", all, all, s(ind.InstrumentWebPage), kpi.UsefulShare}), 8, 8+2)
+		checkRatio(t, measured(t, rows, sel{"ind", all, all, s(records.InstrumentWebPage), kpi.UsefulShare}), 8, 8+2)
 	})
 	t.Run("decisions_on_time_rate", func(t *testing.T) {
 		// March revision 2: asylum 30 of 40, family 10 of 10.
-		for _, u := range []*string{s(ind.DefaultUnit), all} {
+		for _, u := range []*string{s("ind"), all} {
 			checkRatio(t, measured(t, rows, sel{"ind", u, all, nil, kpi.DecisionsOnTimeRate}), 30+10, 40+10)
 		}
 	})

@@ -11,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ccbench/ccbench/collectors/ind"
-	"github.com/ccbench/ccbench/collectors/vmi"
 	"github.com/ccbench/ccbench/config"
 	"github.com/ccbench/ccbench/kpi"
 	"github.com/ccbench/ccbench/records"
@@ -241,11 +239,11 @@ func sodraFixture(from time.Time) *fakeReader {
 	return &fakeReader{
 		contacts: []store.ContactRow{
 			row("vilnius", "phone", kpi.ContactCounts{Offered: 100, Answered: 90, Abandoned: 10, ShortAbandoned: 2, AnsweredWithinT: 80,
-				AbandonedWithinT: 3, AbandonedNotShort: 8, LongWaits: 1, AnswerWaitSumS: 900, HandleSumS: 18000, AcwSumS: 900, MaxWaitS: 400}),
+				AbandonedWithinT: 3, AbandonedNotShort: 8, LongWaits: 1, AnswerWaitSumS: 900, Handled: 90, HandleSumS: 18000, AcwCounted: 90, AcwSumS: 900, MaxWaitS: 400}),
 			row("kaunas", "phone", kpi.ContactCounts{Offered: 50, Answered: 40, Abandoned: 10, ShortAbandoned: 4, AnsweredWithinT: 30,
-				AbandonedWithinT: 2, AbandonedNotShort: 6, AnswerWaitSumS: 800, HandleSumS: 8000, AcwSumS: 400, MaxWaitS: 700}),
+				AbandonedWithinT: 2, AbandonedNotShort: 6, AnswerWaitSumS: 800, Handled: 40, HandleSumS: 8000, AcwCounted: 40, AcwSumS: 400, MaxWaitS: 700}),
 			row("vilnius", "chat", kpi.ContactCounts{Offered: 20, Answered: 20, AnsweredWithinT: 15, AnswerWaitSumS: 600,
-				HandleSumS: 6000, AcwSumS: 200, MaxWaitS: 100}),
+				Handled: 20, HandleSumS: 6000, AcwCounted: 20, AcwSumS: 200, MaxWaitS: 100}),
 			// 60 answered and 10 open e-mails: they count as offered, but
 			// would change every wait KPI if they were let in.
 			row("vilnius", "email", kpi.ContactCounts{Offered: 70, Answered: 60, HandleSumS: 99999, MaxWaitS: 86400 * 3}),
@@ -259,8 +257,12 @@ func sodraFixture(from time.Time) *fakeReader {
 				Counts: kpi.FeedbackCounts{Responses: 100, Favourable: 89}},
 			{Institution: "sodra", Unit: "kaunas", Channel: "phone", Instrument: records.InstrumentPostContact, PeriodStart: from,
 				Counts: kpi.FeedbackCounts{Responses: 20, Favourable: 10}},
-			{Institution: "sodra", Instrument: records.InstrumentFAQ, PeriodStart: from,
+			{Institution: "sodra", Unit: "vilnius", Channel: records.ChannelWeb, Instrument: records.InstrumentFAQ, PeriodStart: from,
 				Counts: kpi.FeedbackCounts{Responses: 40, Favourable: 30}},
+			// A survey about a contact the store does not know: no unit,
+			// no channel.
+			{Institution: "sodra", Instrument: records.InstrumentSatisfactionSurvey, PeriodStart: from,
+				Counts: kpi.FeedbackCounts{Responses: 7, Favourable: 7}},
 		},
 	}
 }
@@ -346,10 +348,21 @@ func TestReportRollUps(t *testing.T) {
 	// Feedback: per unit and channel, per channel, and over both.
 	checkRatio(t, one(t, rows, sel{"sodra", all, s("phone"), s(records.InstrumentPostContact), kpi.FavourableShare}), 89+10, 100+20)
 	checkRatio(t, one(t, rows, sel{"sodra", all, all, s(records.InstrumentPostContact), kpi.FavourableShare}), 89+10, 100+20)
-	// FAQ votes name no unit or channel: their own row has empty ones.
-	checkRatio(t, one(t, rows, sel{"sodra", s(""), s(""), s(records.InstrumentFAQ), kpi.UsefulShare}), 30, 40)
+	// FAQ votes count under the pseudo-channel web.
+	checkRatio(t, one(t, rows, sel{"sodra", s("vilnius"), s(records.ChannelWeb), s(records.InstrumentFAQ), kpi.UsefulShare}), 30, 40)
+	checkRatio(t, one(t, rows, sel{"sodra", all, s(records.ChannelWeb), s(records.InstrumentFAQ), kpi.UsefulShare}), 30, 40)
 	checkRatio(t, one(t, rows, sel{"sodra", all, all, s(records.InstrumentFAQ), kpi.UsefulShare}), 30, 40)
 	none(t, rows, sel{"sodra", all, all, s(records.InstrumentFAQ), kpi.FavourableShare})
+	// Responses without a known unit and channel count only where both are
+	// summed over; no row has an empty dimension.
+	checkRatio(t, one(t, rows, sel{"sodra", all, all, s(records.InstrumentSatisfactionSurvey), kpi.FavourableShare}), 7, 7)
+	for _, r := range rows {
+		for _, d := range []*string{r.Unit, r.Channel, r.Instrument} {
+			if d != nil && *d == "" {
+				t.Errorf("%s %s: a dimension is the empty string (unit %v channel %v instrument %v); want a value or null", r.Institution, r.KPI, r.Unit, r.Channel, r.Instrument)
+			}
+		}
+	}
 
 	for _, r := range rows {
 		if r.Source != report.SourceMeasured {
@@ -465,57 +478,57 @@ func indAggregates() []records.Aggregate {
 	month := func(batch string, start time.Time) func(channel, instrument, item, metric string, v float64) {
 		return func(channel, instrument, item, metric string, v float64) {
 			out = append(out, records.Aggregate{Institution: "ind", Source: "ind-api", Batch: batch, Revision: 1,
-				PeriodStart: start, PeriodEnd: start.AddDate(0, 1, 0), Unit: ind.DefaultUnit,
+				PeriodStart: start, PeriodEnd: start.AddDate(0, 1, 0), Unit: "ind",
 				Channel: channel, Instrument: instrument, Item: item, Metric: metric, Value: v})
 		}
 	}
 	jan := month("2024-01", day(2024, 1, 1))
-	jan("", "", "asylum", ind.MetricDecided, 100)
-	jan("", "", "asylum", ind.MetricWithinDeadline, 80)
-	jan("", "", "asylum", ind.MetricPenaltiesPaid, 5)
-	jan("", "", "asylum", ind.MetricPenaltiesEUR, 500)
-	jan("", "", "family", ind.MetricDecided, 50)
-	jan("", "", "family", ind.MetricWithinDeadline, 45)
-	jan("", "", "family", ind.MetricPenaltiesPaid, 1)
-	jan("", "", "family", ind.MetricPenaltiesEUR, 23)
-	jan("", "", ind.ItemAppointments, ind.MetricBooked, 999)
-	jan("", "", ind.ItemAppointments, ind.MetricMedianLeadDays, 12)
-	jan(records.ChannelPhone, "", "", ind.MetricOffered, 1000)
-	jan(records.ChannelPhone, "", "", ind.MetricAnswered, 900)
-	jan(records.ChannelPhone, "", "", ind.MetricAnsweredWithinThreshold, 700)
-	jan(records.ChannelPhone, "", "", ind.MetricThresholdS, 60)
-	jan(records.ChannelPhone, "", "", ind.MetricShortAbandoned, 20)
-	jan(records.ChannelPhone, "", "", ind.MetricWaitSSum, 45000)
-	jan("", ind.InstrumentWebPage, "/a", ind.MetricUsefulYes, 30)
-	jan("", ind.InstrumentWebPage, "/a", ind.MetricUsefulNo, 10)
-	jan("", ind.InstrumentWebPage, "/b", ind.MetricUsefulYes, 5)
-	jan("", ind.InstrumentWebPage, "/b", ind.MetricUsefulNo, 5)
-	jan("", ind.InstrumentUsabilitySurvey, "", ind.MetricResponses, 200)
-	jan("", ind.InstrumentUsabilitySurvey, "", ind.MetricFavourable, 150)
+	jan("", "", "asylum", records.AggDecided, 100)
+	jan("", "", "asylum", records.AggWithinDeadline, 80)
+	jan("", "", "asylum", records.AggPenaltiesPaid, 5)
+	jan("", "", "asylum", records.AggPenaltiesEUR, 500)
+	jan("", "", "family", records.AggDecided, 50)
+	jan("", "", "family", records.AggWithinDeadline, 45)
+	jan("", "", "family", records.AggPenaltiesPaid, 1)
+	jan("", "", "family", records.AggPenaltiesEUR, 23)
+	jan("", "", "appointments", "booked", 999)
+	jan("", "", "appointments", "median_lead_days", 12)
+	jan(records.ChannelPhone, "", "", records.AggOffered, 1000)
+	jan(records.ChannelPhone, "", "", records.AggAnswered, 900)
+	jan(records.ChannelPhone, "", "", records.AggAnsweredWithinThreshold, 700)
+	jan(records.ChannelPhone, "", "", records.AggThresholdS, 60)
+	jan(records.ChannelPhone, "", "", records.AggShortAbandoned, 20)
+	jan(records.ChannelPhone, "", "", records.AggWaitSSum, 45000)
+	jan("", records.InstrumentWebPage, "/a", records.AggYesVotes, 30)
+	jan("", records.InstrumentWebPage, "/a", records.AggNoVotes, 10)
+	jan("", records.InstrumentWebPage, "/b", records.AggYesVotes, 5)
+	jan("", records.InstrumentWebPage, "/b", records.AggNoVotes, 5)
+	jan("", records.InstrumentUsabilitySurvey, "", records.AggResponses, 200)
+	jan("", records.InstrumentUsabilitySurvey, "", records.AggFavourable, 150)
 
 	feb := month("2024-02", day(2024, 2, 1))
-	feb("", "", "asylum", ind.MetricDecided, 60)
-	feb("", "", "asylum", ind.MetricWithinDeadline, 30)
-	feb("", "", "asylum", ind.MetricPenaltiesPaid, 10)
-	feb("", "", "asylum", ind.MetricPenaltiesEUR, 2000)
-	feb(records.ChannelPhone, "", "", ind.MetricOffered, 800)
-	feb(records.ChannelPhone, "", "", ind.MetricAnswered, 760)
-	feb(records.ChannelPhone, "", "", ind.MetricAnsweredWithinThreshold, 600)
-	feb(records.ChannelPhone, "", "", ind.MetricThresholdS, 60)
-	feb(records.ChannelPhone, "", "", ind.MetricShortAbandoned, 10)
-	feb(records.ChannelPhone, "", "", ind.MetricWaitSSum, 30400)
+	feb("", "", "asylum", records.AggDecided, 60)
+	feb("", "", "asylum", records.AggWithinDeadline, 30)
+	feb("", "", "asylum", records.AggPenaltiesPaid, 10)
+	feb("", "", "asylum", records.AggPenaltiesEUR, 2000)
+	feb(records.ChannelPhone, "", "", records.AggOffered, 800)
+	feb(records.ChannelPhone, "", "", records.AggAnswered, 760)
+	feb(records.ChannelPhone, "", "", records.AggAnsweredWithinThreshold, 600)
+	feb(records.ChannelPhone, "", "", records.AggThresholdS, 60)
+	feb(records.ChannelPhone, "", "", records.AggShortAbandoned, 10)
+	feb(records.ChannelPhone, "", "", records.AggWaitSSum, 30400)
 
 	mar := month("2024-03", day(2024, 3, 1))
-	mar("", "", "asylum", ind.MetricDecided, 7777)
-	mar("", "", "asylum", ind.MetricWithinDeadline, 7)
+	mar("", "", "asylum", records.AggDecided, 7777)
+	mar("", "", "asylum", records.AggWithinDeadline, 7)
 
 	seminar := func(id string, held time.Time, responses, recommend float64) {
 		for _, m := range []struct {
 			metric string
 			v      float64
-		}{{vmi.MetricParticipants, responses + 5}, {vmi.MetricResponses, responses}, {vmi.MetricWouldRecommend, recommend}} {
+		}{{"participants", responses + 5}, {records.AggResponses, responses}, {records.AggWouldRecommend, recommend}} {
 			out = append(out, records.Aggregate{Institution: "vmi", Source: "vmi-files", Batch: "seminars.csv", Revision: 1,
-				PeriodStart: held, PeriodEnd: held.AddDate(0, 0, 1), Unit: vmi.DefaultUnit, Instrument: vmi.InstrumentSeminar,
+				PeriodStart: held, PeriodEnd: held.AddDate(0, 0, 1), Unit: "tax-information", Instrument: records.InstrumentSeminar,
 				Item: id, Metric: m.metric, Value: m.v})
 		}
 	}
@@ -538,7 +551,7 @@ func TestReportAggregates(t *testing.T) {
 		return rep.Rows
 	}
 	rows := build(t, report.Query{})
-	unit := s(ind.DefaultUnit)
+	unit := s("ind")
 
 	// Decisions of January (asylum, family) and February (asylum); March is
 	// outside the window.
@@ -569,18 +582,18 @@ func TestReportAggregates(t *testing.T) {
 
 	// web_page: useful_yes ÷ (useful_yes + useful_no) over pages.
 	for _, u := range []*string{unit, all} {
-		wp := one(t, rows, sel{"ind", u, all, s(ind.InstrumentWebPage), kpi.UsefulShare})
+		wp := one(t, rows, sel{"ind", u, all, s(records.InstrumentWebPage), kpi.UsefulShare})
 		checkRatio(t, wp, 30+5, 30+10+5+5)
 		if wp.N == nil || *wp.N != 50 || wp.CILow == nil {
 			t.Errorf("web_page useful_share: n %v CI %v, want 50 and an interval", fv(wp.N), fv(wp.CILow))
 		}
-		checkRatio(t, one(t, rows, sel{"ind", u, all, s(ind.InstrumentUsabilitySurvey), kpi.FavourableShare}), 150, 200)
+		checkRatio(t, one(t, rows, sel{"ind", u, all, s(records.InstrumentUsabilitySurvey), kpi.FavourableShare}), 150, 200)
 	}
 	// VMI seminars: would_recommend ÷ responses, the March one left out.
-	for _, u := range []*string{s(vmi.DefaultUnit), all} {
-		checkRatio(t, one(t, rows, sel{"vmi", u, all, s(vmi.InstrumentSeminar), kpi.RecommendShare}), 25+9, 40+10)
+	for _, u := range []*string{s("tax-information"), all} {
+		checkRatio(t, one(t, rows, sel{"vmi", u, all, s(records.InstrumentSeminar), kpi.RecommendShare}), 25+9, 40+10)
 	}
-	none(t, rows, sel{"vmi", s(vmi.DefaultUnit), all, s(vmi.InstrumentSeminar), kpi.FavourableShare})
+	none(t, rows, sel{"vmi", s("tax-information"), all, s(records.InstrumentSeminar), kpi.FavourableShare})
 
 	t.Run("other method", func(t *testing.T) {
 		// The block only has the negative service level (it lacks B).
@@ -604,7 +617,7 @@ func TestReportAggregateMonthByDay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows := find(rep.Rows, sel{"ind", s(ind.DefaultUnit), all, nil, kpi.DecisionsOnTimeRate})
+	rows := find(rep.Rows, sel{"ind", s("ind"), all, nil, kpi.DecisionsOnTimeRate})
 	sort.Slice(rows, func(i, j int) bool { return rows[i].PeriodStart.Before(*rows[j].PeriodStart) })
 	ams := zone(t, "Europe/Amsterdam")
 	want := []struct {

@@ -21,16 +21,16 @@ func (s *Store) Aggregates(ctx context.Context, institution string, from, to tim
 	if y, m, d := to.Date(); !to.Equal(time.Date(y, m, d, 0, 0, 0, 0, to.Location())) {
 		toDate = toDate.AddDate(0, 0, 1)
 	}
-	inst := quoteString(institution)
-	q := `SELECT institution, source, batch, revision, period_start, period_end, unit, channel, instrument, item, metric, value
+	q := &query{}
+	q.sql(`SELECT institution, source, batch, revision, period_start, period_end, unit, channel, instrument, item, metric, value
 FROM aggregates
-WHERE institution = ` + inst + `
-  AND (source, batch, revision) IN (SELECT source, batch, max(revision) FROM aggregates WHERE institution = ` + inst + ` GROUP BY source, batch)
-  AND period_start < toDate('` + toDate.Format("2006-01-02") + `')
-  AND period_end > toDate('` + fromDate.Format("2006-01-02") + `')
+WHERE institution = `).bind(institution).sql(`
+  AND (source, batch, revision) IN (SELECT source, batch, max(revision) FROM aggregates WHERE institution = `).bind(institution).sql(` GROUP BY source, batch)
+  AND period_start < `).date(toDate).sql(`
+  AND period_end > `).date(fromDate).sql(`
 ORDER BY period_start, source, batch, unit, channel, instrument, item, metric, ingested_at DESC
-LIMIT 1 BY source, batch, unit, channel, instrument, item, metric`
-	rows, err := s.conn.Query(ctx, q)
+LIMIT 1 BY source, batch, unit, channel, instrument, item, metric`)
+	rows, err := s.conn.Query(ctx, q.String(), q.args...)
 	if err != nil {
 		return nil, fmt.Errorf("aggregates of %s: %w", institution, err)
 	}

@@ -4,10 +4,10 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/ccbench/ccbench/kpi"
+	"github.com/ccbench/ccbench/records"
 )
 
 // By is the period grouping of a KPI query.
@@ -37,43 +37,43 @@ type ContactRow struct {
 	Counts                     kpi.ContactCounts
 }
 
-// newestContacts is a subquery that yields the newest version of every
+// newestContacts appends a subquery that yields the newest version of every
 // contact of the institution that has any version with arrived_at in
 // [from, to), dropping those whose newest version is deleted or arrived
 // outside the window.
-func newestContacts(institution string, from, to time.Time, columns string) string {
-	return newestVersions("contacts", "arrived_at", institution, from, to, columns)
+func newestContacts(q *query, institution string, from, to time.Time, columns string) *query {
+	return newestVersions(q, "contacts", "arrived_at", institution, from, to, columns)
 }
 
-// newestVersions is a subquery over a versioned table (contacts, feedback)
-// that yields the newest version of every record of the institution that
-// has any version with timeColumn in [from, to), dropping those whose
-// newest version is deleted or falls outside the window. It is correct
-// whether or not ClickHouse has merged the table's parts.
-func newestVersions(table, timeColumn, institution string, from, to time.Time, columns string) string {
-	inst := quoteString(institution)
-	window := timeColumn + " >= " + timeLiteral(from) + " AND " + timeColumn + " < " + timeLiteral(to)
-	return `SELECT ` + columns + ` FROM (
-        SELECT source, id, deleted, ` + columns + ` FROM ` + table + `
-        WHERE institution = ` + inst + `
-          AND (source, id) IN (SELECT source, id FROM ` + table + ` WHERE institution = ` + inst + ` AND ` + window + `)
-        ORDER BY version DESC, ingested_at DESC
-        LIMIT 1 BY source, id
-    ) WHERE deleted = 0 AND ` + window
+// newestVersions appends a subquery over a versioned table (contacts,
+// feedback) that yields the newest version of every record of the
+// institution that has any version with timeColumn in [from, to), dropping
+// those whose newest version is deleted or falls outside the window; it
+// yields source, id and columns (which must not repeat them). It is
+// correct whether or not ClickHouse has merged the table's parts. table,
+// timeColumn and columns are identifiers of this package.
+func newestVersions(q *query, table, timeColumn, institution string, from, to time.Time, columns string) *query {
+	window := func() {
+		q.sql(timeColumn, " >= ").time(from).sql(" AND ", timeColumn, " < ").time(to)
+	}
+	q.sql("SELECT source, id, ", columns, " FROM (\n        SELECT source, id, deleted, ", columns, " FROM ", table, "\n        WHERE institution = ").bind(institution)
+	q.sql("\n          AND (source, id) IN (SELECT source, id FROM ", table, " WHERE institution = ").bind(institution).sql(" AND ")
+	window()
+	q.sql(")\n        ORDER BY version DESC, ingested_at DESC\n        LIMIT 1 BY source, id\n    ) WHERE deleted = 0 AND ")
+	window()
+	return q
 }
 
 type group struct{ unit, channel string }
 
-// paramExpr renders a multiIf that picks the value of the contact's (unit,
-// channel) group, in the unit value returns.
-func paramExpr(groups []group, value func(g group) float64) string {
-	var b strings.Builder
-	b.WriteString("multiIf(")
+// paramExpr appends a multiIf that picks the value of the contact's (unit,
+// channel) group.
+func paramExpr(q *query, groups []group, value func(g group) float64) *query {
+	q.sql("multiIf(")
 	for _, g := range groups {
-		fmt.Fprintf(&b, "unit = %s AND channel = %s, %s, ", quoteString(g.unit), quoteString(g.channel), floatLiteral(value(g)))
+		q.sql("unit = ").bind(g.unit).sql(" AND channel = ").bind(g.channel).sql(", ").bind(value(g)).sql(", ")
 	}
-	b.WriteString("0)")
-	return b.String()
+	return q.sql("0)")
 }
 
 // ContactCounts computes the kpi.ContactCounts of every unit, channel and
@@ -92,7 +92,7 @@ func (s *Store) ContactCounts(ctx context.Context, q ContactQuery) ([]ContactRow
 		return nil, fmt.Errorf("contact counts of %s: %w", q.Institution, err)
 	}
 	params := paramsOrDefault(q.Params)
-	by, periodExpr, err := grouping(q.By, "toDate(arrived_at, "+quoteString(loc.String())+")")
+	by, err := checkGrouping(q.By)
 	if err != nil {
 		return nil, fmt.Errorf("contact counts of %s: %w", q.Institution, err)
 	}
@@ -111,16 +111,16 @@ func (s *Store) ContactCounts(ctx context.Context, q ContactQuery) ([]ContactRow
 	// T, S and L in milliseconds, compared with wait_ms: the stored times
 	// are whole seconds, so waits from them would move boundary cases.
 	ms := func(d time.Duration) float64 { return float64(d.Milliseconds()) }
-	tExpr := paramExpr(groups, func(g group) float64 { return ms(ps[g].Threshold) })
-	sExpr := paramExpr(groups, func(g group) float64 { return ms(ps[g].ShortAbandon) })
-	lExpr := paramExpr(groups, func(g group) float64 { return ms(ps[g].LongWait) })
 
 	// wait_ms (written at insert from the full-precision times) is known for
 	// answered contacts with answered_at and abandoned contacts with
 	// ended_at; open cases have none. Sums and the maximum are returned in
-	// seconds with the milliseconds as fractions.
-	const cols = "unit, channel, outcome, wait_ms, talk_s, hold_s, acw_s, arrived_at"
-	query := `SELECT unit, channel, period,
+	// seconds with the milliseconds as fractions. Handling times count only
+	// for contacts whose source carries them (measures; absent is not zero):
+	// handling time needs talk_s, after-contact work needs acw_s.
+	const cols = "unit, channel, outcome, wait_ms, talk_s, hold_s, acw_s, measures, arrived_at"
+	query := &query{}
+	query.sql(`SELECT unit, channel, period,
     count() AS offered,
     countIf(answered) AS n_answered,
     countIf(abandoned) AS n_abandoned,
@@ -130,25 +130,35 @@ func (s *Store) ContactCounts(ctx context.Context, q ContactQuery) ([]ContactRow
     countIf(abandoned AND NOT (known AND wait < s)) AS abandoned_not_short,
     countIf(known AND wait > l) AS long_waits,
     sumIf(wait, answered AND known) / 1000 AS answer_wait_sum_s,
-    sumIf(toInt64(talk_s) + toInt64(hold_s) + toInt64(acw_s), answered) AS handle_sum,
-    sumIf(toInt64(acw_s), answered) AS acw_sum,
+    countIf(answered AND has_handle) AS n_handled,
+    sumIf(toInt64(talk_s) + toInt64(hold_s) + toInt64(acw_s), answered AND has_handle) AS handle_sum,
+    countIf(answered AND has_acw) AS n_acw,
+    sumIf(toInt64(acw_s), answered AND has_acw) AS acw_sum,
     maxIf(wait, known) / 1000 AS max_wait_s
 FROM (
-    SELECT unit, channel, ` + periodExpr + ` AS period,
+    SELECT unit, channel, `)
+	periodExpr(query, by, "arrived_at", loc)
+	query.sql(` AS period,
         outcome = 'answered' AS answered,
         outcome = 'abandoned' AS abandoned,
         (answered OR abandoned) AND isNotNull(wait_ms) AS known,
         toInt64(ifNull(wait_ms, 0)) AS wait,
+        bitAnd(measures, `).bind(uint8(records.MeasureTalk)).sql(`) != 0 AS has_handle,
+        bitAnd(measures, `).bind(uint8(records.MeasureACW)).sql(`) != 0 AS has_acw,
         talk_s, hold_s, acw_s,
-        ` + tExpr + ` AS t,
-        ` + sExpr + ` AS s,
-        ` + lExpr + ` AS l
-    FROM (` + newestContacts(q.Institution, q.From, q.To, cols) + `)
+        `)
+	paramExpr(query, groups, func(g group) float64 { return ms(ps[g].Threshold) }).sql(` AS t,
+        `)
+	paramExpr(query, groups, func(g group) float64 { return ms(ps[g].ShortAbandon) }).sql(` AS s,
+        `)
+	paramExpr(query, groups, func(g group) float64 { return ms(ps[g].LongWait) }).sql(` AS l
+    FROM (`)
+	newestContacts(query, q.Institution, q.From, q.To, cols).sql(`)
 )
 GROUP BY unit, channel, period
-ORDER BY period, unit, channel`
+ORDER BY period, unit, channel`)
 
-	rows, err := s.conn.Query(ctx, query)
+	rows, err := s.conn.Query(ctx, query.String(), query.args...)
 	if err != nil {
 		return nil, fmt.Errorf("contact counts of %s: %w", q.Institution, err)
 	}
@@ -161,10 +171,11 @@ ORDER BY period, unit, channel`
 			offered, answered, abandoned, short, aT, bT, nS uint64
 			long                                            uint64
 			waitSum, maxWait                                float64
+			handled, acwCounted                             uint64
 			handleSum, acwSum                               int64
 		)
 		if err := rows.Scan(&r.Unit, &r.Channel, &period, &offered, &answered, &abandoned, &short, &aT, &bT, &nS, &long,
-			&waitSum, &handleSum, &acwSum, &maxWait); err != nil {
+			&waitSum, &handled, &handleSum, &acwCounted, &acwSum, &maxWait); err != nil {
 			return nil, fmt.Errorf("contact counts of %s: %w", q.Institution, err)
 		}
 		r.Institution = q.Institution
@@ -178,7 +189,9 @@ ORDER BY period, unit, channel`
 			AbandonedNotShort: float64(nS),
 			LongWaits:         float64(long),
 			AnswerWaitSumS:    waitSum,
+			Handled:           float64(handled),
 			HandleSumS:        float64(handleSum),
+			AcwCounted:        float64(acwCounted),
 			AcwSumS:           float64(acwSum),
 			MaxWaitS:          maxWait,
 		}
@@ -207,9 +220,10 @@ ORDER BY period, unit, channel`
 // contactGroups returns the distinct (unit, channel) of the institution's
 // contact versions that arrived in [from, to).
 func (s *Store) contactGroups(ctx context.Context, institution string, from, to time.Time) ([]group, error) {
-	q := `SELECT DISTINCT unit, channel FROM contacts WHERE institution = ` + quoteString(institution) +
-		` AND arrived_at >= ` + timeLiteral(from) + ` AND arrived_at < ` + timeLiteral(to)
-	rows, err := s.conn.Query(ctx, q)
+	q := &query{}
+	q.sql("SELECT DISTINCT unit, channel FROM contacts WHERE institution = ").bind(institution).
+		sql(" AND arrived_at >= ").time(from).sql(" AND arrived_at < ").time(to)
+	rows, err := s.conn.Query(ctx, q.String(), q.args...)
 	if err != nil {
 		return nil, fmt.Errorf("contact groups of %s: %w", institution, err)
 	}

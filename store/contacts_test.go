@@ -72,7 +72,9 @@ func TestContactCountsFixture(t *testing.T) {
 			AbandonedNotShort: 3,                   // p5 p6 p8
 			LongWaits:         1,                   // p8
 			AnswerWaitSumS:    10 + 20 + 21 + 1800, // answered waits
+			Handled:           4,
 			HandleSumS:        (100 + 20 + 15) + (200 + 0 + 30) + (50 + 10 + 5) + (60 + 0 + 0),
+			AcwCounted:        4,
 			AcwSumS:           15 + 30 + 5 + 0,
 			MaxWaitS:          1801,
 			Days:              1,
@@ -80,12 +82,12 @@ func TestContactCountsFixture(t *testing.T) {
 		"cc/chat": {
 			Offered: 3, Answered: 2, Abandoned: 1, ShortAbandoned: 1,
 			AnsweredWithinT: 1, AbandonedWithinT: 0, AbandonedNotShort: 0, LongWaits: 0,
-			AnswerWaitSumS: 60 + 61, HandleSumS: (300 + 10) + 100, AcwSumS: 10, MaxWaitS: 61, Days: 1,
+			AnswerWaitSumS: 60 + 61, Handled: 2, HandleSumS: (300 + 10) + 100, AcwCounted: 2, AcwSumS: 10, MaxWaitS: 61, Days: 1,
 		},
 		"north/phone": {
 			Offered: 2, Answered: 1, Abandoned: 1, ShortAbandoned: 0,
 			AnsweredWithinT: 1, AbandonedWithinT: 1, AbandonedNotShort: 1, LongWaits: 0,
-			AnswerWaitSumS: 25, HandleSumS: 40, AcwSumS: 0, MaxWaitS: 30, Days: 1,
+			AnswerWaitSumS: 25, Handled: 1, HandleSumS: 40, AcwCounted: 1, AcwSumS: 0, MaxWaitS: 30, Days: 1,
 		},
 		"north/email": {Offered: 1, Days: 1},
 	}
@@ -333,7 +335,9 @@ func TestContactCountsFractionalWaits(t *testing.T) {
 		AbandonedNotShort: 3, // f5 f6 f7
 		LongWaits:         1, // f7
 		AnswerWaitSumS:    (20050 + 20000 + 19999 + 1800000 + 20000) / 1000.0,
+		Handled:           5,
 		HandleSumS:        5 * 60,
+		AcwCounted:        5,
 		AcwSumS:           0,
 		MaxWaitS:          1800.05,
 		Days:              1,
@@ -364,4 +368,53 @@ func totalsIn(t *testing.T, s *store.Store, loc *time.Location, from, to time.Ti
 		out[r.Unit+"/"+r.Channel] = r.Counts
 	}
 	return out
+}
+
+// TestContactCountsAbsentMeasures checks that handling times count only for
+// contacts whose source carries them: a VMI-style call has talk and acw but
+// no hold, a VMI-style chat and a facebook message carry none. Absent is
+// not zero, so neither the chat nor the message enters AHT or ACW.
+func TestContactCountsAbsentMeasures(t *testing.T) {
+	s := servertest.NewStore(t)
+	call := answered("call", "cc", "phone", nineAM, 10, 100, 0, 20)
+	call.Measures = records.MeasureTalk | records.MeasureACW
+	chat := answered("chat", "cc", "chat", nineAM, 10, 0, 0, 0)
+	chat.Measures = records.NoMeasures
+	fb := answered("fb", "cc", "facebook", nineAM, 10, 0, 0, 0)
+	fb.Measures = records.NoMeasures
+	talkOnly := answered("talk-only", "cc", "chat", nineAM, 10, 50, 0, 0)
+	talkOnly.Measures = records.MeasureTalk
+	mustInsert(t, s, call, chat, fb, talkOnly)
+
+	got := totals(t, s, day, dayAfter)
+	for _, tc := range []struct {
+		group                      string
+		handled, handle, acwN, acw float64
+	}{
+		{"cc/phone", 1, 120, 1, 20},
+		{"cc/chat", 1, 50, 0, 0},
+		{"cc/facebook", 0, 0, 0, 0},
+	} {
+		g := got[tc.group]
+		if g.Answered == 0 || g.Handled != tc.handled || g.HandleSumS != tc.handle || g.AcwCounted != tc.acwN || g.AcwSumS != tc.acw {
+			t.Errorf("%s: answered %v, handled %v (sum %v), acw counted %v (sum %v); want handled %v (sum %v), acw %v (sum %v)",
+				tc.group, g.Answered, g.Handled, g.HandleSumS, g.AcwCounted, g.AcwSumS, tc.handled, tc.handle, tc.acwN, tc.acw)
+		}
+	}
+	var all kpi.ContactCounts
+	for _, g := range got {
+		all = all.Add(g)
+	}
+	for _, v := range all.Values() {
+		switch v.KPI {
+		case kpi.AHTSeconds:
+			if !v.Valid || v.Value != (120+50)/2.0 {
+				t.Errorf("rolled-up AHT = %+v, want (120 + 50) / 2 = 85 s over the two contacts that carry it", v)
+			}
+		case kpi.ACWSeconds:
+			if !v.Valid || v.Value != 20 {
+				t.Errorf("rolled-up ACW = %+v, want 20 s: only the call carries after-contact work", v)
+			}
+		}
+	}
 }

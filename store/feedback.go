@@ -19,20 +19,12 @@ type FeedbackQuery struct {
 }
 
 // FeedbackRow is the feedback counts of one unit, channel, instrument and
-// period. Unit and channel are empty for responses that name neither (FAQ
-// votes, general surveys).
+// period. Unit and channel are empty for responses that name neither (a
+// survey about a contact the store does not know).
 type FeedbackRow struct {
 	Institution, Unit, Channel, Instrument string
 	PeriodStart                            time.Time // start of the local day/month (By day|month), or From (total)
 	Counts                                 kpi.FeedbackCounts
-}
-
-// newestFeedback is a subquery that yields the newest version of every
-// feedback response of the institution that has any version submitted in
-// [from, to), dropping those whose newest version is deleted or was
-// submitted outside the window.
-func newestFeedback(institution string, from, to time.Time, columns string) string {
-	return newestVersions("feedback", "submitted_at", institution, from, to, columns)
 }
 
 // FeedbackCounts computes the kpi.FeedbackCounts of every unit, channel,
@@ -40,7 +32,13 @@ func newestFeedback(institution string, from, to time.Time, columns string) stri
 // version of each response: Responses counts them, Favourable those with a
 // score of at least 4 on the 1-5 scale or yes (1) on the yes-no scale. The
 // counts serve favourable_share, recommend_share and useful_share, told
-// apart by instrument. Rows come sorted by period, unit, channel and
+// apart by instrument.
+//
+// A response about a contact (contact_id) counts under the unit and channel
+// of the newest version of that contact, wherever it arrived; a response
+// whose contact is unknown or withdrawn keeps the unit and channel its
+// collector gave it (shared/kpis.md, "Feedback about a contact counts under
+// that contact's channel"). Rows come sorted by period, unit, channel and
 // instrument.
 func (s *Store) FeedbackCounts(ctx context.Context, q FeedbackQuery) ([]FeedbackRow, error) {
 	if err := checkWindow("feedback counts", q.Institution, q.From, q.To); err != nil {
@@ -50,18 +48,35 @@ func (s *Store) FeedbackCounts(ctx context.Context, q FeedbackQuery) ([]Feedback
 	if err != nil {
 		return nil, fmt.Errorf("feedback counts of %s: %w", q.Institution, err)
 	}
-	by, periodExpr, err := grouping(q.By, "toDate(submitted_at, "+quoteString(loc.String())+")")
+	by, err := checkGrouping(q.By)
 	if err != nil {
 		return nil, fmt.Errorf("feedback counts of %s: %w", q.Institution, err)
 	}
-	const cols = "unit, channel, instrument, submitted_at, scale, score"
-	query := `SELECT unit, channel, instrument, ` + periodExpr + ` AS period,
-    count() AS responses,
-    countIf((scale = ` + quoteString(records.Scale1to5) + ` AND score >= 4) OR (scale = ` + quoteString(records.ScaleYesNo) + ` AND score = 1)) AS favourable
-FROM (` + newestFeedback(q.Institution, q.From, q.To, cols) + `)
+	const cols = "contact_id, unit, channel, instrument, submitted_at, scale, score"
+	query := &query{}
+	query.sql(`SELECT unit, channel, instrument, period, count() AS responses, countIf(favourable) AS favourable
+FROM (
+    SELECT if(c_found = 1, c_unit, f_unit) AS unit, if(c_found = 1, c_channel, f_channel) AS channel,
+        instrument, period, favourable
+    FROM (
+        SELECT source, contact_id, unit AS f_unit, channel AS f_channel, instrument, `)
+	periodExpr(query, by, "submitted_at", loc).sql(` AS period,
+            (scale = `).bind(records.Scale1to5).sql(` AND score >= 4) OR (scale = `).bind(records.ScaleYesNo).sql(` AND score = 1) AS favourable
+        FROM (`)
+	newestVersions(query, "feedback", "submitted_at", q.Institution, q.From, q.To, cols).sql(`)
+    ) ANY LEFT JOIN (
+        SELECT source, id AS contact_id, unit AS c_unit, channel AS c_channel, toUInt8(deleted = 0) AS c_found
+        FROM contacts
+        WHERE institution = `).bind(q.Institution).sql(`
+          AND (source, id) IN (SELECT source, contact_id FROM feedback WHERE institution = `).bind(q.Institution).
+		sql(` AND contact_id != '' AND submitted_at >= `).time(q.From).sql(` AND submitted_at < `).time(q.To).sql(`)
+        ORDER BY version DESC, ingested_at DESC
+        LIMIT 1 BY source, id
+    ) USING (source, contact_id)
+)
 GROUP BY unit, channel, instrument, period
-ORDER BY period, unit, channel, instrument`
-	rows, err := s.conn.Query(ctx, query)
+ORDER BY period, unit, channel, instrument`)
+	rows, err := s.conn.Query(ctx, query.String(), query.args...)
 	if err != nil {
 		return nil, fmt.Errorf("feedback counts of %s: %w", q.Institution, err)
 	}

@@ -116,3 +116,66 @@ func TestFeedbackCounts(t *testing.T) {
 		}
 	}
 }
+
+// TestFeedbackCountsUnderItsContactsChannel checks that a response about a
+// contact counts under the unit and channel of the newest version of that
+// contact (shared/kpis.md), even when the contact arrived before the
+// window, and keeps its own unit and channel when the contact is unknown or
+// withdrawn.
+func TestFeedbackCountsUnderItsContactsChannel(t *testing.T) {
+	s := servertest.NewStore(t)
+	ctx := testContext(t)
+	loc := vilnius(t)
+	day1 := time.Date(2024, 3, 4, 0, 0, 0, 0, loc)
+	at := day1.Add(10 * time.Hour)
+
+	chat := answered("c1", "cc", "chat", at.Add(-48*time.Hour), 10, 60, 0, 5) // before the window
+	chat.Source = "sodra"
+	visit := answered("v1", "branch-a", "visit", at, 10, 600, 0, 60)
+	visit.Source = "sodra"
+	moved := answered("v2", "cc", "phone", at, 10, 60, 0, 5)
+	moved.Source = "sodra"
+	movedV2 := withVersion(moved, 2)
+	movedV2.Unit, movedV2.Channel = "branch-b", "visit" // the newest version wins
+	gone := answered("g1", "cc", "chat", at, 10, 60, 0, 5)
+	gone.Source = "sodra"
+	goneV2 := withVersion(gone, 2)
+	goneV2.Deleted = true
+	mustInsert(t, s, chat, visit, moved, movedV2, gone, goneV2)
+
+	about := func(id, contact string, score int) records.Feedback {
+		f := response(id, "source-unit", "", records.InstrumentSatisfactionSurvey, "1-5", score, at)
+		f.Source, f.ContactID = "sodra", contact
+		return f
+	}
+	otherSource := about("x1", "c1", 5)
+	otherSource.Source = "elsewhere" // ids are unique within a source only
+	fs := []records.Feedback{
+		about("s1", "c1", 5), about("s2", "c1", 2), // chat: 1 of 2
+		about("s3", "v1", 4),   // visit, branch-a
+		about("s4", "v2", 5),   // visit, branch-b (its newest version)
+		about("s5", "nope", 5), // unknown contact: its own unit, no channel
+		about("s6", "g1", 1),   // withdrawn contact: likewise
+		otherSource,            // likewise
+	}
+	if err := s.InsertFeedback(ctx, fs); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := s.FeedbackCounts(ctx, store.FeedbackQuery{Institution: "SODRA", Location: loc, From: day1, To: day1.AddDate(0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]kpi.FeedbackCounts{}
+	for _, r := range rows {
+		got[r.Unit+"/"+r.Channel] = r.Counts
+	}
+	want := map[string]kpi.FeedbackCounts{
+		"cc/chat":        {Responses: 2, Favourable: 1},
+		"branch-a/visit": {Responses: 1, Favourable: 1},
+		"branch-b/visit": {Responses: 1, Favourable: 1},
+		"source-unit/":   {Responses: 3, Favourable: 2}, // s5, s6, x1
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("got  %v\nwant %v", got, want)
+	}
+}

@@ -50,6 +50,7 @@ func contact(id, unit, channel string, arrived time.Time, outcome string, waitS 
 		end := at.Add(time.Duration(talk+hold) * time.Second)
 		c.EndedAt = &end
 		c.TalkS, c.HoldS, c.AcwS = talk, hold, acw
+		c.Measures = records.MeasureTalk | records.MeasureHold | records.MeasureACW
 	case records.OutcomeAbandoned:
 		c.EndedAt = &at
 	}

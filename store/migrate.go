@@ -2,9 +2,12 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/ccbench/ccbench/schema"
@@ -55,7 +58,7 @@ func (s *Store) Migrate(ctx context.Context) (applied []string, err error) {
 		}
 		name := fmt.Sprintf("%04d_%s", m.Version, m.Name)
 		for i, stmt := range m.Statements {
-			if err := s.conn.Exec(ctx, stmt); err != nil {
+			if err := s.conn.Exec(ctx, stmt); err != nil && !columnAlreadyAdded(stmt, err) {
 				return applied, fmt.Errorf("migrate database %s: migration %s, statement %d: %w", s.database, name, i+1, err)
 			}
 		}
@@ -91,3 +94,16 @@ func (s *Store) appliedMigrations(ctx context.Context) (map[uint32]appliedMigrat
 	}
 	return out, nil
 }
+
+// columnAlreadyAdded reports whether err is ClickHouse refusing an ALTER
+// TABLE ... ADD COLUMN because the column exists: a re-run of a migration
+// that was interrupted after the statement. 18.16 has no ADD COLUMN IF NOT
+// EXISTS, so this is how such statements stay re-runnable.
+func columnAlreadyAdded(stmt string, err error) bool {
+	var ex *clickhouse.Exception
+	return errors.As(err, &ex) && ex.Code == codeIllegalColumn &&
+		strings.Contains(strings.ToUpper(stmt), "ADD COLUMN") && strings.Contains(ex.Message, "already exists")
+}
+
+// codeIllegalColumn is ClickHouse's ILLEGAL_COLUMN error code.
+const codeIllegalColumn = 44

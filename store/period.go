@@ -8,19 +8,40 @@ import (
 	"github.com/ccbench/ccbench/kpi"
 )
 
-// grouping returns by, ByTotal when empty, and the SQL expression of the
-// period a row falls in: dayExpr, the row's local date, for ByDay; the
-// first of its month for ByMonth; one constant date for ByTotal.
-func grouping(by By, dayExpr string) (By, string, error) {
+// checkGrouping returns by, ByTotal when empty, or an error for an unknown
+// grouping.
+func checkGrouping(by By) (By, error) {
 	switch by {
 	case ByTotal, "":
-		return ByTotal, "toDate(0)", nil
-	case ByDay:
-		return by, dayExpr, nil
-	case ByMonth:
-		return by, "toStartOfMonth(" + dayExpr + ")", nil
+		return ByTotal, nil
+	case ByDay, ByMonth:
+		return by, nil
 	}
-	return by, "", fmt.Errorf("unknown grouping %q (want total, day or month)", by)
+	return by, fmt.Errorf("unknown grouping %q (want total, day or month)", by)
+}
+
+// periodExpr appends the SQL expression of the period a row falls in: the
+// local date of column (a DateTime) in loc for ByDay, the first of its
+// month for ByMonth, one constant date for ByTotal.
+func periodExpr(q *query, by By, column string, loc *time.Location) *query {
+	switch by {
+	case ByDay:
+		return q.sql("toDate(", column, ", ").bind(loc.String()).sql(")")
+	case ByMonth:
+		return q.sql("toStartOfMonth(toDate(", column, ", ").bind(loc.String()).sql("))")
+	}
+	return q.sql("toDate(0)")
+}
+
+// datePeriodExpr is periodExpr for a column that is already a local Date.
+func datePeriodExpr(q *query, by By, column string) *query {
+	switch by {
+	case ByDay:
+		return q.sql(column)
+	case ByMonth:
+		return q.sql("toStartOfMonth(", column, ")")
+	}
+	return q.sql("toDate(0)")
 }
 
 // checkWindow refuses a query of what (e.g. "contact counts") without an

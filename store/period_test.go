@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -8,29 +9,34 @@ import (
 	"github.com/ccbench/ccbench/records"
 )
 
-func TestGrouping(t *testing.T) {
-	const day = "toDate(arrived_at, 'Europe/Vilnius')"
+func TestPeriodExpr(t *testing.T) {
+	vilnius, err := time.LoadLocation("Europe/Vilnius")
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		in       By
 		wantBy   By
 		wantExpr string
+		wantArgs []any
 		wantErr  string
 	}{
 		{in: "", wantBy: ByTotal, wantExpr: "toDate(0)"},
 		{in: ByTotal, wantBy: ByTotal, wantExpr: "toDate(0)"},
-		{in: ByDay, wantBy: ByDay, wantExpr: day},
-		{in: ByMonth, wantBy: ByMonth, wantExpr: "toStartOfMonth(" + day + ")"},
+		{in: ByDay, wantBy: ByDay, wantExpr: "toDate(arrived_at, ?)", wantArgs: []any{"Europe/Vilnius"}},
+		{in: ByMonth, wantBy: ByMonth, wantExpr: "toStartOfMonth(toDate(arrived_at, ?))", wantArgs: []any{"Europe/Vilnius"}},
 		{in: "week", wantErr: `unknown grouping "week" (want total, day or month)`},
 	} {
-		by, expr, err := grouping(tc.in, day)
+		by, err := checkGrouping(tc.in)
 		if tc.wantErr != "" {
 			if err == nil || err.Error() != tc.wantErr {
-				t.Errorf("grouping(%q): err = %v, want %q", tc.in, err, tc.wantErr)
+				t.Errorf("checkGrouping(%q): err = %v, want %q", tc.in, err, tc.wantErr)
 			}
 			continue
 		}
-		if err != nil || by != tc.wantBy || expr != tc.wantExpr {
-			t.Errorf("grouping(%q) = %q, %q, %v; want %q, %q", tc.in, by, expr, err, tc.wantBy, tc.wantExpr)
+		q := periodExpr(&query{}, by, "arrived_at", vilnius)
+		if err != nil || by != tc.wantBy || q.String() != tc.wantExpr || fmt.Sprint(q.args) != fmt.Sprint(tc.wantArgs) {
+			t.Errorf("%q: got %q, %q %v, %v; want %q, %q %v", tc.in, by, q.String(), q.args, err, tc.wantBy, tc.wantExpr, tc.wantArgs)
 		}
 	}
 }

@@ -23,11 +23,11 @@ const (
 // calendarRegister is the register_loads name of a working-day calendar.
 func calendarRegister(calendar string) string { return "calendar/" + calendar }
 
-// currentGeneration renders a scalar subquery that yields the greatest
+// currentGeneration appends a scalar subquery that yields the greatest
 // generation recorded for register, or 0 when it was never loaded (no row
 // has generation 0).
-func currentGeneration(register string) string {
-	return "(SELECT max(generation) FROM register_loads WHERE register = " + quoteString(register) + ")"
+func currentGeneration(q *query, register string) *query {
+	return q.sql("(SELECT max(generation) FROM register_loads WHERE register = ").bind(register).sql(")")
 }
 
 // recordLoad records that the rows of generation g are register's current
@@ -81,11 +81,13 @@ func (s *Store) LoadPractices(ctx context.Context, ps []records.Practice) error 
 // Practices returns the current practices register, sorted by institution;
 // empty lists come back as nil.
 func (s *Store) Practices(ctx context.Context) ([]records.Practice, error) {
-	q := `SELECT institution, country, websites, languages, channels, feedback_mechanisms, practices, notes
+	q := &query{}
+	q.sql(`SELECT institution, country, websites, languages, channels, feedback_mechanisms, practices, notes
 FROM practices
-WHERE generation = ` + currentGeneration(registerPractices) + `
-ORDER BY institution`
-	rows, err := s.conn.Query(ctx, q)
+WHERE generation = `)
+	currentGeneration(q, registerPractices).sql(`
+ORDER BY institution`)
+	rows, err := s.conn.Query(ctx, q.String(), q.args...)
 	if err != nil {
 		return nil, fmt.Errorf("read practices: %w", err)
 	}
@@ -142,14 +144,16 @@ func (s *Store) LoadReported(ctx context.Context, rs []records.ReportedFigure) e
 // institutions (every institution when institutions is empty), sorted by
 // institution and then in the order they were loaded.
 func (s *Store) ReportedFigures(ctx context.Context, institutions []string) ([]records.ReportedFigure, error) {
-	q := `SELECT institution, unit, channel, instrument, kpi, metric, period, label, value, method, source, note
+	q := &query{}
+	q.sql(`SELECT institution, unit, channel, instrument, kpi, metric, period, label, value, method, source, note
 FROM reported_figures
-WHERE generation = ` + currentGeneration(registerReported)
+WHERE generation = `)
+	currentGeneration(q, registerReported)
 	if len(institutions) > 0 {
-		q += " AND institution IN (" + quoteList(institutions) + ")"
+		q.sql(" AND institution IN (").list(institutions).sql(")")
 	}
-	q += " ORDER BY institution, position"
-	rows, err := s.conn.Query(ctx, q)
+	q.sql(" ORDER BY institution, position")
+	rows, err := s.conn.Query(ctx, q.String(), q.args...)
 	if err != nil {
 		return nil, fmt.Errorf("read reported figures: %w", err)
 	}
@@ -207,12 +211,14 @@ func (s *Store) LoadTargets(ctx context.Context, ts []records.Target) error {
 
 // Targets returns the current targets register in the order it was loaded.
 func (s *Store) Targets(ctx context.Context) ([]records.Target, error) {
-	q := `SELECT institution, unit, channel, instrument, kpi, value, direction, threshold_s, short_abandon_s, long_wait_s,
+	q := &query{}
+	q.sql(`SELECT institution, unit, channel, instrument, kpi, value, direction, threshold_s, short_abandon_s, long_wait_s,
        deadline_days, complex_deadline_days, method, note
 FROM targets
-WHERE generation = ` + currentGeneration(registerTargets) + `
-ORDER BY position`
-	rows, err := s.conn.Query(ctx, q)
+WHERE generation = `)
+	currentGeneration(q, registerTargets).sql(`
+ORDER BY position`)
+	rows, err := s.conn.Query(ctx, q.String(), q.args...)
 	if err != nil {
 		return nil, fmt.Errorf("read targets: %w", err)
 	}
@@ -311,41 +317,21 @@ func (s *Store) CalendarLoaded(ctx context.Context, calendar string, from, to ti
 	for d := first; d.Before(end); d = d.AddDate(0, 0, 1) {
 		want++
 	}
-	q := `SELECT uniqExact(day) FROM calendar_days
-WHERE calendar = ` + quoteString(calendar) + `
-  AND generation = ` + currentGeneration(calendarRegister(calendar)) + `
-  AND day >= ` + dateLiteral(first) + ` AND day < ` + dateLiteral(end)
+	q := &query{}
+	q.sql("SELECT uniqExact(day) FROM calendar_days\nWHERE calendar = ").bind(calendar).sql("\n  AND generation = ")
+	currentGeneration(q, calendarRegister(calendar)).sql("\n  AND day >= ").date(first).sql(" AND day < ").date(end)
 	var n uint64
-	if err := s.conn.QueryRow(ctx, q).Scan(&n); err != nil {
+	if err := s.conn.QueryRow(ctx, q.String(), q.args...).Scan(&n); err != nil {
 		return false, fmt.Errorf("check calendar %s for %s to %s: %w", calendar, first.Format(time.DateOnly), end.Format(time.DateOnly), err)
 	}
 	return n == want, nil
 }
 
-// currentCalendar is a subquery yielding the days of the current load of
-// calendar: day, working, seq.
-func currentCalendar(calendar string) string {
-	return `SELECT day, working, seq FROM calendar_days
-    WHERE calendar = ` + quoteString(calendar) + ` AND generation = ` + currentGeneration(calendarRegister(calendar)) + `
-    LIMIT 1 BY day`
-}
-
-// dateLiteral renders the calendar date of t, read in t's own location, as
-// a Date expression.
-func dateLiteral(t time.Time) string {
-	return "toDate('" + t.Format(time.DateOnly) + "')"
-}
-
-// quoteList renders strings as a comma-separated list of literals.
-func quoteList(ss []string) string {
-	out := ""
-	for i, s := range ss {
-		if i > 0 {
-			out += ", "
-		}
-		out += quoteString(s)
-	}
-	return out
+// currentCalendar appends a subquery yielding the days of the current load
+// of calendar: day, working, seq.
+func currentCalendar(q *query, calendar string) *query {
+	q.sql("SELECT day, working, seq FROM calendar_days\n    WHERE calendar = ").bind(calendar).sql(" AND generation = ")
+	return currentGeneration(q, calendarRegister(calendar)).sql("\n    LIMIT 1 BY day")
 }
 
 func nonNil(ss []string) []string {

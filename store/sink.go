@@ -10,9 +10,9 @@ import (
 	"github.com/ccbench/ccbench/records"
 )
 
-const contactColumns = "institution, source, id, version, updated_at, unit, channel, queue, arrived_at, answered_at, ended_at, outcome, talk_s, hold_s, acw_s, wait_ms, complex, resolved_at, corrected, origin, deleted, ingested_at"
+const contactColumns = "institution, source, id, version, updated_at, unit, channel, queue, arrived_at, answered_at, ended_at, outcome, talk_s, hold_s, acw_s, measures, wait_ms, complex, resolved_at, corrected, origin, deleted, ingested_at"
 
-const feedbackColumns = "institution, source, id, version, updated_at, instrument, subject, unit, channel, submitted_at, scale, score, origin, deleted, ingested_at"
+const feedbackColumns = "institution, source, id, version, updated_at, instrument, subject, contact_id, unit, channel, submitted_at, scale, score, origin, deleted, ingested_at"
 
 const aggregateColumns = "institution, source, batch, revision, period_start, period_end, unit, channel, instrument, item, metric, value, ingested_at"
 
@@ -102,7 +102,7 @@ func (s *Store) InsertContacts(ctx context.Context, cs []records.Contact) error 
 				return err
 			}
 			err = b.Append(c.Institution, c.Source, c.ID, v, utc(c.UpdatedAt), c.Unit, c.Channel, c.Queue,
-				utc(c.ArrivedAt), utcPtr(c.AnsweredAt), utcPtr(c.EndedAt), c.Outcome, c.TalkS, c.HoldS, c.AcwS, waitMS(c),
+				utc(c.ArrivedAt), utcPtr(c.AnsweredAt), utcPtr(c.EndedAt), c.Outcome, c.TalkS, c.HoldS, c.AcwS, uint8(c.Measures), waitMS(c),
 				boolByte(c.Complex), utcPtr(c.ResolvedAt), boolBytePtr(c.Corrected), c.Origin, boolByte(c.Deleted), now)
 			if err != nil {
 				return fmt.Errorf("contact %s/%s version %d: %w", c.Source, c.ID, c.Version, err)
@@ -121,7 +121,7 @@ func (s *Store) InsertFeedback(ctx context.Context, fs []records.Feedback) error
 			if err != nil {
 				return err
 			}
-			err = b.Append(f.Institution, f.Source, f.ID, v, utc(f.UpdatedAt), f.Instrument, f.Subject, f.Unit, f.Channel,
+			err = b.Append(f.Institution, f.Source, f.ID, v, utc(f.UpdatedAt), f.Instrument, f.Subject, f.ContactID, f.Unit, f.Channel,
 				utc(f.SubmittedAt), f.Scale, int32(f.Score), f.Origin, boolByte(f.Deleted), now)
 			if err != nil {
 				return fmt.Errorf("feedback %s/%s version %d: %w", f.Source, f.ID, f.Version, err)

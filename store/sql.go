@@ -1,50 +1,75 @@
 package store
 
 import (
-	"strconv"
 	"strings"
 	"time"
 )
 
-// quoteString renders s as a ClickHouse string literal.
-func quoteString(s string) string {
-	var b strings.Builder
-	b.Grow(len(s) + 2)
-	b.WriteByte('\'')
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; c {
-		case '\\':
-			b.WriteString(`\\`)
-		case '\'':
-			b.WriteString(`\'`)
-		case 0:
-			b.WriteString(`\0`)
-		case '\n':
-			b.WriteString(`\n`)
-		case '\r':
-			b.WriteString(`\r`)
-		case '\t':
-			b.WriteString(`\t`)
-		default:
-			b.WriteByte(c)
-		}
-	}
-	b.WriteByte('\'')
-	return b.String()
+// query builds the text of a ClickHouse query and the values of its `?`
+// placeholders together, so that every value reaches ClickHouse as a bound
+// parameter (clickhouse-go renders each with its own quoting) and never by
+// string concatenation. Identifiers (tables, columns) come from the fixed
+// sets of this package, never from a caller.
+type query struct {
+	b    strings.Builder
+	args []any
 }
 
-// quoteIdent renders name as a ClickHouse identifier.
+// sql appends query text, which must hold no values.
+func (q *query) sql(parts ...string) *query {
+	for _, p := range parts {
+		q.b.WriteString(p)
+	}
+	return q
+}
+
+// bind appends a placeholder for v.
+func (q *query) bind(v any) *query {
+	q.b.WriteByte('?')
+	q.args = append(q.args, v)
+	return q
+}
+
+// time appends a DateTime expression for t (to the second) in UTC, which
+// does not depend on the server's time zone.
+func (q *query) time(t time.Time) *query {
+	return q.sql("toDateTime(").bind(t.Unix()).sql(", 'UTC')")
+}
+
+// date appends a Date expression for the calendar date of t, read in t's
+// own location.
+func (q *query) date(t time.Time) *query {
+	return q.sql("toDate(").bind(t.Format(time.DateOnly)).sql(")")
+}
+
+// list appends a comma-separated placeholder list for vs (at least one
+// value: an empty list yields a list of one empty string, which matches
+// nothing the callers look for).
+func (q *query) list(vs []string) *query {
+	if len(vs) == 0 {
+		return q.bind("")
+	}
+	for i, v := range vs {
+		if i > 0 {
+			q.sql(", ")
+		}
+		q.bind(v)
+	}
+	return q
+}
+
+// with appends the text and arguments of another query.
+func (q *query) with(o *query) *query {
+	q.b.WriteString(o.b.String())
+	q.args = append(q.args, o.args...)
+	return q
+}
+
+func (q *query) String() string { return q.b.String() }
+
+// quoteIdent renders name as a ClickHouse identifier, for the one place an
+// identifier comes from configuration (the database name in CREATE and
+// DROP DATABASE, where ClickHouse cannot bind a parameter).
 func quoteIdent(name string) string {
 	return "`" + strings.NewReplacer("\\", "\\\\", "`", "\\`").Replace(name) + "`"
-}
-
-// timeLiteral renders t, truncated to the second, as a DateTime expression
-// in UTC that does not depend on the server's time zone.
-func timeLiteral(t time.Time) string {
-	return "toDateTime(" + strconv.FormatInt(t.Unix(), 10) + ", 'UTC')"
-}
-
-// floatLiteral renders f as a numeric literal.
-func floatLiteral(f float64) string {
-	return strconv.FormatFloat(f, 'f', -1, 64)
 }

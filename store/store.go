@@ -14,11 +14,7 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
-
-	"github.com/ccbench/ccbench/collectors"
 )
-
-var _ collectors.Sink = (*Store)(nil)
 
 // Store is a connection to ccbench's database. It is safe for concurrent
 // use.

@@ -43,16 +43,15 @@ type WrittenRow struct {
 	Counts                     kpi.WrittenCounts
 }
 
-// channelList renders the channels for which keep is true as a list of
-// string literals.
-func channelList(keep func(string) bool) string {
+// channels returns the channels for which keep is true.
+func channels(keep func(string) bool) []string {
 	var cs []string
 	for _, c := range records.Channels {
 		if keep(c) {
 			cs = append(cs, c)
 		}
 	}
-	return quoteList(cs)
+	return cs
 }
 
 // WrittenCounts computes the kpi.WrittenCounts of every unit, channel and
@@ -92,7 +91,7 @@ func (s *Store) WrittenCounts(ctx context.Context, q WrittenQuery) ([]WrittenRow
 	if asOf.IsZero() {
 		asOf = time.Now()
 	}
-	by, periodExpr, err := grouping(q.By, "arrival_day")
+	by, err := checkGrouping(q.By)
 	if err != nil {
 		return nil, fmt.Errorf("written counts of %s: %w", q.Institution, err)
 	}
@@ -104,26 +103,24 @@ func (s *Store) WrittenCounts(ctx context.Context, q WrittenQuery) ([]WrittenRow
 	if len(groups) == 0 {
 		return nil, nil
 	}
-	nExpr := paramExpr(groups, func(g group) float64 {
+	deadlineDays := func(g group) float64 {
 		p := params(g.unit, g.channel)
 		if records.IsWritten(g.channel) {
 			return float64(p.DeadlineDays)
 		}
 		return float64(p.ComplexDeadlineDays)
-	})
-	tz := quoteString(loc.String())
-	written := "channel IN (" + channelList(records.IsWritten) + ")"
-	realTime := "channel IN (" + channelList(records.IsRealTime) + ")"
-	calendar := currentCalendar(q.Calendar)
-
-	asOfTime := timeLiteral(asOf)
+	}
+	written := func(q *query) *query { return q.sql("channel IN (").list(channels(records.IsWritten)).sql(")") }
+	realTime := func(q *query) *query { return q.sql("channel IN (").list(channels(records.IsRealTime)).sql(")") }
+	tz := loc.String()
 
 	// 18.16 allows one JOIN per SELECT, hence the nesting: the first join
 	// finds the seq of the arrival date, the second the working day whose
 	// seq is N greater. judged is false for complex written cases, which
 	// have no deadline and need no calendar.
 	const cols = "unit, channel, arrived_at, answered_at, complex, resolved_at, corrected"
-	query := `SELECT unit, channel, period,
+	query := &query{}
+	query.sql(`SELECT unit, channel, period,
     countIf(judged AND NOT arrival_known) AS arrival_missing,
     minIf(arrival_day, judged AND NOT arrival_known) AS first_arrival_missing,
     countIf(judged AND arrival_known AND n >= 1 AND NOT due_known) AS due_missing,
@@ -141,31 +138,39 @@ FROM (
         SELECT unit, channel, period, arrival_day, n, is_written, judged, answered, answer_day, corrected, asof_day,
             arrival_known, toUInt32(arrival_seq + n) AS due_seq
         FROM (
-            SELECT unit, channel, arrival_day, ` + periodExpr + ` AS period, n, is_written, judged, answered, answer_day, corrected, asof_day
+            SELECT unit, channel, arrival_day, `)
+	datePeriodExpr(query, by, "arrival_day").sql(` AS period, n, is_written, judged, answered, answer_day, corrected, asof_day
             FROM (
                 SELECT unit, channel, corrected,
-                    toDate(arrived_at, ` + tz + `) AS arrival_day,
-                    ` + written + ` AS is_written,
+                    toDate(arrived_at, `).bind(tz).sql(`) AS arrival_day,
+                    `)
+	written(query).sql(` AS is_written,
                     NOT (is_written AND complex = 1) AS judged,
                     if(is_written, answered_at, resolved_at) AS answer_at,
-                    ifNull(answer_at, ` + asOfTime + `) < ` + asOfTime + ` AS answered,
-                    toDate(ifNull(answer_at, arrived_at), ` + tz + `) AS answer_day,
-                    ` + nExpr + ` AS n,
-                    ` + dateLiteral(asOf.In(loc)) + ` AS asof_day
-                FROM (` + newestContacts(q.Institution, q.From, q.To, cols) + `)
-                WHERE ` + written + ` OR (complex = 1 AND ` + realTime + `)
+                    ifNull(answer_at, `).time(asOf).sql(`) < `).time(asOf).sql(` AS answered,
+                    toDate(ifNull(answer_at, arrived_at), `).bind(tz).sql(`) AS answer_day,
+                    `)
+	paramExpr(query, groups, deadlineDays).sql(` AS n,
+                    `).date(asOf.In(loc)).sql(` AS asof_day
+                FROM (`)
+	newestContacts(query, q.Institution, q.From, q.To, cols).sql(`)
+                WHERE `)
+	written(query).sql(` OR (complex = 1 AND `)
+	realTime(query).sql(`)
             )
         ) ANY LEFT JOIN (
-            SELECT day AS arrival_day, seq AS arrival_seq, toUInt8(1) AS arrival_known FROM (` + calendar + `)
+            SELECT day AS arrival_day, seq AS arrival_seq, toUInt8(1) AS arrival_known FROM (`)
+	currentCalendar(query, q.Calendar).sql(`)
         ) USING arrival_day
     ) ANY LEFT JOIN (
-        SELECT seq AS due_seq, day AS due_working_day, toUInt8(1) AS due_known FROM (` + calendar + `) WHERE working = 1
+        SELECT seq AS due_seq, day AS due_working_day, toUInt8(1) AS due_known FROM (`)
+	currentCalendar(query, q.Calendar).sql(`) WHERE working = 1
     ) USING due_seq
 )
 GROUP BY unit, channel, period
-ORDER BY period, unit, channel`
+ORDER BY period, unit, channel`)
 
-	rows, err := s.conn.Query(ctx, query)
+	rows, err := s.conn.Query(ctx, query.String(), query.args...)
 	if err != nil {
 		return nil, fmt.Errorf("written counts of %s: %w", q.Institution, err)
 	}

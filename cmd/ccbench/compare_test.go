@@ -91,6 +91,7 @@ func compareSetup(t *testing.T) string {
 		if c.outcome == records.OutcomeAnswered {
 			rec.AnsweredAt = &end
 			rec.TalkS = 60
+			rec.Measures = records.MeasureTalk
 		}
 		cs = append(cs, rec)
 	}

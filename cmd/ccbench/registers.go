@@ -58,32 +58,15 @@ func migrateAndLoadRegisters(ctx context.Context, st *store.Store, cfg *config.C
 // loadRegisters replaces the registers in ClickHouse with the
 // configuration's, and loads each institution's working-day calendar.
 func loadRegisters(ctx context.Context, st *store.Store, cfg *config.Config) error {
-	ps := make([]records.Practice, len(cfg.Registers.Practices))
-	for i, p := range cfg.Registers.Practices {
-		ps[i] = records.Practice{Institution: p.Institution, Country: p.Country, Websites: p.Websites, Languages: p.Languages,
-			Channels: p.Channels, FeedbackMechanisms: p.FeedbackMechanisms, Practices: p.Practices, Notes: p.Notes}
-	}
-	if err := st.LoadPractices(ctx, ps); err != nil {
+	if err := st.LoadPractices(ctx, cfg.Registers.Practices); err != nil {
 		return err
 	}
-	rs := make([]records.ReportedFigure, len(cfg.Registers.Reported))
-	for i, r := range cfg.Registers.Reported {
-		method := r.Method
-		if method == "" && r.KPI == string(kpi.ServiceLevel) {
-			method = string(kpi.MethodUnknown)
-		}
-		rs[i] = records.ReportedFigure{Institution: r.Institution, Unit: r.Unit, Channel: r.Channel, Instrument: r.Instrument,
-			KPI: r.KPI, Metric: r.Metric, Period: r.Period, Label: r.Label, Value: r.Value, Method: method, Source: r.Source, Note: r.Note}
-	}
-	if err := st.LoadReported(ctx, rs); err != nil {
+	if err := st.LoadReported(ctx, cfg.Registers.Reported); err != nil {
 		return err
 	}
 	ts := make([]records.Target, len(cfg.Targets))
 	for i, t := range cfg.Targets {
-		ts[i] = records.Target{Institution: t.Institution, Unit: t.Unit, Channel: t.Channel, Instrument: t.Instrument,
-			KPI: t.KPI, Value: t.Value, Direction: string(t.TargetDirection()),
-			Threshold: time.Duration(t.Threshold), ShortAbandon: time.Duration(t.ShortAbandon), LongWait: time.Duration(t.LongWait),
-			DeadlineDays: t.DeadlineDays, ComplexDeadlineDays: t.ComplexDeadlineDays, Method: t.Method, Note: t.Note}
+		ts[i] = t.Record()
 	}
 	if err := st.LoadTargets(ctx, ts); err != nil {
 		return err

@@ -2,7 +2,8 @@ package ind
 
 import "github.com/ccbench/ccbench/records"
 
-// Metric vocabulary of the aggregate rows an IND-style period becomes. Every
+// Metric vocabulary of the aggregate rows an IND-style period becomes, in
+// the KPI layer's own names (records.Agg*). Every
 // row is a records.Aggregate with Batch = the period ("2024-01"), Revision =
 // the period's revision and PeriodStart/PeriodEnd = the first day of the
 // month and of the next month. The KPIs are computed from these rows in SQL,
@@ -28,30 +29,30 @@ import "github.com/ccbench/ccbench/records"
 // with max()).
 const (
 	// Decisions, one set per procedure (Item = procedure, Channel empty).
-	MetricDecided        = "decided"
-	MetricWithinDeadline = "within_deadline"
-	MetricPenaltiesPaid  = "penalties_paid" // late decisions for which a penalty was paid
-	MetricPenaltiesEUR   = "penalties_eur"  // sum of those penalties, at most penalties_paid × 1,442
+	MetricDecided        = records.AggDecided
+	MetricWithinDeadline = records.AggWithinDeadline
+	MetricPenaltiesPaid  = records.AggPenaltiesPaid // late decisions for which a penalty was paid
+	MetricPenaltiesEUR   = records.AggPenaltiesEUR  // sum of those penalties, at most penalties_paid × 1,442
 
 	// Phone block (Channel = records.ChannelPhone).
-	MetricOffered                 = "offered"
-	MetricAnswered                = "answered"
-	MetricAnsweredWithinThreshold = "answered_within_threshold" // judged by the block's own threshold_s
-	MetricThresholdS              = "threshold_s"               // the block's answer-time threshold; not a count
-	MetricShortAbandoned          = "short_abandoned"
-	MetricWaitSSum                = "wait_s_sum" // waits of answered calls, seconds
+	MetricOffered                 = records.AggOffered
+	MetricAnswered                = records.AggAnswered
+	MetricAnsweredWithinThreshold = records.AggAnsweredWithinThreshold // judged by the block's own threshold_s
+	MetricThresholdS              = records.AggThresholdS              // the block's answer-time threshold; not a count
+	MetricShortAbandoned          = records.AggShortAbandoned
+	MetricWaitSSum                = records.AggWaitSSum // waits of answered calls, seconds
 
 	// Appointments (Item = ItemAppointments).
 	MetricBooked         = "booked"
 	MetricMedianLeadDays = "median_lead_days" // not a count
 
 	// Web-page feedback (Instrument = InstrumentWebPage, Item = page).
-	MetricUsefulYes = "useful_yes"
-	MetricUsefulNo  = "useful_no"
+	MetricUsefulYes = records.AggYesVotes
+	MetricUsefulNo  = records.AggNoVotes
 
 	// Usability survey (Instrument = records.InstrumentUsabilitySurvey).
-	MetricResponses  = "responses"
-	MetricFavourable = "favourable"
+	MetricResponses  = records.AggResponses
+	MetricFavourable = records.AggFavourable
 )
 
 // Dimension values of IND-style rows.
@@ -60,7 +61,7 @@ const (
 	ItemAppointments = "appointments"
 	// InstrumentWebPage is the Instrument of the web-page feedback rows
 	// ("was this page useful?" votes).
-	InstrumentWebPage = "web_page"
+	InstrumentWebPage = records.InstrumentWebPage
 	// InstrumentUsabilitySurvey is the Instrument of the usability survey
 	// rows.
 	InstrumentUsabilitySurvey = records.InstrumentUsabilitySurvey

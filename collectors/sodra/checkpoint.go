@@ -7,13 +7,14 @@ import (
 )
 
 // checkpoint is a stream's saved position: the greatest (updated_at, id) of
-// the pages accepted so far and the token of the page after the last one.
-// The next pass asks for updated_since=UpdatedAt (inclusive), so it sees the
-// last records again and skips those at or before (UpdatedAt, ID).
+// the pages accepted so far. The next pass asks for updated_since=UpdatedAt
+// (inclusive), so it sees the last records again and skips those at or
+// before (UpdatedAt, ID). Page tokens are not kept: they are opaque and may
+// expire, and updated_since resumes a listing on its own. (Positions saved
+// by earlier versions may hold a next_page_token; it is ignored.)
 type checkpoint struct {
-	UpdatedAt     time.Time `json:"updated_at"`
-	ID            string    `json:"id"`
-	NextPageToken string    `json:"next_page_token,omitempty"`
+	UpdatedAt time.Time `json:"updated_at"`
+	ID        string    `json:"id"`
 }
 
 func (c checkpoint) position() position { return position{c.UpdatedAt, c.ID} }

@@ -179,6 +179,11 @@ func parseContact(o object, m meta) (records.Contact, *fieldError) {
 			return c, err
 		}
 	}
+	if c.Measures = channelMeasures(c.Channel); c.Measures == records.NoMeasures {
+		// Contract 1 has no handling times on this channel: whatever the
+		// source sends is not a measure.
+		c.TalkS, c.HoldS, c.AcwS = 0, 0, 0
+	}
 	if c.Complex, err = o.boolean("complex"); err != nil {
 		return c, err
 	}
@@ -248,18 +253,42 @@ func parseFeedback(o object, m meta) (records.Feedback, *fieldError) {
 		return f, bad("score", "%d is outside the %s scale (%d..%d)", score, f.Scale, lo, hi)
 	}
 	f.Score = int(score)
-	// Where the subject is a unit (branch surveys, mystery shoppers) the
-	// response belongs to it; otherwise to the source's configured unit.
-	f.Unit = m.Unit
-	switch f.Instrument {
-	case records.InstrumentSatisfactionSurvey, records.InstrumentMysteryShopper:
-		if f.Subject != "" {
-			f.Unit = f.Subject
-		}
-	case records.InstrumentPostContact:
-		f.Channel = records.ChannelPhone
-	}
+	f.Unit, f.Channel, f.ContactID = subjectOf(f.Instrument, f.Subject, m.Unit)
 	return f, nil
+}
+
+// channelMeasures are the handling times contract 1 carries on a channel:
+// talk, hold and after-contact work on phone, chat and visit; none on
+// facebook (a message is answered at its first reply) and written channels.
+func channelMeasures(channel string) records.Measures {
+	switch channel {
+	case records.ChannelPhone, records.ChannelChat, records.ChannelVisit:
+		return records.MeasureTalk | records.MeasureHold | records.MeasureACW
+	}
+	return records.NoMeasures
+}
+
+// subjectOf says where a response counts (shared/kpis.md, "Feedback about a
+// contact counts under that contact's channel"). Post-contact ratings and
+// satisfaction surveys name the contact: the store counts them under its
+// unit and channel (a post-contact rating is a phone rating until the call
+// is known). A mystery shopper names the unit visited; FAQ votes count
+// under the pseudo-channel web.
+func subjectOf(instrument, subject, sourceUnit string) (unit, channel, contactID string) {
+	switch instrument {
+	case records.InstrumentPostContact:
+		return sourceUnit, records.ChannelPhone, subject
+	case records.InstrumentSatisfactionSurvey:
+		return sourceUnit, "", subject
+	case records.InstrumentMysteryShopper:
+		if subject == "" {
+			subject = sourceUnit
+		}
+		return subject, records.ChannelVisit, ""
+	case records.InstrumentFAQ:
+		return sourceUnit, records.ChannelWeb, ""
+	}
+	return sourceUnit, "", ""
 }
 
 // object is one JSON item, field by field.

@@ -190,16 +190,23 @@ func TestParseFeedbackFieldRules(t *testing.T) {
 }
 
 func TestParseFeedbackUnitAndChannel(t *testing.T) {
-	survey := edit(validFeedback(), map[string]any{"id": "fb-2", "instrument": "satisfaction_survey", "subject": "branch-kaunas"})
-	p, err := parseFeedbackPage(pageOf(t, validFeedback(), survey), testMeta)
-	if err != nil || len(p.Records) != 2 {
+	survey := edit(validFeedback(), map[string]any{"id": "fb-2", "instrument": "satisfaction_survey", "subject": "ch-20240115-00007"})
+	shopper := edit(validFeedback(), map[string]any{"id": "fb-3", "instrument": "mystery_shopper", "subject": "branch-kaunas"})
+	faq := edit(validFeedback(), map[string]any{"id": "fb-4", "instrument": "faq", "subject": "faq-7", "scale": "yes-no", "score": 1})
+	p, err := parseFeedbackPage(pageOf(t, validFeedback(), survey, shopper, faq), testMeta)
+	if err != nil || len(p.Records) != 4 {
 		t.Fatalf("%v %+v", err, p)
 	}
-	if r := p.Records[0]; r.Unit != "contact-centre" || r.Channel != "phone" {
-		t.Errorf("post_contact: unit %q channel %q, want the source's unit and phone", r.Unit, r.Channel)
-	}
-	if r := p.Records[1]; r.Unit != "branch-kaunas" {
-		t.Errorf("survey of a branch: unit %q, want branch-kaunas", r.Unit)
+	for i, want := range []struct{ unit, channel, contact string }{
+		{"contact-centre", "phone", validFeedback()["subject"].(string)}, // post_contact: its call, phone until the call is known
+		{"contact-centre", "", "ch-20240115-00007"},                      // survey: under the contact's unit and channel
+		{"branch-kaunas", "visit", ""},                                   // mystery shopper: the unit visited
+		{"contact-centre", "web", ""},                                    // FAQ votes: the pseudo-channel web
+	} {
+		r := p.Records[i]
+		if r.Unit != want.unit || r.Channel != want.channel || r.ContactID != want.contact {
+			t.Errorf("%s: unit %q channel %q contact %q; want %q %q %q", r.Instrument, r.Unit, r.Channel, r.ContactID, want.unit, want.channel, want.contact)
+		}
 	}
 }
 

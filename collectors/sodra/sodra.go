@@ -43,7 +43,7 @@ func New(src config.Source, inst config.Institution, _ *config.Config, f *collec
 		f = &collectors.Fetcher{Source: src.Name}
 	}
 	if src.PageSize <= 0 {
-		src.PageSize = 500
+		src.PageSize = config.DefaultPageSize // a Source not made by config.Parse
 	}
 	return &Collector{src: src, inst: inst, base: base, fetch: f, now: time.Now}, nil
 }
@@ -114,7 +114,6 @@ func pull[T any](ctx context.Context, c *Collector, sink collectors.Sink, stream
 		if pos.position().less(p.Max) {
 			pos.UpdatedAt, pos.ID = p.Max.UpdatedAt, p.Max.ID
 		}
-		pos.NextPageToken = p.Next
 		if err := sink.SaveCheckpoint(ctx, records.Checkpoint{
 			Source: c.src.Name, Stream: stream, Position: pos.String(), UpdatedAt: c.now(),
 		}); err != nil {

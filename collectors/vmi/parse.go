@@ -43,14 +43,20 @@ const (
 	prefixSurvey = "survey:"
 )
 
+// callMeasures are the handling times a calls file carries: talk and
+// after-contact work, no hold (so a call's handling time is talk + acw).
+const (
+	callMeasures = records.MeasureTalk | records.MeasureACW
+)
+
 // Instrument of seminar questionnaires, as written to aggregates.
-const InstrumentSeminar = "seminar"
+const InstrumentSeminar = records.InstrumentSeminar
 
 // Metrics of a seminar row.
 const (
 	MetricParticipants   = "participants"
-	MetricResponses      = "responses"
-	MetricWouldRecommend = "would_recommend"
+	MetricResponses      = records.AggResponses
+	MetricWouldRecommend = records.AggWouldRecommend
 )
 
 // DefaultUnit is the unit recorded when the source configures none.
@@ -457,6 +463,7 @@ func (p *parser) call(r *row, id string) ([]records.Contact, []records.Feedback)
 	c.Queue = r.get("queue")
 	c.ArrivedAt, c.AnsweredAt, c.EndedAt = utc(arrived), utcPtr(answered), utcPtr(ended)
 	c.TalkS, c.AcwS = talk, acw
+	c.Measures = callMeasures
 	c.Outcome = records.OutcomeAnswered
 	if abandoned {
 		c.Outcome = records.OutcomeAbandoned
@@ -466,7 +473,7 @@ func (p *parser) call(r *row, id string) ([]records.Contact, []records.Feedback)
 		return out, nil
 	}
 	f := p.feedback(prefixCall+id, records.InstrumentPostContact)
-	f.Subject, f.Channel, f.Score = id, records.ChannelPhone, score
+	f.Subject, f.ContactID, f.Channel, f.Score = id, c.ID, records.ChannelPhone, score
 	switch {
 	case c.EndedAt != nil:
 		f.SubmittedAt = *c.EndedAt
@@ -487,11 +494,8 @@ func (p *parser) chat(r *row, id string) []records.Contact {
 	if answered != nil || r.get("answered_at") != "" {
 		c.Outcome = records.OutcomeAnswered
 	}
-	// The chat's handling time is its conversation, answer to end.
-	if answered != nil && ended != nil && !ended.Before(*answered) {
-		d := ended.Sub(*answered) / time.Second
-		c.TalkS = uint32(min(d, math.MaxUint32))
-	}
+	// The chats file has no handling-time columns: a chat's talk, hold and
+	// after-contact work are unknown (records.NoMeasures), not zero.
 	return []records.Contact{c}
 }
 
@@ -541,7 +545,7 @@ func (p *parser) written(r *row, id string) ([]records.Contact, []records.Feedba
 		return out, nil
 	}
 	f := p.feedback(prefixAudit+id, records.InstrumentWrittenAudit)
-	f.Subject, f.Channel, f.Score, f.SubmittedAt = id, channel, score, *c.AnsweredAt
+	f.Subject, f.ContactID, f.Channel, f.Score, f.SubmittedAt = id, c.ID, channel, score, *c.AnsweredAt
 	return out, []records.Feedback{f}
 }
 
@@ -553,6 +557,10 @@ func (p *parser) writtenSurvey(r *row, id string) []records.Feedback {
 	score := r.score("score")
 	f := p.feedback(prefixSurvey+id, records.InstrumentWrittenSurvey)
 	f.Subject, f.Score, f.SubmittedAt = r.get("case_id"), score, utc(submitted)
+	if f.Subject != "" {
+		// The response counts under the channel of the case it is about.
+		f.ContactID = prefixCase + f.Subject
+	}
 	return []records.Feedback{f}
 }
 

@@ -159,6 +159,7 @@ func TestParseCalls(t *testing.T) {
 			want := *tc.want
 			want.Institution, want.Source, want.Unit, want.Origin = "vmi", "vmi-exports", DefaultUnit, "calls-2024-01-15.csv"
 			want.Version, want.UpdatedAt = published.UnixMilli(), published
+			want.Measures = records.MeasureTalk | records.MeasureACW // a calls file has no hold column
 			checkContact(t, p.Contacts[0], want)
 			switch {
 			case tc.wantFb == nil && len(p.Feedback) != 0:
@@ -170,6 +171,7 @@ func TestParseCalls(t *testing.T) {
 				wf := *tc.wantFb
 				wf.Institution, wf.Source, wf.Unit, wf.Origin = "vmi", "vmi-exports", DefaultUnit, "calls-2024-01-15.csv"
 				wf.Version, wf.UpdatedAt = published.UnixMilli(), published
+				wf.ContactID = want.ID // the rating counts under its call
 				if p.Feedback[0] != wf {
 					t.Errorf("feedback\n got %+v\nwant %+v", p.Feedback[0], wf)
 				}
@@ -404,7 +406,7 @@ func TestParseChats(t *testing.T) {
 		t.Fatalf("contacts %d, quarantined %+v", len(p.Contacts), p.Quarantined)
 	}
 	a, b := p.Contacts[0], p.Contacts[1]
-	if a.ID != "chat:H1" || a.Channel != "chat" || a.Outcome != "answered" || a.TalkS != 300 || !a.AnsweredAt.Equal(utcTime("2024-01-15T08:00:20Z")) {
+	if a.ID != "chat:H1" || a.Channel != "chat" || a.Outcome != "answered" || a.TalkS != 0 || a.Measures != records.NoMeasures || !a.AnsweredAt.Equal(utcTime("2024-01-15T08:00:20Z")) {
 		t.Errorf("answered chat %s", show(a))
 	}
 	if b.ID != "chat:H2" || b.Outcome != "abandoned" || b.TalkS != 0 || !b.EndedAt.Equal(utcTime("2024-01-15T08:00:40Z")) {

@@ -246,7 +246,10 @@ func (g generator) day(d time.Time) day {
 	}
 	r = simulator.Rand(g.seed, key, "chat")
 	for _, t := range chatProfile.arrivals(r, TargetChats*g.scale, d) {
-		addC(chat(r, t), nil)
+		c := addC(chat(r, t), nil)
+		if c.channel == "chat" && c.outcome == "answered" && r.Float64() < 0.10 {
+			addF(survey(r, c, "satisfaction_survey", 0.72))
+		}
 	}
 	r = simulator.Rand(g.seed, key, "written")
 	for _, t := range writtenProfile.arrivals(r, TargetWritten*g.scale, d) {
@@ -269,7 +272,7 @@ func (g generator) day(d time.Time) day {
 			unit = UnitContactCentre
 		}
 		t := visitProfile.arrival(r, d)
-		addF(survey(r, contact{unit: unit, ended: t}, "mystery_shopper", 0.85))
+		addF(mysteryShopper(r, unit, t))
 	}
 	return out
 }
@@ -320,9 +323,14 @@ func chat(r *rand.Rand, arrived int64) contact {
 		c.outcome, c.ended = "abandoned", arrived+5+expo(r, meanWait)
 	} else {
 		c.outcome, c.answered = "answered", arrived+expo(r, meanWait)
+		// A facebook message is answered by its first reply: it has no
+		// handling time (contract 1), and its version is that reply.
 		c.talk = int32(60 + expo(r, 300))
 		c.acw = int32(5 + expo(r, 10))
 		c.ended = c.answered + int64(c.talk)
+		if c.channel == "facebook" {
+			c.talk, c.acw, c.ended = 0, 0, c.answered
+		}
 	}
 	c.updated = c.ended + int64(c.acw)
 	return c
@@ -380,9 +388,17 @@ func postContact(r *rand.Rand, c contact) feedback {
 	return feedback{instrument: "post_contact", subject: c.id, submitted: t, updated: t, scale: "1-5", score: score15(r, 0.85)}
 }
 
+// survey is a satisfaction survey about contact c: its subject names the
+// contact, under whose channel the response counts.
 func survey(r *rand.Rand, c contact, instrument string, favourable float64) feedback {
 	t := c.ended + 300 + r.Int64N(3*3600)
-	return feedback{instrument: instrument, subject: c.unit, submitted: t, updated: t, scale: "1-5", score: score15(r, favourable)}
+	return feedback{instrument: instrument, subject: c.id, submitted: t, updated: t, scale: "1-5", score: score15(r, favourable)}
+}
+
+// mysteryShopper is a mystery shopper's visit to a unit: its subject names
+// the unit.
+func mysteryShopper(r *rand.Rand, unit string, t int64) feedback {
+	return feedback{instrument: "mystery_shopper", subject: unit, submitted: t, updated: t, scale: "1-5", score: score15(r, 0.85)}
 }
 
 func faqVote(r *rand.Rand, t int64) feedback {

@@ -53,9 +53,9 @@ type wireContact struct {
 	AnsweredAt *string `json:"answered_at"`
 	EndedAt    *string `json:"ended_at"`
 	Outcome    string  `json:"outcome"`
-	TalkS      int     `json:"talk_s"`
-	HoldS      int     `json:"hold_s"`
-	AcwS       int     `json:"acw_s"`
+	TalkS      *int    `json:"talk_s"` // null on channels without handling times
+	HoldS      *int    `json:"hold_s"`
+	AcwS       *int    `json:"acw_s"`
 	Complex    bool    `json:"complex"`
 	ResolvedAt *string `json:"resolved_at"`
 }
@@ -86,14 +86,19 @@ func (c contact) wire(loc *time.Location) wireContact {
 	w := wireContact{
 		ID: c.id, UpdatedAt: formatTime(c.updated, loc), Unit: c.unit, Channel: c.channel,
 		Queue: c.queue, ArrivedAt: formatTime(c.arrived, loc), AnsweredAt: optTime(c.answered, loc),
-		EndedAt: optTime(c.ended, loc), Outcome: c.outcome, TalkS: int(c.talk), HoldS: int(c.hold),
-		AcwS: int(c.acw), Complex: c.complex, ResolvedAt: optTime(c.resolved, loc),
+		EndedAt: optTime(c.ended, loc), Outcome: c.outcome, Complex: c.complex, ResolvedAt: optTime(c.resolved, loc),
+	}
+	// Contract 1 carries handling times for phone, chat and visit only.
+	if handled(c.channel) {
+		talk, hold, acw := int(c.talk), int(c.hold), int(c.acw)
+		w.TalkS, w.HoldS, w.AcwS = &talk, &hold, &acw
 	}
 	switch c.bad {
 	case badChannel:
 		w.Channel = "carrier_pigeon"
 	case badTalk:
-		w.TalkS = -1 - w.TalkS
+		bad := -1 - int(c.talk)
+		w.TalkS = &bad
 	case badAnswerBefore:
 		w.AnsweredAt = optTime(c.arrived-60, loc)
 	case badTime:
@@ -114,4 +119,14 @@ func (f feedback) wire(loc *time.Location) wireFeedback {
 		w.Instrument = "horoscope"
 	}
 	return w
+}
+
+// handled reports whether contract 1 carries talk, hold and after-contact
+// work seconds for a channel.
+func handled(channel string) bool {
+	switch channel {
+	case "phone", "chat", "visit":
+		return true
+	}
+	return false
 }
