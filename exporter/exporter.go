@@ -473,12 +473,19 @@ func (e *Exporter) refreshInterval() time.Duration {
 	return config.DefaultRefreshInterval
 }
 
+// pingTimeout bounds the ping that tells whether ClickHouse is up.
+const pingTimeout = 5 * time.Second
+
 // clickHouseDown reports whether ClickHouse fails to answer a ping; false
 // without a Pinger.
 func (e *Exporter) clickHouseDown(ctx context.Context) bool {
 	if e.clickhouse == nil {
 		return false
 	}
+	// A refresh that ran out of time is no sign that ClickHouse is down:
+	// the ping gets its own few seconds.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), pingTimeout)
+	defer cancel()
 	if err := e.clickhouse.Ping(ctx); err != nil {
 		e.logger.Warn("ClickHouse does not answer; serving the last snapshot", "err", err)
 		return true
