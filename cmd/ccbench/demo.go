@@ -15,7 +15,7 @@ func demoCommand() *cli.Command {
 		Usage: "run a local demo stack: ClickHouse, Prometheus, simulators, collector and exporter",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "config.file", Aliases: []string{"config"}, Value: "deploy/ccbench.yaml", EnvVars: []string{"CCBENCH_CONFIG"}, Usage: "sample configuration to start from"},
-			&cli.StringFlag{Name: "storage.path", Aliases: []string{"data-dir"}, Value: "./ccbench-data", EnvVars: envVar("demo", "storage.path"), Usage: "where the demo keeps its state; a second run reuses it"},
+			&cli.StringFlag{Name: "storage.path", Value: "./ccbench-data", EnvVars: envVar("demo", "storage.path"), Usage: "where the demo keeps its state; a second run reuses it"},
 			&cli.Int64Flag{Name: "seed", Value: 1, EnvVars: envVar("demo", "seed"), Usage: "simulators' random seed"},
 			&cli.IntFlag{Name: "days", Value: 30, EnvVars: envVar("demo", "days"), Usage: "days of simulated history"},
 		},

@@ -30,7 +30,7 @@ func main() {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	app := newApp()
 	app.Writer, app.ErrWriter = stdout, stderr
-	err := app.RunContext(ctx, args)
+	err := app.RunContext(ctx, rewriteRenamed(args, stderr))
 	if err == nil {
 		return exitOK
 	}

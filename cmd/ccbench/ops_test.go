@@ -236,6 +236,27 @@ func TestExitCodes(t *testing.T) {
 	}
 }
 
+func TestRenamedFlags(t *testing.T) {
+	var warnings strings.Builder
+	got := rewriteRenamed([]string{"ccbench", "simulate", "--listen", "127.0.0.1:1", "-token-file=/t", "--seed", "2", "--", "--listen"}, &warnings)
+	want := []string{"ccbench", "simulate", "--web.listen-address", "127.0.0.1:1", "--token.file=/t", "--seed", "2", "--", "--listen"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("rewriteRenamed = %q, want %q", got, want)
+	}
+	for _, w := range []string{"--listen is deprecated", "use --web.listen-address", "--token-file is deprecated"} {
+		if !strings.Contains(warnings.String(), w) {
+			t.Errorf("warnings %q do not say %q", warnings.String(), w)
+		}
+	}
+	code, _, stderr := runCLI(t, "simulate", "--style", "sodra", "--days", "0", "--listen", "127.0.0.1:0")
+	if code != exitUsage || !strings.Contains(stderr, "--days must be at least 1") {
+		t.Errorf("simulate with --listen: exit %d, stderr %q; want the --days error, not an unknown flag", code, stderr)
+	}
+	if _, out, _ := runCLI(t, "simulate", "--help"); strings.Contains(out, "--listen") {
+		t.Errorf("simulate --help shows the old --listen:\n%s", out)
+	}
+}
+
 func TestEnvironmentVariables(t *testing.T) {
 	t.Setenv("CCBENCH_LOG_LEVEL", "loud")
 	if code, _, stderr := runCLI(t, "serve", "--config.file", "x.yaml"); code != exitUsage || !strings.Contains(stderr, "--log.level") {

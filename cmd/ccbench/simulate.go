@@ -22,16 +22,16 @@ func simulateCommand() *cli.Command {
 		Usage: "serve deterministic, seed-calibrated data in one source style",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "style", EnvVars: env("style"), Usage: "sodra, vmi or ind (required)"},
-			&cli.StringSliceFlag{Name: "web.listen-address", Aliases: []string{"listen"}, Value: cli.NewStringSlice("127.0.0.1:18081"), EnvVars: env("web.listen-address"), Usage: "address to listen on; repeat for several"},
+			&cli.StringSliceFlag{Name: "web.listen-address", Value: cli.NewStringSlice("127.0.0.1:18081"), EnvVars: env("web.listen-address"), Usage: "address to listen on; repeat for several"},
 			&cli.StringFlag{Name: "web.config.file", EnvVars: env("web.config.file"), Usage: "exporter-toolkit web configuration file, to serve over TLS"},
 			&cli.Int64Flag{Name: "seed", Value: 1, EnvVars: env("seed"), Usage: "random seed: the same seed serves the same data"},
 			&cli.IntFlag{Name: "days", Value: 30, EnvVars: env("days"), Usage: "days of history before now"},
 			&cli.Float64Flag{Name: "scale", Value: 1, EnvVars: env("scale"), Usage: "volume relative to the seed study's"},
-			&cli.IntFlag{Name: "fault.bad-record-every", Aliases: []string{"bad-record-every"}, EnvVars: env("fault.bad-record-every"), Usage: "make every Nth record break the contract (0: never)"},
+			&cli.IntFlag{Name: "fault.bad-record-every", EnvVars: env("fault.bad-record-every"), Usage: "make every Nth record break the contract (0: never)"},
 			&cli.Float64Flag{Name: "fault.error-rate", EnvVars: env("fault.error-rate"), Usage: "share of requests, 0 to 1, refused with 503 or 429"},
 			&cli.DurationFlag{Name: "fault.latency", EnvVars: env("fault.latency"), Usage: "delay added to every request"},
-			&cli.StringFlag{Name: "token.env", Aliases: []string{"token-env"}, Value: "CCBENCH_SIMULATOR_TOKEN", EnvVars: env("token.env"), Usage: "environment variable holding the bearer token clients must send (empty: no token)"},
-			&cli.StringFlag{Name: "token.file", Aliases: []string{"token-file"}, EnvVars: env("token.file"), Usage: "file holding the bearer token (instead of --token.env)"},
+			&cli.StringFlag{Name: "token.env", Value: "CCBENCH_SIMULATOR_TOKEN", EnvVars: env("token.env"), Usage: "environment variable holding the bearer token clients must send (empty: no token)"},
+			&cli.StringFlag{Name: "token.file", EnvVars: env("token.file"), Usage: "file holding the bearer token (instead of --token.env)"},
 		},
 		Action: func(c *cli.Context) error {
 			if err := mustNotHaveArgs(c); err != nil {
