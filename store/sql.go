@@ -58,13 +58,6 @@ func (q *query) list(vs []string) *query {
 	return q
 }
 
-// with appends the text and arguments of another query.
-func (q *query) with(o *query) *query {
-	q.b.WriteString(o.b.String())
-	q.args = append(q.args, o.args...)
-	return q
-}
-
 func (q *query) String() string { return q.b.String() }
 
 // quoteIdent renders name as a ClickHouse identifier, for the one place an

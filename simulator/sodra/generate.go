@@ -408,12 +408,3 @@ func faqVote(r *rand.Rand, t int64) feedback {
 	}
 	return feedback{instrument: "faq", subject: fmt.Sprintf("faq-%d", 1+r.IntN(40)), submitted: t, updated: t, scale: "yes-no", score: score}
 }
-
-// BranchUnits returns the units of the simulated branches.
-func BranchUnits() []string {
-	out := make([]string, len(branches))
-	for i, b := range branches {
-		out[i] = b.Unit
-	}
-	return out
-}
