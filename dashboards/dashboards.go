@@ -1,7 +1,11 @@
 // Package dashboards generates ccbench's Grafana dashboards from the
-// configuration with the Grafana Foundation SDK: one JSON file per
-// dashboard, every panel described from the KPI catalogue, every rollup
-// computed from summed numerators and denominators.
+// configuration and the KPI catalogue with the Grafana Foundation SDK: a
+// folder of seven dashboards that link to each other, one JSON file each.
+// Every KPI fact (title, help, unit, direction, metric, per method, per
+// instrument, sampled, scope) comes from kpi.Definition; every rollup is
+// computed from summed numerators and denominators; Prometheus panels read
+// the exporter and the collector, ClickHouse panels read the registers,
+// the quarantine and the checkpoints through Grafana's ClickHouse plugin.
 package dashboards
 
 import (
@@ -26,15 +30,20 @@ type Dashboard struct {
 // spec is one dashboard of the set: its identity and its builder.
 type spec struct {
 	uid, title string
-	build      func(cfg *config.Config, uid, title string) (*dashboard.DashboardBuilder, error)
+	build      func(cfg *config.Config, uid, title string) *dashboard.DashboardBuilder
 }
 
 // specs lists every dashboard ccbench generates, in order. A new dashboard
 // is a new entry here and a builder function in its own file.
 func specs() []spec {
 	return []spec{
-		{uid: "ccbench-institutions", title: "Institution comparison", build: institutions},
-		{uid: "ccbench-quality", title: "Written answers and satisfaction", build: quality},
+		{uid: "ccbench-overview", title: "Benchmark overview", build: overview},
+		{uid: "ccbench-service-levels", title: "Service levels over time", build: serviceLevels},
+		{uid: "ccbench-written", title: "Written channels and deadlines", build: written},
+		{uid: "ccbench-satisfaction", title: "Satisfaction and feedback", build: satisfaction},
+		{uid: "ccbench-practices", title: "Good practices", build: practices},
+		{uid: "ccbench-before-after", title: "Before and after", build: beforeAfter},
+		{uid: "ccbench-pipeline", title: "Pipeline health", build: pipeline},
 	}
 }
 
@@ -45,11 +54,7 @@ func Generate(cfg *config.Config) ([]Dashboard, error) {
 	}
 	var out []Dashboard
 	for _, s := range specs() {
-		b, err := s.build(cfg, s.uid, s.title)
-		if err != nil {
-			return nil, fmt.Errorf("generate dashboard %s: %w", s.uid, err)
-		}
-		d, err := b.Build()
+		d, err := s.build(cfg, s.uid, s.title).Build()
 		if err != nil {
 			return nil, fmt.Errorf("generate dashboard %s: %w", s.uid, err)
 		}

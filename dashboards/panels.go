@@ -1,193 +1,27 @@
 package dashboards
 
 import (
-	"github.com/grafana/grafana-foundation-sdk/go/cog"
+	"github.com/grafana/grafana-foundation-sdk/go/bargauge"
 	"github.com/grafana/grafana-foundation-sdk/go/common"
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
-	"github.com/grafana/grafana-foundation-sdk/go/prometheus"
+	"github.com/grafana/grafana-foundation-sdk/go/stat"
+	"github.com/grafana/grafana-foundation-sdk/go/table"
 	"github.com/grafana/grafana-foundation-sdk/go/timeseries"
 
 	"github.com/ccbench/ccbench/config"
 	"github.com/ccbench/ccbench/kpi"
 )
 
-// datasourceVar is the name of the Prometheus data source variable.
-const datasourceVar = "datasource"
-
-// promDatasource refers to the data source the dashboard's variable picks.
-func promDatasource() common.DataSourceRef {
-	typ, uid := "prometheus", "${"+datasourceVar+"}"
-	return common.DataSourceRef{Type: &typ, Uid: &uid}
-}
-
-// titles are the display names of the KPIs on panels and table columns.
-var titles = map[kpi.ID]string{
-	kpi.ServiceLevel:        "Service level",
-	kpi.AbandonRate:         "Abandon rate",
-	kpi.AnswerRate:          "Answer rate",
-	kpi.ASASeconds:          "Average speed of answer (ASA)",
-	kpi.AHTSeconds:          "Average handling time (AHT)",
-	kpi.ACWSeconds:          "After-contact work",
-	kpi.LongWaitShare:       "Long-wait share",
-	kpi.MaxWaitSeconds:      "Longest wait",
-	kpi.DeadlineMetRate:     "Deadlines met",
-	kpi.CorrectionRate:      "Correction rate",
-	kpi.FavourableShare:     "Favourable responses",
-	kpi.RecommendShare:      "Would recommend",
-	kpi.UsefulShare:         "Useful votes",
-	kpi.DecisionsOnTimeRate: "Decisions on time",
-	kpi.PenaltyEUR:          "Penalties",
-	kpi.ContactsOffered:     "Contacts offered per day",
-	kpi.PracticeScore:       "Practice score",
-}
-
-// title is the display name of KPI id.
-func title(id kpi.ID) string {
-	if t, ok := titles[id]; ok {
-		return t
-	}
-	return string(id)
-}
-
-// grafanaUnit maps a KPI unit to a Grafana unit id.
-func grafanaUnit(u kpi.Unit) string {
-	switch u {
-	case kpi.UnitRatio:
-		return "percentunit"
-	case kpi.UnitSeconds:
-		return "s"
-	case kpi.UnitEUR:
-		return "currencyEUR"
-	case kpi.UnitContactsDay:
-		return "short"
-	default:
-		return "none"
-	}
-}
-
-// thresholds colours a KPI by the strictest target configured for it:
-// green from the target up (at_least) or up to it (at_most), red beyond.
-// Without a target there is one neutral step.
-func thresholds(cfg *config.Config, d kpi.Definition) *dashboard.ThresholdsConfigBuilder {
-	var target *float64
-	for _, t := range cfg.Targets {
-		if kpi.ID(t.KPI) != d.ID {
-			continue
-		}
-		v := t.Value
-		if target == nil || (d.Direction == kpi.AtMost && v < *target) || (d.Direction != kpi.AtMost && v > *target) {
-			target = &v
-		}
-	}
-	steps := []dashboard.Threshold{{Color: "green"}}
-	if target != nil {
-		if d.Direction == kpi.AtMost {
-			steps = []dashboard.Threshold{{Color: "green"}, {Value: target, Color: "red"}}
-		} else {
-			steps = []dashboard.Threshold{{Color: "red"}, {Value: target, Color: "green"}}
-		}
-	}
-	return dashboard.NewThresholdsConfigBuilder().Mode(dashboard.ThresholdsModeAbsolute).Steps(steps)
-}
-
-// query is a Prometheus query of a panel.
-func query(refID, expr, legend string) *prometheus.DataqueryBuilder {
-	return prometheus.NewDataqueryBuilder().
-		Datasource(promDatasource()).
-		RefId(refID).
-		Expr(expr).
-		LegendFormat(legend)
-}
-
-// panelIDs hands out panel ids in order.
-type panelIDs struct{ next uint32 }
-
-func (p *panelIDs) id() uint32 {
-	p.next++
-	return p.next
-}
-
-// variables returns the dashboard's template variables: the data source,
-// institution, channel, window and, when withMethod is set, the
-// service-level method.
-func variables(cfg *config.Config, withMethod bool) []cog.Builder[dashboard.VariableModel] {
-	str := func(s string) dashboard.StringOrArrayOfString { return dashboard.StringOrArrayOfString{String: &s} }
-	option := func(v string, selected bool) dashboard.VariableOption {
-		return dashboard.VariableOption{Text: str(v), Value: str(v), Selected: &selected}
-	}
-	allOption := dashboard.VariableOption{Text: str("All"), Value: str("$__all")}
-	custom := func(name, label, description string, values []string, current string) *dashboard.CustomVariableBuilder {
-		opts := make([]dashboard.VariableOption, len(values))
-		joined := ""
-		for i, v := range values {
-			opts[i] = option(v, v == current)
-			if i > 0 {
-				joined += ","
-			}
-			joined += v
-		}
-		return dashboard.NewCustomVariableBuilder(name).
-			Label(label).
-			Description(description).
-			Values(dashboard.StringOrMap{String: &joined}).
-			Options(opts).
-			Current(option(current, true))
-	}
-	labelValues := func(name, label, description, q string) *dashboard.QueryVariableBuilder {
-		return dashboard.NewQueryVariableBuilder(name).
-			Label(label).
-			Description(description).
-			Datasource(promDatasource()).
-			Query(dashboard.StringOrMap{String: &q}).
-			Definition(q).
-			Multi(true).
-			IncludeAll(true).
-			AllValue(".*").
-			Current(allOption).
-			Refresh(dashboard.VariableRefreshOnTimeRangeChanged).
-			Sort(dashboard.VariableSortAlphabeticalAsc)
-	}
-
-	windows := cfg.Exporter.WindowLabels()
-	window := windows[0]
-	for _, w := range windows {
-		if w == "1d" {
-			window = w
-		}
-	}
-	methods := make([]string, len(kpi.Methods))
-	for i, m := range kpi.Methods {
-		methods[i] = string(m)
-	}
-	institutions := "label_values(ccbench_service_level_ratio, institution)"
-	if !withMethod {
-		// Institutions without contacts (only written cases, surveys or
-		// decisions) have KPIs too.
-		institutions = "label_values(" + kpi.DenominatorMetric + ", institution)"
-	}
-	vars := []cog.Builder[dashboard.VariableModel]{
-		dashboard.NewDatasourceVariableBuilder(datasourceVar).Label("Data source").Type("prometheus"),
-		labelValues("institution", "Institution", "Institutions to compare.", institutions),
-		labelValues("channel", "Channel", "Contact channels to include.",
-			`label_values(`+kpi.DenominatorMetric+`{institution=~"$institution"}, channel)`),
-		custom("window", "Window", "Trailing window the exporter computes each KPI over.", windows, window),
-	}
-	if withMethod {
-		vars = append(vars, custom("method", "Service-level method",
-			"Service-level formula: negative = A ÷ O, ignore = A ÷ (O − B), positive = (A + B) ÷ O.",
-			methods, cfg.Exporter.SLMethod))
-	}
-	return vars
-}
-
-// newTimeseries is a time-series panel with a legend listing the series'
-// last and mean values and a tooltip over every series.
-func newTimeseries(ids *panelIDs, panelTitle, description string) *timeseries.PanelBuilder {
+// newTimeseries is a Prometheus time-series panel with a legend listing
+// the series' last and mean values and a tooltip over every series.
+func newTimeseries(ids *panelIDs, title, description, unit string, decimals float64) *timeseries.PanelBuilder {
 	return timeseries.NewPanelBuilder().
 		Id(ids.id()).
-		Title(panelTitle).
+		Title(title).
 		Description(description).
 		Datasource(promDatasource()).
+		Unit(unit).
+		Decimals(decimals).
 		Legend(common.NewVizLegendOptionsBuilder().
 			ShowLegend(true).
 			DisplayMode(common.LegendDisplayModeTable).
@@ -196,4 +30,86 @@ func newTimeseries(ids *panelIDs, panelTitle, description string) *timeseries.Pa
 		Tooltip(common.NewVizTooltipOptionsBuilder().
 			Mode(common.TooltipDisplayModeMulti).
 			Sort(common.SortOrderDescending))
+}
+
+// kpiTimeseries is a time series of KPI d rolled up by the labels by, with
+// the strictest targets by the same labels as dashed lines.
+func kpiTimeseries(cfg *config.Config, ids *panelIDs, d kpi.Definition, by, legend, description string, span uint32) *timeseries.PanelBuilder {
+	p := newTimeseries(ids, kpiTitle(d)+" vs target", description, grafanaUnit(d.Unit), decimals(d.Unit)).
+		Min(0).
+		Thresholds(thresholds(cfg, d)).
+		ThresholdsStyle(common.NewGraphThresholdsStyleConfigBuilder().Mode(common.GraphThresholdsStyleModeOff)).
+		Span(span).Height(8).
+		WithTarget(query("A", rollup(d, by), legend)).
+		WithTarget(query("B", targetExpr(d, by), legend+" target")).
+		OverrideByRegexp(".* target$", []dashboard.DynamicConfigValue{
+			{Id: "custom.lineStyle", Value: map[string]any{"fill": "dash", "dash": []int{10, 10}}},
+		})
+	if d.Unit == kpi.UnitRatio {
+		p = p.Max(1)
+	}
+	return p
+}
+
+// kpiTitle is the title of KPI d on a panel; a per-method KPI names the
+// method the dashboard shows.
+func kpiTitle(d kpi.Definition) string {
+	if d.PerMethod {
+		return d.Title + " (method $method)"
+	}
+	return d.Title
+}
+
+// newBarGauge is a horizontal bar gauge of instant Prometheus values.
+func newBarGauge(ids *panelIDs, title, description, unit string, decimals float64) *bargauge.PanelBuilder {
+	return bargauge.NewPanelBuilder().
+		Id(ids.id()).
+		Title(title).
+		Description(description).
+		Datasource(promDatasource()).
+		Unit(unit).
+		Decimals(decimals).
+		Orientation(common.VizOrientationHorizontal).
+		DisplayMode(common.BarGaugeDisplayModeBasic).
+		ReduceOptions(common.NewReduceDataOptionsBuilder().Calcs([]string{"lastNotNull"}).Values(false))
+}
+
+// newTable is a table panel on data source ds.
+func newTable(ids *panelIDs, ds common.DataSourceRef, title, description, unit string, decimals float64) *table.PanelBuilder {
+	return table.NewPanelBuilder().
+		Id(ids.id()).
+		Title(title).
+		Description(description).
+		Datasource(ds).
+		Unit(unit).
+		Decimals(decimals)
+}
+
+// newStat is a stat panel of instant Prometheus values.
+func newStat(ids *panelIDs, title, description, unit string, decimals float64) *stat.PanelBuilder {
+	return stat.NewPanelBuilder().
+		Id(ids.id()).
+		Title(title).
+		Description(description).
+		Datasource(promDatasource()).
+		Unit(unit).
+		Decimals(decimals).
+		ReduceOptions(common.NewReduceDataOptionsBuilder().Calcs([]string{"lastNotNull"}).Values(false))
+}
+
+// unitOverride sets the unit and decimals of one column.
+func unitOverride(unit string, decimals float64) []dashboard.DynamicConfigValue {
+	return []dashboard.DynamicConfigValue{{Id: "unit", Value: unit}, {Id: "decimals", Value: decimals}}
+}
+
+// mergeTables merges the instant table queries of a panel into one row
+// per label set, drops the time column and names the value columns.
+func mergeTables(rename map[string]any) []dashboard.DataTransformerConfig {
+	return []dashboard.DataTransformerConfig{
+		{Id: "merge", Options: map[string]any{}},
+		{Id: "organize", Options: map[string]any{
+			"excludeByName": map[string]any{"Time": true},
+			"renameByName":  rename,
+		}},
+	}
 }

@@ -2,62 +2,57 @@ package dashboards
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
+
+	"github.com/grafana/grafana-foundation-sdk/go/prometheus"
 
 	"github.com/ccbench/ccbench/kpi"
 )
 
-// filters say which dashboard variables a query's label matchers use.
-type filters struct {
-	window  bool // window="$window"
-	method  bool // method="$method" (service_level) or method="" (others, numerator/denominator)
-	channel string
+// selector is metric with the job and instance matchers and ms.
+func selector(metric string, ms ...string) string {
+	return metric + "{" + strings.Join(append([]string{scope}, ms...), ",") + "}"
 }
 
-// matchers returns the label matchers for metric family d under f.
-// Numerator and denominator series of other KPIs carry method="".
-func matchers(d kpi.Definition, f filters, parts bool) string {
+// channeled reports whether KPI d has channels the channel variable
+// filters; figures of a whole institution have none.
+func channeled(d kpi.Definition) bool { return d.Scope != kpi.ScopeInstitution }
+
+// kpiMatchers are the label matchers of KPI d's value series (parts false)
+// or of its numerator and denominator series (parts true): the selected
+// institutions, channels and window, the selected method for per-method
+// KPIs and the empty method of the others' parts.
+func kpiMatchers(d kpi.Definition, parts bool) []string {
 	var ms []string
 	if parts {
 		ms = append(ms, fmt.Sprintf(`kpi="%s"`, d.ID))
 	}
 	ms = append(ms, `institution=~"$institution"`)
-	if f.channel != "" {
-		ms = append(ms, `channel=~"`+f.channel+`"`)
+	if channeled(d) {
+		ms = append(ms, `channel=~"$channel"`)
 	}
-	if f.window {
-		ms = append(ms, `window="$window"`)
+	ms = append(ms, `window="$window"`)
+	switch {
+	case d.PerMethod:
+		ms = append(ms, `method="$method"`)
+	case parts:
+		ms = append(ms, `method=""`)
 	}
-	if f.method {
-		switch {
-		case d.ID == kpi.ServiceLevel:
-			ms = append(ms, `method="$method"`)
-		case parts:
-			ms = append(ms, `method=""`)
-		}
-	}
-	return "{" + strings.Join(ms, ",") + "}"
+	return ms
 }
 
-// kpiFilters are the dashboard-wide filters of a KPI value.
-var kpiFilters = filters{window: true, method: true, channel: "$channel"}
-
-// rollup returns the PromQL that rolls KPI d up by the given labels across
+// rollup returns the PromQL that rolls KPI d up by the labels by across
 // everything else (units, channels), the way its aggregation says: summed
 // numerators over summed denominators for ratios and means, the largest
 // value for maxima, summed counts over the window's days for per-day rates.
 // A group whose denominator is zero drops out rather than showing NaN.
 func rollup(d kpi.Definition, by string) string {
-	return rollupWith(d, by, kpiFilters)
-}
-
-// rollupWith is rollup under filters f.
-func rollupWith(d kpi.Definition, by string, f filters) string {
-	num := kpi.NumeratorMetric + matchers(d, f, true)
-	den := kpi.DenominatorMetric + matchers(d, f, true)
+	num := selector(kpi.NumeratorMetric, kpiMatchers(d, true)...)
+	den := selector(kpi.DenominatorMetric, kpiMatchers(d, true)...)
 	switch d.Aggregation {
 	case kpi.AggMax:
-		return fmt.Sprintf("max by (%s) (%s%s)", by, d.Metric, matchers(d, f, false))
+		return fmt.Sprintf("max by (%s) (%s)", by, selector(d.Metric, kpiMatchers(d, false)...))
 	case kpi.AggSum:
 		return fmt.Sprintf("sum by (%s) (%s)", by, num)
 	case kpi.AggRate:
@@ -68,18 +63,100 @@ func rollupWith(d kpi.Definition, by string, f filters) string {
 	}
 }
 
-// targetExpr returns the PromQL of the strictest configured target of d per
-// institution among the selected channels and institution-wide targets
-// (channel=""): the highest for at_least targets, the lowest for at_most.
-func targetExpr(d kpi.Definition) string {
+// ranked orders an instant rollup best first, so that a bar gauge lists
+// the institutions by rank.
+func ranked(d kpi.Definition, expr string) string {
+	if d.Direction == kpi.AtMost {
+		return "sort(" + expr + ")"
+	}
+	return "sort_desc(" + expr + ")"
+}
+
+// targetExpr returns the PromQL of the strictest configured target of d by
+// the labels by, among the selected channels and the institution-wide
+// targets (channel=""): the highest for at_least targets, the lowest for
+// at_most.
+func targetExpr(d kpi.Definition, by string) string {
 	agg := "max"
 	if d.Direction == kpi.AtMost {
 		agg = "min"
 	}
-	return fmt.Sprintf(`%s by (institution) (%s{institution=~"$institution",channel=~"$channel|"})`, agg, d.TargetMetric)
+	ms := []string{`institution=~"$institution"`}
+	if channeled(d) {
+		ms = append(ms, `channel=~"$channel|"`)
+	}
+	return fmt.Sprintf(`%s by (%s) (%s)`, agg, by, selector(d.TargetMetric, ms...))
 }
 
-// kpiSeries returns the per-group series of KPI d, unrolled.
-func kpiSeries(d kpi.Definition) string {
-	return d.Metric + matchers(d, kpiFilters, false)
+// wilsonBound returns the PromQL of the 95 % Wilson score bound (sign −1
+// lower, +1 upper) of sampled share d rolled up by the labels by: the
+// interval of the summed responses, not a combination of the groups'
+// intervals. With x favourable of n and p = x ÷ n:
+//
+//	(p + z²/2n ± z √(p(1−p)/n + z²/4n²)) ÷ (1 + z²/n),
+//
+// clipped to [0, 1] against rounding; groups without responses drop out.
+func wilsonBound(d kpi.Definition, by string, sign int) string {
+	x := fmt.Sprintf("sum by (%s) (%s)", by, selector(kpi.NumeratorMetric, kpiMatchers(d, true)...))
+	n := fmt.Sprintf("(sum by (%s) (%s) > 0)", by, selector(kpi.DenominatorMetric, kpiMatchers(d, true)...))
+	p := "(" + x + " / " + n + ")"
+	op, clamp := "-", "clamp_min(%s, 0)"
+	if sign > 0 {
+		op, clamp = "+", "clamp_max(%s, 1)"
+	}
+	z := strconv.FormatFloat(kpi.Z95, 'g', -1, 64)
+	z2 := strconv.FormatFloat(kpi.Z95*kpi.Z95, 'g', -1, 64)
+	expr := fmt.Sprintf("(%[1]s + %[3]s / (2 * %[2]s) %[5]s %[4]s * sqrt(%[1]s * (1 - %[1]s) / %[2]s + %[3]s / (4 * %[2]s ^ 2))) / (1 + %[3]s / %[2]s)",
+		p, n, z2, z, op)
+	return fmt.Sprintf(clamp, expr)
+}
+
+// sampleMatchers are the label matchers of the sample-size and confidence
+// series of KPI d (they have a kpi label and no method).
+func sampleMatchers(d kpi.Definition) []string {
+	ms := []string{fmt.Sprintf(`kpi="%s"`, d.ID), `institution=~"$institution"`}
+	if channeled(d) {
+		ms = append(ms, `channel=~"$channel"`)
+	}
+	return append(ms, `window="$window"`)
+}
+
+// query is a Prometheus range query of a panel.
+func query(refID, expr, legend string) *prometheus.DataqueryBuilder {
+	return prometheus.NewDataqueryBuilder().
+		Datasource(promDatasource()).
+		RefId(refID).
+		Expr(expr).
+		LegendFormat(legend)
+}
+
+// instant is a Prometheus instant query of a panel.
+func instant(refID, expr, legend string) *prometheus.DataqueryBuilder {
+	return query(refID, expr, legend).Instant()
+}
+
+// tableQuery is an instant query in table format.
+func tableQuery(refID, expr string) *prometheus.DataqueryBuilder {
+	return instant(refID, expr, "").Format(prometheus.PromQueryFormatTable)
+}
+
+// rank returns the PromQL of each institution's rank on KPI d among the
+// given institutions (the configured ones): 1 plus the number of
+// institutions that do better in the KPI's direction, so that ties share a
+// rank. PromQL cannot join a vector with itself on different labels, so
+// the comparison is spelled out per institution: the rollup compared with
+// each institution's own (a single series, hence on() group_left), absent
+// institutions counting for nobody.
+func rank(d kpi.Definition, institutions []string) string {
+	v := rollup(d, "institution")
+	cmp := "<" // at_least: j does better when v_i < v_j
+	if d.Direction == kpi.AtMost {
+		cmp = ">"
+	}
+	terms := []string{"1"}
+	for _, inst := range institutions {
+		vj := strings.ReplaceAll(v, `institution=~"$institution"`, fmt.Sprintf(`institution=~"$institution",institution=%q`, inst))
+		terms = append(terms, fmt.Sprintf("((%[1]s %[2]s bool on() group_left() max(%[3]s)) or (%[1]s * 0))", v, cmp, vj))
+	}
+	return strings.Join(terms, " + ")
 }

@@ -5,15 +5,19 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
+	"time"
 )
 
-// PanelQuery is one Prometheus query of a panel, with the dashboard's
-// template variables replaced by concrete values.
+// PanelQuery is one query of a panel, ready to run: a Prometheus query
+// with the dashboard's template variables replaced by concrete values, or
+// a ClickHouse query with the plugin's macros expanded as well.
 type PanelQuery struct {
 	Panel string // panel title
 	RefID string
-	Expr  string // runnable PromQL
+	Expr  string // runnable PromQL (Prometheus queries)
+	SQL   string // runnable SQL (ClickHouse queries)
 }
 
 // builtins are the values Grafana's own variables get in extracted queries.
@@ -23,13 +27,129 @@ var builtins = map[string]string{
 	"__range":         "1d",
 }
 
-// Queries extracts every panel query of d (rows included) and substitutes
-// the template variables the way Grafana would with the defaults selected:
-// a multi-value variable with "All" becomes its all-value (".*" by
-// default), a custom variable its current value. It fails when a query
+// Queries extracts every Prometheus query of d (rows included) and
+// substitutes the template variables the way Grafana would with the
+// defaults selected: a multi-value variable with "All" becomes its
+// all-value, a custom variable its current value. It fails when a query
 // names a variable the dashboard does not define, so that the result can
 // be run against Prometheus as is.
 func Queries(d Dashboard) ([]PanelQuery, error) {
+	targets, values, err := extract(d)
+	if err != nil {
+		return nil, err
+	}
+	var out []PanelQuery
+	for _, t := range targets {
+		if t.datasource != prometheusType {
+			continue
+		}
+		if t.Expr == "" {
+			return nil, fmt.Errorf("queries of dashboard %s: panel %q query %s has no expression", d.UID, t.panel, t.RefID)
+		}
+		expr, err := substitute(t.Expr, values)
+		if err != nil {
+			return nil, fmt.Errorf("queries of dashboard %s: panel %q query %s: %w", d.UID, t.panel, t.RefID, err)
+		}
+		out = append(out, PanelQuery{Panel: t.panel, RefID: t.RefID, Expr: expr})
+	}
+	return out, nil
+}
+
+// SQLQueries extracts every ClickHouse query of d, expands the plugin's
+// macros for the time range [from, to] and an interval of intervalS
+// seconds the way the plugin (v4) does, and substitutes the template
+// variables as Queries does. It fails on a macro that not every ClickHouse
+// runs (see ExpandMacros).
+func SQLQueries(d Dashboard, from, to time.Time, intervalS int) ([]PanelQuery, error) {
+	targets, values, err := extract(d)
+	if err != nil {
+		return nil, err
+	}
+	var out []PanelQuery
+	for _, t := range targets {
+		if t.datasource != ClickHouseType {
+			continue
+		}
+		sql, err := ExpandMacros(t.RawSQL, from, to, intervalS)
+		if err == nil {
+			sql, err = substitute(sql, values)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("SQL of dashboard %s: panel %q query %s: %w", d.UID, t.panel, t.RefID, err)
+		}
+		out = append(out, PanelQuery{Panel: t.panel, RefID: t.RefID, SQL: sql})
+	}
+	return out, nil
+}
+
+var macroRef = regexp.MustCompile(`\$__(\w+)(?:\(([^)]*)\))?`)
+
+// ExpandMacros expands the ClickHouse plugin's macros in sql as the plugin
+// (v4) does: $__timeFilter(col) to col >= toDateTime(from) AND col <=
+// toDateTime(to), $__fromTime and $__toTime to toDateTime(unix seconds),
+// $__interval_s to the interval in whole seconds (at least 1). Every other
+// macro fails: $__timeInterval, $__timeGroup and the _ms variants expand to
+// toStartOfInterval or DateTime64, which ClickHouse 18.16 lacks.
+func ExpandMacros(sql string, from, to time.Time, intervalS int) (string, error) {
+	var bad []string
+	out := macroRef.ReplaceAllStringFunc(sql, func(m string) string {
+		parts := macroRef.FindStringSubmatch(m)
+		name, arg := parts[1], strings.TrimSpace(parts[2])
+		switch name {
+		case "timeFilter":
+			if arg == "" {
+				bad = append(bad, m+" (needs a column)")
+				return m
+			}
+			return fmt.Sprintf("%s >= toDateTime(%d) AND %s <= toDateTime(%d)", arg, from.Unix(), arg, to.Unix())
+		case "fromTime":
+			return fmt.Sprintf("toDateTime(%d)", from.Unix()) + parenthesised(parts[2], m)
+		case "toTime":
+			return fmt.Sprintf("toDateTime(%d)", to.Unix()) + parenthesised(parts[2], m)
+		case "interval_s":
+			return strconv.Itoa(max(intervalS, 1)) + parenthesised(parts[2], m)
+		}
+		bad = append(bad, "$__"+name)
+		return m
+	})
+	if len(bad) > 0 {
+		return "", fmt.Errorf("macros not every ClickHouse runs: %s", strings.Join(bad, ", "))
+	}
+	return out, nil
+}
+
+// parenthesised gives back a parenthesis the macro pattern swallowed after
+// a macro that takes no argument.
+func parenthesised(arg, match string) string {
+	if strings.HasSuffix(match, ")") {
+		return "(" + arg + ")"
+	}
+	return ""
+}
+
+// target is one query of a panel as the dashboard JSON has it.
+type target struct {
+	panel      string
+	datasource string // data source type: the query's, else the panel's
+	RefID      string `json:"refId"`
+	Expr       string `json:"expr"`
+	RawSQL     string `json:"rawSql"`
+	Datasource *struct {
+		Type string `json:"type"`
+	} `json:"datasource"`
+}
+
+type rawPanel struct {
+	Title      string   `json:"title"`
+	Targets    []target `json:"targets"`
+	Datasource *struct {
+		Type string `json:"type"`
+	} `json:"datasource"`
+	Panels []rawPanel `json:"panels"` // a collapsed row's panels
+}
+
+// extract returns every query of d and the values of its variables.
+func extract(d Dashboard) ([]target, map[string]string, error) {
 	var model struct {
 		Panels     []rawPanel `json:"panels"`
 		Templating struct {
@@ -37,7 +157,7 @@ func Queries(d Dashboard) ([]PanelQuery, error) {
 		} `json:"templating"`
 	}
 	if err := json.Unmarshal(d.JSON, &model); err != nil {
-		return nil, fmt.Errorf("queries of dashboard %s: %w", d.UID, err)
+		return nil, nil, fmt.Errorf("queries of dashboard %s: %w", d.UID, err)
 	}
 	values := map[string]string{}
 	for k, v := range builtins {
@@ -46,44 +166,29 @@ func Queries(d Dashboard) ([]PanelQuery, error) {
 	for _, v := range model.Templating.List {
 		val, err := v.value()
 		if err != nil {
-			return nil, fmt.Errorf("queries of dashboard %s: variable %s: %w", d.UID, v.Name, err)
+			return nil, nil, fmt.Errorf("queries of dashboard %s: variable %s: %w", d.UID, v.Name, err)
 		}
 		values[v.Name] = val
 	}
-
-	var out []PanelQuery
-	var walk func(ps []rawPanel) error
-	walk = func(ps []rawPanel) error {
+	var out []target
+	var walk func(ps []rawPanel)
+	walk = func(ps []rawPanel) {
 		for _, p := range ps {
 			for _, t := range p.Targets {
-				if t.Expr == "" {
-					continue
+				t.panel = p.Title
+				switch {
+				case t.Datasource != nil && t.Datasource.Type != "":
+					t.datasource = t.Datasource.Type
+				case p.Datasource != nil:
+					t.datasource = p.Datasource.Type
 				}
-				expr, err := substitute(t.Expr, values)
-				if err != nil {
-					return fmt.Errorf("queries of dashboard %s: panel %q query %s: %w", d.UID, p.Title, t.RefID, err)
-				}
-				out = append(out, PanelQuery{Panel: p.Title, RefID: t.RefID, Expr: expr})
+				out = append(out, t)
 			}
-			if err := walk(p.Panels); err != nil {
-				return err
-			}
+			walk(p.Panels)
 		}
-		return nil
 	}
-	if err := walk(model.Panels); err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-type rawPanel struct {
-	Title   string `json:"title"`
-	Targets []struct {
-		RefID string `json:"refId"`
-		Expr  string `json:"expr"`
-	} `json:"targets"`
-	Panels []rawPanel `json:"panels"` // a collapsed row's panels
+	walk(model.Panels)
+	return out, values, nil
 }
 
 type rawVariable struct {
@@ -114,7 +219,7 @@ func (v rawVariable) value() (string, error) {
 	}
 	switch {
 	case v.Type == "datasource":
-		return "prometheus", nil
+		return v.Name, nil
 	case len(current) == 0 || (len(current) == 1 && current[0] == "$__all"):
 		if v.IncludeAll {
 			return all, nil

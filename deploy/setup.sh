@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what ccbench needs on Debian 12, and nothing that is already
-# there: ClickHouse (server and client), Prometheus with promtool, and
-# Alertmanager with amtool, all from Debian's packages; and checks for Go.
+# there: ClickHouse (server and client), Prometheus with promtool,
+# Alertmanager with amtool and Chromium (the HTML report's browser test),
+# all from Debian's packages; and checks for Go.
 # Run as root (or with sudo available).
 set -euo pipefail
 
@@ -12,6 +13,7 @@ have clickhouse-server || packages+=(clickhouse-server)
 have clickhouse-client || packages+=(clickhouse-client)
 { have prometheus && have promtool; } || packages+=(prometheus)
 { { have alertmanager || have prometheus-alertmanager; } && have amtool; } || packages+=(prometheus-alertmanager)
+have chromium || packages+=(chromium)
 
 if [ ${#packages[@]} -gt 0 ]; then
   sudo=""

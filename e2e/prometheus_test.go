@@ -313,44 +313,44 @@ func TestStoreExporterPrometheus(t *testing.T) {
 				results[d.UID+"/"+q.Panel+"/"+q.RefID] = byInst
 			}
 		}
-		// The dashboard opens on window 1d and method negative, all channels.
+		// The dashboards open on window 1d and method negative, all channels.
 		// In 1d SODRA has 24 phone calls (19 + 1 + 1 answered, 2 + 1
 		// abandoned) and 6 chats (4 + 1 answered, 1 abandoned); VMI has 11
 		// phone calls (all answered) and 4 chats (3 answered, 1 short
 		// abandon). Every answered contact has 120 s talk and 10 s acw.
-		const d = "ccbench-institutions/"
-		const q = "ccbench-quality/"
+		const d = "ccbench-overview/"
+		const sl = "ccbench-service-levels/"
+		const q = "ccbench-satisfaction/"
 		for _, tc := range []struct {
 			query, institution string
 			want               float64
 		}{
 			// (19 + 4) ÷ ((24 − 1) + 6) and (10 + 3) ÷ (11 + (4 − 1)).
-			{d + "Service level by institution (now)/A", "sodra", 23.0 / 29},
-			{d + "Service level by institution (now)/A", "vmi", 13.0 / 14},
-			{d + "KPIs vs targets/V1", "sodra", 23.0 / 29},
-			{d + "Service level vs target/B", "sodra", 0.95},
+			{d + "Service level (method $method) by institution/A", "sodra", 23.0 / 29},
+			{d + "Service level (method $method) by institution/A", "vmi", 13.0 / 14},
+			{sl + "Service level (method $method) vs target/B", "sodra", 0.95},
 			// Abandoned, not short: (2 + 1) ÷ 29; VMI none.
-			{d + "Abandon rate vs target/A", "sodra", 3.0 / 29},
-			{d + "Abandon rate vs target/A", "vmi", 0},
+			{d + "Abandon rate by institution/A", "sodra", 3.0 / 29},
+			{d + "Abandon rate by institution/A", "vmi", 0},
 			// Answered ÷ offered: (21 + 5) ÷ (24 + 6) and (11 + 3) ÷ (11 + 4).
-			{d + "Answer rate vs target/A", "sodra", 26.0 / 30},
-			{d + "Answer rate vs target/A", "vmi", 14.0 / 15},
+			{d + "Answer rate by institution/A", "sodra", 26.0 / 30},
+			{d + "Answer rate by institution/A", "vmi", 14.0 / 15},
 			// Answer waits: phone 19×10 + 40 + 100, chat 4×30 + 90, over 26.
-			{d + "Average speed of answer (ASA) vs target/A", "sodra", (19*10 + 40 + 100 + 4*30 + 90) / 26.0},
+			{d + "Average speed of answer (ASA) by institution/A", "sodra", (19*10 + 40 + 100 + 4*30 + 90) / 26.0},
 			// VMI: phone 8×5 + 2×25 + 45, chat 3×50, over 14.
-			{d + "Average speed of answer (ASA) vs target/A", "vmi", (8*5 + 2*25 + 45 + 3*50) / 14.0},
-			{d + "Average handling time (AHT) vs target/A", "sodra", 130},
+			{d + "Average speed of answer (ASA) by institution/A", "vmi", (8*5 + 2*25 + 45 + 3*50) / 14.0},
+			{d + "Average handling time (AHT) by institution/A", "sodra", 130},
 			// 30 (+ 3 e-mails) and 15 contacts over a one-day window.
-			{d + "Contacts offered per day vs target/A", "sodra", 33},
-			{d + "Contacts offered per day vs target/A", "vmi", 15},
+			{d + "Contacts offered per day by institution/A", "sodra", 33},
+			{d + "Contacts offered per day by institution/A", "vmi", 15},
 			// The quality dashboard: 3 of 3 e-mails in time, 1 of 2
 			// corrected; VMI 8 of 10 favourable, Wilson [0.4902, 0.9433].
-			{q + "Deadlines met vs target/A", "sodra", 1},
-			{q + "Correction rate vs target/A", "sodra", 0.5},
-			{q + "Favourable responses by instrument vs target/A", "vmi", 0.8},
-			{q + "Favourable responses by instrument vs target/C", "vmi", 0.4901624715366418},
-			{q + "Favourable responses by instrument vs target/D", "vmi", 0.9433178485456248},
-			{q + "Favourable responses with sample size and 95 % interval/N", "vmi", 10},
+			{d + "Deadlines met by institution/A", "sodra", 1},
+			{d + "Correction rate by institution/A", "sodra", 0.5},
+			{q + "Favourable responses by instrument with 95 % interval/A", "vmi", 0.8},
+			{q + "Favourable responses by instrument with 95 % interval/C", "vmi", 0.4901624715366418},
+			{q + "Favourable responses by instrument with 95 % interval/D", "vmi", 0.9433178485456248},
+			{q + "Favourable responses: sample sizes and intervals/N", "vmi", 10},
 		} {
 			got, ok := results[tc.query][tc.institution]
 			if !ok || math.Abs(got-tc.want) > 1e-9 {

@@ -270,7 +270,11 @@ func (e *Exporter) Refresh(ctx context.Context) error {
 	}
 	now := e.now()
 	parts := e.partsOf()
-	outcomes := e.refreshParts(ctx, now, parts)
+	windows := make([]time.Duration, len(e.cfg.Exporter.Windows))
+	for i, w := range e.cfg.Exporter.Windows {
+		windows[i] = time.Duration(w)
+	}
+	outcomes := e.refreshParts(ctx, now, newRefreshReader(e.reader, now, windows), parts)
 	down := e.clickHouseDown(ctx)
 
 	var errs []error
@@ -347,7 +351,7 @@ type partOutcome struct {
 
 // refreshParts refreshes parts with at most e.concurrency at a time; the
 // outcomes are in the order of parts.
-func (e *Exporter) refreshParts(ctx context.Context, now time.Time, parts []part) []partOutcome {
+func (e *Exporter) refreshParts(ctx context.Context, now time.Time, r report.Reader, parts []part) []partOutcome {
 	out := make([]partOutcome, len(parts))
 	next := make(chan int)
 	var wg sync.WaitGroup
@@ -356,7 +360,7 @@ func (e *Exporter) refreshParts(ctx context.Context, now time.Time, parts []part
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				out[i] = e.refreshPart(ctx, now, parts[i])
+				out[i] = e.refreshPart(ctx, now, r, parts[i])
 			}
 		}()
 	}
@@ -369,7 +373,7 @@ func (e *Exporter) refreshParts(ctx context.Context, now time.Time, parts []part
 }
 
 // refreshPart queries one part's values as of now.
-func (e *Exporter) refreshPart(ctx context.Context, now time.Time, p part) partOutcome {
+func (e *Exporter) refreshPart(ctx context.Context, now time.Time, r report.Reader, p part) partOutcome {
 	fail := func(err error) partOutcome { return partOutcome{err: fmt.Errorf("refresh: %s: %w", p, err)} }
 	if err := ctx.Err(); err != nil {
 		return fail(err) // the refresh timed out before this part began
@@ -386,8 +390,8 @@ func (e *Exporter) refreshPart(ctx context.Context, now time.Time, p part) partO
 		}
 		return partOutcome{values: values}
 	}
-	rep, err := report.Build(ctx, e.cfg, e.reader, report.Query{
-		From:         now.Add(-p.window),
+	rep, err := report.Build(ctx, e.cfg, r, report.Query{
+		From:         windowStart(now, p.window),
 		To:           now,
 		Exact:        true,
 		AllMethods:   true,

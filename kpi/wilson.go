@@ -1,9 +1,20 @@
 package kpi
 
-import "math"
+import (
+	"math"
 
-// Z95 is the standard-normal quantile of a two-sided 95 % interval.
+	"gonum.org/v1/gonum/stat/distuv"
+)
+
+// Z95 is the standard-normal quantile of a two-sided 95 % interval,
+// Φ⁻¹(0.975) (TestZ95 checks it against gonum's normal distribution).
 const Z95 = 1.959963984540054
+
+// Quantile returns the standard-normal quantile z with a two-sided
+// coverage of level (0.95 → Z95), from gonum's normal distribution.
+func Quantile(level float64) float64 {
+	return distuv.UnitNormal.Quantile(1 - (1-level)/2)
+}
 
 // MinSampleSize is the number of responses below which a sampled share is
 // flagged as a small sample (shared/kpis.md, "Sampled surveys").
@@ -53,7 +64,9 @@ func Wilson(successes, n, z float64) Interval {
 // larger) and the two-sided p-value from the normal distribution:
 //
 //	p̂ = (x1 + x2) ÷ (n1 + n2),  se = √(p̂(1−p̂)(1/n1 + 1/n2)),
-//	z = (x1/n1 − x2/n2) ÷ se,    p = erfc(|z| ÷ √2).
+//	z = (x1/n1 − x2/n2) ÷ se,    p = 2 × (1 − Φ(|z|)),
+//
+// with Φ the standard normal distribution function (gonum's distuv).
 //
 // When both samples are all successes or all failures the shares are equal
 // and it returns 0, 1. When either sample is empty or a count is impossible
@@ -68,7 +81,7 @@ func TwoProportionTest(x1, n1, x2, n2 float64) (z, p float64) {
 		return 0, 1
 	}
 	z = (x1/n1 - x2/n2) / se
-	return z, math.Erfc(math.Abs(z) / math.Sqrt2)
+	return z, 2 * distuv.UnitNormal.Survival(math.Abs(z))
 }
 
 // Significant reports whether a two-sided p-value shows a significant

@@ -18,6 +18,9 @@ func TestWilson(t *testing.T) {
 		// centre = (0.89 + 0.0192073) ÷ 1.0384146 = 0.875578;
 		// half = 1.959964 ÷ 1.0384146 × √(0.000979 + 0.0000960) = 1.887456 × 0.0327877 = 0.061886.
 		{"89 of 100", 89, 100, 0.8137, 0.9375, true},
+		// p = 0.8: centre = (0.8 + 0.0192073) ÷ 1.0384146 = 0.788889;
+		// half = 1.887456 × √(0.0016 + 0.0000960) = 1.887456 × 0.0411830 = 0.077732.
+		{"80 of 100", 80, 100, 0.7112, 0.8666, true},
 		// p = 0: centre = half = (z²/20) ÷ (1 + z²/10) = 0.1920730 ÷ 1.3841459 = 0.138766.
 		{"0 of 10", 0, 10, 0, 0.2775, true},
 		// p = 1 mirrors p = 0: low = 1 − 0.277533.
@@ -91,5 +94,16 @@ func TestSignificantAndSmallSample(t *testing.T) {
 		if got := SmallSample(tc.n); got != tc.want {
 			t.Errorf("SmallSample(%v) = %v, want %v", tc.n, got, tc.want)
 		}
+	}
+}
+
+func TestZ95(t *testing.T) {
+	// Φ⁻¹(0.975) = 1.959963984540054 (tables: 1.96).
+	if got := Quantile(0.95); !near(got, Z95, 1e-9) {
+		t.Errorf("Quantile(0.95) = %v, want %v", got, Z95)
+	}
+	// Φ⁻¹(0.95) = 1.644853626951 for a 90 % interval.
+	if got := Quantile(0.90); !near(got, 1.6448536, 1e-6) {
+		t.Errorf("Quantile(0.90) = %v, want 1.6448536", got)
 	}
 }

@@ -92,20 +92,20 @@ func (b *builder) build(ctx context.Context) error {
 	params := func(unit, channel string) kpi.Params { return b.cfg.Params(b.in.ID, unit, channel) }
 	loc := b.in.Location()
 
-	contacts, err := b.r.ContactCounts(ctx, store.ContactQuery{Institution: b.in.ID, Location: loc, From: b.from, To: b.to, By: b.q.By, Params: params})
+	contacts, err := b.r.ContactCounts(ctx, store.ContactQuery{Institution: b.in.ID, Location: loc, From: b.from, To: b.to, By: b.q.By, Params: params, Raw: b.q.Raw})
 	if err != nil {
 		return err
 	}
 	b.contactRows(contacts)
 
 	written, err := b.r.WrittenCounts(ctx, store.WrittenQuery{Institution: b.in.ID, Location: loc, Calendar: b.in.Calendar,
-		From: b.from, To: b.to, By: b.q.By, AsOf: b.q.AsOf, Params: params})
+		From: b.from, To: b.to, By: b.q.By, AsOf: b.q.AsOf, Params: params, Raw: b.q.Raw})
 	if err != nil {
 		return err
 	}
 	b.writtenRows(written)
 
-	feedback, err := b.r.FeedbackCounts(ctx, store.FeedbackQuery{Institution: b.in.ID, Location: loc, From: b.from, To: b.to, By: b.q.By})
+	feedback, err := b.r.FeedbackCounts(ctx, store.FeedbackQuery{Institution: b.in.ID, Location: loc, From: b.from, To: b.to, By: b.q.By, Raw: b.q.Raw})
 	if err != nil {
 		return err
 	}
@@ -301,11 +301,12 @@ func dateOnly(t time.Time) time.Time {
 // aggregateSums are the sums of one report period's aggregate rows, read
 // in the records.Agg* vocabulary, per unit.
 type aggregateSums struct {
-	units     []string
-	decisions map[string]*kpi.DecisionCounts
-	phone     map[string]map[string]float64 // unit → metric → sum
-	phoneDays map[string]map[string]float64 // unit → batch → days, so a batch counts once
-	shares    groupSums[kpi.FeedbackCounts] // (unit, instrument) and (instrument)
+	units      []string
+	decisions  map[string]*kpi.DecisionCounts
+	phone      map[string]map[string]float64 // unit → metric → sum
+	phoneDays  map[string]map[string]float64 // unit → batch → days, so a batch counts once
+	shares     groupSums[kpi.FeedbackCounts] // (unit, instrument) and (instrument)
+	thresholdS []float64                     // the phone blocks' own thresholds T (params.go)
 }
 
 func (s *aggregateSums) unit(u string) {
@@ -341,6 +342,8 @@ func (s *aggregateSums) add(a records.Aggregate, p time.Time) {
 	case a.Instrument == "" && a.Channel == records.ChannelPhone:
 		if a.Metric != records.AggThresholdS {
 			s.phone[a.Unit][a.Metric] += a.Value
+		} else {
+			s.thresholdS = append(s.thresholdS, a.Value)
 		}
 		s.phoneDays[a.Unit][a.Source+"/"+a.Batch] = a.PeriodEnd.Sub(a.PeriodStart).Hours() / 24
 	case a.Instrument != "":
@@ -395,7 +398,7 @@ func (b *builder) aggregatePeriod(p time.Time, aggs []records.Aggregate) {
 			}
 			totalPhone = totalPhone.Add(c)
 			if unit != "" {
-				b.addPhoneBlock(group{unit: ptr(unit), channel: ptr(records.ChannelPhone), period: p}, c)
+				b.addPhoneBlock(group{unit: ptr(unit), channel: ptr(records.ChannelPhone), period: p}, c, s.thresholdS)
 			}
 		}
 	}
@@ -405,8 +408,8 @@ func (b *builder) aggregatePeriod(p time.Time, aggs []records.Aggregate) {
 		}
 	}
 	if hasPhone {
-		b.addPhoneBlock(group{channel: ptr(records.ChannelPhone), period: p}, totalPhone)
-		b.addPhoneBlock(group{period: p}, totalPhone)
+		b.addPhoneBlock(group{channel: ptr(records.ChannelPhone), period: p}, totalPhone, s.thresholdS)
+		b.addPhoneBlock(group{period: p}, totalPhone, s.thresholdS)
 	}
 	for i, g := range s.shares.groups {
 		b.add(g, s.shares.sums[i].ShareOf(kpi.ShareKPI(*g.instrument)), SourceMeasured)
@@ -416,10 +419,12 @@ func (b *builder) aggregatePeriod(p time.Time, aggs []records.Aggregate) {
 // addPhoneBlock adds the KPIs an IND-style phone block supports for group
 // g. The block's service level is the `negative` method's, so it is left
 // out of a report by another method (unless every method is wanted).
-func (b *builder) addPhoneBlock(g group, c kpi.ContactCounts) {
+func (b *builder) addPhoneBlock(g group, c kpi.ContactCounts, thresholdS []float64) {
 	for _, v := range kpi.PhoneAggregateValues(c) {
 		if b.wantMethod(v) {
+			n := len(b.rows)
 			b.add(g, v, SourceMeasured)
+			b.blockParams(b.rows[n:], thresholdS)
 		}
 	}
 }

@@ -13,6 +13,11 @@ import (
 
 // WriteJSON writes the report in its stable JSON format.
 func WriteJSON(w io.Writer, r *Report) error {
+	if r.Comparisons == nil {
+		c := *r
+		c.Comparisons = []Comparison{}
+		r = &c
+	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(r)

@@ -50,6 +50,9 @@ type Query struct {
 	// AllMethods makes service_level rows for every method, not only
 	// Method (the exporter serves all of them).
 	AllMethods bool
+	// Raw reads the raw record versions, never the rollups: the same
+	// figures, the slow way (benchmarks and tests compare the two).
+	Raw bool
 }
 
 // Row is one KPI value. Pointers are nil where a value is absent; Unit,
@@ -79,6 +82,9 @@ type Row struct {
 	// a reported figure used ("unknown" when it did not say), so that a
 	// comparison across methods shows it; it appears only on such rows.
 	Method kpi.Method `json:"method,omitempty"`
+	// Params are the parameters the figure was computed with (see
+	// Params); null for KPIs that have none.
+	Params *Params `json:"params"`
 }
 
 // Report is the result of Build: the stable JSON format of `ccbench compare`.
@@ -89,6 +95,9 @@ type Report struct {
 	AsOf     time.Time  `json:"as_of"`
 	SLMethod kpi.Method `json:"sl_method"`
 	Rows     []Row      `json:"rows"`
+	// Comparisons are the pairwise tests of institutions on share KPIs
+	// (see Compare); `ccbench compare` fills them in.
+	Comparisons []Comparison `json:"comparisons"`
 }
 
 // Build computes the report for q.
@@ -145,6 +154,7 @@ func Build(ctx context.Context, cfg *config.Config, r Reader, q Query) (*Report,
 	}
 	rep.Rows = filterKPIs(rep.Rows, q.KPIs)
 	sortRows(rep.Rows)
+	attachParams(cfg, rep.Rows)
 	return rep, nil
 }
 

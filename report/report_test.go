@@ -782,7 +782,7 @@ func TestReportJSON(t *testing.T) {
 	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
 		t.Fatalf("decode: %v\n%s", err, buf.String())
 	}
-	if got := sortedKeys(doc); strings.Join(got, ",") != "as_of,by,from,rows,sl_method,to" {
+	if got := sortedKeys(doc); strings.Join(got, ",") != "as_of,by,comparisons,from,rows,sl_method,to" {
 		t.Errorf("envelope keys %v", got)
 	}
 	for k, want := range map[string]string{"from": "2024-03-01", "to": "2024-03-08", "by": "total", "as_of": "2024-04-02T12:30:00Z", "sl_method": "negative"} {
@@ -794,7 +794,7 @@ func TestReportJSON(t *testing.T) {
 	if !ok || len(rows) == 0 {
 		t.Fatalf("rows: %T %v", doc["rows"], doc["rows"])
 	}
-	const rowKeys = "channel,ci_high,ci_low,denominator,institution,instrument,kpi,met,n,numerator,period_end,period_start,source,target,unit,value"
+	const rowKeys = "channel,ci_high,ci_low,denominator,institution,instrument,kpi,met,n,numerator,params,period_end,period_start,source,target,unit,value"
 	find := func(match func(m map[string]any) bool) map[string]any {
 		t.Helper()
 		for _, r := range rows {

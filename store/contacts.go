@@ -28,6 +28,9 @@ type ContactQuery struct {
 	From, To    time.Time                             // half-open [From, To), by arrived_at
 	By          By                                    // "" means total
 	Params      func(unit, channel string) kpi.Params // T, S, L per group (kpi.DefaultParams when nil)
+	// Raw counts every window from the raw record versions, never from the
+	// rollups: for tests and benchmarks that compare the two.
+	Raw bool
 }
 
 // ContactRow is the counts of one unit, channel and period.
@@ -37,31 +40,53 @@ type ContactRow struct {
 	Counts                     kpi.ContactCounts
 }
 
+// window appends a condition on a time column: the records a query reads.
+type window func(q *query, column string) *query
+
+// timeRange is the window [from, to).
+func timeRange(from, to time.Time) window {
+	return func(q *query, column string) *query {
+		return q.sql(column, " >= ").time(from).sql(" AND ", column, " < ").time(to)
+	}
+}
+
+// bucketSet is the window of the given rollup buckets (sorted, at least
+// one): a time range, which lets ClickHouse skip partitions, and the
+// buckets themselves.
+func bucketSet(buckets []time.Time) window {
+	return func(q *query, column string) *query {
+		timeRange(buckets[0], buckets[len(buckets)-1].Add(BucketSize))(q, column)
+		q.sql(" AND toStartOfFifteenMinutes(", column, ") IN (")
+		for i, b := range buckets {
+			if i > 0 {
+				q.sql(", ")
+			}
+			q.time(b)
+		}
+		return q.sql(")")
+	}
+}
+
 // newestContacts appends a subquery that yields the newest version of every
-// contact of the institution that has any version with arrived_at in
-// [from, to), dropping those whose newest version is deleted or arrived
-// outside the window.
-func newestContacts(q *query, institution string, from, to time.Time, columns string) *query {
-	return newestVersions(q, "contacts", "arrived_at", institution, from, to, columns)
+// contact of the institution that has any version in the window, dropping
+// those whose newest version is deleted or arrived outside it.
+func newestContacts(q *query, institution string, w window, columns string) *query {
+	return newestVersions(q, "contacts", "arrived_at", institution, w, columns)
 }
 
 // newestVersions appends a subquery over a versioned table (contacts,
-// feedback) that yields the newest version of every record of the
-// institution that has any version with timeColumn in [from, to), dropping
-// those whose newest version is deleted or falls outside the window; it
+// feedback, written_cases) that yields the newest version of every record
+// of the institution that has any version with timeColumn in the window,
+// dropping those whose newest version is deleted or falls outside it; it
 // yields source, id and columns (which must not repeat them). It is
 // correct whether or not ClickHouse has merged the table's parts. table,
 // timeColumn and columns are identifiers of this package.
-func newestVersions(q *query, table, timeColumn, institution string, from, to time.Time, columns string) *query {
-	window := func() {
-		q.sql(timeColumn, " >= ").time(from).sql(" AND ", timeColumn, " < ").time(to)
-	}
+func newestVersions(q *query, table, timeColumn, institution string, w window, columns string) *query {
 	q.sql("SELECT source, id, ", columns, " FROM (\n        SELECT source, id, deleted, ", columns, " FROM ", table, "\n        WHERE institution = ").bind(institution)
 	q.sql("\n          AND (source, id) IN (SELECT source, id FROM ", table, " WHERE institution = ").bind(institution).sql(" AND ")
-	window()
+	w(q, timeColumn)
 	q.sql(")\n        ORDER BY version DESC, ingested_at DESC\n        LIMIT 1 BY source, id\n    ) WHERE deleted = 0 AND ")
-	window()
-	return q
+	return w(q, timeColumn)
 }
 
 type group struct{ unit, channel string }
@@ -83,6 +108,12 @@ func paramExpr(q *query, groups []group, value func(g group) float64) *query {
 // the source's times decide boundary cases; AnswerWaitSumS and MaxWaitS
 // are in seconds with millisecond fractions. Rows come sorted by period,
 // unit and channel.
+//
+// The whole 15-minute buckets of the window are read from contact_rollup
+// when the institution's rollups are built and were counted with q's
+// thresholds; the parts of buckets at the window's ends, and every window
+// when the rollups cannot serve it, are counted from the newest raw
+// versions. Both give the same counts.
 func (s *Store) ContactCounts(ctx context.Context, q ContactQuery) ([]ContactRow, error) {
 	if err := checkWindow("contact counts", q.Institution, q.From, q.To); err != nil {
 		return nil, err
@@ -91,18 +122,122 @@ func (s *Store) ContactCounts(ctx context.Context, q ContactQuery) ([]ContactRow
 	if err != nil {
 		return nil, fmt.Errorf("contact counts of %s: %w", q.Institution, err)
 	}
-	params := paramsOrDefault(q.Params)
 	by, err := checkGrouping(q.By)
 	if err != nil {
 		return nil, fmt.Errorf("contact counts of %s: %w", q.Institution, err)
 	}
-
-	groups, err := s.contactGroups(ctx, q.Institution, q.From, q.To)
+	params := paramsOrDefault(q.Params)
+	var parts []countedContacts
+	err = s.splitWindow(ctx, q.Institution, q.From, q.To, q.Raw,
+		func(from, to time.Time) (bool, error) {
+			rows, ok, err := s.rollupContactCounts(ctx, q.Institution, from, to, by, loc, params)
+			parts = append(parts, rows...)
+			return ok, err
+		},
+		func(from, to time.Time) error {
+			rows, err := s.rawContactCounts(ctx, q.Institution, timeRange(from, to), by, loc, params)
+			parts = append(parts, rows...)
+			return err
+		})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("contact counts of %s: %w", q.Institution, err)
 	}
-	if len(groups) == 0 {
-		return nil, nil
+	return contactRows(q, by, loc, parts), nil
+}
+
+// countedContacts is the counts of one unit, channel and key (a period, or
+// a rollup bucket). Its AnswerWaitSumS and MaxWaitS are in milliseconds, so
+// that adding parts of a window stays exact; contactRows turns them into
+// seconds.
+type countedContacts struct {
+	unit, channel string
+	key           time.Time
+	counts        kpi.ContactCounts
+}
+
+// contactRows sums parts per unit, channel and period into ContactRows,
+// sorted by period, unit and channel, with the calendar days of each
+// period.
+func contactRows(q ContactQuery, by By, loc *time.Location, parts []countedContacts) []ContactRow {
+	index := map[countedKey]int{}
+	var out []ContactRow
+	for _, p := range parts {
+		start := periodStart(by, p.key, q.From, loc)
+		k := countedKey{p.unit, p.channel, start.Unix()}
+		i, ok := index[k]
+		if !ok {
+			i = len(out)
+			index[k] = i
+			out = append(out, ContactRow{Institution: q.Institution, Unit: p.unit, Channel: p.channel, PeriodStart: start})
+		}
+		out[i].Counts = out[i].Counts.Add(p.counts)
+	}
+	for i := range out {
+		c := &out[i].Counts
+		c.AnswerWaitSumS /= 1000
+		c.MaxWaitS /= 1000
+		c.Days = periodDays(by, out[i].PeriodStart, q.From, q.To, loc)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if !a.PeriodStart.Equal(b.PeriodStart) {
+			return a.PeriodStart.Before(b.PeriodStart)
+		}
+		if a.Unit != b.Unit {
+			return a.Unit < b.Unit
+		}
+		return a.Channel < b.Channel
+	})
+	return out
+}
+
+type countedKey struct {
+	unit, channel string
+	start         int64
+}
+
+// periodDays is the number of calendar days of the period starting at
+// start, within [from, to).
+func periodDays(by By, start, from, to time.Time, loc *time.Location) float64 {
+	switch by {
+	case ByDay:
+		return 1
+	case ByMonth:
+		return days(latest(start, from), earliest(start.AddDate(0, 1, 0), to), loc)
+	}
+	return days(from, to, loc)
+}
+
+// contactCountColumns is the SELECT list that counts contacts, over rows
+// with answered, abandoned, known, wait (ms), t, s, l (ms), has_handle,
+// has_acw, talk_s, hold_s and acw_s; see ContactCounts.
+const contactCountColumns = `count() AS offered,
+    countIf(answered) AS n_answered,
+    countIf(abandoned) AS n_abandoned,
+    countIf(abandoned AND known AND wait < s) AS short_abandoned,
+    countIf(answered AND known AND wait <= t) AS answered_within_t,
+    countIf(abandoned AND NOT (known AND wait < s) AND known AND wait <= t) AS abandoned_within_t,
+    countIf(abandoned AND NOT (known AND wait < s)) AS abandoned_not_short,
+    countIf(known AND wait > l) AS long_waits,
+    sumIf(wait, answered AND known) AS answer_wait_sum_ms,
+    countIf(answered AND has_handle) AS n_handled,
+    sumIf(toInt64(talk_s) + toInt64(hold_s) + toInt64(acw_s), answered AND has_handle) AS handle_sum,
+    countIf(answered AND has_acw) AS n_acw,
+    sumIf(toInt64(acw_s), answered AND has_acw) AS acw_sum,
+    maxIf(wait, known) AS max_wait_ms`
+
+// rawContactCounts counts the newest versions of the institution's
+// contacts in window w, per unit, channel and period (by, in loc).
+func (s *Store) rawContactCounts(ctx context.Context, institution string, w window, by By, loc *time.Location, params func(unit, channel string) kpi.Params) ([]countedContacts, error) {
+	return s.countContacts(ctx, institution, w, params, func(q *query) *query { return periodExpr(q, by, "arrived_at", loc) })
+}
+
+// countContacts counts the newest versions of the institution's contacts
+// in window w per unit, channel and key (keyExpr of arrived_at).
+func (s *Store) countContacts(ctx context.Context, institution string, w window, params func(unit, channel string) kpi.Params, keyExpr func(q *query) *query) ([]countedContacts, error) {
+	groups, err := s.contactGroups(ctx, "contacts", institution, w)
+	if err != nil || len(groups) == 0 {
+		return nil, err
 	}
 	ps := make(map[group]kpi.Params, len(groups))
 	for _, g := range groups {
@@ -114,31 +249,15 @@ func (s *Store) ContactCounts(ctx context.Context, q ContactQuery) ([]ContactRow
 
 	// wait_ms (written at insert from the full-precision times) is known for
 	// answered contacts with answered_at and abandoned contacts with
-	// ended_at; open cases have none. Sums and the maximum are returned in
-	// seconds with the milliseconds as fractions. Handling times count only
-	// for contacts whose source carries them (measures; absent is not zero):
+	// ended_at; open cases have none. Handling times count only for
+	// contacts whose source carries them (measures; absent is not zero):
 	// handling time needs talk_s, after-contact work needs acw_s.
 	const cols = "unit, channel, outcome, wait_ms, talk_s, hold_s, acw_s, measures, arrived_at"
 	query := &query{}
-	query.sql(`SELECT unit, channel, period,
-    count() AS offered,
-    countIf(answered) AS n_answered,
-    countIf(abandoned) AS n_abandoned,
-    countIf(abandoned AND known AND wait < s) AS short_abandoned,
-    countIf(answered AND known AND wait <= t) AS answered_within_t,
-    countIf(abandoned AND NOT (known AND wait < s) AND known AND wait <= t) AS abandoned_within_t,
-    countIf(abandoned AND NOT (known AND wait < s)) AS abandoned_not_short,
-    countIf(known AND wait > l) AS long_waits,
-    sumIf(wait, answered AND known) / 1000 AS answer_wait_sum_s,
-    countIf(answered AND has_handle) AS n_handled,
-    sumIf(toInt64(talk_s) + toInt64(hold_s) + toInt64(acw_s), answered AND has_handle) AS handle_sum,
-    countIf(answered AND has_acw) AS n_acw,
-    sumIf(toInt64(acw_s), answered AND has_acw) AS acw_sum,
-    maxIf(wait, known) / 1000 AS max_wait_s
+	query.sql("SELECT unit, channel, key,\n    ", contactCountColumns, `
 FROM (
     SELECT unit, channel, `)
-	periodExpr(query, by, "arrived_at", loc)
-	query.sql(` AS period,
+	keyExpr(query).sql(` AS key,
         outcome = 'answered' AS answered,
         outcome = 'abandoned' AS abandoned,
         (answered OR abandoned) AND isNotNull(wait_ms) AS known,
@@ -153,33 +272,28 @@ FROM (
         `)
 	paramExpr(query, groups, func(g group) float64 { return ms(ps[g].LongWait) }).sql(` AS l
     FROM (`)
-	newestContacts(query, q.Institution, q.From, q.To, cols).sql(`)
+	newestContacts(query, institution, w, cols).sql(`)
 )
-GROUP BY unit, channel, period
-ORDER BY period, unit, channel`)
+GROUP BY unit, channel, key`)
 
 	rows, err := s.conn.Query(ctx, query.String(), query.args...)
 	if err != nil {
-		return nil, fmt.Errorf("contact counts of %s: %w", q.Institution, err)
+		return nil, err
 	}
 	defer rows.Close()
-	var out []ContactRow
+	var out []countedContacts
 	for rows.Next() {
 		var (
-			r                                               ContactRow
-			period                                          time.Time
+			r                                               countedContacts
 			offered, answered, abandoned, short, aT, bT, nS uint64
-			long                                            uint64
-			waitSum, maxWait                                float64
-			handled, acwCounted                             uint64
-			handleSum, acwSum                               int64
+			long, handled, acwCounted                       uint64
+			waitSum, handleSum, acwSum, maxWait             int64
 		)
-		if err := rows.Scan(&r.Unit, &r.Channel, &period, &offered, &answered, &abandoned, &short, &aT, &bT, &nS, &long,
+		if err := rows.Scan(&r.unit, &r.channel, &r.key, &offered, &answered, &abandoned, &short, &aT, &bT, &nS, &long,
 			&waitSum, &handled, &handleSum, &acwCounted, &acwSum, &maxWait); err != nil {
-			return nil, fmt.Errorf("contact counts of %s: %w", q.Institution, err)
+			return nil, err
 		}
-		r.Institution = q.Institution
-		r.Counts = kpi.ContactCounts{
+		r.counts = kpi.ContactCounts{
 			Offered:           float64(offered),
 			Answered:          float64(answered),
 			Abandoned:         float64(abandoned),
@@ -188,41 +302,24 @@ ORDER BY period, unit, channel`)
 			AbandonedWithinT:  float64(bT),
 			AbandonedNotShort: float64(nS),
 			LongWaits:         float64(long),
-			AnswerWaitSumS:    waitSum,
+			AnswerWaitSumS:    float64(waitSum), // ms until contactRows: sums of parts stay exact
 			Handled:           float64(handled),
 			HandleSumS:        float64(handleSum),
 			AcwCounted:        float64(acwCounted),
 			AcwSumS:           float64(acwSum),
-			MaxWaitS:          maxWait,
-		}
-		switch by {
-		case ByTotal:
-			r.PeriodStart = q.From
-			r.Counts.Days = days(q.From, q.To, loc)
-		case ByDay:
-			y, m, d := period.Date()
-			r.PeriodStart = time.Date(y, m, d, 0, 0, 0, 0, loc)
-			r.Counts.Days = 1
-		case ByMonth:
-			y, m, _ := period.Date()
-			r.PeriodStart = time.Date(y, m, 1, 0, 0, 0, 0, loc)
-			end := r.PeriodStart.AddDate(0, 1, 0)
-			r.Counts.Days = days(latest(r.PeriodStart, q.From), earliest(end, q.To), loc)
+			MaxWaitS:          float64(maxWait), // ms until contactRows
 		}
 		out = append(out, r)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("contact counts of %s: %w", q.Institution, err)
-	}
-	return out, nil
+	return out, rows.Err()
 }
 
 // contactGroups returns the distinct (unit, channel) of the institution's
-// contact versions that arrived in [from, to).
-func (s *Store) contactGroups(ctx context.Context, institution string, from, to time.Time) ([]group, error) {
+// versions in table (contacts or written_cases) that arrived in window w.
+func (s *Store) contactGroups(ctx context.Context, table, institution string, w window) ([]group, error) {
 	q := &query{}
-	q.sql("SELECT DISTINCT unit, channel FROM contacts WHERE institution = ").bind(institution).
-		sql(" AND arrived_at >= ").time(from).sql(" AND arrived_at < ").time(to)
+	q.sql("SELECT DISTINCT unit, channel FROM ", table, " WHERE institution = ").bind(institution).sql(" AND ")
+	w(q, "arrived_at")
 	rows, err := s.conn.Query(ctx, q.String(), q.args...)
 	if err != nil {
 		return nil, fmt.Errorf("contact groups of %s: %w", institution, err)

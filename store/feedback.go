@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/ccbench/ccbench/kpi"
@@ -16,6 +17,7 @@ type FeedbackQuery struct {
 	Location    *time.Location // institution's time zone, for day/month grouping (UTC when nil)
 	From, To    time.Time      // half-open [From, To), by submitted_at
 	By          By             // "" means total
+	Raw         bool           // never read the rollups (tests, benchmarks)
 }
 
 // FeedbackRow is the feedback counts of one unit, channel, instrument and
@@ -38,8 +40,9 @@ type FeedbackRow struct {
 // of the newest version of that contact, wherever it arrived; a response
 // whose contact is unknown or withdrawn keeps the unit and channel its
 // collector gave it (shared/kpis.md, "Feedback about a contact counts under
-// that contact's channel"). Rows come sorted by period, unit, channel and
-// instrument.
+// that contact's channel"). Whole 15-minute buckets come from
+// feedback_rollup once the institution's rollups are built, as in
+// ContactCounts. Rows come sorted by period, unit, channel and instrument.
 func (s *Store) FeedbackCounts(ctx context.Context, q FeedbackQuery) ([]FeedbackRow, error) {
 	if err := checkWindow("feedback counts", q.Institution, q.From, q.To); err != nil {
 		return nil, err
@@ -52,52 +55,140 @@ func (s *Store) FeedbackCounts(ctx context.Context, q FeedbackQuery) ([]Feedback
 	if err != nil {
 		return nil, fmt.Errorf("feedback counts of %s: %w", q.Institution, err)
 	}
+	var parts []countedFeedback
+	err = s.splitWindow(ctx, q.Institution, q.From, q.To, q.Raw,
+		func(from, to time.Time) (bool, error) {
+			rows, err := s.rollupFeedbackCounts(ctx, q.Institution, from, to, by, loc)
+			parts = append(parts, rows...)
+			return true, err
+		},
+		func(from, to time.Time) error {
+			rows, err := s.countFeedback(ctx, q.Institution, timeRange(from, to), func(q *query) *query { return periodExpr(q, by, "submitted_at", loc) })
+			parts = append(parts, rows...)
+			return err
+		})
+	if err != nil {
+		return nil, fmt.Errorf("feedback counts of %s: %w", q.Institution, err)
+	}
+	return feedbackRows(q, by, loc, parts), nil
+}
+
+// countedFeedback is the counts of one unit, channel, instrument and key (a
+// period, or a rollup bucket).
+type countedFeedback struct {
+	unit, channel, instrument string
+	key                       time.Time
+	counts                    kpi.FeedbackCounts
+}
+
+// feedbackRows sums parts per unit, channel, instrument and period, sorted
+// by period, unit, channel and instrument.
+func feedbackRows(q FeedbackQuery, by By, loc *time.Location, parts []countedFeedback) []FeedbackRow {
+	type key struct {
+		unit, channel, instrument string
+		start                     int64
+	}
+	index := map[key]int{}
+	var out []FeedbackRow
+	for _, p := range parts {
+		start := periodStart(by, p.key, q.From, loc)
+		k := key{p.unit, p.channel, p.instrument, start.Unix()}
+		i, ok := index[k]
+		if !ok {
+			i = len(out)
+			index[k] = i
+			out = append(out, FeedbackRow{Institution: q.Institution, Unit: p.unit, Channel: p.channel, Instrument: p.instrument, PeriodStart: start})
+		}
+		out[i].Counts = out[i].Counts.Add(p.counts)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		switch {
+		case !a.PeriodStart.Equal(b.PeriodStart):
+			return a.PeriodStart.Before(b.PeriodStart)
+		case a.Unit != b.Unit:
+			return a.Unit < b.Unit
+		case a.Channel != b.Channel:
+			return a.Channel < b.Channel
+		}
+		return a.Instrument < b.Instrument
+	})
+	return out
+}
+
+// countFeedback counts the newest versions of the institution's responses
+// in window w per unit, channel (both resolved through the contact a
+// response names), instrument and key (keyExpr of submitted_at).
+func (s *Store) countFeedback(ctx context.Context, institution string, w window, keyExpr func(q *query) *query) ([]countedFeedback, error) {
 	const cols = "contact_id, unit, channel, instrument, submitted_at, scale, score"
 	query := &query{}
-	query.sql(`SELECT unit, channel, instrument, period, count() AS responses, countIf(favourable) AS favourable
+	query.sql(`SELECT unit, channel, instrument, key, count() AS responses, countIf(favourable) AS favourable
 FROM (
     SELECT if(c_found = 1, c_unit, f_unit) AS unit, if(c_found = 1, c_channel, f_channel) AS channel,
-        instrument, period, favourable
+        instrument, key, favourable
     FROM (
         SELECT source, contact_id, unit AS f_unit, channel AS f_channel, instrument, `)
-	periodExpr(query, by, "submitted_at", loc).sql(` AS period,
+	keyExpr(query).sql(` AS key,
             (scale = `).bind(records.Scale1to5).sql(` AND score >= 4) OR (scale = `).bind(records.ScaleYesNo).sql(` AND score = 1) AS favourable
         FROM (`)
-	newestVersions(query, "feedback", "submitted_at", q.Institution, q.From, q.To, cols).sql(`)
+	newestVersions(query, "feedback", "submitted_at", institution, w, cols).sql(`)
     ) ANY LEFT JOIN (
         SELECT source, id AS contact_id, unit AS c_unit, channel AS c_channel, toUInt8(deleted = 0) AS c_found
         FROM contacts
-        WHERE institution = `).bind(q.Institution).sql(`
-          AND (source, id) IN (SELECT source, contact_id FROM feedback WHERE institution = `).bind(q.Institution).
-		sql(` AND contact_id != '' AND submitted_at >= `).time(q.From).sql(` AND submitted_at < `).time(q.To).sql(`)
+        WHERE institution = `).bind(institution).sql(`
+          AND (source, id) IN (SELECT source, contact_id FROM feedback WHERE institution = `).bind(institution).sql(` AND contact_id != '' AND `)
+	w(query, "submitted_at").sql(`)
         ORDER BY version DESC, ingested_at DESC
         LIMIT 1 BY source, id
     ) USING (source, contact_id)
 )
-GROUP BY unit, channel, instrument, period
-ORDER BY period, unit, channel, instrument`)
+GROUP BY unit, channel, instrument, key`)
 	rows, err := s.conn.Query(ctx, query.String(), query.args...)
 	if err != nil {
-		return nil, fmt.Errorf("feedback counts of %s: %w", q.Institution, err)
+		return nil, err
 	}
 	defer rows.Close()
-	var out []FeedbackRow
+	var out []countedFeedback
 	for rows.Next() {
 		var (
-			r                     FeedbackRow
-			period                time.Time
+			r                     countedFeedback
 			responses, favourable uint64
 		)
-		if err := rows.Scan(&r.Unit, &r.Channel, &r.Instrument, &period, &responses, &favourable); err != nil {
-			return nil, fmt.Errorf("feedback counts of %s: %w", q.Institution, err)
+		if err := rows.Scan(&r.unit, &r.channel, &r.instrument, &r.key, &responses, &favourable); err != nil {
+			return nil, err
 		}
-		r.Institution = q.Institution
-		r.PeriodStart = periodStart(by, period, q.From, loc)
-		r.Counts = kpi.FeedbackCounts{Responses: float64(responses), Favourable: float64(favourable)}
+		r.counts = kpi.FeedbackCounts{Responses: float64(responses), Favourable: float64(favourable)}
 		out = append(out, r)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("feedback counts of %s: %w", q.Institution, err)
+	return out, rows.Err()
+}
+
+// rollupFeedbackCounts reads the feedback counts of the whole buckets
+// [from, to) from feedback_rollup.
+func (s *Store) rollupFeedbackCounts(ctx context.Context, institution string, from, to time.Time, by By, loc *time.Location) ([]countedFeedback, error) {
+	q := &query{}
+	q.sql("SELECT unit, channel, instrument, ")
+	periodExpr(q, by, "bucket", loc).sql(` AS period, sum(responses) AS n, sum(favourable)
+FROM feedback_rollup FINAL
+WHERE institution = `).bind(institution).sql(" AND ")
+	timeRange(from, to)(q, "bucket")
+	q.sql("\nGROUP BY unit, channel, instrument, period\nHAVING n > 0")
+	rows, err := s.conn.Query(ctx, q.String(), q.args...)
+	if err != nil {
+		return nil, err
 	}
-	return out, nil
+	defer rows.Close()
+	var out []countedFeedback
+	for rows.Next() {
+		var (
+			r                     countedFeedback
+			responses, favourable uint64
+		)
+		if err := rows.Scan(&r.unit, &r.channel, &r.instrument, &r.key, &responses, &favourable); err != nil {
+			return nil, err
+		}
+		r.counts = kpi.FeedbackCounts{Responses: float64(responses), Favourable: float64(favourable)}
+		out = append(out, r)
+	}
+	return out, rows.Err()
 }

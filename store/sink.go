@@ -93,7 +93,29 @@ func waitMS(c records.Contact) *int64 {
 
 // InsertContacts writes one row per contact version. Writing the same
 // versions again is harmless: reads take one row per (source, id).
+//
+// It returns once the rollups of every bucket the versions touch are
+// recounted, so a caller that moves its checkpoint after it never leaves a
+// stale bucket behind: a failure before that makes it write the batch
+// again, which recounts them.
 func (s *Store) InsertContacts(ctx context.Context, cs []records.Contact) error {
+	if len(cs) == 0 {
+		return nil
+	}
+	before, err := s.beforeContacts(ctx, cs)
+	if err != nil {
+		return err
+	}
+	if err := s.insertContacts(ctx, cs); err != nil {
+		return err
+	}
+	if err := s.insertWrittenCases(ctx, cs, before.written); err != nil {
+		return err
+	}
+	return s.afterContacts(ctx, before)
+}
+
+func (s *Store) insertContacts(ctx context.Context, cs []records.Contact) error {
 	now := time.Now().UTC()
 	return s.insertBatch(ctx, "contacts", contactColumns, len(cs), func(b driver.Batch) error {
 		for _, c := range cs {
@@ -112,8 +134,23 @@ func (s *Store) InsertContacts(ctx context.Context, cs []records.Contact) error 
 	})
 }
 
-// InsertFeedback writes one row per feedback version.
+// InsertFeedback writes one row per feedback version and recounts the
+// rollup buckets they touch, as InsertContacts does.
 func (s *Store) InsertFeedback(ctx context.Context, fs []records.Feedback) error {
+	if len(fs) == 0 {
+		return nil
+	}
+	before, err := s.beforeFeedback(ctx, fs)
+	if err != nil {
+		return err
+	}
+	if err := s.insertFeedback(ctx, fs); err != nil {
+		return err
+	}
+	return s.refreshFeedbackRollups(ctx, before)
+}
+
+func (s *Store) insertFeedback(ctx context.Context, fs []records.Feedback) error {
 	now := time.Now().UTC()
 	return s.insertBatch(ctx, "feedback", feedbackColumns, len(fs), func(b driver.Batch) error {
 		for _, f := range fs {

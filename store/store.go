@@ -23,8 +23,11 @@ type Store struct {
 	database string
 	addr     string
 
+	params ParamsFunc // thresholds the rollups are counted with; see SetParams
+
 	mu          sync.Mutex
-	lastVersion uint64 // last checkpoint version handed out
+	lastVersion uint64          // last checkpoint version handed out
+	built       map[string]bool // institutions whose rollups are known to be built
 }
 
 // parseDSN parses a native-protocol DSN and applies password when it is not
@@ -86,7 +89,7 @@ func Open(ctx context.Context, dsn, password string) (*Store, error) {
 		conn.Close()
 		return nil, fmt.Errorf("ping ClickHouse %s database %s: %w", addr, opts.Auth.Database, redact(err, password))
 	}
-	return &Store{conn: conn, database: opts.Auth.Database, addr: addr}, nil
+	return &Store{conn: conn, database: opts.Auth.Database, addr: addr, built: map[string]bool{}}, nil
 }
 
 // Close closes the connection.

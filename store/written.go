@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
 	"github.com/ccbench/ccbench/kpi"
 	"github.com/ccbench/ccbench/records"
 )
@@ -34,6 +36,7 @@ type WrittenQuery struct {
 	By          By                                    // "" means total
 	AsOf        time.Time                             // counts as of this moment: later answers are ignored, and an open case is due (and missed) once AsOf reaches its deadline; zero means now
 	Params      func(unit, channel string) kpi.Params // DeadlineDays, ComplexDeadlineDays per group (kpi.DefaultParams when nil)
+	Raw         bool                                  // read the contacts table itself, not written_cases (tests, benchmarks)
 }
 
 // WrittenRow is the written-case counts of one unit, channel and period.
@@ -96,7 +99,13 @@ func (s *Store) WrittenCounts(ctx context.Context, q WrittenQuery) ([]WrittenRow
 		return nil, fmt.Errorf("written counts of %s: %w", q.Institution, err)
 	}
 
-	groups, err := s.contactGroups(ctx, q.Institution, q.From, q.To)
+	// written_cases has every version of the contacts these KPIs read, and
+	// only those (see migration 0004).
+	table := "written_cases"
+	if q.Raw {
+		table = "contacts"
+	}
+	groups, err := s.contactGroups(ctx, table, q.Institution, timeRange(q.From, q.To))
 	if err != nil {
 		return nil, err
 	}
@@ -153,7 +162,7 @@ FROM (
 	paramExpr(query, groups, deadlineDays).sql(` AS n,
                     `).date(asOf.In(loc)).sql(` AS asof_day
                 FROM (`)
-	newestContacts(query, q.Institution, q.From, q.To, cols).sql(`)
+	newestVersions(query, table, "arrived_at", q.Institution, timeRange(q.From, q.To), cols).sql(`)
                 WHERE `)
 	written(query).sql(` OR (complex = 1 AND `)
 	realTime(query).sql(`)
@@ -214,4 +223,42 @@ ORDER BY period, unit, channel`)
 		return nil, missing
 	}
 	return out, nil
+}
+
+// isWrittenCase reports whether a contact version is one the written-case
+// KPIs read: a written channel, or a complex inquiry.
+func isWrittenCase(c records.Contact) bool {
+	return records.IsWritten(c.Channel) || c.Complex
+}
+
+const writtenCaseColumns = "institution, source, id, version, unit, channel, arrived_at, answered_at, complex, resolved_at, corrected, deleted, ingested_at"
+
+// insertWrittenCases copies the written-case versions of a batch into
+// written_cases, and for a record that was a written case and whose new
+// version is not, writes that version as withdrawn from written_cases.
+func (s *Store) insertWrittenCases(ctx context.Context, cs []records.Contact, members map[recordKey]bool) error {
+	var keep []records.Contact
+	for _, c := range cs {
+		if isWrittenCase(c) {
+			members[recordKey{c.Institution, c.Source, c.ID}] = true
+			keep = append(keep, c)
+		} else if members[recordKey{c.Institution, c.Source, c.ID}] {
+			c.Deleted = true
+			keep = append(keep, c)
+		}
+	}
+	now := time.Now().UTC()
+	return s.insertBatch(ctx, "written_cases", writtenCaseColumns, len(keep), func(b driver.Batch) error {
+		for _, c := range keep {
+			v, err := version("contact", c.Source, c.ID, c.Version)
+			if err != nil {
+				return err
+			}
+			if err := b.Append(c.Institution, c.Source, c.ID, v, c.Unit, c.Channel, utc(c.ArrivedAt), utcPtr(c.AnsweredAt),
+				boolByte(c.Complex), utcPtr(c.ResolvedAt), boolBytePtr(c.Corrected), boolByte(c.Deleted), now); err != nil {
+				return fmt.Errorf("written case %s/%s version %d: %w", c.Source, c.ID, c.Version, err)
+			}
+		}
+		return nil
+	})
 }

@@ -1,21 +1,33 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"io"
+	"os"
+	"sort"
 	"strings"
 	"time"
 
+	"github.com/schollz/progressbar/v3"
 	"github.com/urfave/cli/v2"
+	"golang.org/x/term"
 
+	"github.com/ccbench/ccbench/config"
 	"github.com/ccbench/ccbench/kpi"
+	"github.com/ccbench/ccbench/records"
 	"github.com/ccbench/ccbench/report"
+	"github.com/ccbench/ccbench/reportfmt"
 	"github.com/ccbench/ccbench/store"
 )
+
+// Output formats of compare.
+var compareFormats = []string{"table", "markdown", "html", "csv", "json"}
 
 func compareCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "compare",
-		Usage: "compute every KPI for a fixed window and compare institutions",
+		Usage: "compute every KPI for a fixed window and compare institutions side by side",
 		Flags: []cli.Flag{
 			configFlag(true),
 			clickHouseWaitFlag(5 * time.Second),
@@ -24,34 +36,162 @@ func compareCommand() *cli.Command {
 			&cli.StringFlag{Name: "by", Value: "total", Usage: "total, day or month"},
 			&cli.StringFlag{Name: "as-of", Usage: "RFC3339 moment at which open cases are judged due (default: now), so that a report can be reproduced"},
 			&cli.StringFlag{Name: "institutions", Usage: "comma-separated institution ids (default: all)"},
+			&cli.StringFlag{Name: "channels", Usage: "comma-separated channels (default: all, and the figures without a channel)"},
 			&cli.StringFlag{Name: "kpis", Usage: "comma-separated KPI ids (default: all)"},
 			&cli.StringFlag{Name: "sl-method", Usage: "service-level method: negative, ignore or positive (default: exporter.sl_method)"},
-			&cli.StringFlag{Name: "format", Value: "table", Usage: "json or table"},
+			&cli.BoolFlag{Name: "include-reported", Usage: "side-by-side views: add the published figures and every configured target"},
+			&cli.BoolFlag{Name: "long", Usage: "table: one row per figure instead of side by side"},
+			&cli.StringFlag{Name: "format", Value: "table", Usage: strings.Join(compareFormats, ", ")},
+			&cli.StringFlag{Name: "out", Usage: "write to this file instead of standard output"},
 		},
-		Action: func(c *cli.Context) error {
-			q, err := compareQuery(c)
-			if err != nil {
-				return err
-			}
-			format := c.String("format")
-			if format != "json" && format != "table" {
-				return fmt.Errorf("--format: want json or table, got %q", format)
-			}
-			cfg, st, err := openConfiguredStore(c)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			rep, err := report.Build(c.Context, cfg, st, q)
-			if err != nil {
-				return err
-			}
-			if format == "json" {
-				return report.WriteJSON(c.App.Writer, rep)
-			}
-			return report.WriteTable(c.App.Writer, rep)
-		},
+		Action: runCompare,
 	}
+}
+
+func runCompare(c *cli.Context) error {
+	q, err := compareQuery(c)
+	if err != nil {
+		return err
+	}
+	format := c.String("format")
+	if !contains(compareFormats, format) {
+		return fmt.Errorf("--format: want one of %s, got %q", strings.Join(compareFormats, ", "), format)
+	}
+	channels, err := parseChannels(c.String("channels"))
+	if err != nil {
+		return err
+	}
+	cfg, err := loadConfig(c)
+	if err != nil {
+		return err
+	}
+	if q.Institutions, err = checkInstitutions(cfg, q.Institutions); err != nil {
+		return err
+	}
+	st, err := openStore(c, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	progress := newProgress(c, format, len(q.Institutions))
+	rep, err := buildReport(c.Context, cfg, st, q, progress)
+	if err != nil {
+		return err
+	}
+	rep.Rows = filterChannels(rep.Rows, channels)
+	opt := reportfmt.Options{Institutions: q.Institutions, IncludeReported: c.Bool("include-reported"), Targets: cfg.Targets,
+		Reported: cfg.Registers.Reported, Practices: cfg.Registers.Practices}
+	if err := checkData(rep, q, channels); err != nil {
+		// The registers alone are worth a side-by-side table: the
+		// published figures and targets, with nothing measured.
+		if !opt.IncludeReported || !sideBySide(format, c.Bool("long")) || !hasRegisters(cfg, q.Institutions) {
+			return err
+		}
+		fmt.Fprintf(c.App.ErrWriter, "ccbench: %v; showing the registers only\n", err)
+	}
+	rep.Comparisons = report.Compare(rep.Rows)
+	if format == "html" {
+		if opt.Staffing, err = htmlStaffing(c.Context, cfg, st, q, rep); err != nil {
+			return err
+		}
+	}
+	return writeOut(c, func(w io.Writer) error {
+		switch {
+		case format == "json":
+			return report.WriteJSON(w, rep)
+		case format == "csv":
+			return reportfmt.WriteCSV(w, rep)
+		case format == "html":
+			return reportfmt.WriteHTML(w, rep, opt)
+		case format == "markdown":
+			return reportfmt.WriteMarkdown(w, rep, opt)
+		case c.Bool("long"):
+			return reportfmt.WriteLong(w, rep)
+		}
+		return reportfmt.WriteTable(w, rep, opt)
+	})
+}
+
+// sideBySide reports whether a format shows institutions side by side.
+func sideBySide(format string, long bool) bool {
+	return format == "markdown" || format == "html" || (format == "table" && !long)
+}
+
+// hasRegisters reports whether any of the institutions has a published
+// figure or a target.
+func hasRegisters(cfg *config.Config, ids []string) bool {
+	for _, f := range cfg.Registers.Reported {
+		if contains(ids, f.Institution) {
+			return true
+		}
+	}
+	for _, t := range cfg.Targets {
+		if contains(ids, t.Institution) {
+			return true
+		}
+	}
+	return false
+}
+
+// buildReport builds the report one institution at a time, so that a
+// progress bar can follow; the rows come out in the order one Build of all
+// of them gives (sorted by institution first).
+func buildReport(ctx context.Context, cfg *config.Config, st report.Reader, q report.Query, progress func()) (*report.Report, error) {
+	ids := append([]string(nil), q.Institutions...)
+	sort.Strings(ids)
+	var rep *report.Report
+	for _, id := range ids {
+		one := q
+		one.Institutions = []string{id}
+		r, err := report.Build(ctx, cfg, st, one)
+		if err != nil {
+			return nil, err
+		}
+		if rep == nil {
+			rep = r
+		} else {
+			rep.Rows = append(rep.Rows, r.Rows...)
+		}
+		progress()
+	}
+	return rep, nil
+}
+
+// newProgress returns a function to call after each institution: a
+// progress bar on standard error for the table format when standard error
+// is a terminal, else nothing.
+func newProgress(c *cli.Context, format string, n int) func() {
+	f, ok := c.App.ErrWriter.(*os.File)
+	if c.App.ErrWriter == nil {
+		f, ok = os.Stderr, true
+	}
+	if format != "table" || !ok || !term.IsTerminal(int(f.Fd())) || n < 2 {
+		return func() {}
+	}
+	bar := progressbar.NewOptions(n, progressbar.OptionSetWriter(f), progressbar.OptionSetDescription("computing KPIs"),
+		progressbar.OptionClearOnFinish(), progressbar.OptionShowCount())
+	return func() { _ = bar.Add(1) }
+}
+
+// writeOut writes to --out, or to the app's writer.
+func writeOut(c *cli.Context, write func(io.Writer) error) error {
+	path := c.String("out")
+	if path == "" {
+		return write(c.App.Writer)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("--out: %w", err)
+	}
+	if err := write(f); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("--out: %w", err)
+	}
+	return nil
 }
 
 func compareQuery(c *cli.Context) (report.Query, error) {
@@ -82,7 +222,7 @@ func compareQuery(c *cli.Context) (report.Query, error) {
 	for _, s := range splitList(c.String("kpis")) {
 		id, err := kpi.ParseID(s)
 		if err != nil {
-			return q, fmt.Errorf("--kpis: %w", err)
+			return q, fmt.Errorf("--kpis: %w (known: %s)", err, kpiIDs())
 		}
 		q.KPIs = append(q.KPIs, id)
 	}
@@ -92,6 +232,100 @@ func compareQuery(c *cli.Context) (report.Query, error) {
 		}
 	}
 	return q, nil
+}
+
+func kpiIDs() string {
+	var ids []string
+	for _, d := range kpi.Catalogue() {
+		ids = append(ids, string(d.ID))
+	}
+	return strings.Join(ids, ", ")
+}
+
+// knownChannels are the channels --channels accepts.
+var knownChannels = []string{records.ChannelPhone, records.ChannelChat, records.ChannelFacebook, records.ChannelVisit,
+	records.ChannelEmail, records.ChannelWebForm, records.ChannelPost, records.ChannelWeb}
+
+func parseChannels(s string) ([]string, error) {
+	list := splitList(s)
+	for _, ch := range list {
+		if !contains(knownChannels, ch) {
+			return nil, fmt.Errorf("--channels: unknown channel %q (known: %s)", ch, strings.Join(knownChannels, ", "))
+		}
+	}
+	return list, nil
+}
+
+// checkInstitutions returns the institutions asked for, every configured
+// one when none, and refuses an unknown one.
+func checkInstitutions(cfg *config.Config, ids []string) ([]string, error) {
+	if len(ids) == 0 {
+		for _, in := range cfg.Institutions {
+			ids = append(ids, in.ID)
+		}
+		return ids, nil
+	}
+	for _, id := range ids {
+		if _, ok := cfg.Institution(id); !ok {
+			var known []string
+			for _, in := range cfg.Institutions {
+				known = append(known, in.ID)
+			}
+			return nil, fmt.Errorf("--institutions: unknown institution %q (configured in %s: %s)", id, cfg.Path(), strings.Join(known, ", "))
+		}
+	}
+	return ids, nil
+}
+
+// filterChannels keeps the rows of the channels asked for (all rows when
+// none): rows without a channel or summed over channels go.
+func filterChannels(rows []report.Row, channels []string) []report.Row {
+	if len(channels) == 0 {
+		return rows
+	}
+	out := rows[:0]
+	for _, r := range rows {
+		if r.Channel != nil && contains(channels, *r.Channel) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// checkData refuses a report without a single measured figure: a window
+// with no data is an error, not an empty success.
+func checkData(rep *report.Report, q report.Query, channels []string) error {
+	for _, r := range rep.Rows {
+		if r.Source == report.SourceMeasured {
+			return nil
+		}
+	}
+	what := "no data"
+	if len(q.KPIs) > 0 {
+		what += " for KPIs " + joinIDs(q.KPIs)
+	}
+	if len(channels) > 0 {
+		what += " on channels " + strings.Join(channels, ", ")
+	}
+	return fmt.Errorf("%s of %s from %s to %s (exclusive): nothing was collected in that window", what,
+		strings.Join(q.Institutions, ", "), rep.From, rep.To)
+}
+
+func joinIDs(ids []kpi.ID) string {
+	var s []string
+	for _, id := range ids {
+		s = append(s, string(id))
+	}
+	return strings.Join(s, ", ")
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
 }
 
 func splitList(s string) []string {

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/urfave/cli/v2"
+
 	"github.com/ccbench/ccbench/kpi"
 	"github.com/ccbench/ccbench/records"
 	"github.com/ccbench/ccbench/servers/servertest"
@@ -102,12 +104,13 @@ func compareSetup(t *testing.T) string {
 }
 
 type compareDoc struct {
-	From     string           `json:"from"`
-	To       string           `json:"to"`
-	By       string           `json:"by"`
-	AsOf     string           `json:"as_of"`
-	SLMethod string           `json:"sl_method"`
-	Rows     []map[string]any `json:"rows"`
+	From        string           `json:"from"`
+	To          string           `json:"to"`
+	By          string           `json:"by"`
+	AsOf        string           `json:"as_of"`
+	SLMethod    string           `json:"sl_method"`
+	Rows        []map[string]any `json:"rows"`
+	Comparisons []map[string]any `json:"comparisons"`
 }
 
 func compareJSON(t *testing.T, args ...string) compareDoc {
@@ -206,14 +209,74 @@ func TestCompareJSON(t *testing.T) {
 			t.Errorf("contacts_offered by day: %v", r)
 		}
 	})
+	// The service level roll-up carries its parameters: T 20 s, S 5 s.
+	if p, _ := sl["params"].(map[string]any); p["threshold_s"] != 20.0 || p["short_abandon_s"] != 5.0 || p["sl_method"] != "negative" {
+		t.Errorf("service_level params %v", sl["params"])
+	}
+	if doc.Comparisons == nil {
+		t.Error("comparisons missing: want an array")
+	}
 	t.Run("table", func(t *testing.T) {
 		out, err := runApp(t, "compare", "--config", cfg, "--from", "2024-03-04", "--to", "2024-03-11", "--as-of", asOf, "--institutions", "sodra")
 		if err != nil {
 			t.Fatalf("compare: %v\n%s", err, out)
 		}
-		for _, want := range []string{"service level method negative", "INSTITUTION", "33.3%"} {
+		// Side by side: 1/3 against the target 30 %: met, +3.3 pp.
+		for _, want := range []string{"service level method negative", "Service level (phone, negative)", "33.3%", "≥ 30.0%", "yes", "+3.3 pp"} {
 			if !strings.Contains(out, want) {
 				t.Errorf("table lacks %q:\n%s", want, out)
+			}
+		}
+		out, err = runApp(t, "compare", "--config", cfg, "--from", "2024-03-04", "--to", "2024-03-11", "--as-of", asOf, "--institutions", "sodra", "--long")
+		if err != nil {
+			t.Fatalf("compare --long: %v\n%s", err, out)
+		}
+		for _, want := range []string{"INSTITUTION", "33.3%", "threshold T 20 s"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("long table lacks %q:\n%s", want, out)
+			}
+		}
+	})
+	t.Run("formats", func(t *testing.T) {
+		dir := t.TempDir()
+		for format, want := range map[string]string{
+			"markdown": "| Service level (phone, negative) | 33.3% | ≥ 30.0% | yes |",
+			"csv":      "sodra,,phone,,service_level,2024-03-04T00:00:00+02:00,2024-03-11T00:00:00+02:00,0.3333333333333333,1,3,,,,0.3,true,measured,,negative,negative,20,5,,,",
+			"html":     `<rect class="bar" data-institution="sodra"`,
+		} {
+			path := filepath.Join(dir, "report."+format)
+			out, err := runApp(t, "compare", "--config", cfg, "--from", "2024-03-04", "--to", "2024-03-11", "--as-of", asOf,
+				"--institutions", "sodra", "--channels", "phone", "--format", format, "--out", path)
+			if err != nil {
+				t.Fatalf("compare --format %s: %v\n%s", format, err, out)
+			}
+			b, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(string(b), want) {
+				t.Errorf("%s lacks %q:\n%s", format, want, b)
+			}
+		}
+	})
+	t.Run("include reported", func(t *testing.T) {
+		out, err := runApp(t, "compare", "--config", cfg, "--from", "2024-03-04", "--to", "2024-03-11", "--as-of", asOf, "--include-reported", "--format", "markdown")
+		if err != nil {
+			t.Fatalf("compare: %v\n%s", err, out)
+		}
+		// The register's March figure, whatever the window, with its
+		// method unknown.
+		if !strings.Contains(out, "| Service level (phone, reported 2024-03) |  |  |  |  |  | 90.0% (method unknown) |") {
+			t.Errorf("reported figure missing:\n%s", out)
+		}
+		// A window without data still shows the registers, with a note.
+		out, err = runApp(t, "compare", "--config", cfg, "--from", "2023-01-02", "--to", "2023-01-09", "--as-of", asOf, "--include-reported", "--format", "markdown")
+		if err != nil {
+			t.Fatalf("compare without data: %v\n%s", err, out)
+		}
+		for _, want := range []string{"showing the registers only", "| Service level (phone, reported 2024-03) |", "≥ 30.0%"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("registers-only table lacks %q:\n%s", want, out)
 			}
 		}
 	})
@@ -233,14 +296,20 @@ func TestCompareBadFlags(t *testing.T) {
 		{"empty window", []string{"--from", "2024-03-04", "--to", "2024-03-04"}, "must be after"},
 		{"by week", []string{"--from", "2024-03-04", "--to", "2024-03-11", "--by", "week"}, `--by: want total, day or month, got "week"`},
 		{"unknown KPI", []string{"--from", "2024-03-04", "--to", "2024-03-11", "--kpis", "service_level,happiness"}, `--kpis: unknown KPI "happiness"`},
-		{"unknown institution", []string{"--from", "2024-03-04", "--to", "2024-03-11", "--institutions", "sodra,nope"}, `unknown institution "nope"`},
+		{"unknown institution", []string{"--from", "2024-03-04", "--to", "2024-03-11", "--institutions", "sodra,nope"}, `--institutions: unknown institution "nope"`},
 		{"bad method", []string{"--from", "2024-03-04", "--to", "2024-03-11", "--sl-method", "best"}, `--sl-method: unknown service-level method "best"`},
 		{"bad as-of", []string{"--from", "2024-03-04", "--to", "2024-03-11", "--as-of", "yesterday"}, `--as-of: want an RFC3339 time`},
-		{"bad format", []string{"--from", "2024-03-04", "--to", "2024-03-11", "--format", "xml"}, `--format: want json or table, got "xml"`},
+		{"bad format", []string{"--from", "2024-03-04", "--to", "2024-03-11", "--format", "xml"}, `--format: want one of table, markdown, html, csv, json, got "xml"`},
+		{"unknown channel", []string{"--from", "2024-03-04", "--to", "2024-03-11", "--channels", "phone,telex"}, `--channels: unknown channel "telex"`},
+		{"no data in the window", []string{"--from", "2023-01-02", "--to", "2023-01-09"}, "no data of sodra, ind from 2023-01-02 to 2023-01-09 (exclusive)"},
+		{"no data on the channel", []string{"--from", "2024-03-04", "--to", "2024-03-11", "--channels", "chat"}, "no data on channels chat"},
 		{"missing from", []string{"--to", "2024-03-11"}, `"from"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out, err := runApp(t, append(append([]string{}, base...), tc.args...)...)
+			if strings.Contains(out, "panic") {
+				t.Errorf("panic:\n%s", out)
+			}
 			if err == nil {
 				t.Fatalf("no error; output:\n%s", out)
 			}
@@ -248,5 +317,95 @@ func TestCompareBadFlags(t *testing.T) {
 				t.Errorf("error %q, want it to contain %q", err, tc.want)
 			}
 		})
+	}
+}
+
+func TestStaffing(t *testing.T) {
+	cfg := compareSetup(t)
+	base := []string{"staffing", "--config", cfg, "--institution", "sodra", "--from", "2024-03-04", "--to", "2024-03-11"}
+	out, err := runApp(t, append(base, "--target", "0.95", "--threshold", "20s", "--format", "json")...)
+	if err != nil {
+		t.Fatalf("staffing: %v\n%s", err, out)
+	}
+	var doc struct {
+		Target     float64 `json:"target"`
+		ThresholdS float64 `json:"threshold_s"`
+		Summary    string  `json:"summary"`
+		Hours      []struct {
+			Weekday       string   `json:"weekday"`
+			Hour          int      `json:"hour"`
+			CallsPerHour  float64  `json:"calls_per_hour"`
+			AHTS          float64  `json:"aht_s"`
+			MeasuredSL    *float64 `json:"measured_service_level"`
+			ImpliedAgents *int     `json:"implied_agents"`
+			AgentsNeeded  int      `json:"agents_needed"`
+			PredictedSL   float64  `json:"predicted_service_level"`
+		} `json:"hours"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("decode: %v\n%s", err, out)
+	}
+	// compareSetup's four calls, Tuesday 09:00-09:03 local, one week: 4
+	// calls an hour, AHT (60 + 60) ÷ 2 = 60 s, so A = 4 × 60 ÷ 3600 =
+	// 0.0667 Erlangs. One agent: C = A = 0.0667 and
+	// SL = 1 − 0.0667 × e^(−0.9333 × 20 ÷ 60) = 1 − 0.0667 × 0.7326 = 0.9512
+	// ≥ 0.95. Measured: 1 within 20 s of 4 − 1 short abandon = 1/3, which
+	// one agent reaches too.
+	if len(doc.Hours) != 1 {
+		t.Fatalf("hours %+v, want one", doc.Hours)
+	}
+	h := doc.Hours[0]
+	if h.Weekday != "Tuesday" || h.Hour != 9 || h.CallsPerHour != 4 || h.AHTS != 60 || h.AgentsNeeded != 1 ||
+		h.ImpliedAgents == nil || *h.ImpliedAgents != 1 || h.MeasuredSL == nil || *h.MeasuredSL != 1.0/3 {
+		t.Errorf("hour %+v", h)
+	}
+	if h.PredictedSL < 0.9511 || h.PredictedSL > 0.9513 || doc.Target != 0.95 || doc.ThresholdS != 20 {
+		t.Errorf("predicted SL %v target %v threshold %v", h.PredictedSL, doc.Target, doc.ThresholdS)
+	}
+	out, err = runApp(t, base...)
+	if err != nil || !strings.Contains(out, "sodra phone, 2024-03-04 to 2024-03-11 (exclusive): to answer 30.0 % within 20s") {
+		t.Errorf("table (configured target 30 %%): %v\n%s", err, out)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--institution", "nope"}, `--institution: unknown institution "nope"`},
+		{[]string{"--channel", "email"}, `--channel: want a real-time channel`},
+		{[]string{"--target", "95"}, `--target: want a share between 0 and 1`},
+		{[]string{"--from", "2024-03-11", "--to", "2024-03-04"}, "must be after"},
+		{[]string{"--channel", "chat"}, "sodra chat from 2024-03-04 to 2024-03-11 (exclusive): no contacts to plan from"},
+	} {
+		args := append(append([]string{}, base...), tc.args...)
+		if out, err := runApp(t, args...); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: error %v, want %q\n%s", tc.args, err, tc.want, out)
+		}
+	}
+}
+
+// TestProgressOnlyOnATerminal: the progress bar writes nothing when
+// standard error is not a terminal (here a file).
+func TestProgressOnlyOnATerminal(t *testing.T) {
+	f, err := os.Create(filepath.Join(t.TempDir(), "stderr"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	app := newApp()
+	app.ErrWriter = f
+	var ran bool
+	app.Commands = append(app.Commands, &cli.Command{Name: "probe", Action: func(c *cli.Context) error {
+		step := newProgress(c, "table", 3)
+		for i := 0; i < 3; i++ {
+			step()
+		}
+		ran = true
+		return nil
+	}})
+	if err := app.Run([]string{"ccbench", "probe"}); err != nil || !ran {
+		t.Fatalf("probe: %v", err)
+	}
+	if st, err := f.Stat(); err != nil || st.Size() != 0 {
+		t.Errorf("progress written to a file: %d bytes (%v)", st.Size(), err)
 	}
 }

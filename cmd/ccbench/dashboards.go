@@ -14,7 +14,7 @@ func dashboardsCommand() *cli.Command {
 		Usage: "generate Grafana dashboards",
 		Subcommands: []*cli.Command{{
 			Name:  "generate",
-			Usage: "write every dashboard as JSON into a directory",
+			Usage: "write the seven linked dashboards as JSON into a directory",
 			Flags: []cli.Flag{
 				configFlag(true),
 				&cli.StringFlag{Name: "out", Value: "dashboards-out", Usage: "output directory"},

@@ -60,7 +60,12 @@ func openStore(c *cli.Context, cfg *config.Config) (*store.Store, error) {
 		if err := store.EnsureDatabase(ctx, dsn, password); err != nil {
 			return nil, err
 		}
-		return store.Open(ctx, dsn, password)
+		st, err := store.Open(ctx, dsn, password)
+		if err != nil {
+			return nil, err
+		}
+		st.SetParams(cfg.Params) // the thresholds the rollups are counted with
+		return st, nil
 	}, backoff.WithContext(b, ctx), func(err error, next time.Duration) {
 		logger.Warn("ClickHouse not reachable, retrying", "err", err, "retry_in", next.Round(time.Millisecond))
 	})

@@ -26,6 +26,8 @@ var examples = map[string]string{
    ccbench register load --config.file ccbench.yaml`,
 	"ccbench compare": `Example:
    ccbench compare --config.file ccbench.yaml --from 2026-01-01 --to 2026-02-01`,
+	"ccbench staffing": `Example:
+   ccbench staffing --config.file ccbench.yaml --institution vmi --channel phone --from 2026-10-30 --to 2026-11-29 --target 0.95 --threshold 20s`,
 	"ccbench quarantine": `Example:
    ccbench quarantine list --config.file ccbench.yaml --source sodra-api --limit 10`,
 	"ccbench quarantine list": `Example:

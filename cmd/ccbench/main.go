@@ -72,6 +72,8 @@ func newApp() *cli.App {
 			dashboardsCommand(),
 			registerCommand(),
 			compareCommand(),
+			staffingCommand(),
+			benchCommand(),
 			quarantineCommand(),
 			demoCommand(),
 			completionCommand(),

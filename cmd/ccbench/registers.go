@@ -52,7 +52,22 @@ func migrateAndLoadRegisters(ctx context.Context, st *store.Store, cfg *config.C
 	if _, err := st.Migrate(ctx); err != nil {
 		return err
 	}
-	return loadRegisters(ctx, st, cfg)
+	if err := loadRegisters(ctx, st, cfg); err != nil {
+		return err
+	}
+	_, err := ensureRollups(ctx, st, cfg)
+	return err
+}
+
+// ensureRollups builds the rollups of every configured institution that has
+// none, or whose thresholds changed in the configuration; it returns the
+// institutions it rebuilt.
+func ensureRollups(ctx context.Context, st *store.Store, cfg *config.Config) ([]string, error) {
+	ids := make([]string, len(cfg.Institutions))
+	for i, in := range cfg.Institutions {
+		ids[i] = in.ID
+	}
+	return st.EnsureRollups(ctx, ids)
 }
 
 // loadRegisters replaces the registers in ClickHouse with the

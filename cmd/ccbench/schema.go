@@ -17,7 +17,7 @@ func schemaCommand() *cli.Command {
 			Usage: "apply pending migrations (idempotent)",
 			Flags: []cli.Flag{configFlag(true), clickHouseWaitFlag(30 * time.Second)},
 			Action: func(c *cli.Context) error {
-				_, st, err := openConfiguredStore(c)
+				cfg, st, err := openConfiguredStore(c)
 				if err != nil {
 					return err
 				}
@@ -32,7 +32,11 @@ func schemaCommand() *cli.Command {
 				for _, m := range applied {
 					fmt.Fprintln(c.App.Writer, "applied", m)
 				}
-				return nil
+				rebuilt, err := ensureRollups(c.Context, st, cfg)
+				for _, in := range rebuilt {
+					fmt.Fprintln(c.App.Writer, "built the rollups of", in)
+				}
+				return err
 			},
 		}},
 	}

@@ -28,6 +28,8 @@ type Collector struct {
 	base  string
 	fetch *collectors.Fetcher
 	now   func() time.Time
+	// batchRows is how many records a write gathers (tests lower it).
+	batchRows int
 }
 
 var _ collectors.Collector = (*Collector)(nil)
@@ -45,7 +47,7 @@ func New(src config.Source, inst config.Institution, _ *config.Config, f *collec
 	if src.PageSize <= 0 {
 		src.PageSize = config.DefaultPageSize // a Source not made by config.Parse
 	}
-	return &Collector{src: src, inst: inst, base: base, fetch: f, now: time.Now}, nil
+	return &Collector{src: src, inst: inst, base: base, fetch: f, now: time.Now, batchRows: batchRows}, nil
 }
 
 // Name is the configured source name.
@@ -62,12 +64,19 @@ func (c *Collector) Collect(ctx context.Context, sink collectors.Sink) (collecto
 	return st.Add(fst), err
 }
 
-// pull walks one stream's listing from its checkpoint: for each page it
-// inserts the valid records, quarantines the bad ones and only then moves the
-// checkpoint, so a failure anywhere repeats that page on the next pass.
+// batchRows is how many records pull gathers by default from consecutive pages before
+// writing them: ClickHouse takes few large inserts far better than many
+// small ones (a backfill reads hundreds of pages), and the store's rollup
+// upkeep is per batch.
+const batchRows = 20000
+
+// pull walks one stream's listing from its checkpoint. It gathers the valid
+// records of consecutive pages (up to batchRows, and always the last page),
+// inserts them, quarantines the bad ones and only then moves the
+// checkpoint, so a failure anywhere repeats those pages on the next pass.
 // The listing restarts at updated_since=<checkpoint's updated_at>
 // (inclusive); the items at or before the checkpoint's (updated_at, id) were
-// taken in by an earlier page and are skipped, so an idle pass writes
+// taken in by an earlier batch and are skipped, so an idle pass writes
 // nothing and a bad record at the checkpoint is quarantined once.
 func pull[T any](ctx context.Context, c *Collector, sink collectors.Sink, stream string,
 	parse func([]byte, meta) (page[T], error), insert func(context.Context, []T) error,
@@ -85,6 +94,32 @@ func pull[T any](ctx context.Context, c *Collector, sink collectors.Sink, stream
 	}
 	since := pos.UpdatedAt
 	token := ""
+	var (
+		pending     []T
+		quarantined []records.Quarantined
+		last        string // the last page gathered, for messages
+	)
+	flush := func() error {
+		if len(pending) > 0 {
+			if err := insert(ctx, pending); err != nil {
+				return fmt.Errorf("%s: writing the records of the pages up to %s: %w", stream, last, err)
+			}
+			st.Records += len(pending)
+		}
+		if len(quarantined) > 0 {
+			if err := sink.Quarantine(ctx, quarantined); err != nil {
+				return fmt.Errorf("%s: quarantining records of the pages up to %s: %w", stream, last, err)
+			}
+			st.Quarantined += len(quarantined)
+		}
+		pending, quarantined = pending[:0], quarantined[:0]
+		if err := sink.SaveCheckpoint(ctx, records.Checkpoint{
+			Source: c.src.Name, Stream: stream, Position: pos.String(), UpdatedAt: c.now(),
+		}); err != nil {
+			return fmt.Errorf("%s: saving checkpoint after page %s: %w", stream, last, err)
+		}
+		return nil
+	}
 	for {
 		u := c.pageURL(stream, since, token)
 		body, err := c.fetch.Get(ctx, u)
@@ -99,25 +134,16 @@ func pull[T any](ctx context.Context, c *Collector, sink collectors.Sink, stream
 		if err != nil {
 			return st, fmt.Errorf("%s: %w", stream, err)
 		}
-		if len(p.Records) > 0 {
-			if err := insert(ctx, p.Records); err != nil {
-				return st, fmt.Errorf("%s: writing page %s: %w", stream, u, err)
-			}
-			st.Records += len(p.Records)
-		}
-		if len(p.Quarantined) > 0 {
-			if err := sink.Quarantine(ctx, p.Quarantined); err != nil {
-				return st, fmt.Errorf("%s: quarantining records of page %s: %w", stream, u, err)
-			}
-			st.Quarantined += len(p.Quarantined)
-		}
+		pending = append(pending, p.Records...)
+		quarantined = append(quarantined, p.Quarantined...)
+		last = u
 		if pos.position().less(p.Max) {
 			pos.UpdatedAt, pos.ID = p.Max.UpdatedAt, p.Max.ID
 		}
-		if err := sink.SaveCheckpoint(ctx, records.Checkpoint{
-			Source: c.src.Name, Stream: stream, Position: pos.String(), UpdatedAt: c.now(),
-		}); err != nil {
-			return st, fmt.Errorf("%s: saving checkpoint after page %s: %w", stream, u, err)
+		if p.Next == "" || len(pending) >= c.batchRows {
+			if err := flush(); err != nil {
+				return st, err
+			}
 		}
 		if p.Next == "" {
 			return st, nil

@@ -204,6 +204,7 @@ func TestCollectSeesNewAndUpdatedRecords(t *testing.T) {
 func TestCrashBetweenInsertAndCheckpoint(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t, sodrasim.Options{Seed: 3, Days: 1}, nil, token)
+	e.col.(*Collector).batchRows = 1 // a write per page
 	// The second page is inserted, then saving its checkpoint fails.
 	e.sink.Fail = collectorstest.FailOnce(collectorstest.OpSaveCheckpoint, 2)
 	if _, err := e.col.Collect(ctx, e.sink); err == nil {
@@ -235,6 +236,7 @@ func TestCrashBetweenInsertAndCheckpoint(t *testing.T) {
 func TestFailedInsertKeepsCheckpoint(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t, sodrasim.Options{Seed: 3, Days: 1}, nil, token)
+	e.col.(*Collector).batchRows = 1 // a write per page
 	e.sink.Fail = collectorstest.FailOnce(collectorstest.OpInsertContacts, 3)
 	if _, err := e.col.Collect(ctx, e.sink); err == nil {
 		t.Fatal("want the injected insert failure")
@@ -336,5 +338,22 @@ func TestCollectQuarantinesBadRecords(t *testing.T) {
 	}
 	if st.Quarantined != len(e.sink.Quarantined()) {
 		t.Errorf("stats say %d quarantined, the sink holds %d", st.Quarantined, len(e.sink.Quarantined()))
+	}
+}
+
+// TestPagesAreWrittenInBatches checks that consecutive pages are written
+// together, with one checkpoint per write, and that the result is the same.
+func TestPagesAreWrittenInBatches(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, sodrasim.Options{Seed: 3, Days: 1}, nil, token)
+	e.col.(*Collector).batchRows = 1200 // pages of 500: a write every third page
+	st, err := e.col.Collect(ctx, e.sink)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.checkSinkMatches(t)
+	inserts := e.sink.Calls(collectorstest.OpInsertContacts) + e.sink.Calls(collectorstest.OpInsertFeedback)
+	if want := (st.Fetched + 2) / 3; inserts > want+2 || inserts >= st.Fetched {
+		t.Errorf("%d inserts for %d pages, want about one per three pages", inserts, st.Fetched)
 	}
 }

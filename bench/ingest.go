@@ -1,0 +1,194 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/ccbench/ccbench/records"
+	"github.com/ccbench/ccbench/simulator/sodra"
+	"github.com/ccbench/ccbench/store"
+)
+
+// ingest measures the collector end to end, the sink alone and
+// clickhouse-client's CSV load of the same rows.
+func (r *run) ingest(ctx context.Context) error {
+	sim := sodra.New(sodra.Options{Seed: 1, Days: r.o.IngestDays, Scale: r.o.IngestScale, Now: r.o.Now})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: sim.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	defer srv.Close()
+
+	const database = "bench_ingest"
+	st, dsn, err := r.openStore(ctx, database)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	cfgPath := filepath.Join(r.dir, "ingest.yaml")
+	if err := writeIngestConfig(cfgPath, dsn, "http://"+ln.Addr().String()); err != nil {
+		return err
+	}
+
+	start := time.Now()
+	cmd := exec.CommandContext(ctx, r.o.Executable, "collect", "--config", cfgPath, "--once")
+	out, err := cmd.CombinedOutput()
+	took := time.Since(start)
+	if err != nil {
+		return fmt.Errorf("ccbench collect --once: %w\n%s", err, out)
+	}
+	rssKB := int64(0)
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		rssKB = ru.Maxrss
+	}
+	rows, err := st.CountRows(ctx)
+	if err != nil {
+		return err
+	}
+	collectRate := float64(rows) / took.Seconds()
+
+	csvRate, err := r.csvRate(ctx, database)
+	if err != nil {
+		return err
+	}
+	sinkRate, err := r.sinkRate(ctx, st, int(rows))
+	if err != nil {
+		return err
+	}
+	r.add(Figure{Section: "ingest", What: fmt.Sprintf("`ccbench collect --once`, %d contact and feedback versions from the local SODRA-style simulator (%d days)", rows, r.o.IngestDays),
+		Value: rate(collectRate), Baseline: "clickhouse-client CSV " + rate(csvRate), Ratio: ratio(collectRate, csvRate), Target: "≥ 0.5×"})
+	r.add(Figure{Section: "ingest", What: "store sink alone (`InsertContacts`, rollups included), batches of 10,000",
+		Value: rate(sinkRate), Baseline: "clickhouse-client CSV " + rate(csvRate), Ratio: ratio(sinkRate, csvRate), Target: "≥ 1×"})
+	r.add(Figure{Section: "ingest", What: "peak RSS of the collector process",
+		Value: fmt.Sprintf("%.0f MB", float64(rssKB)/1024), Target: "< 100 MB, flat in the input size"})
+	return nil
+}
+
+// writeIngestConfig writes the configuration of one SODRA-style source.
+func writeIngestConfig(path, dsn, baseURL string) error {
+	cfg := map[string]any{
+		"clickhouse":   map[string]any{"dsn": dsn},
+		"institutions": []map[string]any{{"id": "sodra", "name": "SODRA", "country": "LT", "timezone": "Europe/Vilnius"}},
+		"sources": []map[string]any{{"name": "sodra-bench", "style": "sodra", "institution": "sodra",
+			"base_url": baseURL, "page_size": 5000}},
+	}
+	b, err := yaml.Marshal(cfg)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, b, 0o600)
+}
+
+// csvRate exports the collected contacts as CSV and times clickhouse-client
+// loading them into a copy of the table.
+func (r *run) csvRate(ctx context.Context, database string) (float64, error) {
+	port := r.ch.Addr()[strings.LastIndex(r.ch.Addr(), ":")+1:]
+	client := func(query string) *exec.Cmd {
+		return exec.CommandContext(ctx, "clickhouse-client", "--port", port, "--database", database, "--query", query)
+	}
+	csv := filepath.Join(r.dir, "contacts.csv")
+	f, err := os.Create(csv)
+	if err != nil {
+		return 0, err
+	}
+	dump := client("SELECT * FROM contacts FORMAT CSV")
+	var stderr strings.Builder
+	dump.Stdout, dump.Stderr = f, &stderr
+	if err := dump.Run(); err != nil {
+		f.Close()
+		return 0, fmt.Errorf("export CSV: %w: %s", err, stderr.String())
+	}
+	f.Close()
+	if out, err := client("CREATE TABLE contacts_csv AS contacts").CombinedOutput(); err != nil {
+		return 0, fmt.Errorf("create CSV table: %w: %s", err, out)
+	}
+	in, err := os.Open(csv)
+	if err != nil {
+		return 0, err
+	}
+	defer in.Close()
+	load := client("INSERT INTO contacts_csv FORMAT CSV")
+	load.Stdin = in
+	start := time.Now()
+	if out, err := load.CombinedOutput(); err != nil {
+		return 0, fmt.Errorf("load CSV: %w: %s", err, out)
+	}
+	took := time.Since(start)
+	var n int
+	out, err := client("SELECT count() FROM contacts_csv").Output()
+	if err != nil {
+		return 0, fmt.Errorf("count CSV rows: %w", err)
+	}
+	if _, err := fmt.Sscan(string(out), &n); err != nil {
+		return 0, err
+	}
+	return float64(n) / took.Seconds(), nil
+}
+
+// sinkRate times store.InsertContacts on n contacts of another institution,
+// in batches of 10,000.
+func (r *run) sinkRate(ctx context.Context, st *store.Store, n int) (float64, error) {
+	cs := syntheticRecords(n, r.o.Now())
+	const batch = 10000
+	start := time.Now()
+	for i := 0; i < len(cs); i += batch {
+		if err := st.InsertContacts(ctx, cs[i:min(i+batch, len(cs))]); err != nil {
+			return 0, err
+		}
+	}
+	return float64(len(cs)) / time.Since(start).Seconds(), nil
+}
+
+// syntheticRecords makes n answered phone and visit contacts arriving in
+// order over the two weeks before now, as a backfill delivers them.
+func syntheticRecords(n int, now time.Time) []records.Contact {
+	rnd := rand.New(rand.NewPCG(1, 2))
+	out := make([]records.Contact, n)
+	span := 14 * 24 * time.Hour
+	for i := range out {
+		arrived := now.Add(-span + time.Duration(int64(span)/int64(n)*int64(i))).UTC()
+		answered := arrived.Add(time.Duration(rnd.IntN(60000)) * time.Millisecond)
+		ended := answered.Add(time.Duration(30+rnd.IntN(600)) * time.Second)
+		channel := records.ChannelPhone
+		if i%2 == 1 {
+			channel = records.ChannelVisit
+		}
+		out[i] = records.Contact{Institution: "sink", Source: "sink", ID: fmt.Sprint(i), Version: 1, UpdatedAt: ended,
+			Unit: "contact-centre", Channel: channel, Queue: "general", ArrivedAt: arrived, AnsweredAt: &answered, EndedAt: &ended,
+			Outcome: records.OutcomeAnswered, TalkS: uint32(ended.Sub(answered).Seconds()), AcwS: 10,
+			Measures: records.MeasureTalk | records.MeasureHold | records.MeasureACW, Origin: "bench"}
+	}
+	return out
+}
+
+func rate(perSecond float64) string { return fmt.Sprintf("%s rows/s", thousands(perSecond)) }
+
+func ratio(a, b float64) string {
+	if b == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.2f×", a/b)
+}
+
+// thousands renders a non-negative number rounded, with thousands
+// separators.
+func thousands(f float64) string {
+	s := fmt.Sprintf("%.0f", f)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}

@@ -1,0 +1,153 @@
+package exporter
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/ccbench/ccbench/records"
+	"github.com/ccbench/ccbench/report"
+	"github.com/ccbench/ccbench/store"
+)
+
+// WindowsReader reads the counts of several trailing windows that end at
+// the same moment in one pass; *store.Store implements it.
+type WindowsReader interface {
+	ContactCountsWindows(ctx context.Context, q store.ContactQuery, froms []time.Time) ([][]store.ContactRow, error)
+	FeedbackCountsWindows(ctx context.Context, q store.FeedbackQuery, froms []time.Time) ([][]store.FeedbackRow, error)
+}
+
+// windowStart is where a window of length w ending at now starts: on the
+// rollups' bucket boundary at or before now − w, so that every window of a
+// refresh is read from whole buckets plus the one part of the current
+// bucket they share.
+func windowStart(now time.Time, w time.Duration) time.Time {
+	return now.UTC().Truncate(store.BucketSize).Add(-w)
+}
+
+// refreshReader serves the report reads of one refresh. The contact and
+// feedback counts of an institution's windows come from one multi-window
+// read (when the reader can), the aggregates from one read of the longest
+// window (the report keeps those that overlap each window), and the
+// registers once for the whole refresh; everything else passes through.
+// It never serves a read of another refresh: one is made per refresh.
+type refreshReader struct {
+	report.Reader
+	multi WindowsReader // nil: every read passes through
+	to    time.Time
+	froms []time.Time
+
+	mu       sync.Mutex
+	contacts map[string]*cached[[][]store.ContactRow]
+	feedback map[string]*cached[[][]store.FeedbackRow]
+	aggs     map[string]*cached[[]records.Aggregate]
+	prac     cached[[]records.Practice]
+	reported map[string]*cached[[]records.ReportedFigure]
+}
+
+// cached is a value computed once, shared by concurrent callers.
+type cached[T any] struct {
+	once sync.Once
+	v    T
+	err  error
+}
+
+func (c *cached[T]) get(f func() (T, error)) (T, error) {
+	c.once.Do(func() { c.v, c.err = f() })
+	return c.v, c.err
+}
+
+// entry returns the cache entry of key in m, creating it.
+func entry[T any](mu *sync.Mutex, m map[string]*cached[T], key string) *cached[T] {
+	mu.Lock()
+	defer mu.Unlock()
+	c, ok := m[key]
+	if !ok {
+		c = &cached[T]{}
+		m[key] = c
+	}
+	return c
+}
+
+func newRefreshReader(r report.Reader, now time.Time, windows []time.Duration) *refreshReader {
+	rr := &refreshReader{Reader: r, to: now,
+		contacts: map[string]*cached[[][]store.ContactRow]{}, feedback: map[string]*cached[[][]store.FeedbackRow]{},
+		aggs: map[string]*cached[[]records.Aggregate]{}, reported: map[string]*cached[[]records.ReportedFigure]{}}
+	rr.multi, _ = r.(WindowsReader)
+	for _, w := range windows {
+		rr.froms = append(rr.froms, windowStart(now, w))
+	}
+	return rr
+}
+
+// window returns the index of the refresh's window [from, to), or -1.
+func (r *refreshReader) window(from, to time.Time) int {
+	if r.multi == nil || !to.Equal(r.to) {
+		return -1
+	}
+	for i, f := range r.froms {
+		if f.Equal(from) {
+			return i
+		}
+	}
+	return -1
+}
+
+func (r *refreshReader) ContactCounts(ctx context.Context, q store.ContactQuery) ([]store.ContactRow, error) {
+	i := r.window(q.From, q.To)
+	if i < 0 || (q.By != "" && q.By != store.ByTotal) {
+		return r.Reader.ContactCounts(ctx, q)
+	}
+	all, err := entry(&r.mu, r.contacts, q.Institution).get(func() ([][]store.ContactRow, error) {
+		return r.multi.ContactCountsWindows(ctx, q, r.froms)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return all[i], nil
+}
+
+func (r *refreshReader) FeedbackCounts(ctx context.Context, q store.FeedbackQuery) ([]store.FeedbackRow, error) {
+	i := r.window(q.From, q.To)
+	if i < 0 || (q.By != "" && q.By != store.ByTotal) {
+		return r.Reader.FeedbackCounts(ctx, q)
+	}
+	all, err := entry(&r.mu, r.feedback, q.Institution).get(func() ([][]store.FeedbackRow, error) {
+		return r.multi.FeedbackCountsWindows(ctx, q, r.froms)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return all[i], nil
+}
+
+func (r *refreshReader) Aggregates(ctx context.Context, institution string, from, to time.Time) ([]records.Aggregate, error) {
+	if r.window(from.UTC(), to) < 0 {
+		return r.Reader.Aggregates(ctx, institution, from, to)
+	}
+	first := r.froms[0]
+	for _, f := range r.froms {
+		if f.Before(first) {
+			first = f
+		}
+	}
+	// The report keeps the aggregates whose period overlaps its window, so
+	// those of the longest window serve every window.
+	return entry(&r.mu, r.aggs, institution).get(func() ([]records.Aggregate, error) {
+		return r.Reader.Aggregates(ctx, institution, first.In(from.Location()), to)
+	})
+}
+
+func (r *refreshReader) Practices(ctx context.Context) ([]records.Practice, error) {
+	return r.prac.get(func() ([]records.Practice, error) { return r.Reader.Practices(ctx) })
+}
+
+func (r *refreshReader) ReportedFigures(ctx context.Context, institutions []string) ([]records.ReportedFigure, error) {
+	key := ""
+	for _, in := range institutions {
+		key += in + "\x00"
+	}
+	return entry(&r.mu, r.reported, key).get(func() ([]records.ReportedFigure, error) {
+		return r.Reader.ReportedFigures(ctx, institutions)
+	})
+}

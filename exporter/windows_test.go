@@ -1,0 +1,92 @@
+package exporter
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/ccbench/ccbench/store"
+)
+
+// multiFake gives the fake reader the multi-window reads of the store and
+// counts them.
+type multiFake struct {
+	*fakeReader
+	contactCalls, feedbackCalls atomic.Int32
+}
+
+func (m *multiFake) ContactCountsWindows(ctx context.Context, q store.ContactQuery, froms []time.Time) ([][]store.ContactRow, error) {
+	m.contactCalls.Add(1)
+	out := make([][]store.ContactRow, len(froms))
+	for i, from := range froms {
+		w := q
+		w.From = from
+		rows, err := m.fakeReader.ContactCounts(ctx, w)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = rows
+	}
+	return out, nil
+}
+
+func (m *multiFake) FeedbackCountsWindows(ctx context.Context, q store.FeedbackQuery, froms []time.Time) ([][]store.FeedbackRow, error) {
+	m.feedbackCalls.Add(1)
+	out := make([][]store.FeedbackRow, len(froms))
+	for i, from := range froms {
+		w := q
+		w.From = from
+		rows, err := m.fakeReader.FeedbackCounts(ctx, w)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = rows
+	}
+	return out, nil
+}
+
+// TestRefreshReadsEachInstitutionsWindowsOnce checks that a refresh reads
+// the contact and feedback counts of all windows of an institution in one
+// multi-window read, and serves the same values as window by window.
+func TestRefreshReadsEachInstitutionsWindowsOnce(t *testing.T) {
+	m := &multiFake{fakeReader: newFake()}
+	e := newTestExporter(t, m, newTotals())
+	if err := e.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	// 3 institutions, each read once, whatever the number of windows.
+	if c, f := m.contactCalls.Load(), m.feedbackCalls.Load(); c != 3 || f != 3 {
+		t.Errorf("%d contact and %d feedback multi-window reads, want 3 and 3", c, f)
+	}
+	plain := newTestExporter(t, newFake(), newTotals())
+	if err := plain.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	got, want := e.collector.current.Load(), plain.collector.current.Load()
+	if len(got.rows) != len(want.rows) || len(got.rows) == 0 {
+		t.Fatalf("%d rows through multi-window reads, %d window by window", len(got.rows), len(want.rows))
+	}
+	for i := range want.rows {
+		g, w := got.rows[i], want.rows[i]
+		if g.window != w.window || g.row.KPI != w.row.KPI || *g.row.Value != *w.row.Value {
+			t.Errorf("row %d: %s %s %v, want %s %s %v", i, g.window, g.row.KPI, *g.row.Value, w.window, w.row.KPI, *w.row.Value)
+		}
+	}
+}
+
+func TestWindowStartIsOnABucketBoundary(t *testing.T) {
+	now := time.Date(2025, 3, 10, 12, 7, 31, 0, time.UTC)
+	for _, tc := range []struct {
+		w    time.Duration
+		want time.Time
+	}{
+		{time.Hour, time.Date(2025, 3, 10, 11, 0, 0, 0, time.UTC)},
+		{24 * time.Hour, time.Date(2025, 3, 9, 12, 0, 0, 0, time.UTC)},
+		{5 * time.Minute, time.Date(2025, 3, 10, 11, 55, 0, 0, time.UTC)},
+	} {
+		if got := windowStart(now, tc.w); !got.Equal(tc.want) {
+			t.Errorf("window %s: start %s, want %s", tc.w, got, tc.want)
+		}
+	}
+}

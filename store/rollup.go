@@ -1,0 +1,582 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/ccbench/ccbench/kpi"
+	"github.com/ccbench/ccbench/records"
+)
+
+// BucketSize is the width of a rollup bucket. Every UTC offset in use is a
+// multiple of it, so local days and months are whole numbers of buckets.
+const BucketSize = 15 * time.Minute
+
+// maxBucketsPerRecount bounds the buckets one recount query covers (a
+// month), so that a rebuild over years runs as a sequence of bounded
+// queries.
+const maxBucketsPerRecount = 31 * 24 * 4
+
+// ParamsFunc gives the KPI parameters of an institution's unit and channel.
+type ParamsFunc func(institution, unit, channel string) kpi.Params
+
+// SetParams sets the parameters the rollups are counted with (the
+// configuration's, config.Config.Params); until it is called, the
+// catalogue's defaults. Call it before the store is used.
+func (s *Store) SetParams(p ParamsFunc) { s.params = p }
+
+// paramsOf returns the rollup parameters of an institution.
+func (s *Store) paramsOf(institution string) func(unit, channel string) kpi.Params {
+	if s.params == nil {
+		return paramsOrDefault(nil)
+	}
+	return func(unit, channel string) kpi.Params { return s.params(institution, unit, channel) }
+}
+
+// bucketCeil and bucketFloor round t to rollup buckets.
+func bucketFloor(t time.Time) time.Time { return t.UTC().Truncate(BucketSize) }
+
+func bucketCeil(t time.Time) time.Time {
+	f := bucketFloor(t)
+	if f.Equal(t) {
+		return f
+	}
+	return f.Add(BucketSize)
+}
+
+// splitWindow serves [from, to) from the rollups where it can: the whole
+// buckets of the window through rollup (which reports false when the
+// rollups cannot serve them, and must then have kept nothing), and the
+// rest, or everything, through raw.
+func (s *Store) splitWindow(ctx context.Context, institution string, from, to time.Time, forceRaw bool,
+	rollup func(from, to time.Time) (bool, error), raw func(from, to time.Time) error) error {
+	inner, outer := bucketCeil(from), bucketFloor(to)
+	if forceRaw || !inner.Before(outer) {
+		return raw(from, to)
+	}
+	built, err := s.rollupsBuilt(ctx, institution)
+	if err != nil {
+		return err
+	}
+	if !built {
+		return raw(from, to)
+	}
+	ok, err := rollup(inner, outer)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return raw(from, to)
+	}
+	if from.Before(inner) {
+		if err := raw(from, inner); err != nil {
+			return err
+		}
+	}
+	if outer.Before(to) {
+		return raw(outer, to)
+	}
+	return nil
+}
+
+// rollupsBuilt reports whether the institution's rollups cover all its
+// data (see RebuildRollups). A positive answer is remembered.
+func (s *Store) rollupsBuilt(ctx context.Context, institution string) (bool, error) {
+	s.mu.Lock()
+	built := s.built[institution]
+	s.mu.Unlock()
+	if built {
+		return true, nil
+	}
+	var n uint64
+	if err := s.conn.QueryRow(ctx, "SELECT count() FROM rollup_builds WHERE institution = ?", institution).Scan(&n); err != nil {
+		return false, fmt.Errorf("rollup state of %s: %w", institution, err)
+	}
+	if n > 0 {
+		s.mu.Lock()
+		s.built[institution] = true
+		s.mu.Unlock()
+	}
+	return n > 0, nil
+}
+
+// rollupContactCounts reads the contact counts of the whole buckets
+// [from, to) from contact_rollup per unit, channel and period. It reports
+// false, with no rows, when a group was counted with other thresholds than
+// params gives.
+func (s *Store) rollupContactCounts(ctx context.Context, institution string, from, to time.Time, by By, loc *time.Location,
+	params func(unit, channel string) kpi.Params) ([]countedContacts, bool, error) {
+	q := &query{}
+	q.sql("SELECT unit, channel, ")
+	periodExpr(q, by, "bucket", loc).sql(` AS period, t_ms, s_ms, l_ms,
+    sum(offered) AS o, sum(answered), sum(abandoned), sum(short_abandoned), sum(answered_within_t), sum(abandoned_within_t),
+    sum(abandoned_not_short), sum(long_waits), sum(answer_wait_sum_ms), sum(handled), sum(handle_sum_s), sum(acw_counted),
+    sum(acw_sum_s), max(max_wait_ms)
+FROM contact_rollup FINAL
+WHERE institution = `).bind(institution).sql(" AND ")
+	timeRange(from, to)(q, "bucket")
+	q.sql("\nGROUP BY unit, channel, period, t_ms, s_ms, l_ms\nHAVING o > 0")
+	rows, err := s.conn.Query(ctx, q.String(), q.args...)
+	if err != nil {
+		return nil, false, err
+	}
+	defer rows.Close()
+	var out []countedContacts
+	for rows.Next() {
+		var (
+			r                                               countedContacts
+			tMS, sMS, lMS                                   int64
+			offered, answered, abandoned, short, aT, bT, nS uint64
+			long, handled, acwCounted                       uint64
+			waitSum, handleSum, acwSum, maxWait             int64
+		)
+		if err := rows.Scan(&r.unit, &r.channel, &r.key, &tMS, &sMS, &lMS, &offered, &answered, &abandoned, &short, &aT, &bT, &nS,
+			&long, &waitSum, &handled, &handleSum, &acwCounted, &acwSum, &maxWait); err != nil {
+			return nil, false, err
+		}
+		p := params(r.unit, r.channel)
+		if tMS != p.Threshold.Milliseconds() || sMS != p.ShortAbandon.Milliseconds() || lMS != p.LongWait.Milliseconds() {
+			return nil, false, nil
+		}
+		r.counts = kpi.ContactCounts{
+			Offered: float64(offered), Answered: float64(answered), Abandoned: float64(abandoned),
+			ShortAbandoned: float64(short), AnsweredWithinT: float64(aT), AbandonedWithinT: float64(bT),
+			AbandonedNotShort: float64(nS), LongWaits: float64(long), AnswerWaitSumS: float64(waitSum),
+			Handled: float64(handled), HandleSumS: float64(handleSum), AcwCounted: float64(acwCounted),
+			AcwSumS: float64(acwSum), MaxWaitS: float64(maxWait), // in ms until contactRows
+
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, err
+	}
+	return out, true, nil
+}
+
+// rollupKey is the key of a rollup row: a bucket and a group.
+type rollupKey struct {
+	bucket                    int64
+	unit, channel, instrument string
+}
+
+// recountContacts recounts the contact rollup of the institution's
+// buckets from the newest versions of its contacts, with the store's
+// parameters, replacing the previous rows (zeros for groups that have no
+// contacts left).
+func (s *Store) recountContacts(ctx context.Context, institution string, buckets []time.Time) error {
+	params := s.paramsOf(institution)
+	for _, chunk := range chunks(buckets) {
+		version := s.nextVersion() // before reading: a later recount wins
+		counted, err := s.countContacts(ctx, institution, bucketSet(chunk), params,
+			func(q *query) *query { return q.sql("toStartOfFifteenMinutes(arrived_at)") })
+		if err != nil {
+			return fmt.Errorf("recount contact rollup of %s: %w", institution, err)
+		}
+		existing, err := s.rollupKeys(ctx, "contact_rollup", "''", institution, chunk)
+		if err != nil {
+			return err
+		}
+		for _, c := range counted {
+			delete(existing, rollupKey{c.key.Unix(), c.unit, c.channel, ""})
+		}
+		for k := range existing {
+			counted = append(counted, countedContacts{unit: k.unit, channel: k.channel, key: time.Unix(k.bucket, 0).UTC()})
+		}
+		err = s.insertBatch(ctx, "contact_rollup", contactRollupColumns, len(counted), func(b driver.Batch) error {
+			for _, c := range counted {
+				p, k := params(c.unit, c.channel), c.counts
+				err := b.Append(institution, c.key.UTC(), c.unit, c.channel, version,
+					p.Threshold.Milliseconds(), p.ShortAbandon.Milliseconds(), p.LongWait.Milliseconds(),
+					uint64(k.Offered), uint64(k.Answered), uint64(k.Abandoned), uint64(k.ShortAbandoned),
+					uint64(k.AnsweredWithinT), uint64(k.AbandonedWithinT), uint64(k.AbandonedNotShort), uint64(k.LongWaits),
+					int64(k.AnswerWaitSumS), uint64(k.Handled), int64(k.HandleSumS), uint64(k.AcwCounted),
+					int64(k.AcwSumS), int64(k.MaxWaitS)) // waits in ms, as countContacts leaves them
+				if err != nil {
+					return fmt.Errorf("rollup of %s bucket %s %s/%s: %w", institution, c.key.Format(time.RFC3339), c.unit, c.channel, err)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+const contactRollupColumns = `institution, bucket, unit, channel, version, t_ms, s_ms, l_ms, offered, answered, abandoned,
+    short_abandoned, answered_within_t, abandoned_within_t, abandoned_not_short, long_waits, answer_wait_sum_ms,
+    handled, handle_sum_s, acw_counted, acw_sum_s, max_wait_ms`
+
+// rollupKeys returns the keys a rollup table has for the institution's
+// buckets; instrument is the instrument column, or ” for a table without.
+func (s *Store) rollupKeys(ctx context.Context, table, instrument, institution string, buckets []time.Time) (map[rollupKey]bool, error) {
+	q := &query{}
+	q.sql("SELECT DISTINCT bucket, unit, channel, ", instrument, " FROM ", table, " WHERE institution = ").bind(institution).sql(" AND ")
+	bucketSet(buckets)(q, "bucket")
+	rows, err := s.conn.Query(ctx, q.String(), q.args...)
+	if err != nil {
+		return nil, fmt.Errorf("%s keys of %s: %w", table, institution, err)
+	}
+	defer rows.Close()
+	out := map[rollupKey]bool{}
+	for rows.Next() {
+		var (
+			k      rollupKey
+			bucket time.Time
+		)
+		if err := rows.Scan(&bucket, &k.unit, &k.channel, &k.instrument); err != nil {
+			return nil, fmt.Errorf("%s keys of %s: %w", table, institution, err)
+		}
+		k.bucket = bucket.Unix()
+		out[k] = true
+	}
+	return out, rows.Err()
+}
+
+// chunks splits sorted buckets into runs of at most maxBucketsPerRecount.
+func chunks(buckets []time.Time) [][]time.Time {
+	var out [][]time.Time
+	for len(buckets) > maxBucketsPerRecount {
+		out = append(out, buckets[:maxBucketsPerRecount])
+		buckets = buckets[maxBucketsPerRecount:]
+	}
+	if len(buckets) > 0 {
+		out = append(out, buckets)
+	}
+	return out
+}
+
+// touched collects the buckets per institution that a batch changes.
+type touched map[string]map[int64]bool
+
+func (t touched) add(institution string, at time.Time) {
+	if t[institution] == nil {
+		t[institution] = map[int64]bool{}
+	}
+	t[institution][bucketFloor(at).Unix()] = true
+}
+
+// sorted returns the institution's buckets in order.
+func (t touched) sorted(institution string) []time.Time {
+	out := make([]time.Time, 0, len(t[institution]))
+	for b := range t[institution] {
+		out = append(out, time.Unix(b, 0).UTC())
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Before(out[j]) })
+	return out
+}
+
+// keysBySource groups record ids by institution and source.
+type keysBySource map[string]map[string][]string
+
+func (k keysBySource) add(institution, source, id string) {
+	if k[institution] == nil {
+		k[institution] = map[string][]string{}
+	}
+	k[institution][source] = append(k[institution][source], id)
+}
+
+// earlierBuckets adds to t the buckets (of timeColumn) of the stored
+// versions of the given records. Called before a batch is written, it finds
+// the bucket of each record's newest stored version, where the rollup
+// counts it now (ClickHouse may merge older versions away at any time, but
+// never the newest): a new version may move the record out of it.
+func (s *Store) earlierBuckets(ctx context.Context, table, timeColumn, idColumn string, keys keysBySource, t touched) error {
+	for institution, bySource := range keys {
+		for source, all := range bySource {
+			for _, ids := range idChunks(all) {
+				q := &query{}
+				q.sql("SELECT DISTINCT toStartOfFifteenMinutes(", timeColumn, ") FROM ", table, " WHERE institution = ").bind(institution).
+					sql(" AND source = ").bind(source).sql(" AND ", idColumn, " IN (").list(ids).sql(")")
+				rows, err := s.conn.Query(ctx, q.String(), q.args...)
+				if err != nil {
+					return fmt.Errorf("earlier %s buckets of %s: %w", table, institution, err)
+				}
+				for rows.Next() {
+					var b time.Time
+					if err := rows.Scan(&b); err != nil {
+						rows.Close()
+						return fmt.Errorf("earlier %s buckets of %s: %w", table, institution, err)
+					}
+					t.add(institution, b)
+				}
+				err = rows.Err()
+				rows.Close()
+				if err != nil {
+					return fmt.Errorf("earlier %s buckets of %s: %w", table, institution, err)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// maxIDsPerQuery bounds the ids of one IN list, so that a query stays well
+// inside ClickHouse's max_query_size (256 KiB by default).
+const maxIDsPerQuery = 2000
+
+// idChunks splits ids into lists of at most maxIDsPerQuery.
+func idChunks(ids []string) [][]string {
+	var out [][]string
+	for len(ids) > maxIDsPerQuery {
+		out = append(out, ids[:maxIDsPerQuery])
+		ids = ids[maxIDsPerQuery:]
+	}
+	return append(out, ids)
+}
+
+// contactBatch is what InsertContacts finds out before it writes a batch:
+// the rollup buckets the batch's records are counted in now, and which of
+// them are written cases.
+type contactBatch struct {
+	touched touched
+	keys    keysBySource
+	written map[recordKey]bool
+}
+
+type recordKey struct{ institution, source, id string }
+
+// beforeContacts looks up, before a batch is written, where its records
+// are counted now: the bucket of each record's newest stored version (the
+// only one the rollup counts; ClickHouse may merge older versions away at
+// any time, but never the newest), and whether that version is a written
+// case (so that a new version that is not one withdraws it from
+// written_cases).
+func (s *Store) beforeContacts(ctx context.Context, cs []records.Contact) (contactBatch, error) {
+	b := contactBatch{touched: touched{}, keys: keysBySource{}, written: map[recordKey]bool{}}
+	for _, c := range cs {
+		b.touched.add(c.Institution, c.ArrivedAt)
+		b.keys.add(c.Institution, c.Source, c.ID)
+	}
+	for institution, bySource := range b.keys {
+		for source, all := range bySource {
+			for _, ids := range idChunks(all) {
+				if err := s.storedContacts(ctx, institution, source, ids, &b); err != nil {
+					return b, err
+				}
+			}
+		}
+	}
+	return b, nil
+}
+
+// storedContacts adds to b where the stored records ids are counted now.
+func (s *Store) storedContacts(ctx context.Context, institution, source string, ids []string, b *contactBatch) error {
+	q := &query{}
+	q.sql("SELECT id, argMax(toStartOfFifteenMinutes(arrived_at), tuple(version, ingested_at)), ",
+		"argMax(channel IN (").list(channels(records.IsWritten)).sql(") OR complex = 1, tuple(version, ingested_at))",
+		" FROM contacts WHERE institution = ").bind(institution).sql(" AND source = ").bind(source).
+		sql(" AND id IN (").list(ids).sql(") GROUP BY id")
+	rows, err := s.conn.Query(ctx, q.String(), q.args...)
+	if err != nil {
+		return fmt.Errorf("stored contacts of %s: %w", institution, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			id      string
+			bucket  time.Time
+			written uint8
+		)
+		if err := rows.Scan(&id, &bucket, &written); err != nil {
+			return fmt.Errorf("stored contacts of %s: %w", institution, err)
+		}
+		b.touched.add(institution, bucket)
+		if written == 1 {
+			b.written[recordKey{institution, source, id}] = true
+		}
+	}
+	return rows.Err()
+}
+
+// afterContacts brings the rollups up to date after a batch of contact
+// versions was written: the contact buckets the records were and are now
+// counted in, and the feedback buckets of the responses about them (whose
+// unit and channel they give).
+func (s *Store) afterContacts(ctx context.Context, b contactBatch) error {
+	for institution := range b.touched {
+		if err := s.recountContacts(ctx, institution, b.touched.sorted(institution)); err != nil {
+			return err
+		}
+	}
+	fb := touched{}
+	if err := s.earlierBuckets(ctx, "feedback", "submitted_at", "contact_id", b.keys, fb); err != nil {
+		return err
+	}
+	for institution := range fb {
+		if err := s.recountFeedback(ctx, institution, fb.sorted(institution)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// refreshFeedbackRollups brings the feedback rollup up to date after a
+// batch of feedback versions was written; before are the buckets its
+// records were counted in before.
+func (s *Store) refreshFeedbackRollups(ctx context.Context, before touched) error {
+	for institution := range before {
+		if err := s.recountFeedback(ctx, institution, before.sorted(institution)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// beforeFeedback returns the buckets a batch of feedback versions will
+// touch: theirs, and those their records are counted in now.
+func (s *Store) beforeFeedback(ctx context.Context, fs []records.Feedback) (touched, error) {
+	t, keys := touched{}, keysBySource{}
+	for _, f := range fs {
+		t.add(f.Institution, f.SubmittedAt)
+		keys.add(f.Institution, f.Source, f.ID)
+	}
+	return t, s.earlierBuckets(ctx, "feedback", "submitted_at", "id", keys, t)
+}
+
+// recountFeedback recounts the feedback rollup of the institution's
+// buckets, as recountContacts does for contacts.
+func (s *Store) recountFeedback(ctx context.Context, institution string, buckets []time.Time) error {
+	for _, chunk := range chunks(buckets) {
+		version := s.nextVersion()
+		counted, err := s.countFeedback(ctx, institution, bucketSet(chunk), func(q *query) *query { return q.sql("toStartOfFifteenMinutes(submitted_at)") })
+		if err != nil {
+			return fmt.Errorf("recount feedback rollup of %s: %w", institution, err)
+		}
+		existing, err := s.rollupKeys(ctx, "feedback_rollup", "instrument", institution, chunk)
+		if err != nil {
+			return err
+		}
+		for _, c := range counted {
+			delete(existing, rollupKey{c.key.Unix(), c.unit, c.channel, c.instrument})
+		}
+		for k := range existing {
+			counted = append(counted, countedFeedback{unit: k.unit, channel: k.channel, instrument: k.instrument, key: time.Unix(k.bucket, 0).UTC()})
+		}
+		err = s.insertBatch(ctx, "feedback_rollup", "institution, bucket, unit, channel, instrument, version, responses, favourable", len(counted),
+			func(b driver.Batch) error {
+				for _, c := range counted {
+					if err := b.Append(institution, c.key.UTC(), c.unit, c.channel, c.instrument, version,
+						uint64(c.counts.Responses), uint64(c.counts.Favourable)); err != nil {
+						return fmt.Errorf("feedback rollup of %s bucket %s: %w", institution, c.key.Format(time.RFC3339), err)
+					}
+				}
+				return nil
+			})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// RebuildRollups recounts every rollup bucket of the institution from its
+// raw versions, with the store's parameters, and records that its rollups
+// are built: from then on reads use them and every write keeps them
+// current. It reads the institution's history once, a month at a time.
+func (s *Store) RebuildRollups(ctx context.Context, institution string) error {
+	for _, r := range []struct {
+		table, column string
+		recount       func(context.Context, string, []time.Time) error
+	}{
+		{"contacts", "arrived_at", s.recountContacts},
+		{"feedback", "submitted_at", s.recountFeedback},
+	} {
+		buckets, err := s.allBuckets(ctx, r.table, r.column, institution)
+		if err != nil {
+			return err
+		}
+		if err := r.recount(ctx, institution, buckets); err != nil {
+			return err
+		}
+	}
+	err := s.insertBatch(ctx, "rollup_builds", "institution, version, built_at", 1, func(b driver.Batch) error {
+		return b.Append(institution, s.nextVersion(), time.Now().UTC())
+	})
+	if err != nil {
+		return fmt.Errorf("record rollup build of %s: %w", institution, err)
+	}
+	s.mu.Lock()
+	s.built[institution] = true
+	s.mu.Unlock()
+	return nil
+}
+
+// allBuckets returns every bucket of the institution's rows in table.
+func (s *Store) allBuckets(ctx context.Context, table, column, institution string) ([]time.Time, error) {
+	q := &query{}
+	q.sql("SELECT DISTINCT toStartOfFifteenMinutes(", column, ") AS b FROM ", table, " WHERE institution = ").bind(institution).sql(" ORDER BY b")
+	rows, err := s.conn.Query(ctx, q.String(), q.args...)
+	if err != nil {
+		return nil, fmt.Errorf("%s buckets of %s: %w", table, institution, err)
+	}
+	defer rows.Close()
+	var out []time.Time
+	for rows.Next() {
+		var b time.Time
+		if err := rows.Scan(&b); err != nil {
+			return nil, fmt.Errorf("%s buckets of %s: %w", table, institution, err)
+		}
+		out = append(out, b.UTC())
+	}
+	return out, rows.Err()
+}
+
+// EnsureRollups rebuilds the rollups of every institution that has none
+// yet, or whose contact rollup was counted with other thresholds than the
+// store's parameters give (the configuration changed); it returns the
+// institutions it rebuilt.
+func (s *Store) EnsureRollups(ctx context.Context, institutions []string) ([]string, error) {
+	var rebuilt []string
+	for _, in := range institutions {
+		built, err := s.rollupsBuilt(ctx, in)
+		if err != nil {
+			return rebuilt, err
+		}
+		if built {
+			current, err := s.rollupParamsCurrent(ctx, in)
+			if err != nil || current {
+				if err != nil {
+					return rebuilt, err
+				}
+				continue
+			}
+		}
+		if err := s.RebuildRollups(ctx, in); err != nil {
+			return rebuilt, err
+		}
+		rebuilt = append(rebuilt, in)
+	}
+	return rebuilt, nil
+}
+
+// rollupParamsCurrent reports whether every group of the institution's
+// contact rollup was counted with the store's parameters.
+func (s *Store) rollupParamsCurrent(ctx context.Context, institution string) (bool, error) {
+	rows, err := s.conn.Query(ctx, "SELECT DISTINCT unit, channel, t_ms, s_ms, l_ms FROM contact_rollup FINAL WHERE institution = ?", institution)
+	if err != nil {
+		return false, fmt.Errorf("rollup parameters of %s: %w", institution, err)
+	}
+	defer rows.Close()
+	params := s.paramsOf(institution)
+	for rows.Next() {
+		var (
+			unit, channel string
+			t, sh, l      int64
+		)
+		if err := rows.Scan(&unit, &channel, &t, &sh, &l); err != nil {
+			return false, fmt.Errorf("rollup parameters of %s: %w", institution, err)
+		}
+		p := params(unit, channel)
+		if t != p.Threshold.Milliseconds() || sh != p.ShortAbandon.Milliseconds() || l != p.LongWait.Milliseconds() {
+			return false, nil
+		}
+	}
+	return true, rows.Err()
+}
