@@ -147,9 +147,7 @@ func (f *fakeReader) wait(ctx context.Context, institutions ...string) error {
 func (f *fakeReader) data(institution string, from, to time.Time) windowData {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	// The exporter's windows start on the rollups' bucket boundary at or
-	// before now − length.
-	return f.windows[institution][to.UTC().Truncate(store.BucketSize).Sub(from)]
+	return f.windows[institution][to.Sub(from)]
 }
 
 func (f *fakeReader) ContactCounts(ctx context.Context, q store.ContactQuery) ([]store.ContactRow, error) {

@@ -75,18 +75,3 @@ func TestRefreshReadsEachInstitutionsWindowsOnce(t *testing.T) {
 	}
 }
 
-func TestWindowStartIsOnABucketBoundary(t *testing.T) {
-	now := time.Date(2025, 3, 10, 12, 7, 31, 0, time.UTC)
-	for _, tc := range []struct {
-		w    time.Duration
-		want time.Time
-	}{
-		{time.Hour, time.Date(2025, 3, 10, 11, 0, 0, 0, time.UTC)},
-		{24 * time.Hour, time.Date(2025, 3, 9, 12, 0, 0, 0, time.UTC)},
-		{5 * time.Minute, time.Date(2025, 3, 10, 11, 55, 0, 0, time.UTC)},
-	} {
-		if got := windowStart(now, tc.w); !got.Equal(tc.want) {
-			t.Errorf("window %s: start %s, want %s", tc.w, got, tc.want)
-		}
-	}
-}
