@@ -139,8 +139,8 @@ func Run(ctx context.Context, o Options) (err error) {
 		if err != nil {
 			return err
 		}
-		c, err := startChild("simulate-"+src.Name, true, "simulate", "--style", src.Style, "--listen", addr,
-			"--seed", strconv.FormatInt(o.Seed, 10), "--days", strconv.Itoa(o.Days), "--token-file", tokenFile)
+		c, err := startChild("simulate-"+src.Name, true, "simulate", "--style", src.Style, "--web.listen-address", addr,
+			"--seed", strconv.FormatInt(o.Seed, 10), "--days", strconv.Itoa(o.Days), "--token.file", tokenFile)
 		if err != nil {
 			return err
 		}
@@ -161,7 +161,7 @@ func Run(ctx context.Context, o Options) (err error) {
 
 	// Registers and working-day calendars first, so that the exporter's
 	// first refresh finds them; then the collector and the exporter.
-	load, err := startChild("register-load", false, "register", "load", "--config", stack.ConfigPath)
+	load, err := startChild("register-load", false, "register", "load", "--config.file", stack.ConfigPath)
 	if err != nil {
 		return err
 	}
@@ -177,14 +177,14 @@ func Run(ctx context.Context, o Options) (err error) {
 	if err != nil {
 		return err
 	}
-	if _, err := startChild("collect", true, "collect", "--config", stack.ConfigPath, "--web.listen-address", collectAddr); err != nil {
+	if _, err := startChild("collect", true, "collect", "--config.file", stack.ConfigPath, "--web.listen-address", collectAddr); err != nil {
 		return err
 	}
 	metricsAddr, err := freeAddr()
 	if err != nil {
 		return err
 	}
-	serve, err := startChild("serve", true, "serve", "--config", stack.ConfigPath, "--web.listen-address", metricsAddr)
+	serve, err := startChild("serve", true, "serve", "--config.file", stack.ConfigPath, "--web.listen-address", metricsAddr)
 	if err != nil {
 		return err
 	}
@@ -289,7 +289,7 @@ ccbench demo is running (Ctrl-C stops it)
   clickhouse    %s
   dashboards    %s
   data dir      %s
-  config        %s  (ccbench compare|collect|serve --config %s)
+  config        %s  (ccbench compare|collect|serve --config.file %s)
 `, s.MetricsURL, s.PrometheusURL, s.PrometheusURL, s.ClickHouseDSN, s.DashboardsDir, s.DataDir, s.ConfigPath, s.ConfigPath)
 	for name, url := range s.Simulators {
 		fmt.Fprintf(w, "  simulator     %s  %s\n", name, url)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/version"
 
 	"github.com/ccbench/ccbench/config"
 	"github.com/ccbench/ccbench/kpi"
@@ -574,7 +575,7 @@ func TestCountersAndTargets(t *testing.T) {
 		{"ccbench_favourable_share_target_ratio", target("vmi", "", "", "1-5"), 0.89},
 		{"ccbench_kpi_target_info", map[string]string{"kpi": "abandon_rate", "institution": "sodra", "unit": "", "channel": "", "instrument": "", "direction": "at_most", "method": ""}, 1},
 		{"ccbench_kpi_target_info", map[string]string{"kpi": "service_level", "institution": "sodra", "unit": "", "channel": "", "instrument": "", "direction": "at_least", "method": "negative"}, 1},
-		{"ccbench_build_info", map[string]string{"version": "1.2.3", "revision": "abc", "goversion": runtime.Version()}, 1},
+		{"ccbench_build_info", map[string]string{"version": "1.2.3", "revision": "abc", "branch": version.Branch, "goversion": runtime.Version(), "goos": runtime.GOOS, "goarch": runtime.GOARCH, "tags": version.GetTags()}, 1},
 		{"ccbench_exporter_refreshes_total", nil, 1},
 		{"ccbench_exporter_refresh_errors_total", map[string]string{"institution": "sodra"}, 0},
 		{"ccbench_exporter_refresh_errors_total", map[string]string{"institution": "ind"}, 0},
@@ -722,7 +723,7 @@ func TestHTTPEndpoints(t *testing.T) {
 	if code, _ := get("/-/healthy"); code != http.StatusOK {
 		t.Errorf("/-/healthy = %d, want 200", code)
 	}
-	if code, body := get("/"); code != http.StatusOK || !strings.Contains(body, `href="metrics"`) || !strings.Contains(body, "1.2.3") {
+	if code, body := get("/"); code != http.StatusOK || !strings.Contains(body, `href="/metrics"`) || !strings.Contains(body, "1.2.3") {
 		t.Errorf("/ = %d %q, want 200 with a link to metrics and the version", code, body)
 	}
 	if code, _ := get("/nope"); code != http.StatusNotFound {

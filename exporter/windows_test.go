@@ -74,4 +74,3 @@ func TestRefreshReadsEachInstitutionsWindowsOnce(t *testing.T) {
 		}
 	}
 }
-

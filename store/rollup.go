@@ -303,13 +303,19 @@ func (k keysBySource) add(institution, source, id string) {
 // the bucket of each record's newest stored version, where the rollup
 // counts it now (ClickHouse may merge older versions away at any time, but
 // never the newest): a new version may move the record out of it.
-func (s *Store) earlierBuckets(ctx context.Context, table, timeColumn, idColumn string, keys keysBySource, t touched) error {
+//
+// since, when not zero, bounds timeColumn from below, so that a lookup by a
+// column outside the table's key reads only recent partitions.
+func (s *Store) earlierBuckets(ctx context.Context, table, timeColumn, idColumn string, keys keysBySource, since time.Time, t touched) error {
 	for institution, bySource := range keys {
 		for source, all := range bySource {
 			for _, ids := range idChunks(all) {
 				q := &query{}
 				q.sql("SELECT DISTINCT toStartOfFifteenMinutes(", timeColumn, ") FROM ", table, " WHERE institution = ").bind(institution).
 					sql(" AND source = ").bind(source).sql(" AND ", idColumn, " IN (").list(ids).sql(")")
+				if !since.IsZero() {
+					q.sql(" AND ", timeColumn, " >= ").time(since)
+				}
 				rows, err := s.conn.Query(ctx, q.String(), q.args...)
 				if err != nil {
 					return fmt.Errorf("earlier %s buckets of %s: %w", table, institution, err)
@@ -351,9 +357,10 @@ func idChunks(ids []string) [][]string {
 // the rollup buckets the batch's records are counted in now, and which of
 // them are written cases.
 type contactBatch struct {
-	touched touched
-	keys    keysBySource
-	written map[recordKey]bool
+	touched  touched
+	keys     keysBySource
+	written  map[recordKey]bool
+	earliest time.Time // the earliest arrival of the batch's records, old or new
 }
 
 type recordKey struct{ institution, source, id string }
@@ -369,6 +376,9 @@ func (s *Store) beforeContacts(ctx context.Context, cs []records.Contact) (conta
 	for _, c := range cs {
 		b.touched.add(c.Institution, c.ArrivedAt)
 		b.keys.add(c.Institution, c.Source, c.ID)
+		if b.earliest.IsZero() || c.ArrivedAt.Before(b.earliest) {
+			b.earliest = c.ArrivedAt
+		}
 	}
 	for institution, bySource := range b.keys {
 		for source, all := range bySource {
@@ -404,6 +414,9 @@ func (s *Store) storedContacts(ctx context.Context, institution, source string, 
 			return fmt.Errorf("stored contacts of %s: %w", institution, err)
 		}
 		b.touched.add(institution, bucket)
+		if bucket.Before(b.earliest) {
+			b.earliest = bucket // where the record arrived until now
+		}
 		if written == 1 {
 			b.written[recordKey{institution, source, id}] = true
 		}
@@ -422,7 +435,8 @@ func (s *Store) afterContacts(ctx context.Context, b contactBatch) error {
 		}
 	}
 	fb := touched{}
-	if err := s.earlierBuckets(ctx, "feedback", "submitted_at", "contact_id", b.keys, fb); err != nil {
+	// A response about a contact is submitted after the contact arrived.
+	if err := s.earlierBuckets(ctx, "feedback", "submitted_at", "contact_id", b.keys, b.earliest, fb); err != nil {
 		return err
 	}
 	for institution := range fb {
@@ -453,7 +467,7 @@ func (s *Store) beforeFeedback(ctx context.Context, fs []records.Feedback) (touc
 		t.add(f.Institution, f.SubmittedAt)
 		keys.add(f.Institution, f.Source, f.ID)
 	}
-	return t, s.earlierBuckets(ctx, "feedback", "submitted_at", "id", keys, t)
+	return t, s.earlierBuckets(ctx, "feedback", "submitted_at", "id", keys, time.Time{}, t)
 }
 
 // recountFeedback recounts the feedback rollup of the institution's
