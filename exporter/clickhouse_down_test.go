@@ -146,7 +146,7 @@ institutions:
 		// while it is down, the snapshot stays however old it gets.
 		Now: clk.Now, MaxStaleness: 90 * time.Second,
 	})
-	reg := e.Registry()
+	reg := e.Gatherer()
 	phone := map[string]string{"institution": "sodra", "unit": "contact-centre", "channel": "phone"}
 	sodra := map[string]string{"institution": "sodra"}
 	check := func(when string, up, offered, age float64) {

@@ -230,8 +230,10 @@ func New(opts Options) *Exporter {
 	})
 	buildInfo.Set(1)
 
+	// The KPI series are not on the registry: the handler serves them from
+	// the snapshot's cached encoding (see metricsHandler); Gatherer gathers
+	// both.
 	e.registry.MustRegister(
-		e.collector,
 		e.refreshes, e.errors, e.lastSuccess, e.refreshTimer, buildInfo, e.clickhouseUp,
 		dataAge{e},
 		collectors.NewBuildInfoCollector(),
@@ -241,8 +243,10 @@ func New(opts Options) *Exporter {
 	return e
 }
 
-// Registry is the exporter's metric registry; callers may register more
-// collectors on it.
+// Registry is the registry of the exporter's own series (refreshes,
+// errors, build info, Go and process metrics); callers may register more
+// collectors on it. The KPI series are served beside it; Gatherer gathers
+// both.
 func (e *Exporter) Registry() *prometheus.Registry { return e.registry }
 
 // Ready reports whether a refresh has succeeded, at least in part, yet.
