@@ -194,9 +194,9 @@ func buildInstitutions(ctx context.Context, cfg *config.Config, r Reader, q Quer
 // nothing.
 func validate(q Query) error {
 	switch q.By {
-	case store.ByTotal, store.ByDay, store.ByMonth:
+	case store.ByTotal, store.ByDay, store.ByWeek, store.ByMonth:
 	default:
-		return fmt.Errorf("unknown period grouping %q (want total, day or month)", q.By)
+		return fmt.Errorf("unknown period grouping %q (want total, day, week or month)", q.By)
 	}
 	if _, err := kpi.ParseMethod(string(q.Method)); err != nil {
 		return err

@@ -111,7 +111,7 @@ func TestRollupsEqualRawPath(t *testing.T) {
 			from = from.Truncate(time.Hour) // aligned to buckets
 		}
 		to := from.Add(time.Duration(1 + r.Int64N(int64(4*24*time.Hour))))
-		by := []store.By{store.ByTotal, store.ByDay, store.ByMonth}[r.IntN(3)]
+		by := []store.By{store.ByTotal, store.ByDay, store.ByWeek, store.ByMonth}[r.IntN(4)]
 		asOf := from.Add(time.Duration(r.Int64N(int64(10 * 24 * time.Hour))))
 		p := func(unit, channel string) kpi.Params { return params(in, unit, channel) }
 		name := fmt.Sprintf("%s [%s, %s) by %s as of %s", in, from.Format(time.RFC3339), to.Format(time.RFC3339), by, asOf.Format(time.RFC3339))
