@@ -152,13 +152,14 @@ func (r *run) sinkRate(ctx context.Context, st *store.Store, n int) (float64, er
 	return float64(len(cs)) / time.Since(start).Seconds(), nil
 }
 
-// syntheticRecords makes n answered phone and visit contacts over the two
-// weeks before now.
+// syntheticRecords makes n answered phone and visit contacts arriving in
+// order over the two weeks before now, as a backfill delivers them.
 func syntheticRecords(n int, now time.Time) []records.Contact {
 	rnd := rand.New(rand.NewPCG(1, 2))
 	out := make([]records.Contact, n)
+	span := 14 * 24 * time.Hour
 	for i := range out {
-		arrived := now.Add(-time.Duration(rnd.Int64N(int64(14 * 24 * time.Hour)))).UTC()
+		arrived := now.Add(-span + time.Duration(int64(span)/int64(n)*int64(i))).UTC()
 		answered := arrived.Add(time.Duration(rnd.IntN(60000)) * time.Millisecond)
 		ended := answered.Add(time.Duration(30+rnd.IntN(600)) * time.Second)
 		channel := records.ChannelPhone

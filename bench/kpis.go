@@ -164,6 +164,17 @@ func (c countingReader) ReportedFigures(ctx context.Context, institutions []stri
 	return c.Reader.ReportedFigures(ctx, institutions)
 }
 
+// countingReader passes the exporter's multi-window reads on, counted.
+func (c countingReader) ContactCountsWindows(ctx context.Context, q store.ContactQuery, froms []time.Time) ([][]store.ContactRow, error) {
+	c.n.Add(1)
+	return c.Reader.(exporter.WindowsReader).ContactCountsWindows(ctx, q, froms)
+}
+
+func (c countingReader) FeedbackCountsWindows(ctx context.Context, q store.FeedbackQuery, froms []time.Time) ([][]store.FeedbackRow, error) {
+	c.n.Add(1)
+	return c.Reader.(exporter.WindowsReader).FeedbackCountsWindows(ctx, q, froms)
+}
+
 type countingTotals struct {
 	exporter.ContactTotalsReader
 	n *atomic.Int64
@@ -189,6 +200,7 @@ func (r *run) exporter(ctx context.Context) error {
 	}
 	st.SetParams(cfg.Params)
 	var queries atomic.Int64
+	var _ exporter.WindowsReader = countingReader{}
 	e := exporter.New(exporter.Options{Config: cfg, Reader: countingReader{Reader: st, n: &queries},
 		Totals: exporter.StoreTotals(countingTotals{ContactTotalsReader: st, n: &queries}), Now: r.o.Now})
 	if err := e.Refresh(ctx); err != nil { // first refresh: rollup state is read and cached

@@ -1,6 +1,7 @@
 package collectors
 
 import (
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -14,6 +15,7 @@ type Metrics struct {
 	fetched     *prometheus.CounterVec
 	duration    *prometheus.HistogramVec
 	lastSuccess *prometheus.GaugeVec
+	ready       atomic.Bool
 }
 
 // NewMetrics creates the runner's metrics and registers them with reg (when
@@ -61,6 +63,7 @@ func (m *Metrics) observe(source string, st Stats, err error, start, end time.Ti
 		result = "failure"
 	} else {
 		m.lastSuccess.WithLabelValues(source).Set(float64(end.UnixNano()) / 1e9)
+		m.ready.Store(true)
 	}
 	m.passes.WithLabelValues(source, result).Inc()
 	m.records.WithLabelValues(source).Add(float64(st.Records))
@@ -68,3 +71,7 @@ func (m *Metrics) observe(source string, st Stats, err error, start, end time.Ti
 	m.fetched.WithLabelValues(source).Add(float64(st.Fetched))
 	m.duration.WithLabelValues(source).Observe(end.Sub(start).Seconds())
 }
+
+// Ready reports whether a pass of some source has succeeded yet: the
+// collector's /-/ready.
+func (m *Metrics) Ready() bool { return m != nil && m.ready.Load() }

@@ -33,7 +33,9 @@ type Config struct {
 	Targets      []Target      `yaml:"targets"`
 	Registers    Registers     `yaml:"registers"`
 
-	path string // the file it was loaded from, for error messages
+	path     string    // the file it was loaded from, for error messages
+	pos      positions // the line of every key, for error messages
+	problems Errors    // what validation found
 }
 
 // ClickHouse says how to reach the ClickHouse server. The password never
@@ -43,6 +45,10 @@ type ClickHouse struct {
 	DSN          string `yaml:"dsn"` // clickhouse://user@host:9000/database; CCBENCH_CLICKHOUSE_DSN overrides
 	PasswordEnv  string `yaml:"password_env,omitempty"`
 	PasswordFile string `yaml:"password_file,omitempty"`
+	// Cluster is a cluster name from the servers' remote_servers: when set,
+	// the schema is replicated and sharded over it (README, "Running on a
+	// ClickHouse cluster").
+	Cluster string `yaml:"cluster,omitempty"`
 }
 
 // Exporter configures `ccbench serve`.
@@ -132,18 +138,34 @@ func Load(path string) (*Config, error) {
 }
 
 // Parse parses, defaults and validates a configuration; path is used in
-// error messages only.
+// error messages only. Every problem is reported at once, as Errors, each
+// naming the file, the line and the key.
 func Parse(b []byte, path string) (*Config, error) {
-	c := &Config{path: path}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		return nil, decodeErrors(path, err) // not YAML at all
+	}
+	c := &Config{}
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
+	var decodeErrs Errors
 	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		decodeErrs = decodeErrors(path, err)
+		var te *yaml.TypeError
+		if !errors.As(err, &te) {
+			return nil, decodeErrs
+		}
+		// A TypeError leaves the rest of the file decoded: validate it
+		// too, so that every problem is reported at once.
 	}
 	c.path = path
+	c.pos = newPositions(&doc)
 	c.applyDefaults()
-	if err := c.validate(); err != nil {
-		return nil, err
+	c.validate()
+	problems := append(decodeErrs, c.problems...)
+	if len(problems) > 0 {
+		problems.sortByLine()
+		return nil, problems
 	}
 	return c, nil
 }

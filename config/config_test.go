@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -36,7 +37,7 @@ institutions:
 	tests := []struct {
 		name, yaml, want string
 	}{
-		{"bad timezone", "institutions:\n  - {id: x, name: X, country: LT, timezone: Mars/Olympus}\n", "cfg.yaml: institutions[0].timezone: unknown time zone"},
+		{"bad timezone", "institutions:\n  - {id: x, name: X, country: LT, timezone: Mars/Olympus}\n", "cfg.yaml:2: institutions[0].timezone: unknown time zone"},
 		{"duplicate institution", base + "  - {id: sodra, name: S, country: LT, timezone: Europe/Vilnius}\n", "institutions[1].id: duplicate"},
 		{"unknown style", base + "sources:\n  - {name: s, style: ftp, institution: sodra, base_url: http://x}\n", "sources[0].style: unknown style \"ftp\""},
 		{"unknown institution", base + "sources:\n  - {name: s, style: sodra, institution: nope, base_url: http://x}\n", "sources[0].institution: unknown institution"},
@@ -62,6 +63,63 @@ institutions:
 				t.Errorf("error leaks the password: %q", err)
 			}
 		})
+	}
+}
+
+// TestEveryProblemAtOnce checks that a file with several problems reports
+// them all, in file order, each with its file, line and key; the lines are
+// those of the YAML below, counted by hand.
+func TestEveryProblemAtOnce(t *testing.T) {
+	yaml := `institutions:
+  - id: sodra
+    name: SODRA
+    country: LT
+    timezone: Mars/Olympus
+sources:
+  - name: s
+    style: ftp
+    institution: nope
+    base_url: http://x
+    pool_interval: 1m
+targets:
+  - {institution: sodra, kpi: happiness, value: 1}
+`
+	_, err := Parse([]byte(yaml), "cfg.yaml")
+	var es Errors
+	if !errors.As(err, &es) {
+		t.Fatalf("error %v (%T), want Errors", err, err)
+	}
+	want := []string{
+		`cfg.yaml:5: institutions[0].timezone: unknown time zone "Mars/Olympus"`,
+		`cfg.yaml:8: sources[0].style: unknown style "ftp" (want sodra, vmi or ind)`,
+		`cfg.yaml:9: sources[0].institution: unknown institution "nope"`,
+		`cfg.yaml:11: field pool_interval not found in type config.Source`,
+		`cfg.yaml:13: targets[0].kpi: unknown KPI "happiness"`,
+	}
+	if len(es) != len(want) {
+		t.Fatalf("%d problems, want %d:\n%v", len(es), len(want), err)
+	}
+	for i, w := range want {
+		if got := es[i].Error(); !strings.HasPrefix(got, w) {
+			t.Errorf("problem %d = %q, want it to start with %q", i, got, w)
+		}
+	}
+	if !strings.HasPrefix(err.Error(), "5 problems in the configuration:") {
+		t.Errorf("message %q does not say how many problems", err)
+	}
+}
+
+func TestMissingKeyIsReportedAtItsParent(t *testing.T) {
+	_, err := Parse([]byte("institutions:\n  - id: a\n    country: LT\n    timezone: UTC\n"), "c.yaml")
+	if err == nil || !strings.Contains(err.Error(), "c.yaml:2: institutions[0].name: is required") {
+		t.Errorf("error %v, want c.yaml:2: institutions[0].name: is required", err)
+	}
+}
+
+func TestNotYAML(t *testing.T) {
+	_, err := Parse([]byte("a: [1, 2\n"), "c.yaml")
+	if err == nil || !strings.HasPrefix(err.Error(), "c.yaml:") {
+		t.Errorf("error %v, want one naming c.yaml", err)
 	}
 }
 

@@ -11,42 +11,35 @@ import (
 	"github.com/ccbench/ccbench/records"
 )
 
-// FieldError is a validation error that names the file, the key and what is
-// wrong with it.
-type FieldError struct {
-	File string
-	Key  string // e.g. sources[1].base_url
-	Msg  string
-}
-
-func (e *FieldError) Error() string { return fmt.Sprintf("%s: %s: %s", e.File, e.Key, e.Msg) }
-
 var (
 	idPattern     = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]*$`)
 	periodPattern = regexp.MustCompile(`^\d{4}(-\d{2}(-\d{2})?)?$`)
 )
 
-func (c *Config) fail(key, format string, args ...any) error {
-	return &FieldError{File: c.path, Key: key, Msg: fmt.Sprintf(format, args...)}
+// fail records a problem with key; validation goes on, so that every
+// problem is reported at once.
+func (c *Config) fail(key, format string, args ...any) {
+	c.problems = append(c.problems, &FieldError{File: c.path, Line: c.pos.lineOf(key), Key: key, Msg: fmt.Sprintf(format, args...)})
 }
 
-func (c *Config) validate() error {
+// validate records every problem of the configuration in c.problems.
+func (c *Config) validate() {
 	if len(c.Exporter.Windows) == 0 {
-		return c.fail("exporter.windows", "at least one window is needed")
+		c.fail("exporter.windows", "at least one window is needed")
 	}
 	for i, w := range c.Exporter.Windows {
 		if time.Duration(w) <= 0 {
-			return c.fail(fmt.Sprintf("exporter.windows[%d]", i), "must be positive")
+			c.fail(fmt.Sprintf("exporter.windows[%d]", i), "must be positive")
 		}
 	}
 	if _, err := kpi.ParseMethod(c.Exporter.SLMethod); err != nil {
-		return c.fail("exporter.sl_method", "%v", err)
+		c.fail("exporter.sl_method", "%v", err)
 	}
 	if c.ClickHouse.DSN != "" {
 		if u, err := url.Parse(c.ClickHouse.DSN); err != nil || u.Scheme != "clickhouse" || u.Host == "" {
-			return c.fail("clickhouse.dsn", "want clickhouse://[user@]host:port/database (native protocol), got %q", redactDSN(c.ClickHouse.DSN))
+			c.fail("clickhouse.dsn", "want clickhouse://[user@]host:port/database (native protocol), got %q", redactDSN(c.ClickHouse.DSN))
 		} else if _, has := u.User.Password(); has {
-			return c.fail("clickhouse.dsn", "holds a password: give it in $%s or clickhouse.password_file instead", EnvClickHousePassword)
+			c.fail("clickhouse.dsn", "holds a password: give it in $%s or clickhouse.password_file instead", EnvClickHousePassword)
 		}
 	}
 
@@ -54,21 +47,21 @@ func (c *Config) validate() error {
 	for i, in := range c.Institutions {
 		key := fmt.Sprintf("institutions[%d]", i)
 		if !idPattern.MatchString(in.ID) {
-			return c.fail(key+".id", "%q is not a valid id (lower-case letters, digits, _ . -)", in.ID)
+			c.fail(key+".id", "%q is not a valid id (lower-case letters, digits, _ . -)", in.ID)
 		}
 		if seen[in.ID] {
-			return c.fail(key+".id", "duplicate institution %q", in.ID)
+			c.fail(key+".id", "duplicate institution %q", in.ID)
 		}
 		seen[in.ID] = true
 		if in.Name == "" {
-			return c.fail(key+".name", "is required")
+			c.fail(key+".name", "is required")
 		}
 		if len(in.Country) != 2 {
-			return c.fail(key+".country", "want an ISO 3166 two-letter code, got %q", in.Country)
+			c.fail(key+".country", "want an ISO 3166 two-letter code, got %q", in.Country)
 		}
 		loc, err := time.LoadLocation(in.TimeZone)
 		if err != nil || in.TimeZone == "" {
-			return c.fail(key+".timezone", "unknown time zone %q", in.TimeZone)
+			c.fail(key+".timezone", "unknown time zone %q", in.TimeZone)
 		}
 		c.Institutions[i].loc = loc
 	}
@@ -77,103 +70,102 @@ func (c *Config) validate() error {
 	for i, s := range c.Sources {
 		key := fmt.Sprintf("sources[%d]", i)
 		if !idPattern.MatchString(s.Name) {
-			return c.fail(key+".name", "%q is not a valid name (lower-case letters, digits, _ . -)", s.Name)
+			c.fail(key+".name", "%q is not a valid name (lower-case letters, digits, _ . -)", s.Name)
 		}
 		if names[s.Name] {
-			return c.fail(key+".name", "duplicate source %q", s.Name)
+			c.fail(key+".name", "duplicate source %q", s.Name)
 		}
 		names[s.Name] = true
 		switch s.Style {
 		case StyleSODRA, StyleVMI, StyleIND:
 		default:
-			return c.fail(key+".style", "unknown style %q (want sodra, vmi or ind)", s.Style)
+			c.fail(key+".style", "unknown style %q (want sodra, vmi or ind)", s.Style)
 		}
 		if !seen[s.Institution] {
-			return c.fail(key+".institution", "unknown institution %q", s.Institution)
+			c.fail(key+".institution", "unknown institution %q", s.Institution)
 		}
 		if u, err := url.Parse(s.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return c.fail(key+".base_url", "want an absolute http(s) URL, got %q", s.BaseURL)
+			c.fail(key+".base_url", "want an absolute http(s) URL, got %q", s.BaseURL)
 		}
 		if s.PageSize < 1 || s.PageSize > 10000 {
-			return c.fail(key+".page_size", "must be between 1 and 10000, got %d", s.PageSize)
+			c.fail(key+".page_size", "must be between 1 and 10000, got %d", s.PageSize)
 		}
 		if time.Duration(s.PollInterval) <= 0 {
-			return c.fail(key+".poll_interval", "must be positive")
+			c.fail(key+".poll_interval", "must be positive")
 		}
 	}
 
 	for i, t := range c.Targets {
 		key := fmt.Sprintf("targets[%d]", i)
 		if !seen[t.Institution] {
-			return c.fail(key+".institution", "unknown institution %q", t.Institution)
+			c.fail(key+".institution", "unknown institution %q", t.Institution)
 		}
 		if _, err := kpi.ParseID(t.KPI); err != nil {
-			return c.fail(key+".kpi", "%v", err)
+			c.fail(key+".kpi", "%v", err)
 		}
 		if t.Channel != "" && !records.IsChannel(t.Channel) {
-			return c.fail(key+".channel", "unknown channel %q (want one of %s)", t.Channel, strings.Join(records.Channels, ", "))
+			c.fail(key+".channel", "unknown channel %q (want one of %s)", t.Channel, strings.Join(records.Channels, ", "))
 		}
 		switch kpi.Direction(t.Direction) {
 		case "", kpi.AtLeast, kpi.AtMost:
 		default:
-			return c.fail(key+".direction", "unknown direction %q (want at_least or at_most)", t.Direction)
+			c.fail(key+".direction", "unknown direction %q (want at_least or at_most)", t.Direction)
 		}
 		if t.Method != "" {
 			if _, err := kpi.ParseMethod(t.Method); err != nil {
-				return c.fail(key+".method", "%v", err)
+				c.fail(key+".method", "%v", err)
 			}
 		}
 		if t.DeadlineDays < 0 || t.ComplexDeadlineDays < 0 {
-			return c.fail(key+".deadline_days", "must not be negative")
+			c.fail(key+".deadline_days", "must not be negative")
 		}
 		if t.Value < 0 {
-			return c.fail(key+".value", "must not be negative")
+			c.fail(key+".value", "must not be negative")
 		}
 	}
 
 	for i, p := range c.Registers.Practices {
 		key := fmt.Sprintf("registers.practices[%d]", i)
 		if p.Institution == "" {
-			return c.fail(key+".institution", "is required")
+			c.fail(key+".institution", "is required")
 		}
 		if len(p.Country) != 2 {
-			return c.fail(key+".country", "want an ISO 3166 two-letter code, got %q", p.Country)
+			c.fail(key+".country", "want an ISO 3166 two-letter code, got %q", p.Country)
 		}
 		if unknown := kpi.UnknownPractices(kpi.ProfileOf(p)); len(unknown) > 0 {
-			return c.fail(key, "not in the practice catalogue (kpi/practices.go): %s", strings.Join(unknown, "; "))
+			c.fail(key, "not in the practice catalogue (kpi/practices.go): %s", strings.Join(unknown, "; "))
 		}
 	}
 	for i, r := range c.Registers.Reported {
 		key := fmt.Sprintf("registers.reported[%d]", i)
 		if r.Institution == "" {
-			return c.fail(key+".institution", "is required")
+			c.fail(key+".institution", "is required")
 		}
 		switch {
 		case r.KPI != "" && r.Metric != "":
-			return c.fail(key+".metric", "give either kpi (a catalogue KPI) or metric (another measure), not both")
+			c.fail(key+".metric", "give either kpi (a catalogue KPI) or metric (another measure), not both")
 		case r.KPI != "":
 			if _, err := kpi.ParseID(r.KPI); err != nil {
-				return c.fail(key+".kpi", "%v", err)
+				c.fail(key+".kpi", "%v", err)
 			}
 		case !idPattern.MatchString(r.Metric):
-			return c.fail(key+".kpi", "a catalogue kpi or a metric name (lower-case letters, digits, _) is required")
+			c.fail(key+".kpi", "a catalogue kpi or a metric name (lower-case letters, digits, _) is required")
 		}
 		if r.Period != "" && !periodPattern.MatchString(r.Period) {
-			return c.fail(key+".period", "want YYYY, YYYY-MM or YYYY-MM-DD, got %q", r.Period)
+			c.fail(key+".period", "want YYYY, YYYY-MM or YYYY-MM-DD, got %q", r.Period)
 		}
 		if r.Period == "" && r.Label == "" {
-			return c.fail(key+".period", "give a period, or a label (e.g. before/after) when the publisher gave none")
+			c.fail(key+".period", "give a period, or a label (e.g. before/after) when the publisher gave none")
 		}
 		if r.Method != "" && r.Method != string(kpi.MethodUnknown) {
 			if _, err := kpi.ParseMethod(r.Method); err != nil {
-				return c.fail(key+".method", "%v", err)
+				c.fail(key+".method", "%v", err)
 			}
 		}
 		if r.Source == "" {
-			return c.fail(key+".source", "is required: say where the figure was published")
+			c.fail(key+".source", "is required: say where the figure was published")
 		}
 	}
-	return nil
 }
 
 // redactDSN hides a password in a DSN before it reaches a message.

@@ -153,8 +153,8 @@ func Run(ctx context.Context, o Options) (err error) {
 		if err != nil {
 			return err
 		}
-		args := []string{"simulate", "--style", src.Style, "--listen", addr,
-			"--seed", strconv.FormatInt(o.Seed, 10), "--days", strconv.Itoa(o.Days), "--token-file", tokenFile}
+		args := []string{"simulate", "--style", src.Style, "--web.listen-address", addr,
+			"--seed", strconv.FormatInt(o.Seed, 10), "--days", strconv.Itoa(o.Days), "--token.file", tokenFile}
 		if o.SimulatorArgs != nil {
 			args = append(args, o.SimulatorArgs(src)...)
 		}
@@ -179,7 +179,7 @@ func Run(ctx context.Context, o Options) (err error) {
 
 	// Registers and working-day calendars first, so that the exporter's
 	// first refresh finds them; then the collector and the exporter.
-	load, err := startChild("register-load", false, "register", "load", "--config", stack.ConfigPath)
+	load, err := startChild("register-load", false, "register", "load", "--config.file", stack.ConfigPath)
 	if err != nil {
 		return err
 	}
@@ -195,14 +195,14 @@ func Run(ctx context.Context, o Options) (err error) {
 	if err != nil {
 		return err
 	}
-	if _, err := startChild("collect", true, "collect", "--config", stack.ConfigPath, "--web.listen-address", collectAddr); err != nil {
+	if _, err := startChild("collect", true, "collect", "--config.file", stack.ConfigPath, "--web.listen-address", collectAddr); err != nil {
 		return err
 	}
 	metricsAddr, err := freeAddr()
 	if err != nil {
 		return err
 	}
-	serve, err := startChild("serve", true, "serve", "--config", stack.ConfigPath, "--web.listen-address", metricsAddr)
+	serve, err := startChild("serve", true, "serve", "--config.file", stack.ConfigPath, "--web.listen-address", metricsAddr)
 	if err != nil {
 		return err
 	}
@@ -321,7 +321,7 @@ ccbench demo is running (Ctrl-C stops it)
   alert rules   %s
   dashboards    %s
   data dir      %s
-  config        %s  (ccbench compare|collect|serve --config %s)
+  config        %s  (ccbench compare|collect|serve --config.file %s)
 `, s.MetricsURL, s.PrometheusURL, s.PrometheusURL, s.ClickHouseDSN, s.AlertmanagerURL, s.AlertmanagerURL, s.PrometheusURL,
 		s.AlertsDir, s.DashboardsDir, s.DataDir, s.ConfigPath, s.ConfigPath)
 	for name, url := range s.Simulators {

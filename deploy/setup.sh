@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what ccbench needs on Debian 12, and nothing that is already
 # there: ClickHouse (server and client), Prometheus with promtool,
-# Alertmanager with amtool and Chromium (the HTML report's browser test),
-# all from Debian's packages; and checks for Go.
+# Alertmanager with amtool, Chromium (the HTML report's browser test) and
+# ZooKeeper (the cluster tests), all from Debian's packages; and checks for
+# Go.
 # Run as root (or with sudo available).
 set -euo pipefail
 
@@ -14,6 +15,8 @@ have clickhouse-client || packages+=(clickhouse-client)
 { have prometheus && have promtool; } || packages+=(prometheus)
 { { have alertmanager || have prometheus-alertmanager; } && have amtool; } || packages+=(prometheus-alertmanager)
 have chromium || packages+=(chromium)
+# ZooKeeper for the cluster tests (it brings a Java runtime).
+{ [ -f /usr/share/java/zookeeper.jar ] && have java; } || packages+=(zookeeper)
 
 if [ ${#packages[@]} -gt 0 ]; then
   sudo=""

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Quick start, the tests: installs what is missing and runs the whole test
 # suite, integration tests against real ClickHouse and Prometheus servers
-# included (none is skipped), plus a short run of every fuzz target.
+# included (none is skipped), then the integration tests again on a
+# 2-shard × 2-replica ClickHouse cluster with ZooKeeper, plus a short run of
+# every fuzz target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source deploy/setup.sh
@@ -15,7 +17,11 @@ fi
 go vet ./...
 
 echo "== go test"
-go test -count=1 -timeout 30m ./...
+go test -count=1 -timeout 30m -ldflags "$(deploy/ldflags.sh)" ./...
+
+echo "== go test on a ClickHouse cluster (2 shards × 2 replicas): the packages whose tests take their store from servertest.NewStore"
+cluster_pkgs=$(grep -rl --include='*_test.go' 'servertest.NewStore' . | xargs -n1 dirname | sort -u)
+CCBENCH_TEST_CLUSTER=1 go test -count=1 -timeout 30m $cluster_pkgs
 
 echo "== fuzz targets (brief; run longer by hand with -fuzztime)"
 fuzztime="${CCBENCH_FUZZTIME:-10s}"

@@ -288,8 +288,8 @@ func TestAlertChain(t *testing.T) {
 	}
 
 	// The simulator, with its faults switched by the test.
-	faults := simulator.NewFaults(clock.Now)
-	sim := sodrasim.New(sodrasim.Options{Seed: 1, Days: 0, Now: clock.Now, Faults: faults})
+	faults := simulator.NewIncidents(clock.Now)
+	sim := sodrasim.New(sodrasim.Options{Seed: 1, Days: 0, Now: clock.Now, Incidents: faults})
 	simSrv := httptest.NewServer(faults.Handler(sim.Handler()))
 	defer simSrv.Close()
 	cfg, err := config.Parse([]byte(fmt.Sprintf(alertsConfigYAML, simSrv.URL)), "alerts-e2e.yaml")

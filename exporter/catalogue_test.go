@@ -60,7 +60,7 @@ func TestSeriesFollowTheCatalogue(t *testing.T) {
 	if err := e.Refresh(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	mfs, err := e.registry.Gather()
+	mfs, err := e.Gatherer().Gather()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -41,6 +41,7 @@ type snapshot struct {
 	rows    []windowRow
 	totals  []totalCounts
 	metrics []prometheus.Metric // rendered from rows and totals
+	encoded encodedSnapshot     // metrics and targets, encoded per format on first scrape
 }
 
 // counterDef is one cumulative contact counter.
@@ -68,7 +69,8 @@ type kpiCollector struct {
 	targetDescs []*prometheus.Desc
 	targets     []prometheus.Metric // static: they come from the configuration
 
-	current atomic.Pointer[snapshot]
+	current    atomic.Pointer[snapshot]
+	noSnapshot encodedSnapshot // the targets alone, before the first refresh
 }
 
 // hasMethod reports whether KPI id's series carry a method label.

@@ -12,9 +12,16 @@
 // query does not freeze the others: a failed part is counted against its
 // institution and serves its previous values for a bounded time, after
 // which its series disappear rather than go on showing old figures.
+//
+// When ClickHouse is down (Options.ClickHouse does not answer a ping),
+// every part fails but none is dropped: /metrics goes on answering from the
+// last snapshot, ccbench_exporter_clickhouse_up says 0 and
+// ccbench_exporter_data_age_seconds rises for every institution; the next
+// refresh after ClickHouse returns serves fresh values, without a restart.
 package exporter
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -28,6 +35,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/common/model"
+	"github.com/prometheus/common/version"
 
 	"github.com/ccbench/ccbench/config"
 	"github.com/ccbench/ccbench/kpi"
@@ -50,6 +58,11 @@ type TotalsQuerier interface {
 	ContactTotals(ctx context.Context, institution string, upTo time.Time, params func(unit, channel string) kpi.Params) ([]GroupCounts, error)
 }
 
+// Pinger checks that ClickHouse answers (the store does).
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
 // Defaults of Options.
 const (
 	// DefaultConcurrency is how many parts of a refresh query the store at
@@ -67,10 +80,15 @@ type Options struct {
 	Reader report.Reader
 	// Totals reads the cumulative contact counters.
 	Totals TotalsQuerier
-	Logger *slog.Logger     // default: discard
-	Now    func() time.Time // default: time.Now
-	// Version and Revision are reported in ccbench_build_info; Version
-	// defaults to "dev".
+	// ClickHouse is pinged at every refresh for
+	// ccbench_exporter_clickhouse_up; while it does not answer, no part
+	// is dropped for staleness: the last snapshot is served. When nil,
+	// ClickHouse counts as up when some part of the refresh succeeded.
+	ClickHouse Pinger
+	Logger     *slog.Logger     // default: discard
+	Now        func() time.Time // default: time.Now
+	// Version and Revision are reported in ccbench_build_info; they
+	// default to prometheus/common/version's, set at build time.
 	Version  string
 	Revision string
 	// Concurrency bounds the parts of a refresh that query the store at
@@ -110,6 +128,7 @@ type Exporter struct {
 	cfg         *config.Config
 	reader      report.Reader
 	totals      TotalsQuerier
+	clickhouse  Pinger
 	logger      *slog.Logger
 	now         func() time.Time
 	version     string
@@ -122,13 +141,17 @@ type Exporter struct {
 
 	// mu serialises refreshes and guards parts, the values of every part
 	// that succeeded within maxStale.
-	mu    sync.Mutex
-	parts map[part]partValues
+	// partsMu guards writes to parts, which the scrape-time data age
+	// reads while a refresh runs.
+	mu      sync.Mutex
+	partsMu sync.Mutex
+	parts   map[part]partValues
 
 	refreshes    prometheus.Counter
 	errors       *prometheus.CounterVec
 	lastSuccess  *prometheus.GaugeVec
 	refreshTimer prometheus.Histogram
+	clickhouseUp prometheus.Gauge
 }
 
 // New returns an Exporter with its own metric registry; it serves no KPI
@@ -138,6 +161,7 @@ func New(opts Options) *Exporter {
 		cfg:         opts.Config,
 		reader:      opts.Reader,
 		totals:      opts.Totals,
+		clickhouse:  opts.ClickHouse,
 		logger:      opts.Logger,
 		now:         opts.Now,
 		version:     opts.Version,
@@ -152,7 +176,7 @@ func New(opts Options) *Exporter {
 		e.now = time.Now
 	}
 	if e.version == "" {
-		e.version = "dev"
+		e.version = cmp.Or(version.Version, "dev")
 	}
 	if e.concurrency <= 0 {
 		e.concurrency = DefaultConcurrency
@@ -180,6 +204,10 @@ func New(opts Options) *Exporter {
 		Help:    "Time a KPI snapshot refresh took, successful or not.",
 		Buckets: []float64{0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60},
 	})
+	e.clickhouseUp = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "ccbench_exporter_clickhouse_up",
+		Help: "1 when ClickHouse answered at the last refresh, 0 when it did not; while it is 0 the last snapshot is served and ccbench_exporter_data_age_seconds rises.",
+	})
 	if e.cfg != nil {
 		// Every institution's error series exists from the start, so
 		// that rate() and increase() see its first failure.
@@ -188,15 +216,26 @@ func New(opts Options) *Exporter {
 		}
 	}
 	buildInfo := prometheus.NewGauge(prometheus.GaugeOpts{
-		Name:        "ccbench_build_info",
-		Help:        "A metric with a constant '1' value labelled by the version, revision and Go version ccbench was built from.",
-		ConstLabels: prometheus.Labels{"version": e.version, "revision": opts.Revision, "goversion": runtime.Version()},
+		Name: "ccbench_build_info",
+		Help: "A metric with a constant '1' value labeled by version, revision, branch, goversion from which ccbench was built, and the goos and goarch for the build.",
+		ConstLabels: prometheus.Labels{
+			"version":   e.version,
+			"revision":  cmp.Or(opts.Revision, version.GetRevision()),
+			"branch":    version.Branch,
+			"goversion": runtime.Version(),
+			"goos":      runtime.GOOS,
+			"goarch":    runtime.GOARCH,
+			"tags":      version.GetTags(),
+		},
 	})
 	buildInfo.Set(1)
 
+	// The KPI series are not on the registry: the handler serves them from
+	// the snapshot's cached encoding (see metricsHandler); Gatherer gathers
+	// both.
 	e.registry.MustRegister(
-		e.collector,
-		e.refreshes, e.errors, e.lastSuccess, e.refreshTimer, buildInfo,
+		e.refreshes, e.errors, e.lastSuccess, e.refreshTimer, buildInfo, e.clickhouseUp,
+		dataAge{e},
 		collectors.NewBuildInfoCollector(),
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
@@ -204,8 +243,10 @@ func New(opts Options) *Exporter {
 	return e
 }
 
-// Registry is the exporter's metric registry; callers may register more
-// collectors on it.
+// Registry is the registry of the exporter's own series (refreshes,
+// errors, build info, Go and process metrics); callers may register more
+// collectors on it. The KPI series are served beside it; Gatherer gathers
+// both.
 func (e *Exporter) Registry() *prometheus.Registry { return e.registry }
 
 // Ready reports whether a refresh has succeeded, at least in part, yet.
@@ -238,6 +279,7 @@ func (e *Exporter) Refresh(ctx context.Context) error {
 		windows[i] = time.Duration(w)
 	}
 	outcomes := e.refreshParts(ctx, now, newRefreshReader(e.reader, now, windows), parts)
+	down := e.clickHouseDown(ctx)
 
 	var errs []error
 	failed := map[string]bool{}
@@ -245,15 +287,17 @@ func (e *Exporter) Refresh(ctx context.Context) error {
 	for i, p := range parts {
 		o := outcomes[i]
 		if o.err == nil {
-			e.parts[p] = o.values
+			e.setPart(p, o.values)
 			succeeded = true
 			continue
 		}
 		errs = append(errs, o.err)
 		failed[p.institution] = true
 		e.errors.WithLabelValues(p.institution).Inc()
-		if old, ok := e.parts[p]; ok && now.Sub(old.at) > e.maxStale {
-			delete(e.parts, p)
+		// While ClickHouse is down every part fails: the last snapshot
+		// stays, and ccbench_exporter_data_age_seconds says how old it is.
+		if old, ok := e.parts[p]; ok && !down && now.Sub(old.at) > e.maxStale {
+			e.setPart(p, partValues{})
 			e.logger.Warn("dropping the series of a part that has failed for too long",
 				"part", p.String(), "last_success", old.at, "max_staleness", e.maxStale)
 		}
@@ -280,6 +324,12 @@ func (e *Exporter) Refresh(ctx context.Context) error {
 	}
 	if succeeded {
 		e.ready.Store(true)
+	}
+	switch {
+	case down, e.clickhouse == nil && !succeeded:
+		e.clickhouseUp.Set(0)
+	default:
+		e.clickhouseUp.Set(1)
 	}
 	return errors.Join(errs...)
 }
@@ -429,4 +479,79 @@ func (e *Exporter) refreshInterval() time.Duration {
 		return time.Duration(e.cfg.Exporter.RefreshInterval)
 	}
 	return config.DefaultRefreshInterval
+}
+
+// pingTimeout bounds the ping that tells whether ClickHouse is up.
+const pingTimeout = 5 * time.Second
+
+// clickHouseDown reports whether ClickHouse fails to answer a ping; false
+// without a Pinger.
+func (e *Exporter) clickHouseDown(ctx context.Context) bool {
+	if e.clickhouse == nil {
+		return false
+	}
+	// A refresh that ran out of time is no sign that ClickHouse is down:
+	// the ping gets its own few seconds.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), pingTimeout)
+	defer cancel()
+	if err := e.clickhouse.Ping(ctx); err != nil {
+		e.logger.Warn("ClickHouse does not answer; serving the last snapshot", "err", err)
+		return true
+	}
+	return false
+}
+
+// dataAgeDesc describes ccbench_exporter_data_age_seconds.
+var dataAgeDesc = prometheus.NewDesc(
+	"ccbench_exporter_data_age_seconds",
+	"Age, at scrape time, of the oldest data served for the institution: seconds since the last successful refresh of its least recently refreshed part. Rises while ClickHouse is down.",
+	[]string{labelInstitution}, nil,
+)
+
+// dataAge computes ccbench_exporter_data_age_seconds at every scrape, on
+// the exporter's Now clock, so that it rises between refreshes.
+type dataAge struct{ e *Exporter }
+
+func (d dataAge) Describe(ch chan<- *prometheus.Desc) { ch <- dataAgeDesc }
+
+func (d dataAge) Collect(ch chan<- prometheus.Metric) {
+	oldest := d.e.oldestParts()
+	now := d.e.now()
+	for _, in := range sortedKeys(oldest) {
+		ch <- prometheus.MustNewConstMetric(dataAgeDesc, prometheus.GaugeValue, now.Sub(oldest[in]).Seconds(), in)
+	}
+}
+
+// setPart records a part's values; zero values forget the part.
+func (e *Exporter) setPart(p part, v partValues) {
+	e.partsMu.Lock()
+	defer e.partsMu.Unlock()
+	if v.at.IsZero() {
+		delete(e.parts, p)
+		return
+	}
+	e.parts[p] = v
+}
+
+// oldestParts returns, per institution with values served, when its least
+// recently refreshed part last succeeded.
+func (e *Exporter) oldestParts() map[string]time.Time {
+	e.partsMu.Lock()
+	defer e.partsMu.Unlock()
+	out := map[string]time.Time{}
+	for p, v := range e.parts {
+		if old, ok := out[p.institution]; !ok || v.at.Before(old) {
+			out[p.institution] = v.at
+		}
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }

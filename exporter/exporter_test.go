@@ -17,6 +17,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/version"
 
 	"github.com/ccbench/ccbench/config"
 	"github.com/ccbench/ccbench/kpi"
@@ -146,9 +147,7 @@ func (f *fakeReader) wait(ctx context.Context, institutions ...string) error {
 func (f *fakeReader) data(institution string, from, to time.Time) windowData {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	// The exporter's windows start on the rollups' bucket boundary at or
-	// before now − length.
-	return f.windows[institution][to.UTC().Truncate(store.BucketSize).Sub(from)]
+	return f.windows[institution][to.Sub(from)]
 }
 
 func (f *fakeReader) ContactCounts(ctx context.Context, q store.ContactQuery) ([]store.ContactRow, error) {
@@ -451,7 +450,7 @@ func TestRefreshComputesKPIs(t *testing.T) {
 		{"ccbench_practice_score_ratio", group("sodra", "", "", "1h"), 3.0 / 22},
 		{"ccbench_kpi_denominator", parts(practice, "practice_score", "", ""), 22},
 	} {
-		got, ok := sample(t, e.Registry(), tc.metric, tc.labels)
+		got, ok := sample(t, e.Gatherer(), tc.metric, tc.labels)
 		if !ok {
 			t.Errorf("%s%v: no sample", tc.metric, tc.labels)
 			continue
@@ -468,29 +467,29 @@ func TestRefreshComputesKPIs(t *testing.T) {
 	// A written channel has no service level and no wait KPIs.
 	for _, name := range []string{"ccbench_service_level_ratio", "ccbench_abandon_rate_ratio", "ccbench_answer_rate_ratio",
 		"ccbench_asa_seconds", "ccbench_max_wait_seconds", "ccbench_long_wait_share_ratio"} {
-		if n := count(t, e.Registry(), name, map[string]string{"channel": "email"}); n != 0 {
+		if n := count(t, e.Gatherer(), name, map[string]string{"channel": "email"}); n != 0 {
 			t.Errorf("%s for e-mail: %d series, want none", name, n)
 		}
 	}
-	if n := count(t, e.Registry(), "ccbench_kpi_denominator", map[string]string{"channel": "email", "kpi": "service_level"}); n != 0 {
+	if n := count(t, e.Gatherer(), "ccbench_kpi_denominator", map[string]string{"channel": "email", "kpi": "service_level"}); n != 0 {
 		t.Errorf("service_level denominator for e-mail: %d series, want none", n)
 	}
 	// Only the finest rows: one series per method for the two visit units
 	// (no roll-up with an empty unit), and the published 0.93 is not served.
-	if n := count(t, e.Registry(), "ccbench_service_level_ratio", map[string]string{"channel": "visit", "method": "negative"}); n != 2 {
+	if n := count(t, e.Gatherer(), "ccbench_service_level_ratio", map[string]string{"channel": "visit", "method": "negative"}); n != 2 {
 		t.Errorf("negative visit service levels: %d series, want 2 (vilnius, kaunas)", n)
 	}
-	if n := count(t, e.Registry(), "ccbench_service_level_ratio", map[string]string{"institution": "sodra", "window": "1h", "method": "negative"}); n != 1 {
+	if n := count(t, e.Gatherer(), "ccbench_service_level_ratio", map[string]string{"institution": "sodra", "window": "1h", "method": "negative"}); n != 1 {
 		t.Errorf("sodra 1h negative service levels: %d series, want 1 (phone)", n)
 	}
-	if n := count(t, e.Registry(), "ccbench_decisions_on_time_rate_ratio", map[string]string{"window": "1d"}); n != 1 {
+	if n := count(t, e.Gatherer(), "ccbench_decisions_on_time_rate_ratio", map[string]string{"window": "1d"}); n != 1 {
 		t.Errorf("1d decisions on time: %d series, want 1 (no roll-up over units)", n)
 	}
-	if n := count(t, e.Registry(), "ccbench_service_level_ratio", map[string]string{"institution": "sodra", "window": "1d", "method": "negative"}); n != 2 {
+	if n := count(t, e.Gatherer(), "ccbench_service_level_ratio", map[string]string{"institution": "sodra", "window": "1d", "method": "negative"}); n != 2 {
 		t.Errorf("sodra 1d negative service levels: %d series, want 2", n)
 	}
 	// Seminars of 9 March are outside the 1h window of 10 March.
-	if n := count(t, e.Registry(), "ccbench_recommend_share_ratio", map[string]string{"window": "1h"}); n != 0 {
+	if n := count(t, e.Gatherer(), "ccbench_recommend_share_ratio", map[string]string{"window": "1h"}); n != 0 {
 		t.Errorf("1h recommend share: %d series, want none", n)
 	}
 }
@@ -576,12 +575,12 @@ func TestCountersAndTargets(t *testing.T) {
 		{"ccbench_favourable_share_target_ratio", target("vmi", "", "", "1-5"), 0.89},
 		{"ccbench_kpi_target_info", map[string]string{"kpi": "abandon_rate", "institution": "sodra", "unit": "", "channel": "", "instrument": "", "direction": "at_most", "method": ""}, 1},
 		{"ccbench_kpi_target_info", map[string]string{"kpi": "service_level", "institution": "sodra", "unit": "", "channel": "", "instrument": "", "direction": "at_least", "method": "negative"}, 1},
-		{"ccbench_build_info", map[string]string{"version": "1.2.3", "revision": "abc", "goversion": runtime.Version()}, 1},
+		{"ccbench_build_info", map[string]string{"version": "1.2.3", "revision": "abc", "branch": version.Branch, "goversion": runtime.Version(), "goos": runtime.GOOS, "goarch": runtime.GOARCH, "tags": version.GetTags()}, 1},
 		{"ccbench_exporter_refreshes_total", nil, 1},
 		{"ccbench_exporter_refresh_errors_total", map[string]string{"institution": "sodra"}, 0},
 		{"ccbench_exporter_refresh_errors_total", map[string]string{"institution": "ind"}, 0},
 	} {
-		got, ok := sample(t, e.Registry(), tc.metric, tc.labels)
+		got, ok := sample(t, e.Gatherer(), tc.metric, tc.labels)
 		if !ok {
 			t.Errorf("%s%v: no sample", tc.metric, tc.labels)
 			continue
@@ -591,12 +590,12 @@ func TestCountersAndTargets(t *testing.T) {
 		}
 	}
 	for _, name := range []string{"ccbench_contacts_answered_within_threshold_total", "ccbench_contacts_short_abandoned_total", "ccbench_contacts_answered_total"} {
-		if n := count(t, e.Registry(), name, map[string]string{"channel": "email"}); n != 0 {
+		if n := count(t, e.Gatherer(), name, map[string]string{"channel": "email"}); n != 0 {
 			t.Errorf("%s for e-mail: %d series, want none", name, n)
 		}
 	}
 	for _, in := range []string{"sodra", "vmi", "ind"} {
-		if got, ok := sample(t, e.Registry(), "ccbench_exporter_last_refresh_success_timestamp_seconds", map[string]string{"institution": in}); !ok || got < float64(time.Now().Add(-time.Minute).Unix()) {
+		if got, ok := sample(t, e.Gatherer(), "ccbench_exporter_last_refresh_success_timestamp_seconds", map[string]string{"institution": in}); !ok || got < float64(time.Now().Add(-time.Minute).Unix()) {
 			t.Errorf("last refresh success timestamp of %s = %v (present %v), want about now", in, got, ok)
 		}
 	}
@@ -619,10 +618,10 @@ func TestDuplicateRowsAreServedOnce(t *testing.T) {
 	if err := e.Refresh(context.Background()); err != nil {
 		t.Fatalf("Refresh: %v", err)
 	}
-	if _, err := e.Registry().Gather(); err != nil {
+	if _, err := e.Gatherer().Gather(); err != nil {
 		t.Fatalf("gather with duplicate rows: %v", err)
 	}
-	if n := count(t, e.Registry(), "ccbench_service_level_ratio", map[string]string{"institution": "ind", "window": "1h", "method": "negative"}); n != 1 {
+	if n := count(t, e.Gatherer(), "ccbench_service_level_ratio", map[string]string{"institution": "ind", "window": "1h", "method": "negative"}); n != 1 {
 		t.Errorf("ind 1h negative service levels: %d series, want 1", n)
 	}
 }
@@ -641,17 +640,17 @@ func TestRefreshErrorKeepsSnapshot(t *testing.T) {
 		t.Fatalf("second Refresh error = %v, want the reader's error", err)
 	}
 	labels := with(group("sodra", contactCentre, "phone", "1h"), "method", "negative")
-	if got, ok := sample(t, e.Registry(), "ccbench_service_level_ratio", labels); !ok || got != 80.0/105 {
+	if got, ok := sample(t, e.Gatherer(), "ccbench_service_level_ratio", labels); !ok || got != 80.0/105 {
 		t.Errorf("after a failed refresh service level = %v (present %v), want the old 80/105", got, ok)
 	}
 	// Every KPI part fails: 2 windows of each institution; the contact
 	// totals, which are not read through the report reader, do not.
 	for _, in := range []string{"sodra", "vmi", "ind"} {
-		if got, _ := sample(t, e.Registry(), "ccbench_exporter_refresh_errors_total", map[string]string{"institution": in}); got != 2 {
+		if got, _ := sample(t, e.Gatherer(), "ccbench_exporter_refresh_errors_total", map[string]string{"institution": in}); got != 2 {
 			t.Errorf("refresh errors of %s = %v, want 2", in, got)
 		}
 	}
-	if got, _ := sample(t, e.Registry(), "ccbench_exporter_refreshes_total", nil); got != 2 {
+	if got, _ := sample(t, e.Gatherer(), "ccbench_exporter_refreshes_total", nil); got != 2 {
 		t.Errorf("refreshes = %v, want 2", got)
 	}
 	if !e.Ready() {
@@ -699,7 +698,7 @@ func TestScrapeDoesNotWaitForRefresh(t *testing.T) {
 		t.Fatalf("blocked Refresh: %v", err)
 	}
 	labels := with(group("sodra", contactCentre, "phone", "1h"), "method", "negative")
-	if got, _ := sample(t, e.Registry(), "ccbench_service_level_ratio", labels); got != 0 {
+	if got, _ := sample(t, e.Gatherer(), "ccbench_service_level_ratio", labels); got != 0 {
 		t.Errorf("after the refresh finished service level = %v, want the new 0", got)
 	}
 }
@@ -724,7 +723,7 @@ func TestHTTPEndpoints(t *testing.T) {
 	if code, _ := get("/-/healthy"); code != http.StatusOK {
 		t.Errorf("/-/healthy = %d, want 200", code)
 	}
-	if code, body := get("/"); code != http.StatusOK || !strings.Contains(body, `href="metrics"`) || !strings.Contains(body, "1.2.3") {
+	if code, body := get("/"); code != http.StatusOK || !strings.Contains(body, `href="/metrics"`) || !strings.Contains(body, "1.2.3") {
 		t.Errorf("/ = %d %q, want 200 with a link to metrics and the version", code, body)
 	}
 	if code, _ := get("/nope"); code != http.StatusNotFound {
@@ -750,7 +749,7 @@ func TestRunRefreshesUntilCancelled(t *testing.T) {
 	go func() { done <- e.Run(ctx) }()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		if got, _ := sample(t, e.Registry(), "ccbench_exporter_refreshes_total", nil); got >= 3 {
+		if got, _ := sample(t, e.Gatherer(), "ccbench_exporter_refreshes_total", nil); got >= 3 {
 			break
 		}
 		if time.Now().After(deadline) {

@@ -34,7 +34,7 @@ func (c *testClock) set(q *fakeReader, t time.Time) {
 
 func errorsOf(t *testing.T, e *Exporter, institution string) float64 {
 	t.Helper()
-	got, ok := sample(t, e.Registry(), "ccbench_exporter_refresh_errors_total", map[string]string{"institution": institution})
+	got, ok := sample(t, e.Gatherer(), "ccbench_exporter_refresh_errors_total", map[string]string{"institution": institution})
 	if !ok {
 		t.Fatalf("no ccbench_exporter_refresh_errors_total{institution=%q}", institution)
 	}
@@ -58,10 +58,10 @@ func TestFailingInstitutionKeepsOldValuesForABoundedTime(t *testing.T) {
 	vmiFavourable := instrumented(group("vmi", taxInfo, "phone", "1d"), "post_contact")
 	check := func(when string, wantSL, wantFavourable float64, favourablePresent bool) {
 		t.Helper()
-		if got, ok := sample(t, e.Registry(), "ccbench_service_level_ratio", sodraSL); !ok || got != wantSL {
+		if got, ok := sample(t, e.Gatherer(), "ccbench_service_level_ratio", sodraSL); !ok || got != wantSL {
 			t.Errorf("%s: sodra service level = %v (present %v), want %v", when, got, ok, wantSL)
 		}
-		got, ok := sample(t, e.Registry(), "ccbench_favourable_share_ratio", vmiFavourable)
+		got, ok := sample(t, e.Gatherer(), "ccbench_favourable_share_ratio", vmiFavourable)
 		if ok != favourablePresent || (ok && got != wantFavourable) {
 			t.Errorf("%s: vmi favourable share = %v (present %v), want %v (present %v)", when, got, ok, wantFavourable, favourablePresent)
 		}
@@ -91,8 +91,8 @@ func TestFailingInstitutionKeepsOldValuesForABoundedTime(t *testing.T) {
 			t.Errorf("failing for %s: sodra errors = %v, want 0", step, got)
 		}
 	}
-	vmiTS, _ := sample(t, e.Registry(), "ccbench_exporter_last_refresh_success_timestamp_seconds", map[string]string{"institution": "vmi"})
-	sodraTS, _ := sample(t, e.Registry(), "ccbench_exporter_last_refresh_success_timestamp_seconds", map[string]string{"institution": "sodra"})
+	vmiTS, _ := sample(t, e.Gatherer(), "ccbench_exporter_last_refresh_success_timestamp_seconds", map[string]string{"institution": "vmi"})
+	sodraTS, _ := sample(t, e.Gatherer(), "ccbench_exporter_last_refresh_success_timestamp_seconds", map[string]string{"institution": "sodra"})
 	if !(vmiTS > 0 && vmiTS < sodraTS) {
 		t.Errorf("last success: vmi %v, sodra %v; want vmi's (the first refresh) before sodra's (the last)", vmiTS, sodraTS)
 	}
@@ -105,11 +105,11 @@ func TestFailingInstitutionKeepsOldValuesForABoundedTime(t *testing.T) {
 	}
 	check("failing past the bound", 70.0/105, 0, false)
 	for _, name := range []string{"ccbench_kpi_numerator", "ccbench_kpi_denominator", "ccbench_kpi_sample_size", "ccbench_recommend_share_ratio", "ccbench_useful_share_ratio"} {
-		if n := count(t, e.Registry(), name, map[string]string{"institution": "vmi"}); n != 0 {
+		if n := count(t, e.Gatherer(), name, map[string]string{"institution": "vmi"}); n != 0 {
 			t.Errorf("failing past the bound: %d %s series of vmi, want none", n, name)
 		}
 	}
-	if n := count(t, e.Registry(), "ccbench_kpi_numerator", map[string]string{"institution": "ind"}); n == 0 {
+	if n := count(t, e.Gatherer(), "ccbench_kpi_numerator", map[string]string{"institution": "ind"}); n == 0 {
 		t.Error("failing past the bound: IND's series went too")
 	}
 	if got := errorsOf(t, e, "vmi"); got != 6 {

@@ -17,13 +17,8 @@ type WindowsReader interface {
 	FeedbackCountsWindows(ctx context.Context, q store.FeedbackQuery, froms []time.Time) ([][]store.FeedbackRow, error)
 }
 
-// windowStart is where a window of length w ending at now starts: on the
-// rollups' bucket boundary at or before now − w, so that every window of a
-// refresh is read from whole buckets plus the one part of the current
-// bucket they share.
-func windowStart(now time.Time, w time.Duration) time.Time {
-	return now.UTC().Truncate(store.BucketSize).Add(-w)
-}
+// windowStart is where a window of length w ending at now starts.
+func windowStart(now time.Time, w time.Duration) time.Time { return now.Add(-w) }
 
 // refreshReader serves the report reads of one refresh. The contact and
 // feedback counts of an institution's windows come from one multi-window

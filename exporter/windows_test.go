@@ -2,6 +2,10 @@ package exporter
 
 import (
 	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -75,18 +79,45 @@ func TestRefreshReadsEachInstitutionsWindowsOnce(t *testing.T) {
 	}
 }
 
-func TestWindowStartIsOnABucketBoundary(t *testing.T) {
-	now := time.Date(2025, 3, 10, 12, 7, 31, 0, time.UTC)
-	for _, tc := range []struct {
-		w    time.Duration
-		want time.Time
-	}{
-		{time.Hour, time.Date(2025, 3, 10, 11, 0, 0, 0, time.UTC)},
-		{24 * time.Hour, time.Date(2025, 3, 9, 12, 0, 0, 0, time.UTC)},
-		{5 * time.Minute, time.Date(2025, 3, 10, 11, 55, 0, 0, time.UTC)},
-	} {
-		if got := windowStart(now, tc.w); !got.Equal(tc.want) {
-			t.Errorf("window %s: start %s, want %s", tc.w, got, tc.want)
+// TestScrapeServesTheCurrentSnapshot checks the cached encoding: a scrape
+// after a refresh serves the new values, in text and in OpenMetrics (with
+// one end marker, after every series), next to the exporter's own series.
+func TestScrapeServesTheCurrentSnapshot(t *testing.T) {
+	q := newFake()
+	e := newTestExporter(t, q, newTotals())
+	if err := e.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(e.Handler())
+	defer srv.Close()
+	get := func(accept string) string {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/metrics", nil)
+		req.Header.Set("Accept", accept)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
 		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+	const series = `ccbench_service_level_ratio{channel="phone",institution="sodra",method="negative",unit="contact-centre",window="1h"}`
+	body := get("text/plain")
+	if !strings.Contains(body, series+" 0.7619047619047619") || !strings.Contains(body, "ccbench_exporter_refreshes_total") {
+		t.Fatalf("first scrape lacks the KPI or the exporter's own series:\n%.2000s", body)
+	}
+	q.mu.Lock()
+	q.windows["sodra"][time.Hour].contacts[0].Counts.AnsweredWithinT = 70
+	q.mu.Unlock()
+	if err := e.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if body := get("text/plain"); !strings.Contains(body, series+" 0.6666666666666666") {
+		t.Errorf("scrape after a refresh still serves the old snapshot")
+	}
+	om := get("application/openmetrics-text;version=1.0.0")
+	if strings.Count(om, "# EOF") != 1 || !strings.HasSuffix(om, "# EOF\n") || !strings.Contains(om, "ccbench_service_level_ratio{") {
+		t.Errorf("OpenMetrics scrape: want the series and one end marker at the end, got ...%s", om[max(0, len(om)-300):])
 	}
 }

@@ -137,6 +137,14 @@ func (b *builder) periodEnd(start time.Time) time.Time {
 	switch b.q.By {
 	case store.ByDay:
 		end = time.Date(start.Year(), start.Month(), start.Day()+1, 0, 0, 0, 0, b.in.Location())
+	case store.ByWeek:
+		// The Monday after start (a week cut by the window's start still
+		// ends on a Monday).
+		days := (8 - int(start.Weekday())) % 7
+		if days == 0 {
+			days = 7
+		}
+		end = time.Date(start.Year(), start.Month(), start.Day()+days, 0, 0, 0, 0, b.in.Location())
 	case store.ByMonth:
 		end = time.Date(start.Year(), start.Month()+1, 1, 0, 0, 0, 0, b.in.Location())
 	default:

@@ -1,8 +1,11 @@
 package report
 
 import (
+	"fmt"
 	"testing"
 	"time"
+
+	"github.com/ccbench/ccbench/store"
 )
 
 func TestGroupSums(t *testing.T) {
@@ -23,5 +26,25 @@ func TestGroupSums(t *testing.T) {
 	}
 	if *s.sums[0] != 8 || *s.sums[1] != 7 {
 		t.Errorf("sums = %d, %d; want 8, 7", *s.sums[0], *s.sums[1])
+	}
+}
+
+// TestWeekPeriods checks the weekly periods of a window that starts on a
+// Friday and ends on a Friday: the first week is cut at the window's start,
+// the last at its end, and every week ends on a Monday.
+func TestWeekPeriods(t *testing.T) {
+	loc, err := time.LoadLocation("Europe/Vilnius")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &builder{q: Query{By: store.ByWeek}, from: time.Date(2024, 3, 1, 0, 0, 0, 0, loc), to: time.Date(2024, 3, 15, 0, 0, 0, 0, loc)}
+	b.in.TimeZone = "Europe/Vilnius"
+	var got []string
+	for _, p := range b.periods() {
+		got = append(got, p.Format(time.DateOnly)+".."+b.periodEnd(p).Format(time.DateOnly))
+	}
+	want := []string{"2024-03-01..2024-03-04", "2024-03-04..2024-03-11", "2024-03-11..2024-03-15"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("weeks %v, want %v", got, want)
 	}
 }

@@ -7,8 +7,10 @@ package report
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/ccbench/ccbench/config"
@@ -17,7 +19,8 @@ import (
 	"github.com/ccbench/ccbench/store"
 )
 
-// Reader is the part of the store a report reads.
+// Reader is the part of the store a report reads. Build calls it from
+// several goroutines at once.
 type Reader interface {
 	ContactCounts(ctx context.Context, q store.ContactQuery) ([]store.ContactRow, error)
 	WrittenCounts(ctx context.Context, q store.WrittenQuery) ([]store.WrittenRow, error)
@@ -137,17 +140,11 @@ func Build(ctx context.Context, cfg *config.Config, r Reader, q Query) (*Report,
 	if err != nil {
 		return nil, err
 	}
-	for _, in := range insts {
-		b := &builder{cfg: cfg, r: r, q: q, in: in}
-		// Exact windows are instants; read them in the institution's zone,
-		// where local days (and the days of aggregates) are counted.
-		b.from, b.to = q.From.In(in.Location()), q.To.In(in.Location())
-		if !q.Exact {
-			b.from, b.to = localMidnight(q.From, in.Location()), localMidnight(q.To, in.Location())
-		}
-		if err := b.build(ctx); err != nil {
-			return nil, fmt.Errorf("%s: %w", in.ID, err)
-		}
+	builders, err := buildInstitutions(ctx, cfg, r, q, insts)
+	if err != nil {
+		return nil, err
+	}
+	for _, b := range builders {
 		b.practiceRows(practices)
 		b.reportedRows(reported)
 		rep.Rows = append(rep.Rows, b.rows...)
@@ -158,13 +155,48 @@ func Build(ctx context.Context, cfg *config.Config, r Reader, q Query) (*Report,
 	return rep, nil
 }
 
+// institutionConcurrency bounds the institutions whose KPIs are read from
+// the store at the same time: their queries wait on ClickHouse, not on the
+// CPU of this process.
+const institutionConcurrency = 4
+
+// buildInstitutions reads the KPIs of every institution, a few at a time,
+// and returns their builders in the order of insts.
+func buildInstitutions(ctx context.Context, cfg *config.Config, r Reader, q Query, insts []config.Institution) ([]*builder, error) {
+	out := make([]*builder, len(insts))
+	errs := make([]error, len(insts))
+	sem := make(chan struct{}, institutionConcurrency)
+	var wg sync.WaitGroup
+	for i, in := range insts {
+		b := &builder{cfg: cfg, r: r, q: q, in: in}
+		// Exact windows are instants; read them in the institution's zone,
+		// where local days (and the days of aggregates) are counted.
+		b.from, b.to = q.From.In(in.Location()), q.To.In(in.Location())
+		if !q.Exact {
+			b.from, b.to = localMidnight(q.From, in.Location()), localMidnight(q.To, in.Location())
+		}
+		out[i] = b
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			if err := b.build(ctx); err != nil {
+				errs[i] = fmt.Errorf("%s: %w", in.ID, err)
+			}
+		}()
+	}
+	wg.Wait()
+	return out, errors.Join(errs...)
+}
+
 // validate checks the parts of q that would otherwise silently select
 // nothing.
 func validate(q Query) error {
 	switch q.By {
-	case store.ByTotal, store.ByDay, store.ByMonth:
+	case store.ByTotal, store.ByDay, store.ByWeek, store.ByMonth:
 	default:
-		return fmt.Errorf("unknown period grouping %q (want total, day or month)", q.By)
+		return fmt.Errorf("unknown period grouping %q (want total, day, week or month)", q.By)
 	}
 	if _, err := kpi.ParseMethod(string(q.Method)); err != nil {
 		return err

@@ -8,6 +8,7 @@ import (
 	"math"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -28,13 +29,16 @@ type fakeReader struct {
 	practices []records.Practice
 	reported  []records.ReportedFigure
 
+	mu        sync.Mutex // Build reads institutions concurrently
 	contactQ  []store.ContactQuery
 	writtenQ  []store.WrittenQuery
 	feedbackQ []store.FeedbackQuery
 }
 
 func (f *fakeReader) ContactCounts(_ context.Context, q store.ContactQuery) ([]store.ContactRow, error) {
+	f.mu.Lock()
 	f.contactQ = append(f.contactQ, q)
+	f.mu.Unlock()
 	var out []store.ContactRow
 	for _, r := range f.contacts {
 		if r.Institution == q.Institution {
@@ -45,7 +49,9 @@ func (f *fakeReader) ContactCounts(_ context.Context, q store.ContactQuery) ([]s
 }
 
 func (f *fakeReader) WrittenCounts(_ context.Context, q store.WrittenQuery) ([]store.WrittenRow, error) {
+	f.mu.Lock()
 	f.writtenQ = append(f.writtenQ, q)
+	f.mu.Unlock()
 	var out []store.WrittenRow
 	for _, r := range f.written {
 		if r.Institution == q.Institution {
@@ -56,7 +62,9 @@ func (f *fakeReader) WrittenCounts(_ context.Context, q store.WrittenQuery) ([]s
 }
 
 func (f *fakeReader) FeedbackCounts(_ context.Context, q store.FeedbackQuery) ([]store.FeedbackRow, error) {
+	f.mu.Lock()
 	f.feedbackQ = append(f.feedbackQ, q)
+	f.mu.Unlock()
 	var out []store.FeedbackRow
 	for _, r := range f.feedback {
 		if r.Institution == q.Institution {

@@ -1,186 +1,78 @@
 package simulator
 
 import (
-	"fmt"
-	"hash/fnv"
-	"math"
+	"math/rand/v2"
 	"net/http"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
-
-	"github.com/ccbench/ccbench/kpi"
 )
 
-// Degradation makes the contacts of one channel that arrive in [From,
-// Until) meet a KPI at Value on purpose, so that a breach can be shown: a
-// share Value of them (1 − Value for abandon_rate) is answered at once and
-// the rest abandoned after a long enough wait to count. A zero Until never
-// ends.
-type Degradation struct {
-	Institution string // the institution of the spec; simulators serve one
-	Channel     string
-	KPI         kpi.ID
-	Value       float64
-	From, Until time.Time
-}
-
-// degradable are the KPIs a Degradation can set, with the share of
-// contacts that are answered at once for a value v.
-var degradable = map[kpi.ID]func(v float64) float64{
-	kpi.ServiceLevel: func(v float64) float64 { return v },
-	kpi.AnswerRate:   func(v float64) float64 { return v },
-	kpi.AbandonRate:  func(v float64) float64 { return 1 - v },
-}
-
-// ParseDegradation parses institution:channel:kpi=value, for example
-// sodra:phone:service_level=0.6.
-func ParseDegradation(spec string) (Degradation, error) {
-	fail := func(format string, args ...any) (Degradation, error) {
-		return Degradation{}, fmt.Errorf("degradation %q: %s (want institution:channel:kpi=value, e.g. sodra:phone:service_level=0.6)", spec, fmt.Sprintf(format, args...))
-	}
-	lhs, value, ok := strings.Cut(spec, "=")
-	parts := strings.Split(lhs, ":")
-	if !ok || len(parts) != 3 || parts[0] == "" {
-		return fail("malformed")
-	}
-	v, err := strconv.ParseFloat(value, 64)
-	if err != nil || v < 0 || v > 1 || math.IsNaN(v) {
-		return fail("value must be a share between 0 and 1")
-	}
-	id, err := kpi.ParseID(parts[2])
-	if err != nil {
-		return fail("%v", err)
-	}
-	if _, ok := degradable[id]; !ok {
-		return fail("only service_level, answer_rate and abandon_rate can be degraded")
-	}
-	if !kpi.MustLookup(id).AppliesTo(parts[1]) {
-		return fail("%s is not computed for channel %q", id, parts[1])
-	}
-	return Degradation{Institution: parts[0], Channel: parts[1], KPI: id, Value: v}, nil
-}
-
-func (d Degradation) covers(channel string, arrived time.Time) bool {
-	return channel == d.Channel && !arrived.Before(d.From) && (d.Until.IsZero() || arrived.Before(d.Until))
-}
-
-// Faults are the degradations and the stall a simulator serves. The zero
-// value (and nil) serves no faults. It is safe for concurrent use; tests
-// and `ccbench simulate` change it while the simulator runs.
+// Faults are transport faults a simulator can put in front of its contract,
+// for fault tests and demos: some requests are refused with 503 or 429
+// before they reach the simulator, and every request can be delayed.
+// Garbage records are each style's own option (BadRecordEvery).
 type Faults struct {
-	mu           sync.Mutex
-	degradations []Degradation
-	stalls       [][2]time.Time
-	now          func() time.Time
+	// ErrorRate is the share of requests, in [0, 1], answered with 503
+	// Service Unavailable or 429 Too Many Requests (alternately) instead
+	// of the data.
+	ErrorRate float64
+	// Latency is added to every request before it is answered.
+	Latency time.Duration
+	// Seed makes the sequence of refused requests reproducible.
+	Seed int64
 }
 
-// NewFaults returns faults judged on the clock now (default time.Now).
-func NewFaults(now func() time.Time) *Faults {
-	if now == nil {
-		now = time.Now
+// Enabled reports whether the faults change anything.
+func (f Faults) Enabled() bool { return f.ErrorRate > 0 || f.Latency > 0 }
+
+// Wrap returns h behind the faults; h itself when there are none.
+func (f Faults) Wrap(h http.Handler) http.Handler {
+	if !f.Enabled() {
+		return h
 	}
-	return &Faults{now: now}
+	w := &faulty{next: h, f: f, rng: rand.New(rand.NewPCG(uint64(f.Seed), 0x5eed_fa17))}
+	return w
 }
 
-// Degrade adds a degradation.
-func (f *Faults) Degrade(d Degradation) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.degradations = append(f.degradations, d)
+type faulty struct {
+	next http.Handler
+	f    Faults
+
+	mu      sync.Mutex
+	rng     *rand.Rand
+	refused int
 }
 
-// Recover ends, at the clock's now, every degradation that has not ended.
-func (f *Faults) Recover() {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	now := f.now()
-	for i := range f.degradations {
-		if f.degradations[i].Until.IsZero() || f.degradations[i].Until.After(now) {
-			f.degradations[i].Until = now
-		}
-	}
-}
-
-// Stall makes the simulator answer 503 to every request from from until
-// until (zero: for ever).
-func (f *Faults) Stall(from, until time.Time) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.stalls = append(f.stalls, [2]time.Time{from, until})
-}
-
-// Unstall ends every stall now.
-func (f *Faults) Unstall() {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	now := f.now()
-	for i := range f.stalls {
-		if f.stalls[i][1].IsZero() || f.stalls[i][1].After(now) {
-			f.stalls[i][1] = now
-		}
-	}
-}
-
-// Stalled reports whether the feed is stalled now.
-func (f *Faults) Stalled() bool {
-	if f == nil {
-		return false
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	now := f.now()
-	for _, s := range f.stalls {
-		if !now.Before(s[0]) && (s[1].IsZero() || now.Before(s[1])) {
-			return true
-		}
-	}
-	return false
-}
-
-// Outcome says how a degradation rewrites a contact: answered at once
-// (good) or abandoned after a counted wait; ok is false when no
-// degradation covers it. The choice depends only on the contact's id, so
-// every version of a contact, served any number of times, gets the same.
-func (f *Faults) Outcome(channel, id string, arrived time.Time) (good, ok bool) {
-	if f == nil {
-		return false, false
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for i := len(f.degradations) - 1; i >= 0; i-- {
-		d := f.degradations[i]
-		if d.covers(channel, arrived) {
-			return unit(id) < degradable[d.KPI](d.Value), true
-		}
-	}
-	return false, false
-}
-
-// unit maps an id to [0, 1) uniformly.
-func unit(id string) float64 {
-	h := fnv.New64a()
-	h.Write([]byte(id))
-	// FNV's high bits mix poorly for ids that differ in their last digits;
-	// splitmix64's finaliser spreads them.
-	x := h.Sum64()
-	x ^= x >> 30
-	x *= 0xbf58476d1ce4e5b9
-	x ^= x >> 27
-	x *= 0x94d049bb133111eb
-	x ^= x >> 31
-	return float64(x>>11) / (1 << 53)
-}
-
-// Handler answers 503 while the feed is stalled, and passes requests to
-// next otherwise.
-func (f *Faults) Handler(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if f.Stalled() {
-			WriteError(w, http.StatusServiceUnavailable, "feed stalled on purpose (ccbench simulate --stall-after)")
+func (h *faulty) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h.f.Latency > 0 {
+		t := time.NewTimer(h.f.Latency)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
 			return
 		}
-		next.ServeHTTP(w, r)
-	})
+	}
+	if status, refuse := h.refuse(); refuse {
+		if status == http.StatusTooManyRequests {
+			w.Header().Set("Retry-After", "0")
+		}
+		http.Error(w, "simulated fault: "+http.StatusText(status), status)
+		return
+	}
+	h.next.ServeHTTP(w, r)
+}
+
+// refuse draws whether the next request fails, and with which status.
+func (h *faulty) refuse() (int, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.rng.Float64() >= h.f.ErrorRate {
+		return 0, false
+	}
+	h.refused++
+	if h.refused%2 == 0 {
+		return http.StatusTooManyRequests, true
+	}
+	return http.StatusServiceUnavailable, true
 }

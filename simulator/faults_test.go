@@ -1,55 +1,37 @@
 package simulator
 
 import (
-	"strconv"
-	"strings"
+	"net/http"
+	"net/http/httptest"
 	"testing"
-
-	"github.com/ccbench/ccbench/kpi"
 )
 
-func TestParseDegradation(t *testing.T) {
-	d, err := ParseDegradation("sodra:phone:service_level=0.6")
-	if err != nil || d.Institution != "sodra" || d.Channel != "phone" || d.KPI != kpi.ServiceLevel || d.Value != 0.6 {
-		t.Fatalf("got %+v, %v", d, err)
+func TestFaultsRefuseTheirShare(t *testing.T) {
+	ok := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) })
+	h := Faults{ErrorRate: 0.1, Seed: 3}.Wrap(ok)
+	counts := map[int]int{}
+	const n = 10000
+	for range n {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+		counts[rec.Code]++
 	}
-	for _, bad := range []string{
-		"sodra:phone:service_level", "sodra:phone=0.6", "sodra:phone:service_level=1.5",
-		"sodra:phone:aht_seconds=0.5", "sodra:email:service_level=0.5", "sodra:phone:nope=0.5",
-	} {
-		if _, err := ParseDegradation(bad); err == nil || !strings.Contains(err.Error(), "want institution:channel:kpi=value") {
-			t.Errorf("%q: err = %v", bad, err)
-		}
+	refused := counts[http.StatusServiceUnavailable] + counts[http.StatusTooManyRequests]
+	// 10 % of 10000 draws: the binomial standard deviation is 30.
+	if refused < 850 || refused > 1150 {
+		t.Errorf("refused %d of %d requests, want about 1000", refused, n)
+	}
+	if d := counts[http.StatusServiceUnavailable] - counts[http.StatusTooManyRequests]; d < 0 || d > 1 {
+		t.Errorf("503s %d and 429s %d should alternate", counts[http.StatusServiceUnavailable], counts[http.StatusTooManyRequests])
+	}
+	if counts[http.StatusOK] != n-refused {
+		t.Errorf("codes %v: only 200, 503 and 429 expected", counts)
 	}
 }
 
-// TestOutcomeShares checks that the share of contacts a degradation answers
-// at once follows the value: v for service_level and answer_rate, 1 − v for
-// abandon_rate, over 20 000 ids.
-func TestOutcomeShares(t *testing.T) {
-	for _, tc := range []struct {
-		kpi  kpi.ID
-		v    float64
-		good float64
-	}{{kpi.ServiceLevel, 0.6, 0.6}, {kpi.AnswerRate, 0.3, 0.3}, {kpi.AbandonRate, 0.25, 0.75}} {
-		f := NewFaults(nil)
-		f.Degrade(Degradation{Channel: "phone", KPI: tc.kpi, Value: tc.v})
-		var good float64
-		const n = 20000
-		for i := range n {
-			g, ok := f.Outcome("phone", "ph-20240115-"+strconv.Itoa(i), f.now())
-			if !ok {
-				t.Fatal("not covered")
-			}
-			if g {
-				good++
-			}
-		}
-		if share := good / n; share < tc.good-0.02 || share > tc.good+0.02 {
-			t.Errorf("%s=%v: answered share %.3f, want %.2f ± 0.02", tc.kpi, tc.v, share, tc.good)
-		}
-		if _, ok := f.Outcome("chat", "x", f.now()); ok {
-			t.Error("chat covered by a phone degradation")
-		}
+func TestNoFaultsIsTheHandler(t *testing.T) {
+	ok := http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})
+	if h := (Faults{}).Wrap(ok); h == nil {
+		t.Fatal("nil handler")
 	}
 }

@@ -17,6 +17,7 @@ type By string
 const (
 	ByTotal By = "total" // one period: the whole window
 	ByDay   By = "day"   // local calendar days
+	ByWeek  By = "week"  // local calendar weeks, Monday to Sunday (ISO 8601)
 	ByMonth By = "month" // local calendar months
 )
 
@@ -202,6 +203,8 @@ func periodDays(by By, start, from, to time.Time, loc *time.Location) float64 {
 	switch by {
 	case ByDay:
 		return 1
+	case ByWeek:
+		return days(latest(start, from), earliest(start.AddDate(0, 0, 7), to), loc)
 	case ByMonth:
 		return days(latest(start, from), earliest(start.AddDate(0, 1, 0), to), loc)
 	}

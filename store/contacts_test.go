@@ -418,3 +418,38 @@ func TestContactCountsAbsentMeasures(t *testing.T) {
 		}
 	}
 }
+
+// TestContactCountsByWeek checks that weeks run from Monday to Sunday in
+// the institution's zone, and that a week cut by the window counts only
+// its days.
+func TestContactCountsByWeek(t *testing.T) {
+	s := servertest.NewStore(t)
+	loc := vilnius(t)
+	sunday := time.Date(2024, 3, 10, 23, 30, 0, 0, loc) // 21:30 UTC: still Sunday in Vilnius
+	monday := time.Date(2024, 3, 11, 0, 30, 0, 0, loc)  // Sunday 22:30 UTC, Monday in Vilnius
+	mustInsert(t, s, answered("a", "cc", "phone", sunday, 10, 60, 0, 5), answered("b", "cc", "phone", monday, 10, 60, 0, 5),
+		answered("c", "cc", "phone", monday.AddDate(0, 0, 6), 10, 60, 0, 5))
+	from := time.Date(2024, 3, 6, 0, 0, 0, 0, loc) // a Wednesday
+	to := time.Date(2024, 3, 18, 0, 0, 0, 0, loc)  // a Monday
+	rows, err := s.ContactCounts(testContext(t), store.ContactQuery{Institution: "SODRA", Location: loc, From: from, To: to, By: store.ByWeek})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct {
+		start   string
+		offered float64
+		days    float64
+	}{
+		{"2024-03-04", 1, 5}, // the week of Monday 4 March, from Wednesday 6: 5 days
+		{"2024-03-11", 2, 7}, // Monday 11 to Sunday 17
+	}
+	if len(rows) != len(want) {
+		t.Fatalf("rows %+v, want %d weeks", rows, len(want))
+	}
+	for i, w := range want {
+		r := rows[i]
+		if r.PeriodStart.Format(time.DateOnly) != w.start || r.Counts.Offered != w.offered || r.Counts.Days != w.days {
+			t.Errorf("week %d: start %s offered %v days %v; want %s, %v, %v", i, r.PeriodStart.Format(time.DateOnly), r.Counts.Offered, r.Counts.Days, w.start, w.offered, w.days)
+		}
+	}
+}

@@ -6,6 +6,8 @@ import (
 	"sort"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
 	"github.com/ccbench/ccbench/kpi"
 	"github.com/ccbench/ccbench/records"
 )
@@ -143,24 +145,7 @@ FROM (
     ) USING (source, contact_id)
 )
 GROUP BY unit, channel, instrument, key`)
-	rows, err := s.conn.Query(ctx, query.String(), query.args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []countedFeedback
-	for rows.Next() {
-		var (
-			r                     countedFeedback
-			responses, favourable uint64
-		)
-		if err := rows.Scan(&r.unit, &r.channel, &r.instrument, &r.key, &responses, &favourable); err != nil {
-			return nil, err
-		}
-		r.counts = kpi.FeedbackCounts{Responses: float64(responses), Favourable: float64(favourable)}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return s.queryFeedbackCounts(ctx, query)
 }
 
 // rollupFeedbackCounts reads the feedback counts of the whole buckets
@@ -173,6 +158,12 @@ FROM feedback_rollup FINAL
 WHERE institution = `).bind(institution).sql(" AND ")
 	timeRange(from, to)(q, "bucket")
 	q.sql("\nGROUP BY unit, channel, instrument, period\nHAVING n > 0")
+	return s.queryFeedbackCounts(ctx, q)
+}
+
+// queryFeedbackCounts runs a query of unit, channel, instrument, key,
+// responses and favourable responses.
+func (s *Store) queryFeedbackCounts(ctx context.Context, q *query) ([]countedFeedback, error) {
 	rows, err := s.conn.Query(ctx, q.String(), q.args...)
 	if err != nil {
 		return nil, err
@@ -180,15 +171,22 @@ WHERE institution = `).bind(institution).sql(" AND ")
 	defer rows.Close()
 	var out []countedFeedback
 	for rows.Next() {
-		var (
-			r                     countedFeedback
-			responses, favourable uint64
-		)
-		if err := rows.Scan(&r.unit, &r.channel, &r.instrument, &r.key, &responses, &favourable); err != nil {
+		var r countedFeedback
+		if err := scanFeedbackCounts(rows, &r, &r.unit, &r.channel, &r.instrument, &r.key); err != nil {
 			return nil, err
 		}
-		r.counts = kpi.FeedbackCounts{Responses: float64(responses), Favourable: float64(favourable)}
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// scanFeedbackCounts scans a row of leading columns (into lead) followed by
+// responses and favourable responses into r.
+func scanFeedbackCounts(rows driver.Rows, r *countedFeedback, lead ...any) error {
+	var responses, favourable uint64
+	if err := rows.Scan(append(lead, &responses, &favourable)...); err != nil {
+		return err
+	}
+	r.counts = kpi.FeedbackCounts{Responses: float64(responses), Favourable: float64(favourable)}
+	return nil
 }

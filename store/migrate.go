@@ -27,12 +27,30 @@ type appliedMigration struct {
 // know. ClickHouse has no transactional DDL, so every statement is written
 // to be re-runnable (IF NOT EXISTS): a migration interrupted half-way is
 // completed by the next run.
+//
+// On a cluster (OpenCluster) every statement runs in its cluster form
+// (schema.ClusterForm): replicated shard-local tables under Distributed
+// tables of the same names, created ON CLUSTER; schema_migrations is one
+// of them, so every node sees the same record of applied migrations.
 func (s *Store) Migrate(ctx context.Context) (applied []string, err error) {
 	migrations, err := schema.Migrations()
 	if err != nil {
 		return nil, err
 	}
-	if err := s.conn.Exec(ctx, schema.MigrationsTableDDL); err != nil {
+	ddl, err := s.migrationForm()
+	if err != nil {
+		return nil, fmt.Errorf("migrate database %s: %w", s.database, err)
+	}
+	if s.cluster != nil {
+		ctx = s.cluster.ddlContext(ctx)
+	}
+	haveTable := false
+	if s.cluster != nil {
+		if haveTable, err = s.hasMigrationsTable(ctx); err != nil {
+			return nil, fmt.Errorf("migrate database %s: %w", s.database, err)
+		}
+	}
+	if err := s.execMigration(ctx, ddl, schema.MigrationsTableDDL, haveTable); err != nil {
 		return nil, fmt.Errorf("migrate database %s: create %s: %w", s.database, schema.MigrationsTable, err)
 	}
 	done, err := s.appliedMigrations(ctx)
@@ -53,14 +71,17 @@ func (s *Store) Migrate(ctx context.Context) (applied []string, err error) {
 		}
 	}
 	for _, m := range migrations {
-		if _, ok := done[uint32(m.Version)]; ok {
-			continue
-		}
+		_, skip := done[uint32(m.Version)]
 		name := fmt.Sprintf("%04d_%s", m.Version, m.Name)
 		for i, stmt := range m.Statements {
-			if err := s.conn.Exec(ctx, stmt); err != nil && !columnAlreadyAdded(stmt, err) {
+			// Applied migrations are rewritten too (not run), so that the
+			// cluster form knows every table the pending ones refer to.
+			if err := s.execMigration(ctx, ddl, stmt, skip); err != nil {
 				return applied, fmt.Errorf("migrate database %s: migration %s, statement %d: %w", s.database, name, i+1, err)
 			}
+		}
+		if skip {
+			continue
 		}
 		// INSERT ... VALUES through Exec hangs on 18.16 over the native
 		// protocol: every insert goes through a batch.
@@ -93,6 +114,42 @@ func (s *Store) appliedMigrations(ctx context.Context) (map[uint32]appliedMigrat
 		return nil, fmt.Errorf("read %s: %w", schema.MigrationsTable, err)
 	}
 	return out, nil
+}
+
+// migrationForm returns the cluster form of the schema for a store on a
+// cluster, nil on a single server.
+func (s *Store) migrationForm() (*schema.ClusterForm, error) {
+	if s.cluster == nil {
+		return nil, nil
+	}
+	return schema.NewClusterForm(s.cluster.Name, s.database)
+}
+
+// execMigration runs one migration statement, in its cluster form when
+// form is not nil; with dryRun it only rewrites it.
+func (s *Store) execMigration(ctx context.Context, form *schema.ClusterForm, stmt string, dryRun bool) error {
+	stmts := []schema.Statement{{SQL: stmt}}
+	if form != nil {
+		var err error
+		if stmts, err = form.Rewrite(stmt); err != nil {
+			return err
+		}
+	}
+	if dryRun {
+		return nil
+	}
+	for _, st := range stmts {
+		var err error
+		if st.OnEachShard {
+			err = s.cluster.onEachShard(ctx, st.SQL)
+		} else {
+			err = s.conn.Exec(ctx, st.SQL)
+		}
+		if err != nil && !columnAlreadyAdded(st.SQL, err) {
+			return err
+		}
+	}
+	return nil
 }
 
 // columnAlreadyAdded reports whether err is ClickHouse refusing an ALTER

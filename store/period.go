@@ -14,10 +14,10 @@ func checkGrouping(by By) (By, error) {
 	switch by {
 	case ByTotal, "":
 		return ByTotal, nil
-	case ByDay, ByMonth:
+	case ByDay, ByWeek, ByMonth:
 		return by, nil
 	}
-	return by, fmt.Errorf("unknown grouping %q (want total, day or month)", by)
+	return by, fmt.Errorf("unknown grouping %q (want total, day, week or month)", by)
 }
 
 // periodExpr appends the SQL expression of the period a row falls in: the
@@ -27,6 +27,8 @@ func periodExpr(q *query, by By, column string, loc *time.Location) *query {
 	switch by {
 	case ByDay:
 		return q.sql("toDate(", column, ", ").bind(loc.String()).sql(")")
+	case ByWeek:
+		return q.sql("toMonday(toDate(", column, ", ").bind(loc.String()).sql("))")
 	case ByMonth:
 		return q.sql("toStartOfMonth(toDate(", column, ", ").bind(loc.String()).sql("))")
 	}
@@ -38,6 +40,8 @@ func datePeriodExpr(q *query, by By, column string) *query {
 	switch by {
 	case ByDay:
 		return q.sql(column)
+	case ByWeek:
+		return q.sql("toMonday(", column, ")")
 	case ByMonth:
 		return q.sql("toStartOfMonth(", column, ")")
 	}
@@ -82,7 +86,7 @@ func namedLocation(loc *time.Location) (*time.Location, error) {
 func periodStart(by By, period, from time.Time, loc *time.Location) time.Time {
 	y, m, d := period.Date()
 	switch by {
-	case ByDay:
+	case ByDay, ByWeek: // a week's period is its Monday
 		return time.Date(y, m, d, 0, 0, 0, 0, loc)
 	case ByMonth:
 		return time.Date(y, m, 1, 0, 0, 0, 0, loc)

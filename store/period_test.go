@@ -25,7 +25,8 @@ func TestPeriodExpr(t *testing.T) {
 		{in: ByTotal, wantBy: ByTotal, wantExpr: "toDate(0)"},
 		{in: ByDay, wantBy: ByDay, wantExpr: "toDate(arrived_at, ?)", wantArgs: []any{"Europe/Vilnius"}},
 		{in: ByMonth, wantBy: ByMonth, wantExpr: "toStartOfMonth(toDate(arrived_at, ?))", wantArgs: []any{"Europe/Vilnius"}},
-		{in: "week", wantErr: `unknown grouping "week" (want total, day or month)`},
+		{in: ByWeek, wantBy: ByWeek, wantExpr: "toMonday(toDate(arrived_at, ?))", wantArgs: []any{"Europe/Vilnius"}},
+		{in: "fortnight", wantErr: `unknown grouping "fortnight" (want total, day, week or month)`},
 	} {
 		by, err := checkGrouping(tc.in)
 		if tc.wantErr != "" {

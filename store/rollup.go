@@ -112,10 +112,7 @@ func (s *Store) rollupContactCounts(ctx context.Context, institution string, fro
 	params func(unit, channel string) kpi.Params) ([]countedContacts, bool, error) {
 	q := &query{}
 	q.sql("SELECT unit, channel, ")
-	periodExpr(q, by, "bucket", loc).sql(` AS period, t_ms, s_ms, l_ms,
-    sum(offered) AS o, sum(answered), sum(abandoned), sum(short_abandoned), sum(answered_within_t), sum(abandoned_within_t),
-    sum(abandoned_not_short), sum(long_waits), sum(answer_wait_sum_ms), sum(handled), sum(handle_sum_s), sum(acw_counted),
-    sum(acw_sum_s), max(max_wait_ms)
+	periodExpr(q, by, "bucket", loc).sql(" AS period, ", contactRollupSums, `
 FROM contact_rollup FINAL
 WHERE institution = `).bind(institution).sql(" AND ")
 	timeRange(from, to)(q, "bucket")
@@ -127,28 +124,10 @@ WHERE institution = `).bind(institution).sql(" AND ")
 	defer rows.Close()
 	var out []countedContacts
 	for rows.Next() {
-		var (
-			r                                               countedContacts
-			tMS, sMS, lMS                                   int64
-			offered, answered, abandoned, short, aT, bT, nS uint64
-			long, handled, acwCounted                       uint64
-			waitSum, handleSum, acwSum, maxWait             int64
-		)
-		if err := rows.Scan(&r.unit, &r.channel, &r.key, &tMS, &sMS, &lMS, &offered, &answered, &abandoned, &short, &aT, &bT, &nS,
-			&long, &waitSum, &handled, &handleSum, &acwCounted, &acwSum, &maxWait); err != nil {
+		var r countedContacts
+		ok, err := scanContactSums(rows, params, &r, &r.unit, &r.channel, &r.key)
+		if err != nil || !ok {
 			return nil, false, err
-		}
-		p := params(r.unit, r.channel)
-		if tMS != p.Threshold.Milliseconds() || sMS != p.ShortAbandon.Milliseconds() || lMS != p.LongWait.Milliseconds() {
-			return nil, false, nil
-		}
-		r.counts = kpi.ContactCounts{
-			Offered: float64(offered), Answered: float64(answered), Abandoned: float64(abandoned),
-			ShortAbandoned: float64(short), AnsweredWithinT: float64(aT), AbandonedWithinT: float64(bT),
-			AbandonedNotShort: float64(nS), LongWaits: float64(long), AnswerWaitSumS: float64(waitSum),
-			Handled: float64(handled), HandleSumS: float64(handleSum), AcwCounted: float64(acwCounted),
-			AcwSumS: float64(acwSum), MaxWaitS: float64(maxWait), // in ms until contactRows
-
 		}
 		out = append(out, r)
 	}
@@ -156,6 +135,43 @@ WHERE institution = `).bind(institution).sql(" AND ")
 		return nil, false, err
 	}
 	return out, true, nil
+}
+
+// contactRollupSums is the part of a SELECT over contact_rollup that sums
+// its counts, after the grouping columns; see scanContactSums.
+const contactRollupSums = `t_ms, s_ms, l_ms,
+    sum(offered) AS o, sum(answered), sum(abandoned), sum(short_abandoned), sum(answered_within_t), sum(abandoned_within_t),
+    sum(abandoned_not_short), sum(long_waits), sum(answer_wait_sum_ms), sum(handled), sum(handle_sum_s), sum(acw_counted),
+    sum(acw_sum_s), max(max_wait_ms)`
+
+// scanContactSums scans a row of leading columns (into lead) followed by
+// contactRollupSums into r, and reports false when the row was counted with
+// other thresholds than params gives for r's group. Waits stay in
+// milliseconds until contactRows.
+func scanContactSums(rows driver.Rows, params func(unit, channel string) kpi.Params, r *countedContacts, lead ...any) (bool, error) {
+	var (
+		tMS, sMS, lMS                                   int64
+		offered, answered, abandoned, short, aT, bT, nS uint64
+		long, handled, acwCounted                       uint64
+		waitSum, handleSum, acwSum, maxWait             int64
+	)
+	dest := append(lead, &tMS, &sMS, &lMS, &offered, &answered, &abandoned, &short, &aT, &bT, &nS,
+		&long, &waitSum, &handled, &handleSum, &acwCounted, &acwSum, &maxWait)
+	if err := rows.Scan(dest...); err != nil {
+		return false, err
+	}
+	p := params(r.unit, r.channel)
+	if tMS != p.Threshold.Milliseconds() || sMS != p.ShortAbandon.Milliseconds() || lMS != p.LongWait.Milliseconds() {
+		return false, nil
+	}
+	r.counts = kpi.ContactCounts{
+		Offered: float64(offered), Answered: float64(answered), Abandoned: float64(abandoned),
+		ShortAbandoned: float64(short), AnsweredWithinT: float64(aT), AbandonedWithinT: float64(bT),
+		AbandonedNotShort: float64(nS), LongWaits: float64(long), AnswerWaitSumS: float64(waitSum),
+		Handled: float64(handled), HandleSumS: float64(handleSum), AcwCounted: float64(acwCounted),
+		AcwSumS: float64(acwSum), MaxWaitS: float64(maxWait),
+	}
+	return true, nil
 }
 
 // rollupKey is the key of a rollup row: a bucket and a group.
@@ -287,59 +303,125 @@ func (k keysBySource) add(institution, source, id string) {
 // the bucket of each record's newest stored version, where the rollup
 // counts it now (ClickHouse may merge older versions away at any time, but
 // never the newest): a new version may move the record out of it.
-func (s *Store) earlierBuckets(ctx context.Context, table, timeColumn, idColumn string, keys keysBySource, t touched) error {
+//
+// since, when not zero, bounds timeColumn from below, so that a lookup by a
+// column outside the table's key reads only recent partitions.
+func (s *Store) earlierBuckets(ctx context.Context, table, timeColumn, idColumn string, keys keysBySource, since time.Time, t touched) error {
 	for institution, bySource := range keys {
-		for source, ids := range bySource {
-			q := &query{}
-			q.sql("SELECT DISTINCT toStartOfFifteenMinutes(", timeColumn, ") FROM ", table, " WHERE institution = ").bind(institution).
-				sql(" AND source = ").bind(source).sql(" AND ", idColumn, " IN (").list(ids).sql(")")
-			rows, err := s.conn.Query(ctx, q.String(), q.args...)
-			if err != nil {
-				return fmt.Errorf("earlier %s buckets of %s: %w", table, institution, err)
-			}
-			for rows.Next() {
-				var b time.Time
-				if err := rows.Scan(&b); err != nil {
-					rows.Close()
+		for source, all := range bySource {
+			for _, ids := range idChunks(all) {
+				q := &query{}
+				q.sql("SELECT DISTINCT toStartOfFifteenMinutes(", timeColumn, ") FROM ", table, " WHERE institution = ").bind(institution).
+					sql(" AND source = ").bind(source).sql(" AND ", idColumn, " IN (").list(ids).sql(")")
+				if !since.IsZero() {
+					q.sql(" AND ", timeColumn, " >= ").time(since)
+				}
+				rows, err := s.conn.Query(ctx, q.String(), q.args...)
+				if err != nil {
 					return fmt.Errorf("earlier %s buckets of %s: %w", table, institution, err)
 				}
-				t.add(institution, b)
-			}
-			err = rows.Err()
-			rows.Close()
-			if err != nil {
-				return fmt.Errorf("earlier %s buckets of %s: %w", table, institution, err)
+				for rows.Next() {
+					var b time.Time
+					if err := rows.Scan(&b); err != nil {
+						rows.Close()
+						return fmt.Errorf("earlier %s buckets of %s: %w", table, institution, err)
+					}
+					t.add(institution, b)
+				}
+				err = rows.Err()
+				rows.Close()
+				if err != nil {
+					return fmt.Errorf("earlier %s buckets of %s: %w", table, institution, err)
+				}
 			}
 		}
 	}
 	return nil
 }
 
+// maxIDsPerQuery bounds the ids of one IN list, so that a query stays well
+// inside ClickHouse's max_query_size (256 KiB by default).
+const maxIDsPerQuery = 2000
+
+// idChunks splits ids into lists of at most maxIDsPerQuery.
+func idChunks(ids []string) [][]string {
+	var out [][]string
+	for len(ids) > maxIDsPerQuery {
+		out = append(out, ids[:maxIDsPerQuery])
+		ids = ids[maxIDsPerQuery:]
+	}
+	return append(out, ids)
+}
+
 // contactBatch is what InsertContacts finds out before it writes a batch:
 // the rollup buckets the batch's records are counted in now, and which of
 // them are written cases.
 type contactBatch struct {
-	touched touched
-	keys    keysBySource
-	written map[recordKey]bool
+	touched  touched
+	keys     keysBySource
+	written  map[recordKey]bool
+	earliest time.Time // the earliest arrival of the batch's records, old or new
 }
 
 type recordKey struct{ institution, source, id string }
 
 // beforeContacts looks up, before a batch is written, where its records
-// are counted now.
+// are counted now: the bucket of each record's newest stored version (the
+// only one the rollup counts; ClickHouse may merge older versions away at
+// any time, but never the newest), and whether that version is a written
+// case (so that a new version that is not one withdraws it from
+// written_cases).
 func (s *Store) beforeContacts(ctx context.Context, cs []records.Contact) (contactBatch, error) {
-	b := contactBatch{touched: touched{}, keys: keysBySource{}}
+	b := contactBatch{touched: touched{}, keys: keysBySource{}, written: map[recordKey]bool{}}
 	for _, c := range cs {
 		b.touched.add(c.Institution, c.ArrivedAt)
 		b.keys.add(c.Institution, c.Source, c.ID)
+		if b.earliest.IsZero() || c.ArrivedAt.Before(b.earliest) {
+			b.earliest = c.ArrivedAt
+		}
 	}
-	if err := s.earlierBuckets(ctx, "contacts", "arrived_at", "id", b.keys, b.touched); err != nil {
-		return b, err
+	for institution, bySource := range b.keys {
+		for source, all := range bySource {
+			for _, ids := range idChunks(all) {
+				if err := s.storedContacts(ctx, institution, source, ids, &b); err != nil {
+					return b, err
+				}
+			}
+		}
 	}
-	written, err := s.writtenMembers(ctx, b.keys)
-	b.written = written
-	return b, err
+	return b, nil
+}
+
+// storedContacts adds to b where the stored records ids are counted now.
+func (s *Store) storedContacts(ctx context.Context, institution, source string, ids []string, b *contactBatch) error {
+	q := &query{}
+	q.sql("SELECT id, argMax(toStartOfFifteenMinutes(arrived_at), tuple(version, ingested_at)), ",
+		"argMax(channel IN (").list(channels(records.IsWritten)).sql(") OR complex = 1, tuple(version, ingested_at))",
+		" FROM contacts WHERE institution = ").bind(institution).sql(" AND source = ").bind(source).
+		sql(" AND id IN (").list(ids).sql(") GROUP BY id")
+	rows, err := s.conn.Query(ctx, q.String(), q.args...)
+	if err != nil {
+		return fmt.Errorf("stored contacts of %s: %w", institution, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			id      string
+			bucket  time.Time
+			written uint8
+		)
+		if err := rows.Scan(&id, &bucket, &written); err != nil {
+			return fmt.Errorf("stored contacts of %s: %w", institution, err)
+		}
+		b.touched.add(institution, bucket)
+		if bucket.Before(b.earliest) {
+			b.earliest = bucket // where the record arrived until now
+		}
+		if written == 1 {
+			b.written[recordKey{institution, source, id}] = true
+		}
+	}
+	return rows.Err()
 }
 
 // afterContacts brings the rollups up to date after a batch of contact
@@ -353,7 +435,8 @@ func (s *Store) afterContacts(ctx context.Context, b contactBatch) error {
 		}
 	}
 	fb := touched{}
-	if err := s.earlierBuckets(ctx, "feedback", "submitted_at", "contact_id", b.keys, fb); err != nil {
+	// A response about a contact is submitted after the contact arrived.
+	if err := s.earlierBuckets(ctx, "feedback", "submitted_at", "contact_id", b.keys, b.earliest, fb); err != nil {
 		return err
 	}
 	for institution := range fb {
@@ -384,7 +467,7 @@ func (s *Store) beforeFeedback(ctx context.Context, fs []records.Feedback) (touc
 		t.add(f.Institution, f.SubmittedAt)
 		keys.add(f.Institution, f.Source, f.ID)
 	}
-	return t, s.earlierBuckets(ctx, "feedback", "submitted_at", "id", keys, t)
+	return t, s.earlierBuckets(ctx, "feedback", "submitted_at", "id", keys, time.Time{}, t)
 }
 
 // recountFeedback recounts the feedback rollup of the institution's

@@ -64,8 +64,11 @@ func TestRollupsEqualRawPath(t *testing.T) {
 	for trial := 0; trial < 5; trial++ {
 		in := institutions[trial%len(institutions)]
 		to := start.Add(time.Duration(3*24*time.Hour) + time.Duration(r.Int64N(int64(3*24*time.Hour))))
-		end := to.UTC().Truncate(store.BucketSize)
-		froms := []time.Time{end.Add(-time.Hour), end.Add(-24 * time.Hour), end.Add(-72 * time.Hour)}
+		froms := []time.Time{to.Add(-5 * time.Minute), to.Add(-time.Hour), to.Add(-24 * time.Hour), to.Add(-72 * time.Hour)}
+		if trial == 0 {
+			to = to.Truncate(store.BucketSize) // windows of whole buckets
+			froms = []time.Time{to.Add(-time.Hour), to.Add(-24 * time.Hour)}
+		}
 		p := func(unit, channel string) kpi.Params { return params(in, unit, channel) }
 		cq := store.ContactQuery{Institution: in, Location: loc, To: to, Params: p}
 		multi, err := s.ContactCountsWindows(ctx, cq, froms)
@@ -108,7 +111,7 @@ func TestRollupsEqualRawPath(t *testing.T) {
 			from = from.Truncate(time.Hour) // aligned to buckets
 		}
 		to := from.Add(time.Duration(1 + r.Int64N(int64(4*24*time.Hour))))
-		by := []store.By{store.ByTotal, store.ByDay, store.ByMonth}[r.IntN(3)]
+		by := []store.By{store.ByTotal, store.ByDay, store.ByWeek, store.ByMonth}[r.IntN(4)]
 		asOf := from.Add(time.Duration(r.Int64N(int64(10 * 24 * time.Hour))))
 		p := func(unit, channel string) kpi.Params { return params(in, unit, channel) }
 		name := fmt.Sprintf("%s [%s, %s) by %s as of %s", in, from.Format(time.RFC3339), to.Format(time.RFC3339), by, asOf.Format(time.RFC3339))

@@ -24,6 +24,8 @@ func (s *Store) insertBatch(ctx context.Context, table, columns string, n int, a
 	if n == 0 {
 		return nil
 	}
+	ctx, done := s.clusterInsert(ctx, table) // no-op on a single server
+	defer done()
 	b, err := s.conn.PrepareBatch(ctx, "INSERT INTO "+table+" ("+columns+")")
 	if err != nil {
 		return fmt.Errorf("insert into %s: prepare: %w", table, err)

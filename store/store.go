@@ -22,6 +22,7 @@ type Store struct {
 	conn     driver.Conn
 	database string
 	addr     string
+	cluster  *clusterMode // nil on a single server (see OpenCluster)
 
 	params ParamsFunc // thresholds the rollups are counted with; see SetParams
 

@@ -11,72 +11,176 @@ import (
 // ContactCountsWindows returns, for every start in froms, the ContactCounts
 // of [start, q.To) in total (q.From and q.By are ignored): the exporter's
 // trailing windows, which all end now. When the institution's rollups can
-// serve them and every start is on a bucket boundary, the whole buckets of
-// all windows are read in one pass over the longest one and the part of the
-// current bucket once; otherwise each window is counted on its own. The
-// results are the same either way.
+// serve them, the whole buckets of all windows are read in one pass over
+// the longest one, the parts of buckets at the windows' starts in one raw
+// query, and the part of the current bucket, which they share, in another;
+// otherwise each window is counted on its own. The results are the same
+// either way.
 func (s *Store) ContactCountsWindows(ctx context.Context, q ContactQuery, froms []time.Time) ([][]ContactRow, error) {
 	loc, err := namedLocation(q.Location)
 	if err != nil {
 		return nil, fmt.Errorf("contact counts of %s: %w", q.Institution, err)
 	}
 	params := paramsOrDefault(q.Params)
-	each := func() ([][]ContactRow, error) {
+	plan, ok, err := s.planWindows(ctx, q.Institution, froms, q.To, q.Raw)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
 		out := make([][]ContactRow, len(froms))
 		for i, from := range froms {
 			w := q
 			w.From, w.By = from, ByTotal
-			rows, err := s.ContactCounts(ctx, w)
-			if err != nil {
+			if out[i], err = s.ContactCounts(ctx, w); err != nil {
 				return nil, err
 			}
-			out[i] = rows
 		}
 		return out, nil
 	}
-	end, ok, err := s.windowsServable(ctx, q.Institution, froms, q.To, q.Raw)
-	if err != nil || !ok {
-		if err != nil {
-			return nil, err
+	starts, index := plan.rolled()
+	rolled, ok, err := s.rollupContactCountsWindows(ctx, q.Institution, starts, plan.end, params)
+	parts := make([][]countedContacts, len(froms))
+	for n, i := range index {
+		if n < len(rolled) {
+			parts[i] = rolled[n]
 		}
-		return each()
 	}
-	parts, ok, err := s.rollupContactCountsWindows(ctx, q.Institution, froms, end, params)
+	if err == nil && ok {
+		err = rawWindows(plan, "arrived_at", func(w window, key func(*query) *query) ([]countedContacts, error) {
+			return s.countContacts(ctx, q.Institution, w, params, key)
+		}, parts, func(c countedContacts) time.Time { return c.key })
+	}
 	if err != nil {
 		return nil, fmt.Errorf("contact counts of %s: %w", q.Institution, err)
 	}
 	if !ok {
-		return each()
-	}
-	var tail []countedContacts
-	if end.Before(q.To) {
-		if tail, err = s.rawContactCounts(ctx, q.Institution, timeRange(end, q.To), ByTotal, loc, params); err != nil {
-			return nil, fmt.Errorf("contact counts of %s: %w", q.Institution, err)
-		}
+		q.Raw = true // counted with other thresholds
+		return s.ContactCountsWindows(ctx, q, froms)
 	}
 	out := make([][]ContactRow, len(froms))
 	for i, from := range froms {
 		w := q
 		w.From, w.By = from, ByTotal
-		out[i] = contactRows(w, ByTotal, loc, append(parts[i], tail...))
+		out[i] = contactRows(w, ByTotal, loc, parts[i])
 	}
 	return out, nil
 }
 
-// windowsServable reports whether the rollups can serve windows [from, to)
-// in one pass, and the end of their whole buckets.
-func (s *Store) windowsServable(ctx context.Context, institution string, froms []time.Time, to time.Time, raw bool) (time.Time, bool, error) {
-	end := bucketFloor(to)
+// windowPlan says how trailing windows [froms[i], to) are read: the whole
+// buckets [inner[i], end) from the rollups, the heads [froms[i], inner[i])
+// and the shared tail [end, to) from the raw versions; a window that does
+// not reach back past the current bucket (short[i]) from the raw versions
+// alone.
+type windowPlan struct {
+	froms, inner []time.Time
+	short        []bool
+	end, to      time.Time
+}
+
+// planWindows reports whether the rollups can serve the windows, and how.
+func (s *Store) planWindows(ctx context.Context, institution string, froms []time.Time, to time.Time, raw bool) (windowPlan, bool, error) {
+	p := windowPlan{froms: froms, end: bucketFloor(to), to: to}
 	if raw || len(froms) == 0 || institution == "" {
-		return end, false, nil
+		return p, false, nil
 	}
-	for _, from := range froms {
-		if !bucketFloor(from).Equal(from) || !from.Before(end) {
-			return end, false, nil
+	long := 0
+	for i, from := range froms {
+		in := bucketCeil(from)
+		p.inner = append(p.inner, in)
+		p.short = append(p.short, !in.Before(p.end))
+		if p.short[i] {
+			continue
+		}
+		long++
+		for j := range i {
+			if !p.short[j] && in.Equal(p.inner[j]) {
+				return p, false, nil // two heads in one bucket
+			}
 		}
 	}
+	if long == 0 {
+		return p, false, nil
+	}
 	built, err := s.rollupsBuilt(ctx, institution)
-	return end, built, err
+	return p, built, err
+}
+
+// rolled returns the starts of the whole buckets of the windows that have
+// some, and their indexes in froms.
+func (p windowPlan) rolled() (starts []time.Time, index []int) {
+	for i, short := range p.short {
+		if !short {
+			starts = append(starts, p.inner[i])
+			index = append(index, i)
+		}
+	}
+	return starts, index
+}
+
+// rawWindows counts, from the raw versions of column's table, the heads of
+// the windows of p in one query (a row's key is the window's number, as a
+// time of that many seconds) and their shared tail in another, and adds
+// them to parts. count runs a raw count over a window with a key
+// expression; key reads a counted row's key.
+func rawWindows[C any](p windowPlan, column string, count func(w window, key func(*query) *query) ([]C, error), parts [][]C, key func(C) time.Time) error {
+	var heads []int
+	for i := range p.froms {
+		if !p.short[i] && p.froms[i].Before(p.inner[i]) {
+			heads = append(heads, i)
+		}
+	}
+	if len(heads) > 0 {
+		inHead := func(q *query, i int) *query { return timeRange(p.froms[i], p.inner[i])(q, column) }
+		w := func(q *query, _ string) *query {
+			q.sql("(")
+			for n, i := range heads {
+				if n > 0 {
+					q.sql(" OR ")
+				}
+				q.sql("(")
+				inHead(q, i).sql(")")
+			}
+			return q.sql(")")
+		}
+		k := func(q *query) *query {
+			q.sql("multiIf(")
+			for _, i := range heads {
+				inHead(q, i).sql(", toDateTime(").bind(i + 1).sql(", 'UTC'), ")
+			}
+			return q.sql("toDateTime(0, 'UTC'))")
+		}
+		rows, err := count(w, k)
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			if i := int(key(r).Unix()) - 1; i >= 0 && i < len(parts) {
+				parts[i] = append(parts[i], r)
+			}
+		}
+	}
+	zero := func(q *query) *query { return q.sql("toDateTime(0, 'UTC')") }
+	if p.end.Before(p.to) {
+		rows, err := count(timeRange(p.end, p.to), zero)
+		if err != nil {
+			return err
+		}
+		for i := range parts {
+			if !p.short[i] {
+				parts[i] = append(parts[i], rows...)
+			}
+		}
+	}
+	for i, short := range p.short {
+		if short {
+			rows, err := count(timeRange(p.froms[i], p.to), zero)
+			if err != nil {
+				return err
+			}
+			parts[i] = append(parts[i], rows...)
+		}
+	}
+	return nil
 }
 
 // windowStarts appends the array literal of the windows' starts.
@@ -93,6 +197,8 @@ func windowStarts(q *query, froms []time.Time) *query {
 
 // rollupContactCountsWindows reads the contact rollup of [min(froms), end)
 // once and sums it per window: parts[i] are the counts of [froms[i], end).
+// It reports false, with no rows, when a group was counted with other
+// thresholds than params gives.
 func (s *Store) rollupContactCountsWindows(ctx context.Context, institution string, froms []time.Time, end time.Time,
 	params func(unit, channel string) kpi.Params) ([][]countedContacts, bool, error) {
 	first := froms[0]
@@ -100,10 +206,7 @@ func (s *Store) rollupContactCountsWindows(ctx context.Context, institution stri
 		first = earliest(first, f)
 	}
 	q := &query{}
-	q.sql(`SELECT w, unit, channel, t_ms, s_ms, l_ms,
-    sum(offered) AS o, sum(answered), sum(abandoned), sum(short_abandoned), sum(answered_within_t), sum(abandoned_within_t),
-    sum(abandoned_not_short), sum(long_waits), sum(answer_wait_sum_ms), sum(handled), sum(handle_sum_s), sum(acw_counted),
-    sum(acw_sum_s), max(max_wait_ms)
+	q.sql("SELECT w, unit, channel, ", contactRollupSums, `
 FROM (
     SELECT *, arrayJoin(arrayFilter(i -> bucket >= `)
 	windowStarts(q, froms).sql("[i], arrayEnumerate(")
@@ -120,27 +223,12 @@ FROM (
 	out := make([][]countedContacts, len(froms))
 	for rows.Next() {
 		var (
-			w                                               uint32
-			r                                               countedContacts
-			tMS, sMS, lMS                                   int64
-			offered, answered, abandoned, short, aT, bT, nS uint64
-			long, handled, acwCounted                       uint64
-			waitSum, handleSum, acwSum, maxWait             int64
+			w uint32
+			r countedContacts
 		)
-		if err := rows.Scan(&w, &r.unit, &r.channel, &tMS, &sMS, &lMS, &offered, &answered, &abandoned, &short, &aT, &bT, &nS,
-			&long, &waitSum, &handled, &handleSum, &acwCounted, &acwSum, &maxWait); err != nil {
+		ok, err := scanContactSums(rows, params, &r, &w, &r.unit, &r.channel)
+		if err != nil || !ok {
 			return nil, false, err
-		}
-		p := params(r.unit, r.channel)
-		if tMS != p.Threshold.Milliseconds() || sMS != p.ShortAbandon.Milliseconds() || lMS != p.LongWait.Milliseconds() {
-			return nil, false, nil
-		}
-		r.counts = kpi.ContactCounts{
-			Offered: float64(offered), Answered: float64(answered), Abandoned: float64(abandoned),
-			ShortAbandoned: float64(short), AnsweredWithinT: float64(aT), AbandonedWithinT: float64(bT),
-			AbandonedNotShort: float64(nS), LongWaits: float64(long), AnswerWaitSumS: float64(waitSum),
-			Handled: float64(handled), HandleSumS: float64(handleSum), AcwCounted: float64(acwCounted),
-			AcwSumS: float64(acwSum), MaxWaitS: float64(maxWait), // in ms until contactRows
 		}
 		out[w-1] = append(out[w-1], r)
 	}
@@ -154,7 +242,7 @@ func (s *Store) FeedbackCountsWindows(ctx context.Context, q FeedbackQuery, from
 	if err != nil {
 		return nil, fmt.Errorf("feedback counts of %s: %w", q.Institution, err)
 	}
-	end, ok, err := s.windowsServable(ctx, q.Institution, froms, q.To, q.Raw)
+	plan, ok, err := s.planWindows(ctx, q.Institution, froms, q.To, q.Raw)
 	if err != nil {
 		return nil, err
 	}
@@ -169,52 +257,64 @@ func (s *Store) FeedbackCountsWindows(ctx context.Context, q FeedbackQuery, from
 		}
 		return out, nil
 	}
-	first := froms[0]
-	for _, f := range froms {
+	starts, index := plan.rolled()
+	rolled, err := s.rollupFeedbackCountsWindows(ctx, q.Institution, starts, plan.end)
+	parts := make([][]countedFeedback, len(froms))
+	for n, i := range index {
+		if n < len(rolled) {
+			parts[i] = rolled[n]
+		}
+	}
+	if err == nil {
+		err = rawWindows(plan, "submitted_at", func(w window, key func(*query) *query) ([]countedFeedback, error) {
+			return s.countFeedback(ctx, q.Institution, w, key)
+		}, parts, func(c countedFeedback) time.Time { return c.key })
+	}
+	if err != nil {
+		return nil, fmt.Errorf("feedback counts of %s: %w", q.Institution, err)
+	}
+	out := make([][]FeedbackRow, len(froms))
+	for i, from := range froms {
+		w := q
+		w.From, w.By = from, ByTotal
+		out[i] = feedbackRows(w, ByTotal, loc, parts[i])
+	}
+	return out, nil
+}
+
+// rollupFeedbackCountsWindows reads the feedback rollup of [min(starts),
+// end) once and sums it per window: parts[i] are the counts of
+// [starts[i], end).
+func (s *Store) rollupFeedbackCountsWindows(ctx context.Context, institution string, starts []time.Time, end time.Time) ([][]countedFeedback, error) {
+	first := starts[0]
+	for _, f := range starts {
 		first = earliest(first, f)
 	}
 	sq := &query{}
 	sq.sql(`SELECT w, unit, channel, instrument, sum(responses) AS n, sum(favourable)
 FROM (
     SELECT *, arrayJoin(arrayFilter(i -> bucket >= `)
-	windowStarts(sq, froms).sql("[i], arrayEnumerate(")
-	windowStarts(sq, froms).sql(`))) AS w
+	windowStarts(sq, starts).sql("[i], arrayEnumerate(")
+	windowStarts(sq, starts).sql(`))) AS w
     FROM feedback_rollup FINAL
-    WHERE institution = `).bind(q.Institution).sql(" AND ")
+    WHERE institution = `).bind(institution).sql(" AND ")
 	timeRange(first, end)(sq, "bucket")
 	sq.sql("\n)\nGROUP BY w, unit, channel, instrument\nHAVING n > 0")
 	rows, err := s.conn.Query(ctx, sq.String(), sq.args...)
 	if err != nil {
-		return nil, fmt.Errorf("feedback counts of %s: %w", q.Institution, err)
+		return nil, err
 	}
 	defer rows.Close()
-	parts := make([][]countedFeedback, len(froms))
+	parts := make([][]countedFeedback, len(starts))
 	for rows.Next() {
 		var (
-			w                     uint32
-			r                     countedFeedback
-			responses, favourable uint64
+			w uint32
+			r countedFeedback
 		)
-		if err := rows.Scan(&w, &r.unit, &r.channel, &r.instrument, &responses, &favourable); err != nil {
-			return nil, fmt.Errorf("feedback counts of %s: %w", q.Institution, err)
+		if err := scanFeedbackCounts(rows, &r, &w, &r.unit, &r.channel, &r.instrument); err != nil {
+			return nil, err
 		}
-		r.counts = kpi.FeedbackCounts{Responses: float64(responses), Favourable: float64(favourable)}
 		parts[w-1] = append(parts[w-1], r)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("feedback counts of %s: %w", q.Institution, err)
-	}
-	var tail []countedFeedback
-	if end.Before(q.To) {
-		if tail, err = s.countFeedback(ctx, q.Institution, timeRange(end, q.To), func(q *query) *query { return q.sql("toDate(0)") }); err != nil {
-			return nil, fmt.Errorf("feedback counts of %s: %w", q.Institution, err)
-		}
-	}
-	out := make([][]FeedbackRow, len(froms))
-	for i, from := range froms {
-		w := q
-		w.From, w.By = from, ByTotal
-		out[i] = feedbackRows(w, ByTotal, loc, append(parts[i], tail...))
-	}
-	return out, nil
+	return parts, rows.Err()
 }

@@ -231,36 +231,6 @@ func isWrittenCase(c records.Contact) bool {
 	return records.IsWritten(c.Channel) || c.Complex
 }
 
-// writtenMembers returns which of the given records written_cases holds.
-func (s *Store) writtenMembers(ctx context.Context, keys keysBySource) (map[recordKey]bool, error) {
-	out := map[recordKey]bool{}
-	for institution, bySource := range keys {
-		for source, ids := range bySource {
-			q := &query{}
-			q.sql("SELECT DISTINCT id FROM written_cases WHERE institution = ").bind(institution).
-				sql(" AND source = ").bind(source).sql(" AND id IN (").list(ids).sql(")")
-			rows, err := s.conn.Query(ctx, q.String(), q.args...)
-			if err != nil {
-				return nil, fmt.Errorf("written cases of %s: %w", institution, err)
-			}
-			for rows.Next() {
-				var id string
-				if err := rows.Scan(&id); err != nil {
-					rows.Close()
-					return nil, fmt.Errorf("written cases of %s: %w", institution, err)
-				}
-				out[recordKey{institution, source, id}] = true
-			}
-			err = rows.Err()
-			rows.Close()
-			if err != nil {
-				return nil, fmt.Errorf("written cases of %s: %w", institution, err)
-			}
-		}
-	}
-	return out, nil
-}
-
 const writtenCaseColumns = "institution, source, id, version, unit, channel, arrived_at, answered_at, complex, resolved_at, corrected, deleted, ingested_at"
 
 // insertWrittenCases copies the written-case versions of a batch into

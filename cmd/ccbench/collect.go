@@ -8,7 +8,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	collectorsprom "github.com/prometheus/client_golang/prometheus/collectors"
+	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/prometheus/common/version"
 	"github.com/urfave/cli/v2"
 
 	"github.com/ccbench/ccbench/collectors"
@@ -16,6 +18,7 @@ import (
 	"github.com/ccbench/ccbench/collectors/sodra"
 	"github.com/ccbench/ccbench/collectors/vmi"
 	"github.com/ccbench/ccbench/config"
+	"github.com/ccbench/ccbench/web"
 )
 
 // styles maps each source style to its collector.
@@ -29,56 +32,91 @@ func collectCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "collect",
 		Usage: "pull every configured source into ClickHouse",
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			configFlag(true),
 			clickHouseWaitFlag(time.Minute),
-			&cli.BoolFlag{Name: "once", Usage: "do one full pass and exit (0 when everything was pulled)"},
-			&cli.StringFlag{Name: "web.listen-address", Usage: "address to serve the collector's own metrics on /metrics (default: none)"},
-		},
+			&cli.BoolFlag{Name: "once", EnvVars: envVar("collect", "once"), Usage: "do one full pass and exit (0 when everything was pulled)"},
+		}, webFlags("collect", "address to serve the collector's own metrics on /metrics (default: none)")...),
 		Action: func(c *cli.Context) error {
+			if err := mustNotHaveArgs(c); err != nil {
+				return err
+			}
 			logger, err := newLogger(c)
 			if err != nil {
 				return err
 			}
-			cfg, st, err := openConfiguredStore(c)
+			wc, err := webConfig(c)
+			serveMetrics := len(wc.ListenAddresses) > 0
+			if err != nil && serveMetrics {
+				return err
+			}
+			cfg, err := loadConfig(c)
+			if err != nil {
+				return err
+			}
+			logger.Info("starting ccbench collector", "version", version.Info(), "build_context", version.BuildContext())
+			cs, err := styles.Build(cfg, http.DefaultClient, logger)
+			if err != nil {
+				return asUsageError(err)
+			}
+			reg := prometheus.NewRegistry()
+			reg.MustRegister(
+				versioncollector.NewCollector("ccbench"),
+				collectorsprom.NewGoCollector(),
+				collectorsprom.NewProcessCollector(collectorsprom.ProcessCollectorOpts{}),
+			)
+			metrics := collectors.NewMetrics(reg)
+			ctx, stop := context.WithCancel(c.Context)
+			defer stop()
+			if serveMetrics {
+				// The metrics server comes up before ClickHouse is reached,
+				// so that a collector waiting for it can be seen.
+				listeners, err := wc.Listen("collector metrics")
+				if err != nil {
+					return err
+				}
+				h, err := web.Handler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{
+					ErrorLog:          slogErrorLog{logger},
+					Registry:          reg,
+					EnableOpenMetrics: true,
+				}), web.Page{
+					Name:        "ccbench collector",
+					Description: "Passes, records, fetches and quarantined records of every configured source.",
+					Version:     version.Version,
+					Ready:       metrics.Ready,
+					NotReady:    "no source has completed a pass yet.",
+				})
+				if err != nil {
+					return err
+				}
+				served := make(chan error, 1)
+				go func() { served <- wc.Serve(ctx, listeners, h, logger) }()
+				defer func() {
+					stop()
+					if err := <-served; err != nil {
+						logger.Error("collector metrics server stopped", "err", err)
+					}
+				}()
+			}
+			st, err := openStore(c, cfg)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
-			if err := migrateAndLoadRegisters(c.Context, st, cfg); err != nil {
+			if err := migrateAndLoadRegisters(ctx, st, cfg); err != nil {
 				return err
 			}
-			cs, err := styles.Build(cfg, http.DefaultClient, logger)
-			if err != nil {
-				return err
-			}
-			reg := prometheus.NewRegistry()
-			reg.MustRegister(collectorsprom.NewGoCollector(), collectorsprom.NewProcessCollector(collectorsprom.ProcessCollectorOpts{}))
 			r := &collectors.Runner{
 				Sink:       st,
 				Collectors: cs,
 				Logger:     logger,
 				Interval:   pollInterval(cfg),
-				Metrics:    collectors.NewMetrics(reg),
-			}
-			if addr := c.String("web.listen-address"); addr != "" {
-				ln, err := listen(addr, "collector metrics")
-				if err != nil {
-					return err
-				}
-				ctx, stop := context.WithCancel(c.Context)
-				defer stop()
-				go func() {
-					if err := serve(ctx, ln, metricsHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))); err != nil {
-						logger.Error("collector metrics server stopped", "err", err)
-					}
-				}()
-				logger.Info("serving collector metrics", "address", "http://"+ln.Addr().String()+"/metrics")
+				Metrics:    metrics,
 			}
 			if !c.Bool("once") {
-				return r.Run(c.Context)
+				return r.Run(ctx)
 			}
-			stats, err := r.RunOnce(c.Context)
+			stats, err := r.RunOnce(ctx)
 			for name, s := range stats {
 				fmt.Fprintf(c.App.Writer, "%s: fetched %d, stored %d records, quarantined %d\n", name, s.Fetched, s.Records, s.Quarantined)
 			}

@@ -33,7 +33,7 @@ func compareCommand() *cli.Command {
 			clickHouseWaitFlag(5 * time.Second),
 			&cli.StringFlag{Name: "from", Required: true, Usage: "first local day, YYYY-MM-DD (in each institution's time zone)"},
 			&cli.StringFlag{Name: "to", Required: true, Usage: "day after the last, YYYY-MM-DD (exclusive)"},
-			&cli.StringFlag{Name: "by", Value: "total", Usage: "total, day or month"},
+			&cli.StringFlag{Name: "by", Value: "total", Usage: "total, day, week (Monday to Sunday) or month"},
 			&cli.StringFlag{Name: "as-of", Usage: "RFC3339 moment at which open cases are judged due (default: now), so that a report can be reproduced"},
 			&cli.StringFlag{Name: "institutions", Usage: "comma-separated institution ids (default: all)"},
 			&cli.StringFlag{Name: "channels", Usage: "comma-separated channels (default: all, and the figures without a channel)"},
@@ -207,10 +207,10 @@ func compareQuery(c *cli.Context) (report.Query, error) {
 		return q, fmt.Errorf("--to %s must be after --from %s", c.String("to"), c.String("from"))
 	}
 	switch by := store.By(c.String("by")); by {
-	case store.ByTotal, store.ByDay, store.ByMonth:
+	case store.ByTotal, store.ByDay, store.ByWeek, store.ByMonth:
 		q.By = by
 	default:
-		return q, fmt.Errorf("--by: want total, day or month, got %q", c.String("by"))
+		return q, fmt.Errorf("--by: want total, day, week or month, got %q", c.String("by"))
 	}
 	q.AsOf = time.Now()
 	if s := c.String("as-of"); s != "" {

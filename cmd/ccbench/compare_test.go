@@ -294,7 +294,7 @@ func TestCompareBadFlags(t *testing.T) {
 		{"bad to", []string{"--from", "2024-03-04", "--to", "next week"}, `--to: want YYYY-MM-DD`},
 		{"to before from", []string{"--from", "2024-03-11", "--to", "2024-03-04"}, "--to 2024-03-04 must be after --from 2024-03-11"},
 		{"empty window", []string{"--from", "2024-03-04", "--to", "2024-03-04"}, "must be after"},
-		{"by week", []string{"--from", "2024-03-04", "--to", "2024-03-11", "--by", "week"}, `--by: want total, day or month, got "week"`},
+		{"by fortnight", []string{"--from", "2024-03-04", "--to", "2024-03-11", "--by", "fortnight"}, `--by: want total, day, week or month, got "fortnight"`},
 		{"unknown KPI", []string{"--from", "2024-03-04", "--to", "2024-03-11", "--kpis", "service_level,happiness"}, `--kpis: unknown KPI "happiness"`},
 		{"unknown institution", []string{"--from", "2024-03-04", "--to", "2024-03-11", "--institutions", "sodra,nope"}, `--institutions: unknown institution "nope"`},
 		{"bad method", []string{"--from", "2024-03-04", "--to", "2024-03-11", "--sl-method", "best"}, `--sl-method: unknown service-level method "best"`},

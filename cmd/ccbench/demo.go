@@ -14,10 +14,10 @@ func demoCommand() *cli.Command {
 		Name:  "demo",
 		Usage: "run a local demo stack: ClickHouse, Prometheus, Alertmanager, simulators, collector and exporter",
 		Flags: append([]cli.Flag{
-			&cli.StringFlag{Name: "config", Value: "deploy/ccbench.yaml", EnvVars: []string{"CCBENCH_CONFIG"}, Usage: "sample configuration to start from"},
-			&cli.StringFlag{Name: "data-dir", Value: "./ccbench-data", Usage: "where the demo keeps its state; a second run reuses it"},
-			&cli.Int64Flag{Name: "seed", Value: 1, Usage: "simulators' random seed"},
-			&cli.IntFlag{Name: "days", Value: 30, Usage: "days of simulated history"},
+			&cli.StringFlag{Name: "config.file", Aliases: []string{"config"}, Value: "deploy/ccbench.yaml", EnvVars: []string{"CCBENCH_CONFIG"}, Usage: "sample configuration to start from"},
+			&cli.StringFlag{Name: "storage.path", Value: "./ccbench-data", EnvVars: envVar("demo", "storage.path"), Usage: "where the demo keeps its state; a second run reuses it"},
+			&cli.Int64Flag{Name: "seed", Value: 1, EnvVars: envVar("demo", "seed"), Usage: "simulators' random seed"},
+			&cli.IntFlag{Name: "days", Value: 30, EnvVars: envVar("demo", "days"), Usage: "days of simulated history"},
 		}, demoFaultFlags()...),
 		Action: func(c *cli.Context) error {
 			logger, err := newLogger(c)
@@ -38,7 +38,7 @@ func demoCommand() *cli.Command {
 			}
 			return demo.Run(c.Context, demo.Options{
 				Config:     cfg,
-				DataDir:    c.String("data-dir"),
+				DataDir:    c.String("storage.path"),
 				Executable: exe,
 				Seed:       c.Int64("seed"),
 				Days:       c.Int("days"),

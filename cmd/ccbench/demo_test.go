@@ -41,7 +41,7 @@ func TestDemo(t *testing.T) {
 }
 
 func runDemo(t *testing.T, bin, dataDir string) {
-	cmd := exec.Command(bin, "demo", "--config", "../../deploy/ccbench.yaml", "--data-dir", dataDir, "--days", "3")
+	cmd := exec.Command(bin, "demo", "--config.file", "../../deploy/ccbench.yaml", "--storage.path", dataDir, "--days", "3")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

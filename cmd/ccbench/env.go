@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
@@ -12,13 +11,15 @@ import (
 	"github.com/ccbench/ccbench/store"
 )
 
-// loadConfig loads the configuration named by --config.
+// loadConfig loads the configuration named by --config.file; a missing or
+// invalid file is a usage error.
 func loadConfig(c *cli.Context) (*config.Config, error) {
-	path := c.String("config")
+	path := c.String("config.file")
 	if path == "" {
-		return nil, fmt.Errorf("no configuration: pass --config or set %s", config.EnvConfig)
+		return nil, usageErrorf("no configuration: pass --config.file or set %s", config.EnvConfig)
 	}
-	return config.Load(path)
+	cfg, err := config.Load(path)
+	return cfg, asUsageError(err)
 }
 
 // openConfiguredStore loads the configuration named by --config and
@@ -45,17 +46,23 @@ func openStore(c *cli.Context, cfg *config.Config) (*store.Store, error) {
 	}
 	dsn := cfg.DSN()
 	if dsn == "" {
-		return nil, fmt.Errorf("no ClickHouse DSN: set clickhouse.dsn in %s or %s", cfg.Path(), config.EnvClickHouseDSN)
+		return nil, usageErrorf("no ClickHouse DSN: set clickhouse.dsn in %s or %s", cfg.Path(), config.EnvClickHouseDSN)
 	}
 	password, err := cfg.ClickHousePassword()
 	if err != nil {
-		return nil, err
+		return nil, asUsageError(err)
 	}
 	// ClickHouse may still be starting (or restarting): retry with backoff
 	// for a while before giving up.
 	b := backoff.NewExponentialBackOff()
 	b.MaxElapsedTime = c.Duration("clickhouse.wait")
 	return backoff.RetryNotifyWithData(func() (*store.Store, error) {
+		if cluster := cfg.ClickHouse.Cluster; cluster != "" {
+			if err := store.EnsureClusterDatabase(ctx, dsn, password, cluster); err != nil {
+				return nil, err
+			}
+			return store.OpenCluster(ctx, dsn, password, store.ClusterOptions{Name: cluster})
+		}
 		if err := store.EnsureDatabase(ctx, dsn, password); err != nil {
 			return nil, err
 		}
@@ -68,10 +75,4 @@ func openStore(c *cli.Context, cfg *config.Config) (*store.Store, error) {
 	}, backoff.WithContext(b, ctx), func(err error, next time.Duration) {
 		logger.Warn("ClickHouse not reachable, retrying", "err", err, "retry_in", next.Round(time.Millisecond))
 	})
-}
-
-// clickHouseWaitFlag says how long a command waits for ClickHouse to answer
-// when it starts: long for the daemons, short for one-shot commands.
-func clickHouseWaitFlag(d time.Duration) cli.Flag {
-	return &cli.DurationFlag{Name: "clickhouse.wait", Value: d, Usage: "how long to retry ClickHouse at start before giving up"}
 }

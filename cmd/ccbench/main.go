@@ -6,37 +6,63 @@ package main
 import (
 	"context"
 	"fmt"
-	"log/slog"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
 
+	"github.com/prometheus/common/version"
 	"github.com/urfave/cli/v2"
 )
 
-// Set by the linker: -ldflags "-X main.version=... -X main.revision=...".
-var (
-	version  = "dev"
-	revision = "unknown"
-)
-
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := newApp().RunContext(ctx, os.Args); err != nil {
-		fmt.Fprintln(os.Stderr, "ccbench:", err)
-		os.Exit(1)
+	if version.Version == "" {
+		version.Version = "dev" // built without the build scripts' -ldflags
 	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run runs the command line args and returns the process's exit code (see
+// exitCode); errors are printed on stderr.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	app := newApp()
+	app.Writer, app.ErrWriter = stdout, stderr
+	err := app.RunContext(ctx, rewriteRenamed(args, stderr))
+	if err == nil {
+		return exitOK
+	}
+	fmt.Fprintln(stderr, "ccbench:", err)
+	return exitCode(err)
 }
 
 func newApp() *cli.App {
-	return &cli.App{
-		Name:    "ccbench",
-		Usage:   "benchmark public-service contact centres: collect, export, compare",
-		Version: version + " (" + revision + ")",
-		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "log.level", Value: "info", Usage: "debug, info, warn or error"},
-			&cli.StringFlag{Name: "log.format", Value: "logfmt", Usage: "logfmt or json"},
+	app := &cli.App{
+		Name:  "ccbench",
+		Usage: "benchmark public-service contact centres: collect, export, compare",
+		Description: "Exit codes: 0 success, 1 runtime failure (a source, ClickHouse, the network), " +
+			"2 usage or configuration error.\n\n" + examples["ccbench"],
+		// --version is ours, printed with prometheus/common/version.
+		HideVersion: true,
+		Flags: append([]cli.Flag{
+			&cli.BoolFlag{Name: "version", Usage: "print version and build information and exit"},
+		}, logFlags()...),
+		EnableBashCompletion: true,
+		HideHelpCommand:      true,
+		// Errors come back to run, which picks the exit code.
+		ExitErrHandler: func(*cli.Context, error) {},
+		OnUsageError:   onUsageError,
+		Action: func(c *cli.Context) error {
+			if c.Bool("version") {
+				fmt.Fprintln(c.App.Writer, version.Print("ccbench"))
+				return nil
+			}
+			if c.Args().Present() {
+				return usageErrorf("unknown command %q; see 'ccbench --help'", c.Args().First())
+			}
+			return cli.ShowAppHelp(c)
 		},
 		Commands: []*cli.Command{
 			schemaCommand(),
@@ -51,34 +77,43 @@ func newApp() *cli.App {
 			quarantineCommand(),
 			demoCommand(),
 			alertsCommand(),
+			completionCommand(),
 		},
 	}
+	for _, c := range app.Commands {
+		conventions(c, "ccbench "+c.Name)
+	}
+	return app
 }
 
-// configFlag is the --config flag every command that reads the
-// configuration takes.
-func configFlag(required bool) cli.Flag {
-	return &cli.StringFlag{
-		Name:     "config",
-		Usage:    "configuration file",
-		EnvVars:  []string{"CCBENCH_CONFIG"},
-		Required: required,
+// conventions gives a command and its subcommands what every ccbench
+// command has: --log.level and --log.format after the command name, usage
+// errors that exit with code 2, and an example in --help.
+func conventions(c *cli.Command, path string) {
+	for _, f := range logFlags() {
+		if !hasFlag(c, f.Names()[0]) {
+			c.Flags = append(c.Flags, f)
+		}
+	}
+	c.HideHelpCommand = true
+	if c.OnUsageError == nil {
+		c.OnUsageError = onUsageError
+	}
+	if ex, ok := examples[path]; ok && c.Description == "" {
+		c.Description = ex
+	}
+	for _, sub := range c.Subcommands {
+		conventions(sub, path+" "+sub.Name)
 	}
 }
 
-// newLogger builds the logger from the global flags.
-func newLogger(c *cli.Context) (*slog.Logger, error) {
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(c.String("log.level"))); err != nil {
-		return nil, fmt.Errorf("--log.level: %w", err)
+func hasFlag(c *cli.Command, name string) bool {
+	for _, f := range c.Flags {
+		for _, n := range f.Names() {
+			if n == name {
+				return true
+			}
+		}
 	}
-	opts := &slog.HandlerOptions{Level: level}
-	switch c.String("log.format") {
-	case "logfmt":
-		return slog.New(slog.NewTextHandler(os.Stderr, opts)), nil
-	case "json":
-		return slog.New(slog.NewJSONHandler(os.Stderr, opts)), nil
-	default:
-		return nil, fmt.Errorf("--log.format: want logfmt or json, got %q", c.String("log.format"))
-	}
+	return false
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/prometheus/common/version"
 	"github.com/urfave/cli/v2"
 
 	"github.com/ccbench/ccbench/exporter"
@@ -14,30 +15,40 @@ func serveCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "serve",
 		Usage: "expose KPIs and targets on /metrics for Prometheus",
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			configFlag(true),
 			clickHouseWaitFlag(time.Minute),
-			&cli.StringFlag{Name: "web.listen-address", Value: "127.0.0.1:9817", Usage: "address to listen on for /metrics"},
-		},
+		}, webFlags("serve", "address to listen on for /metrics", "127.0.0.1:9817")...),
 		Action: func(c *cli.Context) error {
+			if err := mustNotHaveArgs(c); err != nil {
+				return err
+			}
 			logger, err := newLogger(c)
 			if err != nil {
 				return err
 			}
-			cfg, st, err := openConfiguredStore(c)
+			wc, err := webConfig(c)
+			if err != nil {
+				return err
+			}
+			cfg, err := loadConfig(c)
+			if err != nil {
+				return err
+			}
+			logger.Info("starting ccbench exporter", "version", version.Info(), "build_context", version.BuildContext())
+			st, err := openStore(c, cfg)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
 			e := exporter.New(exporter.Options{
-				Config:   cfg,
-				Reader:   st,
-				Totals:   exporter.StoreTotals(st),
-				Logger:   logger,
-				Version:  version,
-				Revision: revision,
+				Config:     cfg,
+				Reader:     st,
+				Totals:     exporter.StoreTotals(st),
+				ClickHouse: st,
+				Logger:     logger,
 			})
-			ln, err := listen(c.String("web.listen-address"), "exporter")
+			listeners, err := wc.Listen("exporter")
 			if err != nil {
 				return err
 			}
@@ -46,8 +57,7 @@ func serveCommand() *cli.Command {
 					logger.Error("refresh loop stopped", "err", err)
 				}
 			}()
-			logger.Info("serving metrics", "address", "http://"+ln.Addr().String()+"/metrics")
-			return serve(c.Context, ln, e.Handler())
+			return wc.Serve(c.Context, listeners, e.Handler(), logger)
 		},
 	}
 }

@@ -22,10 +22,10 @@ func faultFlags() []cli.Flag {
 	}
 }
 
-// simulatorFaults builds the faults of the flags for a simulator of style,
+// simulatorIncidents builds the incidents of the flags for a simulator of style,
 // on the clock now.
-func simulatorFaults(c *cli.Context, style string, now time.Time) (*simulator.Faults, error) {
-	f := simulator.NewFaults(nil)
+func simulatorIncidents(c *cli.Context, style string, now time.Time) (*simulator.Incidents, error) {
+	f := simulator.NewIncidents(nil)
 	for _, spec := range c.StringSlice("degrade") {
 		d, err := simulator.ParseDegradation(spec)
 		if err != nil {

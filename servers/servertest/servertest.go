@@ -39,6 +39,7 @@ var dbSeq atomic.Int64
 // test started one), removes its directory and exits with m's code.
 func Main(m *testing.M) {
 	code := m.Run()
+	stopCluster(code)
 	if shared.ch != nil {
 		if err := shared.ch.Stop(); err != nil {
 			fmt.Fprintf(os.Stderr, "servertest: stop clickhouse: %v\n", err)
@@ -118,6 +119,9 @@ func DSN(tb testing.TB) string {
 // server; the database is dropped and the store closed when the test ends.
 func NewStore(tb testing.TB) *store.Store {
 	tb.Helper()
+	if OnCluster() {
+		return NewClusterStore(tb)
+	}
 	dsn := DSN(tb)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()

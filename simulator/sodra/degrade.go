@@ -8,7 +8,7 @@ import "time"
 // enough not to be a short abandon. A contact that ended too soon to be
 // abandoned late is left as it is.
 func (s *Simulator) degraded(c contact) contact {
-	good, ok := s.opts.Faults.Outcome(c.channel, c.id, time.Unix(c.arrived, 0))
+	good, ok := s.opts.Incidents.Outcome(c.channel, c.id, time.Unix(c.arrived, 0))
 	if !ok {
 		return c
 	}

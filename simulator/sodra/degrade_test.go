@@ -15,10 +15,10 @@ import (
 // offered less short abandons) of the served records: near 0.6 inside the
 // degradation, near the seed's 0.95 outside it.
 func TestDegradation(t *testing.T) {
-	faults := simulator.NewFaults(nil)
+	faults := simulator.NewIncidents(nil)
 	from := time.Date(2024, 1, 15, 9, 0, 0, 0, vilnius)
 	faults.Degrade(simulator.Degradation{Channel: "phone", KPI: kpi.ServiceLevel, Value: 0.6, From: from, Until: from.Add(2 * time.Hour)})
-	sim := New(Options{Seed: 1, Days: 0, Now: func() time.Time { return monday }, Faults: faults})
+	sim := New(Options{Seed: 1, Days: 0, Now: func() time.Time { return monday }, Incidents: faults})
 	type counts struct{ offered, short, inT float64 }
 	var in, out counts
 	for _, it := range list(t, sim.Handler(), "/v1/contacts", "", 1000) {
@@ -52,7 +52,7 @@ func TestDegradation(t *testing.T) {
 
 func TestStall(t *testing.T) {
 	now := monday
-	faults := simulator.NewFaults(func() time.Time { return now })
+	faults := simulator.NewIncidents(func() time.Time { return now })
 	faults.Stall(monday.Add(time.Minute), time.Time{})
 	h := faults.Handler(New(Options{Seed: 1, Days: 0, Now: func() time.Time { return now }}).Handler())
 	if w, _ := get(t, h, "/v1/contacts", nil, ""); w.Code != http.StatusOK {

@@ -31,9 +31,9 @@ type Options struct {
 	// BadRecordEvery makes every Nth contact and every Nth feedback response
 	// of a day break the contract, in a varying way; 0 = never.
 	BadRecordEvery int
-	// Faults degrade contacts on purpose (Faults.Handler stalls the feed);
-	// nil: none.
-	Faults *simulator.Faults
+	// Incidents degrade contacts on purpose (Incidents.Handler stalls the
+	// feed); nil: none.
+	Incidents *simulator.Incidents
 }
 
 // Simulator serves a SODRA-style API. It is safe for concurrent use.

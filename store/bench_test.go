@@ -1,0 +1,65 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/ccbench/ccbench/records"
+	"github.com/ccbench/ccbench/servers/servertest"
+	"github.com/ccbench/ccbench/store"
+)
+
+// BenchmarkInsertContacts measures the sink: batches of 10,000 contacts in
+// a backfill's time order, rollup upkeep included.
+func BenchmarkInsertContacts(b *testing.B) {
+	s := servertest.NewStore(b)
+	ctx := context.Background()
+	if err := s.RebuildRollups(ctx, "bench"); err != nil {
+		b.Fatal(err)
+	}
+	const batch = 10000
+	start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	b.ResetTimer()
+	for i := range b.N {
+		cs := make([]records.Contact, batch)
+		for j := range cs {
+			arrived := start.Add(time.Duration(i*batch+j) * 10 * time.Second)
+			answered := arrived.Add(time.Duration(j%60000) * time.Millisecond)
+			ended := answered.Add(3 * time.Minute)
+			cs[j] = records.Contact{Institution: "bench", Source: "bench", ID: fmt.Sprint(i*batch + j), Version: 1, UpdatedAt: ended,
+				Unit: "cc", Channel: records.ChannelPhone, ArrivedAt: arrived, AnsweredAt: &answered, EndedAt: &ended,
+				Outcome: records.OutcomeAnswered, TalkS: 180, AcwS: 10, Measures: records.MeasureTalk | records.MeasureACW}
+		}
+		if err := s.InsertContacts(ctx, cs); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "rows/s")
+}
+
+// BenchmarkContactCounts compares the KPI query over 90 days of a
+// SODRA-size institution through the rollups and through the raw versions.
+func BenchmarkContactCounts(b *testing.B) {
+	s := servertest.NewStore(b)
+	ctx := context.Background()
+	from := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	if _, err := s.GenerateSynthetic(ctx, store.Synthetic{Institution: "bench", Source: "synthetic", From: from, Days: 90, PerDay: 9000}); err != nil {
+		b.Fatal(err)
+	}
+	for _, raw := range []bool{false, true} {
+		name := "rollups"
+		if raw {
+			name = "raw"
+		}
+		b.Run(name, func(b *testing.B) {
+			q := store.ContactQuery{Institution: "bench", From: from, To: from.AddDate(0, 0, 90), Raw: raw}
+			for range b.N {
+				if _, err := s.ContactCounts(ctx, q); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
