@@ -41,6 +41,9 @@ type Options struct {
 	// ThresholdFor is the `for` of the threshold alerts the demo generates;
 	// default DefaultThresholdFor.
 	ThresholdFor time.Duration
+	// Cluster runs the demo on a loopback ClickHouse cluster (ZooKeeper and
+	// 2 shards × 2 replicas) instead of one server.
+	Cluster bool
 }
 
 // DefaultThresholdFor is shorter in the demo than in production, so that a
@@ -99,17 +102,12 @@ func Run(ctx context.Context, o Options) (err error) {
 	if err != nil {
 		return err
 	}
-	logger.Info("starting ClickHouse", "dir", filepath.Join(dir, "clickhouse"))
-	ch, err := servers.StartClickHouse(ctx, filepath.Join(dir, "clickhouse"), chLog)
+	dsn, cluster, stop, err := startClickHouse(ctx, dir, o.Cluster, chLog, logger)
 	if err != nil {
 		return err
 	}
-	stops = append(stops, ch.Stop)
-	dsn := ch.DSN(Database)
-	if err := store.EnsureDatabase(ctx, dsn, ""); err != nil {
-		return err
-	}
-	st, err := store.Open(ctx, dsn, "")
+	stops = append(stops, stop)
+	st, err := openStore(ctx, dsn, cluster)
 	if err != nil {
 		return err
 	}
@@ -142,7 +140,7 @@ func Run(ctx context.Context, o Options) (err error) {
 	}
 	run := *o.Config
 	run.Sources = append([]config.Source(nil), o.Config.Sources...)
-	run.ClickHouse = config.ClickHouse{DSN: dsn}
+	run.ClickHouse = config.ClickHouse{DSN: dsn, Cluster: cluster}
 	stack := Stack{DataDir: dir, ClickHouseDSN: dsn, Simulators: map[string]string{}}
 	for i, src := range run.Sources {
 		tokenFile, err := ensureToken(filepath.Join(dir, "secrets"), src.Name)
@@ -328,4 +326,39 @@ ccbench demo is running (Ctrl-C stops it)
 		fmt.Fprintf(w, "  simulator     %s  %s\n", name, url)
 	}
 	fmt.Fprintln(w)
+}
+
+// startClickHouse starts the demo's ClickHouse under dir: one server, or a
+// loopback cluster whose name it returns. The DSN names the demo's database
+// on the first (or only) server.
+func startClickHouse(ctx context.Context, dir string, cluster bool, log io.Writer, logger *slog.Logger) (dsn, name string, stop func() error, err error) {
+	if !cluster {
+		logger.Info("starting ClickHouse", "dir", filepath.Join(dir, "clickhouse"))
+		ch, err := servers.StartClickHouse(ctx, filepath.Join(dir, "clickhouse"), log)
+		if err != nil {
+			return "", "", nil, err
+		}
+		return ch.DSN(Database), "", ch.Stop, nil
+	}
+	logger.Info("starting a ClickHouse cluster: ZooKeeper, 2 shards × 2 replicas", "dir", filepath.Join(dir, "cluster"))
+	c, err := servers.StartCluster(ctx, filepath.Join(dir, "cluster"), servers.ClusterOptions{})
+	if err != nil {
+		return "", "", nil, err
+	}
+	return c.Nodes[0].DSN(Database), c.Name, c.Stop, nil
+}
+
+// openStore creates the demo's database and opens it, on the cluster when
+// it has a name.
+func openStore(ctx context.Context, dsn, cluster string) (*store.Store, error) {
+	if cluster == "" {
+		if err := store.EnsureDatabase(ctx, dsn, ""); err != nil {
+			return nil, err
+		}
+		return store.Open(ctx, dsn, "")
+	}
+	if err := store.EnsureClusterDatabase(ctx, dsn, "", cluster); err != nil {
+		return nil, err
+	}
+	return store.OpenCluster(ctx, dsn, "", store.ClusterOptions{Name: cluster})
 }

@@ -18,6 +18,7 @@ func demoCommand() *cli.Command {
 			&cli.StringFlag{Name: "storage.path", Value: "./ccbench-data", EnvVars: envVar("demo", "storage.path"), Usage: "where the demo keeps its state; a second run reuses it"},
 			&cli.Int64Flag{Name: "seed", Value: 1, EnvVars: envVar("demo", "seed"), Usage: "simulators' random seed"},
 			&cli.IntFlag{Name: "days", Value: 30, EnvVars: envVar("demo", "days"), Usage: "days of simulated history"},
+			&cli.BoolFlag{Name: "cluster", EnvVars: envVar("demo", "cluster"), Usage: "run on a loopback ClickHouse cluster (ZooKeeper, 2 shards × 2 replicas) instead of one server"},
 		}, demoFaultFlags()...),
 		Action: func(c *cli.Context) error {
 			logger, err := newLogger(c)
@@ -42,6 +43,7 @@ func demoCommand() *cli.Command {
 				Executable: exe,
 				Seed:       c.Int64("seed"),
 				Days:       c.Int("days"),
+				Cluster:    c.Bool("cluster"),
 				Out:        c.App.Writer,
 				Logger:     logger,
 
