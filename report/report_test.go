@@ -758,7 +758,7 @@ func TestReportErrors(t *testing.T) {
 	}{
 		{"empty window", report.Query{From: day(2024, 3, 8), To: day(2024, 3, 8)}, "not after"},
 		{"unknown institution", report.Query{From: day(2024, 3, 1), To: day(2024, 3, 8), Institutions: []string{"nope"}}, `unknown institution "nope"`},
-		{"unknown grouping", report.Query{From: day(2024, 3, 1), To: day(2024, 3, 8), By: "week"}, `unknown period grouping "week"`},
+		{"unknown grouping", report.Query{From: day(2024, 3, 1), To: day(2024, 3, 8), By: "fortnight"}, `unknown period grouping "fortnight"`},
 		{"unknown method", report.Query{From: day(2024, 3, 1), To: day(2024, 3, 8), Method: "best"}, `unknown service-level method "best"`},
 		{"unknown KPI", report.Query{From: day(2024, 3, 1), To: day(2024, 3, 8), KPIs: []kpi.ID{"happiness"}}, `unknown KPI "happiness"`},
 	} {

@@ -17,9 +17,16 @@ func alertsCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "alerts",
 		Usage: "generate Prometheus alerting rules, their promtool tests and an Alertmanager configuration from the targets",
+		Description: `Example:
+   ccbench alerts generate --config.file deploy/ccbench.yaml --out /etc/prometheus/ccbench`,
 		Subcommands: []*cli.Command{{
 			Name:  "generate",
 			Usage: "write " + alerts.RulesFile + ", " + alerts.TestsFile + " and " + alerts.AlertmanagerFile + " into a directory",
+			Description: `Writes the rules, their promtool test cases and an Alertmanager configuration; check them with
+promtool check rules, promtool test rules and amtool check-config.
+
+Example:
+   ccbench alerts generate --config.file deploy/ccbench.yaml --out alerts-out --grafana-url https://grafana.example.org`,
 			Flags: []cli.Flag{
 				configFlag(true),
 				&cli.StringFlag{Name: "out", Value: "alerts-out", Usage: "output directory"},

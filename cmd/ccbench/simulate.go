@@ -33,7 +33,7 @@ func simulateCommand() *cli.Command {
 			&cli.DurationFlag{Name: "fault.latency", EnvVars: env("fault.latency"), Usage: "delay added to every request"},
 			&cli.StringFlag{Name: "token.env", Value: "CCBENCH_SIMULATOR_TOKEN", EnvVars: env("token.env"), Usage: "environment variable holding the bearer token clients must send (empty: no token)"},
 			&cli.StringFlag{Name: "token.file", EnvVars: env("token.file"), Usage: "file holding the bearer token (instead of --token.env)"},
-		}, faultFlags()...),
+		}, faultFlags("simulate")...),
 		Action: func(c *cli.Context) error {
 			if err := mustNotHaveArgs(c); err != nil {
 				return err

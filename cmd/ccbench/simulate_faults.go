@@ -11,14 +11,15 @@ import (
 )
 
 // faultFlags are the options of `ccbench simulate` (and `ccbench demo`)
-// that break a feed on purpose, so that alerts can be shown.
-func faultFlags() []cli.Flag {
+// that break a feed on purpose, so that alerts can be shown; each reads the
+// environment variable of its command.
+func faultFlags(command string) []cli.Flag {
 	return []cli.Flag{
-		&cli.StringSliceFlag{Name: "degrade", Usage: "institution:channel:kpi=value, e.g. sodra:phone:service_level=0.6: contacts of the channel arriving after --after meet the KPI (service_level, answer_rate or abandon_rate) at that value; repeatable"},
-		&cli.DurationFlag{Name: "after", Usage: "when the degradation starts, from now"},
-		&cli.DurationFlag{Name: "degrade-for", Usage: "how long the degradation lasts (0: until stopped)"},
-		&cli.DurationFlag{Name: "stall-after", Value: -1, Usage: "stall the feed (answer 503) this long from now (negative: never)"},
-		&cli.DurationFlag{Name: "stall-for", Usage: "how long the stall lasts (0: until stopped)"},
+		&cli.StringSliceFlag{Name: "degrade", EnvVars: envVar(command, "degrade"), Usage: "institution:channel:kpi=value, e.g. sodra:phone:service_level=0.6: contacts of the channel arriving after --after meet the KPI (service_level, answer_rate or abandon_rate) at that value; repeatable"},
+		&cli.DurationFlag{Name: "after", EnvVars: envVar(command, "after"), Usage: "when the degradation starts, from now"},
+		&cli.DurationFlag{Name: "degrade-for", EnvVars: envVar(command, "degrade-for"), Usage: "how long the degradation lasts (0: until stopped)"},
+		&cli.DurationFlag{Name: "stall-after", Value: -1, EnvVars: envVar(command, "stall-after"), Usage: "stall the feed (answer 503) this long from now (negative: never)"},
+		&cli.DurationFlag{Name: "stall-for", EnvVars: envVar(command, "stall-for"), Usage: "how long the stall lasts (0: until stopped)"},
 	}
 }
 
@@ -53,8 +54,8 @@ func simulatorIncidents(c *cli.Context, style string, now time.Time) (*simulator
 // demoFaultFlags are the fault flags of `ccbench demo`: those of simulate,
 // and which source a stall applies to.
 func demoFaultFlags() []cli.Flag {
-	return append(faultFlags(),
-		&cli.StringFlag{Name: "stall-source", Usage: "the source whose feed --stall-after stalls (default: every source)"})
+	return append(faultFlags("demo"),
+		&cli.StringFlag{Name: "stall-source", EnvVars: envVar("demo", "stall-source"), Usage: "the source whose feed --stall-after stalls (default: every source)"})
 }
 
 // demoSimulatorArgs gives each source's simulator the degradations of its

@@ -1,0 +1,49 @@
+package bench
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestThousandsAndRatio(t *testing.T) {
+	for _, tc := range []struct {
+		in   float64
+		want string
+	}{
+		{0, "0"}, {999.4, "999"}, {1000, "1,000"}, {422573.2, "422,573"}, {32850000, "32,850,000"},
+	} {
+		if got := thousands(tc.in); got != tc.want {
+			t.Errorf("thousands(%v) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+	if got := ratio(15076, 422573); got != "0.04×" {
+		t.Errorf("ratio = %q, want 0.04×", got)
+	}
+	if got := ratio(1, 0); got != "–" {
+		t.Errorf("ratio by zero = %q, want –", got)
+	}
+}
+
+func TestWriteMarkdown(t *testing.T) {
+	rep := &Report{Machine: "2 CPUs", Took: 90 * time.Second, Figures: []Figure{
+		{Section: "compare", What: "a year", Value: "4.28s", Baseline: "raw 5m29s", Ratio: "76.90× faster", Target: "< 1 s"},
+	}}
+	var b strings.Builder
+	if err := rep.WriteMarkdown(&b); err != nil {
+		t.Fatal(err)
+	}
+	want := "Machine: 2 CPUs. The run took 1m30s.\n\n| section | what | value | baseline | ratio | target |\n|---|---|---|---|---|---|\n" +
+		"| compare | a year | 4.28s | raw 5m29s | 76.90× faster | < 1 s |\n"
+	if b.String() != want {
+		t.Errorf("markdown:\n%s\nwant:\n%s", b.String(), want)
+	}
+}
+
+func TestOptionsDefaults(t *testing.T) {
+	var o Options
+	o.defaults()
+	if o.Institutions != 10 || o.Days != 365 || o.PerDay != 9000 || o.ExporterInstitutions != 100 || o.IngestScale != 1 || o.Now == nil {
+		t.Errorf("defaults %+v: want the scale of the issue's targets", o)
+	}
+}
