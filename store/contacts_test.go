@@ -269,7 +269,7 @@ func TestContactCountsRejectsBadQueries(t *testing.T) {
 	for name, q := range map[string]store.ContactQuery{
 		"no institution": {From: from, To: from.Add(time.Hour)},
 		"empty window":   {Institution: "SODRA", From: from, To: from},
-		"bad grouping":   {Institution: "SODRA", From: from, To: from.Add(time.Hour), By: "week"},
+		"bad grouping":   {Institution: "SODRA", From: from, To: from.Add(time.Hour), By: "fortnight"},
 	} {
 		if _, err := s.ContactCounts(ctx, q); err == nil {
 			t.Errorf("%s: want an error", name)

@@ -109,7 +109,7 @@ func TestFeedbackCounts(t *testing.T) {
 	for name, q := range map[string]store.FeedbackQuery{
 		"no institution": {From: day1, To: day2},
 		"empty window":   {Institution: "SODRA", From: day2, To: day1},
-		"bad grouping":   {Institution: "SODRA", From: day1, To: day2, By: "week"},
+		"bad grouping":   {Institution: "SODRA", From: day1, To: day2, By: "fortnight"},
 	} {
 		if _, err := s.FeedbackCounts(ctx, q); err == nil {
 			t.Errorf("%s: want an error", name)

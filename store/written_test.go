@@ -229,7 +229,7 @@ func TestWrittenCountsNeedsTheCalendar(t *testing.T) {
 		"no institution": {Calendar: "LT", From: q.From, To: q.To},
 		"no calendar":    {Institution: "SODRA", From: q.From, To: q.To},
 		"empty window":   {Institution: "SODRA", Calendar: "LT", From: q.From, To: q.From},
-		"bad grouping":   {Institution: "SODRA", Calendar: "LT", From: q.From, To: q.To, By: "week"},
+		"bad grouping":   {Institution: "SODRA", Calendar: "LT", From: q.From, To: q.To, By: "fortnight"},
 	} {
 		if _, err := s.WrittenCounts(testContext(t), bad); err == nil {
 			t.Errorf("%s: want an error", name)
