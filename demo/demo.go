@@ -243,7 +243,7 @@ func Run(ctx context.Context, o Options) (err error) {
 	}
 	stops = append(stops, prom.Stop)
 	stack.PrometheusURL = prom.URL()
-	if err := writeGrafanaProvisioning(filepath.Join(dir, "grafana"), stack.PrometheusURL, stack.DashboardsDir); err != nil {
+	if err := writeGrafanaProvisioning(filepath.Join(dir, "grafana"), stack.PrometheusURL, dsn, stack.DashboardsDir); err != nil {
 		return err
 	}
 

@@ -2,14 +2,21 @@ package demo
 
 import (
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // writeGrafanaProvisioning writes Grafana provisioning files for the demo's
-// Prometheus and dashboards, so that a Grafana started by the user (see
-// deploy/docker-compose.yml) shows them without clicking.
-func writeGrafanaProvisioning(dir, prometheusURL, dashboardsDir string) error {
+// Prometheus, ClickHouse (the register, quarantine and checkpoint panels
+// read it through the grafana-clickhouse-datasource plugin) and dashboards,
+// so that a Grafana started by the user shows them without clicking.
+func writeGrafanaProvisioning(dir, prometheusURL, clickHouseDSN, dashboardsDir string) error {
+	ch, err := url.Parse(clickHouseDSN)
+	if err != nil {
+		return fmt.Errorf("writing Grafana provisioning: ClickHouse address: %w", err)
+	}
 	files := map[string]string{
 		"datasources/ccbench.yaml": fmt.Sprintf(`apiVersion: 1
 datasources:
@@ -19,7 +26,17 @@ datasources:
     access: proxy
     url: %s
     isDefault: true
-`, prometheusURL),
+  - name: ClickHouse
+    uid: clickhouse
+    type: grafana-clickhouse-datasource
+    jsonData:
+      defaultDatabase: %s
+      host: %s
+      port: %s
+      protocol: native
+      secure: false
+      username: default
+`, prometheusURL, strings.TrimPrefix(ch.Path, "/"), ch.Hostname(), ch.Port()),
 		"dashboards/ccbench.yaml": fmt.Sprintf(`apiVersion: 1
 providers:
   - name: ccbench
