@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -68,22 +67,7 @@ func StartAlertmanager(ctx context.Context, dir string, configYAML []byte, log i
 	return am, nil
 }
 
-func (a *Alertmanager) ready(ctx context.Context) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, a.URL()+"/-/ready", nil)
-	if err != nil {
-		return err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("GET /-/ready: %s", resp.Status)
-	}
-	return nil
-}
+func (a *Alertmanager) ready(ctx context.Context) error { return httpReady(ctx, a.URL()) }
 
 // URL is the base URL of the server, without a trailing slash.
 func (a *Alertmanager) URL() string { return "http://127.0.0.1:" + strconv.Itoa(a.Port) }

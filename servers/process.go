@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -167,3 +168,22 @@ func (p *process) waitReady(ctx context.Context, timeout time.Duration, ready fu
 
 // pid returns the process id.
 func (p *process) pid() int { return p.cmd.Process.Pid }
+
+// httpReady asks a Prometheus-style server at baseURL whether it is ready:
+// GET /-/ready answers 200.
+func httpReady(ctx context.Context, baseURL string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, baseURL+"/-/ready", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET /-/ready: %s", resp.Status)
+	}
+	return nil
+}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
@@ -136,22 +135,7 @@ func StartPrometheus(ctx context.Context, dir string, configYAML []byte, log io.
 	return pr, nil
 }
 
-func (p *Prometheus) ready(ctx context.Context) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.URL()+"/-/ready", nil)
-	if err != nil {
-		return err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("GET /-/ready: %s", resp.Status)
-	}
-	return nil
-}
+func (p *Prometheus) ready(ctx context.Context) error { return httpReady(ctx, p.URL()) }
 
 // URL is the base URL of the server, without a trailing slash.
 func (p *Prometheus) URL() string {

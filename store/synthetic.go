@@ -73,15 +73,6 @@ FROM (
 	return total, nil
 }
 
-// CountContacts returns how many contact versions the store holds.
-func (s *Store) CountContacts(ctx context.Context) (uint64, error) {
-	var n uint64
-	if err := s.conn.QueryRow(ctx, "SELECT count() FROM contacts").Scan(&n); err != nil {
-		return 0, fmt.Errorf("count contacts: %w", err)
-	}
-	return n, nil
-}
-
 // CountRows returns how many contact and feedback versions the store holds.
 func (s *Store) CountRows(ctx context.Context) (uint64, error) {
 	var n uint64
