@@ -180,15 +180,16 @@ func StartClickHouse(ctx context.Context, dir string, log io.Writer) (*ClickHous
 		return nil, err
 	}
 	c := &ClickHouse{Dir: dir, TCPPort: cfg.TCPPort, HTTPPort: cfg.HTTPPort, proc: p}
-	if err := p.waitReady(ctx, 30*time.Second, c.ping); err != nil {
+	if err := p.waitReady(ctx, 30*time.Second, c.Ready); err != nil {
 		_ = c.Stop()
 		return nil, fmt.Errorf("start clickhouse in %s: %w (see %s)", dir, err, filepath.Join(dir, "log", "clickhouse-server.err.log"))
 	}
 	return c, nil
 }
 
-// ping opens a native connection and pings the server.
-func (c *ClickHouse) ping(ctx context.Context) error {
+// Ready opens a native connection and checks that the server answering
+// is this one.
+func (c *ClickHouse) Ready(ctx context.Context) error {
 	conn, err := clickhouse.Open(&clickhouse.Options{
 		Addr:        []string{c.Addr()},
 		Auth:        clickhouse.Auth{Database: "default", Username: "default"},
@@ -198,7 +199,24 @@ func (c *ClickHouse) ping(ctx context.Context) error {
 		return err
 	}
 	defer conn.Close()
-	return conn.Ping(ctx)
+	return serverIsOurs(ctx, conn, c.Dir)
+}
+
+// serverIsOurs checks that the ClickHouse server on conn keeps its data in
+// dir: a port chosen free a moment ago may have been taken by another
+// test's server, which would otherwise pass for this one.
+func serverIsOurs(ctx context.Context, conn clickhouse.Conn, dir string) error {
+	var tables uint64
+	err := conn.QueryRow(ctx,
+		"SELECT count() FROM system.tables WHERE database = 'system' AND position(metadata_path, ?) = 1",
+		dir+string(filepath.Separator)).Scan(&tables)
+	if err != nil {
+		return err
+	}
+	if tables == 0 {
+		return fmt.Errorf("the server answering is another one: its system tables are not under %s", dir)
+	}
+	return nil
 }
 
 // Addr is the native protocol address, host:port.

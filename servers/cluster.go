@@ -294,6 +294,9 @@ func (n *ClusterNode) waitReady(ctx context.Context) error {
 			return err
 		}
 		defer conn.Close()
+		if err := serverIsOurs(ctx, conn, n.Dir); err != nil {
+			return err
+		}
 		var count uint64
 		return conn.QueryRow(ctx, "SELECT count() FROM system.zookeeper WHERE path = '/'").Scan(&count)
 	})

@@ -44,7 +44,7 @@ func (c *ClickHouse) Restart(ctx context.Context, log io.Writer) error {
 		return err
 	}
 	c.proc = p
-	if err := p.waitReady(ctx, 60*time.Second, c.ping); err != nil {
+	if err := p.waitReady(ctx, 60*time.Second, c.Ready); err != nil {
 		_ = c.Stop()
 		return fmt.Errorf("restart clickhouse in %s: %w (see %s)", c.Dir, err, filepath.Join(c.Dir, "log", "clickhouse-server.err.log"))
 	}

@@ -51,7 +51,7 @@ clientPortAddress=127.0.0.1
 maxClientCnxns=0
 admin.enableServer=false
 forceSync=no
-4lw.commands.whitelist=ruok,srvr,mntr
+4lw.commands.whitelist=ruok,srvr,mntr,conf
 `, filepath.Join(dir, "data"), port)
 }
 
@@ -63,7 +63,7 @@ log4j.appender.CONSOLE.layout.ConversionPattern=%d{ISO8601} [myid:%X{myid}] - %-
 
 // StartZooKeeper starts a standalone ZooKeeper with its configuration,
 // data and output (server.out) in dir, on a free loopback port, and returns
-// once it answers ruok with imok.
+// once it serves requests (see Ready).
 func StartZooKeeper(ctx context.Context, dir string) (*ZooKeeper, error) {
 	java, err := findBinary("java", "/usr/bin")
 	if err != nil {
@@ -106,35 +106,58 @@ func StartZooKeeper(ctx context.Context, dir string) (*ZooKeeper, error) {
 		return nil, err
 	}
 	z := &ZooKeeper{Dir: dir, Port: port, proc: p, log: logf}
-	if err := p.waitReady(ctx, 30*time.Second, z.ruok); err != nil {
+	if err := p.waitReady(ctx, 30*time.Second, z.Ready); err != nil {
 		_ = z.Stop()
 		return nil, fmt.Errorf("start zookeeper in %s: %w (see %s)", dir, err, logf.Name())
 	}
 	return z, nil
 }
 
-// ruok sends the ruok four-letter word and expects imok.
-func (z *ZooKeeper) ruok(ctx context.Context) error {
+// Ready reports whether this ZooKeeper serves requests. ruok is not
+// enough: it answers imok while the server still refuses sessions ("not
+// running"), and ClickHouse 18.16 crashes on its first ON CLUSTER query
+// when its DDL worker met such a refusal at start. So Ready asks srvr for
+// the server's mode, and conf for its data directory, which proves that
+// the port is this server's and not another test's.
+func (z *ZooKeeper) Ready(ctx context.Context) error {
+	srvr, err := z.fourLetterWord(ctx, "srvr")
+	if err != nil {
+		return err
+	}
+	if !strings.Contains(srvr, "Mode: ") {
+		return fmt.Errorf("zookeeper does not serve yet: srvr answered %q", strings.TrimSpace(srvr))
+	}
+	conf, err := z.fourLetterWord(ctx, "conf")
+	if err != nil {
+		return err
+	}
+	want := "dataDir=" + filepath.Join(z.Dir, "data")
+	if !strings.Contains(conf, want) {
+		return fmt.Errorf("port %d is another ZooKeeper's: conf lacks %q", z.Port, want)
+	}
+	return nil
+}
+
+// fourLetterWord sends one of ZooKeeper's four-letter commands and returns
+// the answer.
+func (z *ZooKeeper) fourLetterWord(ctx context.Context, cmd string) (string, error) {
 	var d net.Dialer
 	conn, err := d.DialContext(ctx, "tcp", z.Addr())
 	if err != nil {
-		return err
+		return "", err
 	}
 	defer conn.Close()
 	if dl, ok := ctx.Deadline(); ok {
 		_ = conn.SetDeadline(dl)
 	}
-	if _, err := io.WriteString(conn, "ruok"); err != nil {
-		return err
+	if _, err := io.WriteString(conn, cmd); err != nil {
+		return "", fmt.Errorf("zookeeper %s: %w", cmd, err)
 	}
 	answer, err := io.ReadAll(bufio.NewReader(conn))
 	if err != nil {
-		return err
+		return "", fmt.Errorf("zookeeper %s: %w", cmd, err)
 	}
-	if string(answer) != "imok" {
-		return fmt.Errorf("zookeeper answered ruok with %q", answer)
-	}
-	return nil
+	return string(answer), nil
 }
 
 // Addr is the client address, host:port.
