@@ -29,6 +29,7 @@ type Store struct {
 	mu          sync.Mutex
 	lastVersion uint64          // last checkpoint version handed out
 	built       map[string]bool // institutions whose rollups are known to be built
+	live        map[string]bool // sessions of the passes running on this store (see BeginPass)
 }
 
 // parseDSN parses a native-protocol DSN and applies password when it is not

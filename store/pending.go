@@ -1,0 +1,386 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/ccbench/ccbench/records"
+)
+
+// maxPassBuckets bounds the rollup buckets a pass keeps pending: past it,
+// the pass recounts them before its next batch, so that its memory and the
+// staleness of the rollups stay bounded in a long backfill.
+const maxPassBuckets = 20000
+
+// Kinds of pending rollup notes (rollup_pending.kind).
+const (
+	pendingContacts = "contacts"
+	pendingFeedback = "feedback"
+)
+
+// Pass writes records like the Store, but recounts the rollup buckets its
+// batches touch once, when it is finished (or when maxPassBuckets are
+// pending), instead of after every batch: a backfill of hundreds of
+// batches over the same days recounts each bucket once. Before a batch is
+// written, the pass notes the span of buckets it touches in rollup_pending;
+// Finish recounts them and marks the notes done. A pass that never finishes
+// (the process died) leaves its notes pending, and RecoverPending, which
+// the collector runs before every pass, recounts them: no bucket stays
+// stale. Until a pass finishes, the rollups of the buckets it wrote may lag
+// behind the raw versions.
+//
+// A Pass is the collectors.Sink of one collection pass; its methods are
+// safe for concurrent use, and it must not be used after Finish.
+type Pass struct {
+	*Store
+	session string
+
+	mu       sync.Mutex
+	contacts touched              // contact buckets to recount
+	feedback touched              // feedback buckets to recount
+	earliest map[string]time.Time // per institution, the earliest contact bucket touched
+	since    time.Time            // contacts written from then on are the period's (ingested_at)
+	through  map[string]uint64    // per institution, the version of its newest note
+}
+
+// BeginPass starts a pass of writes whose rollup recounts are deferred to
+// its Finish.
+func (s *Store) BeginPass() *Pass {
+	var id [8]byte
+	_, _ = rand.Read(id[:]) // crypto/rand.Read never fails
+	p := &Pass{Store: s, session: hex.EncodeToString(id[:])}
+	p.reset()
+	s.mu.Lock()
+	if s.live == nil {
+		s.live = map[string]bool{}
+	}
+	s.live[p.session] = true
+	s.mu.Unlock()
+	return p
+}
+
+func (p *Pass) reset() {
+	p.contacts, p.feedback = touched{}, touched{}
+	p.earliest, p.through = map[string]time.Time{}, map[string]uint64{}
+	p.since = time.Now().UTC().Truncate(time.Second) // ingested_at holds whole seconds
+}
+
+// InsertContacts writes a batch of contact versions; the rollups follow
+// at Finish.
+func (p *Pass) InsertContacts(ctx context.Context, cs []records.Contact) error {
+	if len(cs) == 0 {
+		return nil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	before, err := p.beforeContacts(ctx, cs)
+	if err != nil {
+		return err
+	}
+	if err := p.note(ctx, pendingContacts, before.touched); err != nil {
+		return err
+	}
+	if err := p.insertContacts(ctx, cs); err != nil {
+		return err
+	}
+	if err := p.insertWrittenCases(ctx, cs, before.written); err != nil {
+		return err
+	}
+	for institution, buckets := range before.touched {
+		for b := range buckets {
+			p.contacts.add(institution, time.Unix(b, 0))
+		}
+		if e, ok := p.earliest[institution]; !ok || before.earliest.Before(e) {
+			p.earliest[institution] = before.earliest
+		}
+	}
+	return p.flushIfFull(ctx)
+}
+
+// InsertFeedback writes a batch of feedback versions; the rollups follow
+// at Finish.
+func (p *Pass) InsertFeedback(ctx context.Context, fs []records.Feedback) error {
+	if len(fs) == 0 {
+		return nil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	before, err := p.beforeFeedback(ctx, fs)
+	if err != nil {
+		return err
+	}
+	if err := p.note(ctx, pendingFeedback, before); err != nil {
+		return err
+	}
+	if err := p.insertFeedback(ctx, fs); err != nil {
+		return err
+	}
+	for institution, buckets := range before {
+		for b := range buckets {
+			p.feedback.add(institution, time.Unix(b, 0))
+		}
+	}
+	return p.flushIfFull(ctx)
+}
+
+// note records in rollup_pending, before a batch is written, the span of
+// the buckets it touches per institution.
+func (p *Pass) note(ctx context.Context, kind string, t touched) error {
+	now := time.Now().UTC()
+	version := p.nextVersion()
+	err := p.insertBatch(ctx, "rollup_pending", "institution, session, kind, first_bucket, last_bucket, version, noted_at", len(t),
+		func(b driver.Batch) error {
+			for institution, buckets := range t {
+				first, last := span(buckets)
+				if err := b.Append(institution, p.session, kind, first, last, version, now); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	if err != nil {
+		return fmt.Errorf("note pending rollup buckets: %w", err)
+	}
+	for institution := range t {
+		p.through[institution] = version
+	}
+	return nil
+}
+
+// span returns the first and last of a set of buckets.
+func span(buckets map[int64]bool) (first, last time.Time) {
+	var lo, hi int64
+	n := 0
+	for b := range buckets {
+		if n == 0 || b < lo {
+			lo = b
+		}
+		if n == 0 || b > hi {
+			hi = b
+		}
+		n++
+	}
+	return time.Unix(lo, 0).UTC(), time.Unix(hi, 0).UTC()
+}
+
+func (p *Pass) flushIfFull(ctx context.Context) error {
+	n := 0
+	for _, t := range []touched{p.contacts, p.feedback} {
+		for _, buckets := range t {
+			n += len(buckets)
+		}
+	}
+	if n < maxPassBuckets {
+		return nil
+	}
+	return p.flush(ctx)
+}
+
+// Finish recounts every rollup bucket the pass touched and marks its notes
+// done. On an error the notes stay pending, for RecoverPending.
+func (p *Pass) Finish(ctx context.Context) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	defer func() {
+		p.Store.mu.Lock()
+		delete(p.Store.live, p.session) // from now on, RecoverPending takes what is left
+		p.Store.mu.Unlock()
+	}()
+	return p.flush(ctx)
+}
+
+// flush recounts the pending buckets: the contact buckets, then the
+// feedback buckets of the responses about the contacts written since the
+// last flush (their unit and channel come from the contact) and those of
+// the feedback written, and marks the notes done.
+func (p *Pass) flush(ctx context.Context) error {
+	for institution := range p.contacts {
+		if err := p.recountContacts(ctx, institution, p.contacts.sorted(institution)); err != nil {
+			return err
+		}
+		if err := p.feedbackAbout(ctx, institution, p.earliest[institution], p.since, p.feedback); err != nil {
+			return err
+		}
+	}
+	for institution := range p.feedback {
+		if err := p.recountFeedback(ctx, institution, p.feedback.sorted(institution)); err != nil {
+			return err
+		}
+	}
+	if err := p.markDone(ctx, p.session, p.through); err != nil {
+		return err
+	}
+	p.reset()
+	return nil
+}
+
+// feedbackAbout adds to t the buckets of the institution's responses about
+// the contacts written (ingested) since then whose arrival is not before
+// earliest: a response is submitted after the contact it is about arrived.
+func (s *Store) feedbackAbout(ctx context.Context, institution string, earliest, since time.Time, t touched) error {
+	q := &query{}
+	q.sql("SELECT DISTINCT toStartOfFifteenMinutes(submitted_at) FROM feedback WHERE institution = ").bind(institution).
+		sql(" AND submitted_at >= ").time(earliest).
+		sql(" AND (source, contact_id) IN (SELECT source, id FROM contacts WHERE institution = ").bind(institution).
+		sql(" AND arrived_at >= ").time(earliest).sql(" AND ingested_at >= ").time(since).sql(")")
+	return s.collectBuckets(ctx, q, institution, t)
+}
+
+// collectBuckets runs q, which selects buckets, and adds them to t.
+func (s *Store) collectBuckets(ctx context.Context, q *query, institution string, t touched) error {
+	rows, err := s.conn.Query(ctx, q.String(), q.args...)
+	if err != nil {
+		return fmt.Errorf("rollup buckets to recount of %s: %w", institution, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var b time.Time
+		if err := rows.Scan(&b); err != nil {
+			return fmt.Errorf("rollup buckets to recount of %s: %w", institution, err)
+		}
+		t.add(institution, b)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("rollup buckets to recount of %s: %w", institution, err)
+	}
+	return nil
+}
+
+// markDone records that the session's notes up to through (per
+// institution) are recounted.
+func (s *Store) markDone(ctx context.Context, session string, through map[string]uint64) error {
+	now := time.Now().UTC()
+	err := s.insertBatch(ctx, "rollup_pending_done", "institution, session, through, done_at", len(through), func(b driver.Batch) error {
+		for institution, v := range through {
+			if err := b.Append(institution, session, v, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("mark pending rollup buckets done: %w", err)
+	}
+	return nil
+}
+
+// pendingNote is the span of buckets of the notes of one session,
+// institution and kind that are not done.
+type pendingNote struct {
+	institution, session, kind string
+	first, last                time.Time
+	through                    uint64
+}
+
+// RecoverPending recounts the rollup buckets that passes noted but never
+// recounted (they died between writing a batch and finishing) and marks
+// them done; the passes of this store that are still running are left to
+// finish. It assumes that no other process is writing passes to the same
+// database at the same time: one collector per database.
+func (s *Store) RecoverPending(ctx context.Context) error {
+	notes, err := s.pendingNotes(ctx)
+	if err != nil {
+		return err
+	}
+	done := map[string]map[string]uint64{} // session → institution → through
+	for _, n := range notes {
+		s.mu.Lock()
+		live := s.live[n.session]
+		s.mu.Unlock()
+		if live {
+			continue
+		}
+		if err := s.recoverNote(ctx, n); err != nil {
+			return err
+		}
+		if done[n.session] == nil {
+			done[n.session] = map[string]uint64{}
+		}
+		done[n.session][n.institution] = max(done[n.session][n.institution], n.through)
+	}
+	sessions := make([]string, 0, len(done))
+	for session := range done {
+		sessions = append(sessions, session)
+	}
+	sort.Strings(sessions)
+	for _, session := range sessions {
+		if err := s.markDone(ctx, session, done[session]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// pendingNotes returns the notes that are not done.
+func (s *Store) pendingNotes(ctx context.Context) ([]pendingNote, error) {
+	rows, err := s.conn.Query(ctx, `SELECT institution, session, kind, min(first_bucket), max(last_bucket), max(version)
+FROM rollup_pending
+ANY LEFT JOIN (
+    SELECT institution, session, max(through) AS through FROM rollup_pending_done GROUP BY institution, session
+) USING (institution, session)
+WHERE version > through
+GROUP BY institution, session, kind
+ORDER BY institution, session, kind`)
+	if err != nil {
+		return nil, fmt.Errorf("pending rollup buckets: %w", err)
+	}
+	defer rows.Close()
+	var out []pendingNote
+	for rows.Next() {
+		var n pendingNote
+		if err := rows.Scan(&n.institution, &n.session, &n.kind, &n.first, &n.last, &n.through); err != nil {
+			return nil, fmt.Errorf("pending rollup buckets: %w", err)
+		}
+		out = append(out, n)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("pending rollup buckets: %w", err)
+	}
+	return out, nil
+}
+
+// recoverNote recounts every bucket in a note's span that has rows or
+// rollup rows. For contacts, that also recounts the feedback buckets of
+// every response about a contact with a version in the span (each record of
+// a noted batch had its old and new version there).
+func (s *Store) recoverNote(ctx context.Context, n pendingNote) error {
+	end := n.last.Add(BucketSize)
+	t := touched{}
+	table, column, rollup := "contacts", "arrived_at", "contact_rollup"
+	if n.kind == pendingFeedback {
+		table, column, rollup = "feedback", "submitted_at", "feedback_rollup"
+	}
+	for _, q := range []*query{
+		(&query{}).sql("SELECT DISTINCT toStartOfFifteenMinutes(", column, ") FROM ", table, " WHERE institution = ").bind(n.institution).
+			sql(" AND ", column, " >= ").time(n.first).sql(" AND ", column, " < ").time(end),
+		(&query{}).sql("SELECT DISTINCT bucket FROM ", rollup, " WHERE institution = ").bind(n.institution).
+			sql(" AND bucket >= ").time(n.first).sql(" AND bucket < ").time(end),
+	} {
+		if err := s.collectBuckets(ctx, q, n.institution, t); err != nil {
+			return err
+		}
+	}
+	if n.kind == pendingFeedback {
+		return s.recountFeedback(ctx, n.institution, t.sorted(n.institution))
+	}
+	if err := s.recountContacts(ctx, n.institution, t.sorted(n.institution)); err != nil {
+		return err
+	}
+	fb := touched{}
+	q := &query{}
+	q.sql("SELECT DISTINCT toStartOfFifteenMinutes(submitted_at) FROM feedback WHERE institution = ").bind(n.institution).
+		sql(" AND submitted_at >= ").time(n.first).
+		sql(" AND (source, contact_id) IN (SELECT source, id FROM contacts WHERE institution = ").bind(n.institution).
+		sql(" AND arrived_at >= ").time(n.first).sql(" AND arrived_at < ").time(end).sql(")")
+	if err := s.collectBuckets(ctx, q, n.institution, fb); err != nil {
+		return err
+	}
+	return s.recountFeedback(ctx, n.institution, fb.sorted(n.institution))
+}

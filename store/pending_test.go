@@ -1,0 +1,145 @@
+package store_test
+
+import (
+	"context"
+	"math/rand/v2"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/ccbench/ccbench/kpi"
+	"github.com/ccbench/ccbench/servers/servertest"
+	"github.com/ccbench/ccbench/store"
+)
+
+// TestPassRollupsEqualRawPath writes random batches through passes, which
+// recount the rollups only when they finish, and checks that the counts
+// served through the rollups then equal the raw versions' exactly; and
+// that a pass that dies between writing and recounting leaves rollups that
+// differ from the raw path until the next RecoverPending, after which they
+// are equal again and nothing is pending.
+func TestPassRollupsEqualRawPath(t *testing.T) {
+	s := servertest.NewStore(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	loc := vilnius(t)
+	lt, err := kpi.NewCalendar("LT")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Date(2024, 3, 29, 0, 0, 0, 0, loc)
+	if err := s.LoadCalendar(ctx, lt.Days("LT", start.AddDate(0, 0, -7), start.AddDate(0, 2, 0))); err != nil {
+		t.Fatal(err)
+	}
+	institutions := []string{"SODRA", `V'MI`}
+	for _, in := range institutions {
+		if err := s.RebuildRollups(ctx, in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := rand.New(rand.NewPCG(3, 5))
+	w := newWorld(r, start)
+	pass := func(batches int) *store.Pass {
+		p := s.BeginPass()
+		for range batches {
+			cs, fs := w.batch(institutions)
+			if err := p.InsertContacts(ctx, cs); err != nil {
+				t.Fatal(err)
+			}
+			if err := p.InsertFeedback(ctx, fs); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return p
+	}
+
+	// Two finished passes: the rollups are exact.
+	for range 2 {
+		if err := pass(8).Finish(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if diff := rollupVsRaw(ctx, t, s, institutions, loc, start); diff != "" {
+		t.Fatalf("after finished passes:\n%s", diff)
+	}
+
+	// A pass dies after writing: its buckets are stale until recovered. A
+	// pass still running on the store is left alone.
+	pass(8).Abandon()
+	running := pass(1)
+	if diff := rollupVsRaw(ctx, t, s, institutions, loc, start); diff == "" {
+		t.Fatal("the rollups equal the raw path before the dead pass was recounted: the test shows nothing")
+	}
+	if err := s.RecoverPending(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.PendingNotes(ctx); err != nil || n == 0 {
+		t.Fatalf("after recovery, pending notes = %d, %v; want the running pass's", n, err)
+	}
+	if err := running.Finish(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.PendingNotes(ctx); err != nil || n != 0 {
+		t.Fatalf("after recovery and finish, pending notes = %d, %v; want 0", n, err)
+	}
+	if diff := rollupVsRaw(ctx, t, s, institutions, loc, start); diff != "" {
+		t.Fatalf("after recovery:\n%s", diff)
+	}
+}
+
+// rollupVsRaw compares, per day over the world's days, the contact,
+// feedback and written counts served through the rollups with the raw
+// path's, and describes the differences.
+func rollupVsRaw(ctx context.Context, t *testing.T, s *store.Store, institutions []string, loc *time.Location, start time.Time) string {
+	t.Helper()
+	from, to := start.AddDate(0, 0, -2), start.AddDate(0, 0, 8)
+	var out string
+	for _, in := range institutions {
+		p := func(unit, channel string) kpi.Params { return kpi.DefaultParams(channel) }
+		cq := store.ContactQuery{Institution: in, Location: loc, From: from, To: to, By: store.ByDay, Params: p}
+		rolled, err := s.ContactCounts(ctx, cq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cq.Raw = true
+		raw, err := s.ContactCounts(ctx, cq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(raw) == 0 {
+			t.Fatalf("%s: no contacts", in)
+		}
+		if !reflect.DeepEqual(rolled, raw) {
+			out += in + " contacts:\n" + diffRows(rolled, raw, func(r store.ContactRow) string { return r.Unit + "/" + r.Channel + "@" + r.PeriodStart.String() })
+		}
+		fq := store.FeedbackQuery{Institution: in, Location: loc, From: from, To: to, By: store.ByDay}
+		rolledF, err := s.FeedbackCounts(ctx, fq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fq.Raw = true
+		rawF, err := s.FeedbackCounts(ctx, fq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(rolledF, rawF) {
+			out += in + " feedback:\n" + diffRows(rolledF, rawF, func(r store.FeedbackRow) string {
+				return r.Unit + "/" + r.Channel + "/" + r.Instrument + "@" + r.PeriodStart.String()
+			})
+		}
+		wq := store.WrittenQuery{Institution: in, Location: loc, Calendar: "LT", From: from, To: to, By: store.ByDay, AsOf: start.AddDate(0, 0, 5), Params: p}
+		rolledW, err := s.WrittenCounts(ctx, wq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wq.Raw = true
+		rawW, err := s.WrittenCounts(ctx, wq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(rolledW, rawW) {
+			out += in + " written:\n" + diffRows(rolledW, rawW, func(r store.WrittenRow) string { return r.Unit + "/" + r.Channel + "@" + r.PeriodStart.String() })
+		}
+	}
+	return out
+}
