@@ -25,6 +25,20 @@ type Runner struct {
 	Metrics  *Metrics     // optional
 	// Sleep waits between passes; default a timer (tests inject one).
 	Sleep SleepFunc
+	// BeginPass, when set, gives the sink of one pass of one collector
+	// (for *store.Store, a store.Pass, which recounts the rollups once at
+	// the end of the pass instead of after every batch); the runner
+	// finishes it when the collector's pass ends, also after a failure, so
+	// that what was written is counted. Without it, every pass writes to
+	// Sink.
+	BeginPass func(ctx context.Context) (PassSink, error)
+}
+
+// PassSink is the sink of one collection pass: it may defer work to
+// Finish, which the runner calls once when the pass ends.
+type PassSink interface {
+	Sink
+	Finish(ctx context.Context) error
 }
 
 // RunOnce runs one full pass of every collector, concurrently. It returns
@@ -114,7 +128,7 @@ func (r *Runner) loop(ctx context.Context, c Collector) error {
 // pass runs one pass of one collector, logging and measuring it.
 func (r *Runner) pass(ctx context.Context, c Collector) (Stats, error) {
 	start := time.Now()
-	st, err := c.Collect(ctx, r.Sink)
+	st, err := r.collect(ctx, c)
 	end := time.Now()
 	r.Metrics.observe(c.Name(), st, err, start, end)
 	if err != nil {
@@ -123,6 +137,22 @@ func (r *Runner) pass(ctx context.Context, c Collector) (Stats, error) {
 	r.logger().Info("collection pass done", "source", c.Name(), "fetched", st.Fetched,
 		"records", st.Records, "quarantined", st.Quarantined, "duration", end.Sub(start))
 	return st, nil
+}
+
+// collect runs the collector's pass on the sink of the pass.
+func (r *Runner) collect(ctx context.Context, c Collector) (Stats, error) {
+	if r.BeginPass == nil {
+		return c.Collect(ctx, r.Sink)
+	}
+	sink, err := r.BeginPass(ctx)
+	if err != nil {
+		return Stats{}, fmt.Errorf("begin pass: %w", err)
+	}
+	st, err := c.Collect(ctx, sink)
+	if ferr := sink.Finish(ctx); ferr != nil {
+		err = errors.Join(err, fmt.Errorf("finish pass: %w", ferr))
+	}
+	return st, err
 }
 
 func (r *Runner) logger() *slog.Logger {

@@ -6,6 +6,8 @@ import (
 	"sort"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/ext"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/ccbench/ccbench/kpi"
@@ -308,49 +310,23 @@ func (k keysBySource) add(institution, source, id string) {
 // column outside the table's key reads only recent partitions.
 func (s *Store) earlierBuckets(ctx context.Context, table, timeColumn, idColumn string, keys keysBySource, since time.Time, t touched) error {
 	for institution, bySource := range keys {
-		for source, all := range bySource {
-			for _, ids := range idChunks(all) {
-				q := &query{}
-				q.sql("SELECT DISTINCT toStartOfFifteenMinutes(", timeColumn, ") FROM ", table, " WHERE institution = ").bind(institution).
-					sql(" AND source = ").bind(source).sql(" AND ", idColumn, " IN (").list(ids).sql(")")
-				if !since.IsZero() {
-					q.sql(" AND ", timeColumn, " >= ").time(since)
-				}
-				rows, err := s.conn.Query(ctx, q.String(), q.args...)
-				if err != nil {
-					return fmt.Errorf("earlier %s buckets of %s: %w", table, institution, err)
-				}
-				for rows.Next() {
-					var b time.Time
-					if err := rows.Scan(&b); err != nil {
-						rows.Close()
-						return fmt.Errorf("earlier %s buckets of %s: %w", table, institution, err)
-					}
-					t.add(institution, b)
-				}
-				err = rows.Err()
-				rows.Close()
-				if err != nil {
-					return fmt.Errorf("earlier %s buckets of %s: %w", table, institution, err)
-				}
+		for source, ids := range bySource {
+			ctx, err := withIDs(ctx, ids)
+			if err != nil {
+				return fmt.Errorf("earlier %s buckets of %s: %w", table, institution, err)
+			}
+			q := &query{}
+			q.sql("SELECT DISTINCT toStartOfFifteenMinutes(", timeColumn, ") FROM ", table, " WHERE institution = ").bind(institution).
+				sql(" AND source = ").bind(source).sql(" AND ", idColumn, " IN ", idTable)
+			if !since.IsZero() {
+				q.sql(" AND ", timeColumn, " >= ").time(since)
+			}
+			if err := s.collectBuckets(ctx, q, institution, t); err != nil {
+				return fmt.Errorf("earlier %s buckets: %w", table, err)
 			}
 		}
 	}
 	return nil
-}
-
-// maxIDsPerQuery bounds the ids of one IN list, so that a query stays well
-// inside ClickHouse's max_query_size (256 KiB by default).
-const maxIDsPerQuery = 2000
-
-// idChunks splits ids into lists of at most maxIDsPerQuery.
-func idChunks(ids []string) [][]string {
-	var out [][]string
-	for len(ids) > maxIDsPerQuery {
-		out = append(out, ids[:maxIDsPerQuery])
-		ids = ids[maxIDsPerQuery:]
-	}
-	return append(out, ids)
 }
 
 // contactBatch is what InsertContacts finds out before it writes a batch:
@@ -381,24 +357,47 @@ func (s *Store) beforeContacts(ctx context.Context, cs []records.Contact) (conta
 		}
 	}
 	for institution, bySource := range b.keys {
-		for source, all := range bySource {
-			for _, ids := range idChunks(all) {
-				if err := s.storedContacts(ctx, institution, source, ids, &b); err != nil {
-					return b, err
-				}
+		for source, ids := range bySource {
+			if err := s.storedContacts(ctx, institution, source, ids, &b); err != nil {
+				return b, err
 			}
 		}
 	}
 	return b, nil
 }
 
+// idTable is the name of the external table of ids a lookup sends with
+// its query.
+const idTable = "batch_ids"
+
+// withIDs returns ctx carrying ids as the external table idTable (one
+// String column, id), so that a query looks up any number of records with
+// `id IN batch_ids`: one query, with the ids sent as a column rather than
+// parsed from its text.
+func withIDs(ctx context.Context, ids []string) (context.Context, error) {
+	t, err := ext.NewTable(idTable, ext.Column("id", "String"))
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		if err := t.Append(id); err != nil {
+			return nil, err
+		}
+	}
+	return clickhouse.Context(ctx, clickhouse.WithExternalTable(t)), nil
+}
+
 // storedContacts adds to b where the stored records ids are counted now.
 func (s *Store) storedContacts(ctx context.Context, institution, source string, ids []string, b *contactBatch) error {
+	ctx, err := withIDs(ctx, ids)
+	if err != nil {
+		return fmt.Errorf("stored contacts of %s: %w", institution, err)
+	}
 	q := &query{}
 	q.sql("SELECT id, argMax(toStartOfFifteenMinutes(arrived_at), tuple(version, ingested_at)), ",
 		"argMax(channel IN (").list(channels(records.IsWritten)).sql(") OR complex = 1, tuple(version, ingested_at))",
 		" FROM contacts WHERE institution = ").bind(institution).sql(" AND source = ").bind(source).
-		sql(" AND id IN (").list(ids).sql(") GROUP BY id")
+		sql(" AND id IN ", idTable, " GROUP BY id")
 	rows, err := s.conn.Query(ctx, q.String(), q.args...)
 	if err != nil {
 		return fmt.Errorf("stored contacts of %s: %w", institution, err)

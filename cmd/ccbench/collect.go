@@ -112,6 +112,15 @@ func collectCommand() *cli.Command {
 				Logger:     logger,
 				Interval:   pollInterval(cfg),
 				Metrics:    metrics,
+				// Each pass recounts the rollups it touched once, at its
+				// end; before it starts, whatever a pass that died left
+				// pending is recounted.
+				BeginPass: func(ctx context.Context) (collectors.PassSink, error) {
+					if err := st.RecoverPending(ctx); err != nil {
+						return nil, err
+					}
+					return st.BeginPass(), nil
+				},
 			}
 			if !c.Bool("once") {
 				return r.Run(ctx)
