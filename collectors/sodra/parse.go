@@ -105,8 +105,8 @@ func parsePage[T any](body []byte, m meta, stream string, parse itemParser[T]) (
 		p.Next = *env.NextPageToken
 	}
 	for i, raw := range *env.Items {
-		var o object
-		if err := json.Unmarshal(raw, &o); err != nil || o == nil {
+		o, ok := objectOf(raw)
+		if !ok {
 			p.Quarantined = append(p.Quarantined, quarantine(m, stream, "", "", fmt.Sprintf("item %d is not a JSON object", i), raw))
 			continue
 		}
@@ -311,9 +311,11 @@ func (o object) str(name string, required bool) (string, *fieldError) {
 		}
 		return "", nil
 	}
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
-		return "", bad(name, "want a string, got %s", clip(raw))
+	s, plain := plainString(raw)
+	if !plain {
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return "", bad(name, "want a string, got %s", clip(raw))
+		}
 	}
 	if required && strings.TrimSpace(s) == "" {
 		return "", bad(name, "empty")
@@ -390,6 +392,12 @@ func (o object) seconds(name string) (uint32, *fieldError) {
 func (o object) boolean(name string) (bool, *fieldError) {
 	raw, ok := o.get(name)
 	if !ok {
+		return false, nil
+	}
+	switch string(raw) {
+	case "true":
+		return true, nil
+	case "false":
 		return false, nil
 	}
 	var b bool

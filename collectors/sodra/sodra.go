@@ -77,7 +77,8 @@ const batchRows = 20000
 // The listing restarts at updated_since=<checkpoint's updated_at>
 // (inclusive); the items at or before the checkpoint's (updated_at, id) were
 // taken in by an earlier batch and are skipped, so an idle pass writes
-// nothing and a bad record at the checkpoint is quarantined once.
+// nothing and a bad record at the checkpoint is quarantined once. The next
+// pages are fetched and parsed while a batch is written (see pages).
 func pull[T any](ctx context.Context, c *Collector, sink collectors.Sink, stream string,
 	parse func([]byte, meta) (page[T], error), insert func(context.Context, []T) error,
 ) (collectors.Stats, error) {
@@ -86,15 +87,17 @@ func pull[T any](ctx context.Context, c *Collector, sink collectors.Sink, stream
 	if err != nil {
 		return st, fmt.Errorf("%s: reading checkpoint: %w", stream, err)
 	}
-	var pos checkpoint
+	var start checkpoint
 	if ok {
-		if pos, err = parseCheckpoint(cp.Position); err != nil {
+		if start, err = parseCheckpoint(cp.Position); err != nil {
 			return st, fmt.Errorf("%s: checkpoint of source %s: %w", stream, c.src.Name, err)
 		}
 	}
-	since := pos.UpdatedAt
-	token := ""
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // stops the fetching goroutine when pull returns early
+	fetched := pages(ctx, c, stream, start, parse)
 	var (
+		pos         checkpoint
 		pending     []T
 		quarantined []records.Quarantined
 		last        string // the last page gathered, for messages
@@ -112,6 +115,7 @@ func pull[T any](ctx context.Context, c *Collector, sink collectors.Sink, stream
 			}
 			st.Quarantined += len(quarantined)
 		}
+		clear(pending) // drop the references, so the records can be collected
 		pending, quarantined = pending[:0], quarantined[:0]
 		if err := sink.SaveCheckpoint(ctx, records.Checkpoint{
 			Source: c.src.Name, Stream: stream, Position: pos.String(), UpdatedAt: c.now(),
@@ -120,39 +124,87 @@ func pull[T any](ctx context.Context, c *Collector, sink collectors.Sink, stream
 		}
 		return nil
 	}
-	for {
-		u := c.pageURL(stream, since, token)
-		body, err := c.fetch.Get(ctx, u)
-		if err != nil {
-			return st, fmt.Errorf("%s: %w", stream, err)
+	for f := range fetched {
+		if f.err != nil {
+			return st, fmt.Errorf("%s: %w", stream, f.err)
 		}
 		st.Fetched++
-		p, err := parse(body, meta{
-			Institution: c.inst.ID, Source: c.src.Name, Unit: c.src.Unit, Origin: u, ReceivedAt: c.now(),
-			After: pos.position(),
-		})
-		if err != nil {
-			return st, fmt.Errorf("%s: %w", stream, err)
-		}
-		pending = append(pending, p.Records...)
-		quarantined = append(quarantined, p.Quarantined...)
-		last = u
-		if pos.position().less(p.Max) {
-			pos.UpdatedAt, pos.ID = p.Max.UpdatedAt, p.Max.ID
-		}
-		if p.Next == "" || len(pending) >= c.batchRows {
+		pending = append(pending, f.page.Records...)
+		quarantined = append(quarantined, f.page.Quarantined...)
+		last, pos = f.url, f.pos
+		if f.page.Next == "" || len(pending) >= c.batchRows {
 			if err := flush(); err != nil {
 				return st, err
 			}
 		}
-		if p.Next == "" {
+		if f.page.Next == "" {
 			return st, nil
 		}
-		if p.Next == token {
-			return st, fmt.Errorf("%s: page %s returned its own page token as the next one", stream, u)
-		}
-		token = p.Next
 	}
+	return st, fmt.Errorf("%s: %w", stream, context.Cause(ctx))
+}
+
+// fetchedPage is a page of a listing, parsed, with the stream's position
+// after it, or the error that ended the listing.
+type fetchedPage[T any] struct {
+	url  string
+	page page[T]
+	pos  checkpoint
+	err  error
+}
+
+// prefetchPages is how many parsed pages pages keeps ready while the
+// caller writes: enough to keep fetching and parsing during a write,
+// few enough that the collector's memory stays flat in the input size.
+const prefetchPages = 2
+
+// pages fetches and parses the pages of one stream's listing from start in
+// a goroutine, in order, until the last page, an error or ctx is done;
+// each page's items at or before the position reached so far are skipped.
+func pages[T any](ctx context.Context, c *Collector, stream string, start checkpoint,
+	parse func([]byte, meta) (page[T], error),
+) <-chan fetchedPage[T] {
+	out := make(chan fetchedPage[T], prefetchPages)
+	go func() {
+		defer close(out)
+		send := func(f fetchedPage[T]) bool {
+			select {
+			case out <- f:
+				return true
+			case <-ctx.Done():
+				return false
+			}
+		}
+		pos, since, token := start, start.UpdatedAt, ""
+		for {
+			u := c.pageURL(stream, since, token)
+			body, err := c.fetch.Get(ctx, u)
+			if err != nil {
+				send(fetchedPage[T]{url: u, err: err})
+				return
+			}
+			p, err := parse(body, meta{
+				Institution: c.inst.ID, Source: c.src.Name, Unit: c.src.Unit, Origin: u, ReceivedAt: c.now(),
+				After: pos.position(),
+			})
+			if err != nil {
+				send(fetchedPage[T]{url: u, err: err})
+				return
+			}
+			if pos.position().less(p.Max) {
+				pos.UpdatedAt, pos.ID = p.Max.UpdatedAt, p.Max.ID
+			}
+			if p.Next != "" && p.Next == token {
+				send(fetchedPage[T]{url: u, err: fmt.Errorf("page %s returned its own page token as the next one", u)})
+				return
+			}
+			if !send(fetchedPage[T]{url: u, page: p, pos: pos}) || p.Next == "" {
+				return
+			}
+			token = p.Next
+		}
+	}()
+	return out
 }
 
 // pageURL is the URL of one page of a listing.
