@@ -13,7 +13,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -60,14 +59,17 @@ func (r *run) ingest(ctx context.Context) error {
 
 	start := time.Now()
 	cmd := exec.CommandContext(ctx, r.o.Executable, "collect", "--config", cfgPath, "--once")
-	out, err := cmd.CombinedOutput()
-	took := time.Since(start)
-	if err != nil {
-		return fmt.Errorf("ccbench collect --once: %w\n%s", err, out)
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("ccbench collect --once: %w", err)
 	}
-	rssKB := int64(0)
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		rssKB = ru.Maxrss
+	peak := watchPeakRSS(cmd.Process.Pid)
+	err = cmd.Wait()
+	took := time.Since(start)
+	rssKB := peak()
+	if err != nil {
+		return fmt.Errorf("ccbench collect --once: %w\n%s", err, out.String())
 	}
 	rows, err := st.CountRows(ctx)
 	if err != nil {
@@ -150,6 +152,58 @@ func (discard) InsertAggregates(context.Context, []records.Aggregate) error { re
 
 // ingestPageSize is the page size the collector asks for.
 const ingestPageSize = 5000
+
+// watchPeakRSS samples the peak resident set size (VmHWM, in kB) of the
+// process pid every few milliseconds until the returned function is called,
+// which returns the largest value seen. The rusage of a child is no
+// measure of it on Linux: a child started by os/exec shares its parent's
+// memory until it execs, and the kernel counts the parent's peak in the
+// child's ru_maxrss, so it would report the benchmark's own memory (which
+// holds the simulator and grows with the input).
+func watchPeakRSS(pid int) func() int64 {
+	var (
+		mu   sync.Mutex
+		peak int64
+		done = make(chan struct{})
+		stop = make(chan struct{})
+	)
+	sample := func() {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+		if err != nil {
+			return // gone, or not Linux
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+				var kb int64
+				if _, err := fmt.Sscan(rest, &kb); err == nil {
+					mu.Lock()
+					peak = max(peak, kb)
+					mu.Unlock()
+				}
+			}
+		}
+	}
+	go func() {
+		defer close(done)
+		t := time.NewTicker(5 * time.Millisecond)
+		defer t.Stop()
+		for {
+			sample()
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() int64 {
+		close(stop)
+		<-done
+		mu.Lock()
+		defer mu.Unlock()
+		return peak
+	}
+}
 
 // writeIngestConfig writes the configuration of one SODRA-style source.
 func writeIngestConfig(path, dsn, baseURL string) error {
