@@ -39,6 +39,45 @@ func BenchmarkInsertContacts(b *testing.B) {
 	b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "rows/s")
 }
 
+// BenchmarkPassInsertContacts measures a collector's pass: batches of
+// 10,000 new contacts written through a store.Pass, up to and including
+// its Finish, which recounts every bucket they touched.
+func BenchmarkPassInsertContacts(b *testing.B) {
+	s := servertest.NewStore(b)
+	ctx := context.Background()
+	if err := s.RebuildRollups(ctx, "bench"); err != nil {
+		b.Fatal(err)
+	}
+	const batch, batches = 10000, 5
+	start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	seq := 0
+	b.ResetTimer()
+	for range b.N {
+		p := s.BeginPass()
+		for range batches {
+			b.StopTimer()
+			cs := make([]records.Contact, batch)
+			for j := range cs {
+				arrived := start.Add(time.Duration(seq) * 10 * time.Second)
+				answered := arrived.Add(time.Duration(j%60000) * time.Millisecond)
+				ended := answered.Add(3 * time.Minute)
+				cs[j] = records.Contact{Institution: "bench", Source: "bench", ID: fmt.Sprint(seq), Version: 1, UpdatedAt: ended,
+					Unit: "cc", Channel: records.ChannelPhone, ArrivedAt: arrived, AnsweredAt: &answered, EndedAt: &ended,
+					Outcome: records.OutcomeAnswered, TalkS: 180, AcwS: 10, Measures: records.MeasureTalk | records.MeasureACW}
+				seq++
+			}
+			b.StartTimer()
+			if err := p.InsertContacts(ctx, cs); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := p.Finish(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*batch*batches)/b.Elapsed().Seconds(), "rows/s")
+}
+
 // BenchmarkContactCounts compares the KPI query over 90 days of a
 // SODRA-size institution through the rollups and through the raw versions.
 func BenchmarkContactCounts(b *testing.B) {
