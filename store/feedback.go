@@ -149,16 +149,17 @@ GROUP BY unit, channel, instrument, key`)
 }
 
 // rollupFeedbackCounts reads the feedback counts of the whole buckets
-// [from, to) from feedback_rollup.
+// [from, to) from the feedback rollup's two levels.
 func (s *Store) rollupFeedbackCounts(ctx context.Context, institution string, from, to time.Time, by By, loc *time.Location) ([]countedFeedback, error) {
-	q := &query{}
-	q.sql("SELECT unit, channel, instrument, ")
-	periodExpr(q, by, "bucket", loc).sql(` AS period, sum(responses) AS n, sum(favourable)
-FROM feedback_rollup FINAL
-WHERE institution = `).bind(institution).sql(" AND ")
-	timeRange(from, to)(q, "bucket")
-	q.sql("\nGROUP BY unit, channel, instrument, period\nHAVING n > 0")
-	return s.queryFeedbackCounts(ctx, q)
+	var out []countedFeedback
+	for _, p := range rollupParts(feedbackRollup, from, to, by, loc) {
+		rows, err := s.queryFeedbackCounts(ctx, periodSums(feedbackRollup, p, institution, by, loc))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rows...)
+	}
+	return out, nil
 }
 
 // queryFeedbackCounts runs a query of unit, channel, instrument, key,
