@@ -138,7 +138,7 @@ FROM (
         SELECT source, id AS contact_id, unit AS c_unit, channel AS c_channel, toUInt8(deleted = 0) AS c_found
         FROM contacts
         WHERE institution = `).bind(institution).sql(`
-          AND (source, id) IN (SELECT source, contact_id FROM feedback WHERE institution = `).bind(institution).sql(` AND contact_id != '' AND `)
+          AND cityHash64(source, id) IN (SELECT cityHash64(source, contact_id) FROM feedback WHERE institution = `).bind(institution).sql(` AND contact_id != '' AND `)
 	w(query, "submitted_at").sql(`)
         ORDER BY version DESC, ingested_at DESC
         LIMIT 1 BY source, id

@@ -80,7 +80,21 @@ func TestRollupsEqualRawPath(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		wq := store.WrittenQuery{Institution: in, Location: loc, Calendar: "LT", To: to, AsOf: to.Add(-36 * time.Hour), Params: p}
+		multiW, err := s.WrittenCountsWindows(ctx, wq, froms)
+		if err != nil {
+			t.Fatal(err)
+		}
 		for i, from := range froms {
+			oneW := wq
+			oneW.From, oneW.Raw = from, true
+			rawW, err := s.WrittenCounts(ctx, oneW)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(multiW[i], rawW) {
+				t.Errorf("%s window [%s, %s): written counts differ:\n%s", in, from, to, diffRows(multiW[i], rawW, func(r store.WrittenRow) string { return r.Unit + "/" + r.Channel }))
+			}
 			one := cq
 			one.From, one.Raw = from, true
 			raw, err := s.ContactCounts(ctx, one)
