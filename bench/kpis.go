@@ -175,6 +175,11 @@ func (c countingReader) FeedbackCountsWindows(ctx context.Context, q store.Feedb
 	return c.Reader.(exporter.WindowsReader).FeedbackCountsWindows(ctx, q, froms)
 }
 
+func (c countingReader) WrittenCountsWindows(ctx context.Context, q store.WrittenQuery, froms []time.Time) ([][]store.WrittenRow, error) {
+	c.n.Add(1)
+	return c.Reader.(exporter.WindowsReader).WrittenCountsWindows(ctx, q, froms)
+}
+
 type countingTotals struct {
 	exporter.ContactTotalsReader
 	n *atomic.Int64

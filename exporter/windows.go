@@ -15,6 +15,7 @@ import (
 type WindowsReader interface {
 	ContactCountsWindows(ctx context.Context, q store.ContactQuery, froms []time.Time) ([][]store.ContactRow, error)
 	FeedbackCountsWindows(ctx context.Context, q store.FeedbackQuery, froms []time.Time) ([][]store.FeedbackRow, error)
+	WrittenCountsWindows(ctx context.Context, q store.WrittenQuery, froms []time.Time) ([][]store.WrittenRow, error)
 }
 
 // windowStart is where a window of length w ending at now starts.
@@ -35,6 +36,7 @@ type refreshReader struct {
 	mu       sync.Mutex
 	contacts map[string]*cached[[][]store.ContactRow]
 	feedback map[string]*cached[[][]store.FeedbackRow]
+	written  map[string]*cached[[][]store.WrittenRow]
 	aggs     map[string]*cached[[]records.Aggregate]
 	prac     cached[[]records.Practice]
 	reported map[string]*cached[[]records.ReportedFigure]
@@ -67,7 +69,8 @@ func entry[T any](mu *sync.Mutex, m map[string]*cached[T], key string) *cached[T
 func newRefreshReader(r report.Reader, now time.Time, windows []time.Duration) *refreshReader {
 	rr := &refreshReader{Reader: r, to: now,
 		contacts: map[string]*cached[[][]store.ContactRow]{}, feedback: map[string]*cached[[][]store.FeedbackRow]{},
-		aggs: map[string]*cached[[]records.Aggregate]{}, reported: map[string]*cached[[]records.ReportedFigure]{}}
+		written: map[string]*cached[[][]store.WrittenRow]{},
+		aggs:    map[string]*cached[[]records.Aggregate]{}, reported: map[string]*cached[[]records.ReportedFigure]{}}
 	rr.multi, _ = r.(WindowsReader)
 	for _, w := range windows {
 		rr.froms = append(rr.froms, windowStart(now, w))
@@ -109,6 +112,22 @@ func (r *refreshReader) FeedbackCounts(ctx context.Context, q store.FeedbackQuer
 	}
 	all, err := entry(&r.mu, r.feedback, q.Institution).get(func() ([][]store.FeedbackRow, error) {
 		return r.multi.FeedbackCountsWindows(ctx, q, r.froms)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return all[i], nil
+}
+
+func (r *refreshReader) WrittenCounts(ctx context.Context, q store.WrittenQuery) ([]store.WrittenRow, error) {
+	i := r.window(q.From, q.To)
+	if i < 0 || (q.By != "" && q.By != store.ByTotal) {
+		return r.Reader.WrittenCounts(ctx, q)
+	}
+	// The windows of one institution share the as-of time and calendar.
+	key := q.Institution + "\x00" + q.Calendar + "\x00" + q.AsOf.String()
+	all, err := entry(&r.mu, r.written, key).get(func() ([][]store.WrittenRow, error) {
+		return r.multi.WrittenCountsWindows(ctx, q, r.froms)
 	})
 	if err != nil {
 		return nil, err

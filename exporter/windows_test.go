@@ -17,7 +17,7 @@ import (
 // counts them.
 type multiFake struct {
 	*fakeReader
-	contactCalls, feedbackCalls atomic.Int32
+	contactCalls, feedbackCalls, writtenCalls atomic.Int32
 }
 
 func (m *multiFake) ContactCountsWindows(ctx context.Context, q store.ContactQuery, froms []time.Time) ([][]store.ContactRow, error) {
@@ -50,8 +50,23 @@ func (m *multiFake) FeedbackCountsWindows(ctx context.Context, q store.FeedbackQ
 	return out, nil
 }
 
+func (m *multiFake) WrittenCountsWindows(ctx context.Context, q store.WrittenQuery, froms []time.Time) ([][]store.WrittenRow, error) {
+	m.writtenCalls.Add(1)
+	out := make([][]store.WrittenRow, len(froms))
+	for i, from := range froms {
+		w := q
+		w.From = from
+		rows, err := m.fakeReader.WrittenCounts(ctx, w)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = rows
+	}
+	return out, nil
+}
+
 // TestRefreshReadsEachInstitutionsWindowsOnce checks that a refresh reads
-// the contact and feedback counts of all windows of an institution in one
+// the contact, feedback and written counts of all windows of an institution in one
 // multi-window read, and serves the same values as window by window.
 func TestRefreshReadsEachInstitutionsWindowsOnce(t *testing.T) {
 	m := &multiFake{fakeReader: newFake()}
@@ -60,8 +75,8 @@ func TestRefreshReadsEachInstitutionsWindowsOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	// 3 institutions, each read once, whatever the number of windows.
-	if c, f := m.contactCalls.Load(), m.feedbackCalls.Load(); c != 3 || f != 3 {
-		t.Errorf("%d contact and %d feedback multi-window reads, want 3 and 3", c, f)
+	if c, f, w := m.contactCalls.Load(), m.feedbackCalls.Load(), m.writtenCalls.Load(); c != 3 || f != 3 || w != 3 {
+		t.Errorf("%d contact, %d feedback and %d written multi-window reads, want 3 of each", c, f, w)
 	}
 	plain := newTestExporter(t, newFake(), newTotals())
 	if err := plain.Refresh(context.Background()); err != nil {

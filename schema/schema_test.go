@@ -63,7 +63,7 @@ func TestMigrations(t *testing.T) {
 		}
 	}
 	want := []string{"contacts", "feedback", "aggregates", "checkpoints", "quarantine", "practices", "reported_figures", "calendar_days", "register_loads", "targets",
-		"contact_rollup", "feedback_rollup", "written_cases", "rollup_builds", "rollup_pending", "rollup_pending_done"}
+		"contact_rollup", "feedback_rollup", "written_cases", "rollup_builds", "contact_rollup_day", "feedback_rollup_day", "rollup_pending", "rollup_pending_done"}
 	if !reflect.DeepEqual(tables, want) {
 		t.Errorf("tables created = %v, want %v", tables, want)
 	}

@@ -80,11 +80,15 @@ func newestContacts(q *query, institution string, w window, columns string) *que
 // of the institution that has any version with timeColumn in the window,
 // dropping those whose newest version is deleted or falls outside it; it
 // yields source, id and columns (which must not repeat them). It is
-// correct whether or not ClickHouse has merged the table's parts. table,
+// correct whether or not ClickHouse has merged the table's parts. The
+// records are picked by a hash of their key, which ClickHouse matches
+// several times faster than the (source, id) tuple: a record whose hash
+// collides with one in the window is read too, and then dropped unless its
+// own newest version is in the window, so the result is the same. table,
 // timeColumn and columns are identifiers of this package.
 func newestVersions(q *query, table, timeColumn, institution string, w window, columns string) *query {
 	q.sql("SELECT source, id, ", columns, " FROM (\n        SELECT source, id, deleted, ", columns, " FROM ", table, "\n        WHERE institution = ").bind(institution)
-	q.sql("\n          AND (source, id) IN (SELECT source, id FROM ", table, " WHERE institution = ").bind(institution).sql(" AND ")
+	q.sql("\n          AND cityHash64(source, id) IN (SELECT cityHash64(source, id) FROM ", table, " WHERE institution = ").bind(institution).sql(" AND ")
 	w(q, timeColumn)
 	q.sql(")\n        ORDER BY version DESC, ingested_at DESC\n        LIMIT 1 BY source, id\n    ) WHERE deleted = 0 AND ")
 	return w(q, timeColumn)

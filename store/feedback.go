@@ -138,7 +138,7 @@ FROM (
         SELECT source, id AS contact_id, unit AS c_unit, channel AS c_channel, toUInt8(deleted = 0) AS c_found
         FROM contacts
         WHERE institution = `).bind(institution).sql(`
-          AND (source, id) IN (SELECT source, contact_id FROM feedback WHERE institution = `).bind(institution).sql(` AND contact_id != '' AND `)
+          AND cityHash64(source, id) IN (SELECT cityHash64(source, contact_id) FROM feedback WHERE institution = `).bind(institution).sql(` AND contact_id != '' AND `)
 	w(query, "submitted_at").sql(`)
         ORDER BY version DESC, ingested_at DESC
         LIMIT 1 BY source, id
@@ -149,16 +149,17 @@ GROUP BY unit, channel, instrument, key`)
 }
 
 // rollupFeedbackCounts reads the feedback counts of the whole buckets
-// [from, to) from feedback_rollup.
+// [from, to) from the feedback rollup's two levels.
 func (s *Store) rollupFeedbackCounts(ctx context.Context, institution string, from, to time.Time, by By, loc *time.Location) ([]countedFeedback, error) {
-	q := &query{}
-	q.sql("SELECT unit, channel, instrument, ")
-	periodExpr(q, by, "bucket", loc).sql(` AS period, sum(responses) AS n, sum(favourable)
-FROM feedback_rollup FINAL
-WHERE institution = `).bind(institution).sql(" AND ")
-	timeRange(from, to)(q, "bucket")
-	q.sql("\nGROUP BY unit, channel, instrument, period\nHAVING n > 0")
-	return s.queryFeedbackCounts(ctx, q)
+	var out []countedFeedback
+	for _, p := range rollupParts(feedbackRollup, from, to, by, loc) {
+		rows, err := s.queryFeedbackCounts(ctx, periodSums(feedbackRollup, p, institution, by, loc))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rows...)
+	}
+	return out, nil
 }
 
 // queryFeedbackCounts runs a query of unit, channel, instrument, key,

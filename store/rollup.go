@@ -107,18 +107,28 @@ func (s *Store) rollupsBuilt(ctx context.Context, institution string) (bool, err
 }
 
 // rollupContactCounts reads the contact counts of the whole buckets
-// [from, to) from contact_rollup per unit, channel and period. It reports
-// false, with no rows, when a group was counted with other thresholds than
-// params gives.
+// [from, to) from the contact rollup's two levels per unit, channel and
+// period. It reports false, with no rows, when a group was counted with
+// other thresholds than params gives.
 func (s *Store) rollupContactCounts(ctx context.Context, institution string, from, to time.Time, by By, loc *time.Location,
 	params func(unit, channel string) kpi.Params) ([]countedContacts, bool, error) {
-	q := &query{}
-	q.sql("SELECT unit, channel, ")
-	periodExpr(q, by, "bucket", loc).sql(" AS period, ", contactRollupSums, `
-FROM contact_rollup FINAL
-WHERE institution = `).bind(institution).sql(" AND ")
-	timeRange(from, to)(q, "bucket")
-	q.sql("\nGROUP BY unit, channel, period, t_ms, s_ms, l_ms\nHAVING o > 0")
+	var out []countedContacts
+	for _, p := range rollupParts(contactRollup, from, to, by, loc) {
+		rows, ok, err := s.queryContactSums(ctx, periodSums(contactRollup, p, institution, by, loc), params,
+			func(r *countedContacts) []any { return []any{&r.unit, &r.channel, &r.key} })
+		if err != nil || !ok {
+			return nil, false, err
+		}
+		out = append(out, rows...)
+	}
+	return out, true, nil
+}
+
+// queryContactSums runs a query of leading columns (scanned into lead(r))
+// followed by contactRollupSums. It reports false, with no rows, when a
+// group was counted with other thresholds than params gives.
+func (s *Store) queryContactSums(ctx context.Context, q *query, params func(unit, channel string) kpi.Params,
+	lead func(r *countedContacts) []any) ([]countedContacts, bool, error) {
 	rows, err := s.conn.Query(ctx, q.String(), q.args...)
 	if err != nil {
 		return nil, false, err
@@ -127,7 +137,7 @@ WHERE institution = `).bind(institution).sql(" AND ")
 	var out []countedContacts
 	for rows.Next() {
 		var r countedContacts
-		ok, err := scanContactSums(rows, params, &r, &r.unit, &r.channel, &r.key)
+		ok, err := scanContactSums(rows, params, &r, lead(&r)...)
 		if err != nil || !ok {
 			return nil, false, err
 		}
@@ -221,6 +231,9 @@ func (s *Store) recountContacts(ctx context.Context, institution string, buckets
 			return nil
 		})
 		if err != nil {
+			return err
+		}
+		if err := s.recountDays(ctx, contactRollup, institution, chunk); err != nil {
 			return err
 		}
 	}
@@ -499,6 +512,9 @@ func (s *Store) recountFeedback(ctx context.Context, institution string, buckets
 				return nil
 			})
 		if err != nil {
+			return err
+		}
+		if err := s.recountDays(ctx, feedbackRollup, institution, chunk); err != nil {
 			return err
 		}
 	}

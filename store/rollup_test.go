@@ -80,7 +80,21 @@ func TestRollupsEqualRawPath(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		wq := store.WrittenQuery{Institution: in, Location: loc, Calendar: "LT", To: to, AsOf: to.Add(-36 * time.Hour), Params: p}
+		multiW, err := s.WrittenCountsWindows(ctx, wq, froms)
+		if err != nil {
+			t.Fatal(err)
+		}
 		for i, from := range froms {
+			oneW := wq
+			oneW.From, oneW.Raw = from, true
+			rawW, err := s.WrittenCounts(ctx, oneW)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(multiW[i], rawW) {
+				t.Errorf("%s window [%s, %s): written counts differ:\n%s", in, from, to, diffRows(multiW[i], rawW, func(r store.WrittenRow) string { return r.Unit + "/" + r.Channel }))
+			}
 			one := cq
 			one.From, one.Raw = from, true
 			raw, err := s.ContactCounts(ctx, one)
@@ -112,9 +126,10 @@ func TestRollupsEqualRawPath(t *testing.T) {
 		}
 		to := from.Add(time.Duration(1 + r.Int64N(int64(4*24*time.Hour))))
 		by := []store.By{store.ByTotal, store.ByDay, store.ByWeek, store.ByMonth}[r.IntN(4)]
+		loc := []*time.Location{loc, time.UTC}[r.IntN(2)] // in UTC, every whole day of a period comes from the day rollup
 		asOf := from.Add(time.Duration(r.Int64N(int64(10 * 24 * time.Hour))))
 		p := func(unit, channel string) kpi.Params { return params(in, unit, channel) }
-		name := fmt.Sprintf("%s [%s, %s) by %s as of %s", in, from.Format(time.RFC3339), to.Format(time.RFC3339), by, asOf.Format(time.RFC3339))
+		name := fmt.Sprintf("%s [%s, %s) by %s in %s as of %s", in, from.Format(time.RFC3339), to.Format(time.RFC3339), by, loc, asOf.Format(time.RFC3339))
 
 		cq := store.ContactQuery{Institution: in, Location: loc, From: from, To: to, By: by, Params: p}
 		rolled, err := s.ContactCounts(ctx, cq)

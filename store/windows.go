@@ -196,43 +196,27 @@ func windowStarts(q *query, froms []time.Time) *query {
 }
 
 // rollupContactCountsWindows reads the contact rollup of [min(froms), end)
-// once and sums it per window: parts[i] are the counts of [froms[i], end).
-// It reports false, with no rows, when a group was counted with other
-// thresholds than params gives.
+// once per level and sums it per window: parts[i] are the counts of
+// [froms[i], end). It reports false, with no rows, when a group was counted
+// with other thresholds than params gives.
 func (s *Store) rollupContactCountsWindows(ctx context.Context, institution string, froms []time.Time, end time.Time,
 	params func(unit, channel string) kpi.Params) ([][]countedContacts, bool, error) {
-	first := froms[0]
-	for _, f := range froms {
-		first = earliest(first, f)
-	}
-	q := &query{}
-	q.sql("SELECT w, unit, channel, ", contactRollupSums, `
-FROM (
-    SELECT *, arrayJoin(arrayFilter(i -> bucket >= `)
-	windowStarts(q, froms).sql("[i], arrayEnumerate(")
-	windowStarts(q, froms).sql(`))) AS w
-    FROM contact_rollup FINAL
-    WHERE institution = `).bind(institution).sql(" AND ")
-	timeRange(first, end)(q, "bucket")
-	q.sql("\n)\nGROUP BY w, unit, channel, t_ms, s_ms, l_ms\nHAVING o > 0")
-	rows, err := s.conn.Query(ctx, q.String(), q.args...)
-	if err != nil {
-		return nil, false, err
-	}
-	defer rows.Close()
 	out := make([][]countedContacts, len(froms))
-	for rows.Next() {
-		var (
-			w uint32
-			r countedContacts
-		)
-		ok, err := scanContactSums(rows, params, &r, &w, &r.unit, &r.channel)
+	for _, q := range windowQueries(contactRollup, institution, froms, end) {
+		var ws []*uint32 // the window of each row, in the order of rows
+		rows, ok, err := s.queryContactSums(ctx, q, params, func(r *countedContacts) []any {
+			w := new(uint32)
+			ws = append(ws, w)
+			return []any{w, &r.unit, &r.channel}
+		})
 		if err != nil || !ok {
 			return nil, false, err
 		}
-		out[w-1] = append(out[w-1], r)
+		for i, r := range rows {
+			out[*ws[i]-1] = append(out[*ws[i]-1], r)
+		}
 	}
-	return out, true, rows.Err()
+	return out, true, nil
 }
 
 // FeedbackCountsWindows is FeedbackCounts of the windows [start, q.To) for
@@ -283,38 +267,34 @@ func (s *Store) FeedbackCountsWindows(ctx context.Context, q FeedbackQuery, from
 }
 
 // rollupFeedbackCountsWindows reads the feedback rollup of [min(starts),
-// end) once and sums it per window: parts[i] are the counts of
+// end) once per level and sums it per window: parts[i] are the counts of
 // [starts[i], end).
 func (s *Store) rollupFeedbackCountsWindows(ctx context.Context, institution string, starts []time.Time, end time.Time) ([][]countedFeedback, error) {
-	first := starts[0]
-	for _, f := range starts {
-		first = earliest(first, f)
+	parts := make([][]countedFeedback, len(starts))
+	for _, q := range windowQueries(feedbackRollup, institution, starts, end) {
+		if err := s.scanFeedbackWindows(ctx, q, parts); err != nil {
+			return nil, err
+		}
 	}
-	sq := &query{}
-	sq.sql(`SELECT w, unit, channel, instrument, sum(responses) AS n, sum(favourable)
-FROM (
-    SELECT *, arrayJoin(arrayFilter(i -> bucket >= `)
-	windowStarts(sq, starts).sql("[i], arrayEnumerate(")
-	windowStarts(sq, starts).sql(`))) AS w
-    FROM feedback_rollup FINAL
-    WHERE institution = `).bind(institution).sql(" AND ")
-	timeRange(first, end)(sq, "bucket")
-	sq.sql("\n)\nGROUP BY w, unit, channel, instrument\nHAVING n > 0")
-	rows, err := s.conn.Query(ctx, sq.String(), sq.args...)
+	return parts, nil
+}
+
+// scanFeedbackWindows adds the rows of a windowSums query to parts.
+func (s *Store) scanFeedbackWindows(ctx context.Context, q *query, parts [][]countedFeedback) error {
+	rows, err := s.conn.Query(ctx, q.String(), q.args...)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer rows.Close()
-	parts := make([][]countedFeedback, len(starts))
 	for rows.Next() {
 		var (
 			w uint32
 			r countedFeedback
 		)
 		if err := scanFeedbackCounts(rows, &r, &w, &r.unit, &r.channel, &r.instrument); err != nil {
-			return nil, err
+			return err
 		}
 		parts[w-1] = append(parts[w-1], r)
 	}
-	return parts, rows.Err()
+	return rows.Err()
 }

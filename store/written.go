@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
@@ -79,33 +80,121 @@ func channels(keep func(string) bool) []string {
 // cover a case's arrival date or due day. Rows come sorted by period, unit
 // and channel.
 func (s *Store) WrittenCounts(ctx context.Context, q WrittenQuery) ([]WrittenRow, error) {
-	if err := checkWindow("written counts", q.Institution, q.From, q.To); err != nil {
+	loc, asOf, err := checkWrittenQuery(q, q.From)
+	if err != nil {
 		return nil, err
 	}
-	if q.Calendar == "" {
-		return nil, fmt.Errorf("written counts of %s: calendar must not be empty (e.g. LT)", q.Institution)
-	}
-	loc, err := namedLocation(q.Location)
-	if err != nil {
-		return nil, fmt.Errorf("written counts of %s: %w", q.Institution, err)
-	}
 	params := paramsOrDefault(q.Params)
-	asOf := q.AsOf
-	if asOf.IsZero() {
-		asOf = time.Now()
-	}
 	by, err := checkGrouping(q.By)
 	if err != nil {
 		return nil, fmt.Errorf("written counts of %s: %w", q.Institution, err)
 	}
 
+	rows, err := s.writtenCounts(ctx, q, loc, params, asOf, timeRange(q.From, q.To), func(query *query) *query {
+		return datePeriodExpr(query, by, "arrival_day")
+	})
+	if err != nil {
+		return nil, err
+	}
+	for i := range rows {
+		rows[i].PeriodStart = periodStart(by, rows[i].PeriodStart, q.From, loc)
+	}
+	return rows, nil
+}
+
+// WrittenCountsWindows returns, for every start in froms, the WrittenCounts
+// of [start, q.To) in total (q.From and q.By are ignored), read in one
+// query over the longest window: the exporter's trailing windows.
+func (s *Store) WrittenCountsWindows(ctx context.Context, q WrittenQuery, froms []time.Time) ([][]WrittenRow, error) {
+	out := make([][]WrittenRow, len(froms))
+	if len(froms) == 0 {
+		return out, nil
+	}
+	first := froms[0]
+	for _, f := range froms {
+		first = earliest(first, f)
+	}
+	loc, asOf, err := checkWrittenQuery(q, first)
+	if err != nil {
+		return nil, err
+	}
+	// A case counts in every window that began before it arrived: with
+	// the starts sorted from the earliest, the first m of them, where m
+	// counts the starts at or before its arrival. The period is the number
+	// of such a window as a date (1970-01-01 + n). (A lambda over
+	// arrived_at would be simpler, but ClickHouse 18.16 drops a column
+	// that only a lambda reads from a subquery under a JOIN.)
+	sorted := append([]time.Time(nil), froms...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Before(sorted[j]) })
+	rows, err := s.writtenCounts(ctx, q, loc, paramsOrDefault(q.Params), asOf, timeRange(first, q.To), func(query *query) *query {
+		query.sql("toDate('1970-01-01') + 1 + arrayJoin(range(toUInt64(0")
+		for _, f := range sorted {
+			query.sql(" + (arrived_at >= ").time(f).sql(")")
+		}
+		return query.sql(")))")
+	})
+	if err != nil {
+		return nil, err
+	}
+	index := map[int64]int{} // a start's number in sorted order → its index in froms
+	for i := len(froms) - 1; i >= 0; i-- {
+		for n, f := range sorted {
+			if f.Equal(froms[i]) {
+				index[int64(n)] = i
+			}
+		}
+	}
+	for _, r := range rows {
+		i, ok := index[r.PeriodStart.Unix()/86400-1]
+		if !ok {
+			return nil, fmt.Errorf("written counts of %s: window %s out of range", q.Institution, r.PeriodStart.Format(time.DateOnly))
+		}
+		r.PeriodStart = froms[i]
+		out[i] = append(out[i], r)
+	}
+	for i := range froms { // windows with the same start share the rows of the first
+		for j := range i {
+			if froms[j].Equal(froms[i]) {
+				out[i] = out[j]
+				break
+			}
+		}
+	}
+	return out, nil
+}
+
+// checkWrittenQuery checks a written-case query of [from, q.To) and
+// returns its location and as-of time (now when zero).
+func checkWrittenQuery(q WrittenQuery, from time.Time) (*time.Location, time.Time, error) {
+	if err := checkWindow("written counts", q.Institution, from, q.To); err != nil {
+		return nil, time.Time{}, err
+	}
+	if q.Calendar == "" {
+		return nil, time.Time{}, fmt.Errorf("written counts of %s: calendar must not be empty (e.g. LT)", q.Institution)
+	}
+	loc, err := namedLocation(q.Location)
+	if err != nil {
+		return nil, time.Time{}, fmt.Errorf("written counts of %s: %w", q.Institution, err)
+	}
+	if q.AsOf.IsZero() {
+		return loc, time.Now(), nil
+	}
+	return loc, q.AsOf, nil
+}
+
+// writtenCounts runs the written-case query of q over the cases that
+// arrived in window w, grouped per unit, channel and period (periodExpr
+// of arrival_day, the local date of arrival, or arrived_at); a row's
+// PeriodStart is the period's date as UTC midnight.
+func (s *Store) writtenCounts(ctx context.Context, q WrittenQuery, loc *time.Location, params func(unit, channel string) kpi.Params,
+	asOf time.Time, w window, periodExpr func(*query) *query) ([]WrittenRow, error) {
 	// written_cases has every version of the contacts these KPIs read, and
 	// only those (see migration 0004).
 	table := "written_cases"
 	if q.Raw {
 		table = "contacts"
 	}
-	groups, err := s.contactGroups(ctx, table, q.Institution, timeRange(q.From, q.To))
+	groups, err := s.contactGroups(ctx, table, q.Institution, w)
 	if err != nil {
 		return nil, err
 	}
@@ -148,9 +237,9 @@ FROM (
             arrival_known, toUInt32(arrival_seq + n) AS due_seq
         FROM (
             SELECT unit, channel, arrival_day, `)
-	datePeriodExpr(query, by, "arrival_day").sql(` AS period, n, is_written, judged, answered, answer_day, corrected, asof_day
+	periodExpr(query).sql(` AS period, n, is_written, judged, answered, answer_day, corrected, asof_day
             FROM (
-                SELECT unit, channel, corrected,
+                SELECT unit, channel, corrected, arrived_at,
                     toDate(arrived_at, `).bind(tz).sql(`) AS arrival_day,
                     `)
 	written(query).sql(` AS is_written,
@@ -162,7 +251,7 @@ FROM (
 	paramExpr(query, groups, deadlineDays).sql(` AS n,
                     `).date(asOf.In(loc)).sql(` AS asof_day
                 FROM (`)
-	newestVersions(query, table, "arrived_at", q.Institution, timeRange(q.From, q.To), cols).sql(`)
+	newestVersions(query, table, "arrived_at", q.Institution, w, cols).sql(`)
                 WHERE `)
 	written(query).sql(` OR (complex = 1 AND `)
 	realTime(query).sql(`)
@@ -213,7 +302,7 @@ ORDER BY period, unit, channel`)
 			Answered:    float64(answeredKnown),
 			Corrected:   float64(corrected),
 		}
-		r.PeriodStart = periodStart(by, period, q.From, loc)
+		r.PeriodStart = period
 		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {

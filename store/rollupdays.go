@@ -1,0 +1,196 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// A rollup has two levels: 15-minute UTC buckets (contact_rollup,
+// feedback_rollup) and whole UTC days summed from them (contact_rollup_day,
+// feedback_rollup_day, migration 0005). Reads take every whole UTC day that
+// lies in one period of the query from the day table and the rest from the
+// bucket table, so a window of a year reads a few hundred rows per group.
+
+// daySize is the width of a day-table row.
+const daySize = 24 * time.Hour
+
+func dayFloor(t time.Time) time.Time { return t.UTC().Truncate(daySize) }
+
+func dayCeil(t time.Time) time.Time {
+	f := dayFloor(t)
+	if f.Equal(t) {
+		return f
+	}
+	return f.Add(daySize)
+}
+
+// rollup describes one rollup for the code that reads and recounts both of
+// its levels.
+type rollup struct {
+	table    string // the bucket table; its day table is table + "_day"
+	keys     string // the group columns
+	sums     string // the SELECT list of sums over rollup rows, after keys
+	groupBy  string // columns after keys and the period that rows must agree on
+	nonEmpty string // HAVING condition that drops groups with nothing counted
+	daySums  string // the SELECT list of a day row from bucket rows, after version
+}
+
+func (r rollup) dayTable() string { return r.table + "_day" }
+
+var (
+	contactRollup = rollup{
+		table: "contact_rollup", keys: "unit, channel", sums: contactRollupSums,
+		groupBy: ", t_ms, s_ms, l_ms", nonEmpty: "o > 0",
+		// A day whose buckets were counted with other thresholds gets
+		// t_ms = -1, which matches no configuration: readers then count
+		// from the raw versions.
+		daySums: `if(min(t_ms) = max(t_ms) AND min(s_ms) = max(s_ms) AND min(l_ms) = max(l_ms), any(t_ms), toInt64(-1)),
+    any(s_ms), any(l_ms),
+    sum(offered), sum(answered), sum(abandoned), sum(short_abandoned), sum(answered_within_t), sum(abandoned_within_t),
+    sum(abandoned_not_short), sum(long_waits), sum(answer_wait_sum_ms), sum(handled), sum(handle_sum_s), sum(acw_counted),
+    sum(acw_sum_s), max(max_wait_ms)`,
+	}
+	feedbackRollup = rollup{
+		table: "feedback_rollup", keys: "unit, channel, instrument", sums: "sum(responses) AS n, sum(favourable)",
+		nonEmpty: "n > 0", daySums: "sum(responses), sum(favourable)",
+	}
+)
+
+// maxDaysPerRecount bounds the days one day recount covers.
+const maxDaysPerRecount = 366
+
+// recountDays recounts the day rows of the days of buckets (sorted) from
+// the bucket rows, which must be current. A group of the day that has no
+// contacts left has bucket rows of zeros, so it gets a day row of zeros.
+func (s *Store) recountDays(ctx context.Context, r rollup, institution string, buckets []time.Time) error {
+	var days []time.Time
+	for _, b := range buckets {
+		if d := dayFloor(b); len(days) == 0 || !days[len(days)-1].Equal(d) {
+			days = append(days, d)
+		}
+	}
+	for len(days) > 0 {
+		n := min(len(days), maxDaysPerRecount)
+		chunk := days[:n]
+		days = days[n:]
+		q := &query{}
+		q.sql("INSERT INTO ", r.dayTable(), "\nSELECT institution, toStartOfDay(bucket) AS day, ", r.keys, ", toUInt64(").bind(s.nextVersion()).sql("),\n    ", r.daySums,
+			"\nFROM ", r.table, " FINAL\nWHERE institution = ").bind(institution).sql(" AND ")
+		timeRange(chunk[0], chunk[len(chunk)-1].Add(daySize))(q, "bucket")
+		q.sql(" AND toStartOfDay(bucket) IN (")
+		for i, d := range chunk {
+			if i > 0 {
+				q.sql(", ")
+			}
+			q.time(d)
+		}
+		q.sql(")\nGROUP BY institution, day, ", r.keys)
+		if err := s.exec(ctx, r.dayTable(), q); err != nil {
+			return fmt.Errorf("recount %s of %s: %w", r.dayTable(), institution, err)
+		}
+	}
+	return nil
+}
+
+// exec runs an INSERT ... SELECT into table, with the cluster's insert
+// settings on a cluster.
+func (s *Store) exec(ctx context.Context, table string, q *query) error {
+	ctx, done := s.clusterInsert(ctx, table)
+	defer done()
+	return s.conn.Exec(ctx, q.String(), q.args...)
+}
+
+// rollupPart is a part of a read of whole buckets: a table and the
+// condition on its bucket column.
+type rollupPart struct {
+	table string
+	where window
+}
+
+// rollupParts splits the whole buckets [from, to) of a read grouped by
+// `by` in loc: the UTC days inside it that lie in one period each come from
+// the day table, the other buckets from the bucket table.
+func rollupParts(r rollup, from, to time.Time, by By, loc *time.Location) []rollupPart {
+	dIn, dOut := dayCeil(from), dayFloor(to)
+	if !dIn.Before(dOut) {
+		return []rollupPart{{r.table, timeRange(from, to)}}
+	}
+	whole := func(q *query, day string) *query {
+		if by == ByTotal {
+			return q.sql("1")
+		}
+		periodExpr(q, by, day, loc).sql(" = ")
+		return periodExpr(q, by, "("+day+" + 86399)", loc)
+	}
+	days := func(q *query, column string) *query {
+		timeRange(dIn, dOut)(q, column).sql(" AND ")
+		return whole(q, column)
+	}
+	buckets := func(q *query, column string) *query {
+		timeRange(from, to)(q, column).sql(" AND NOT (")
+		timeRange(dIn, dOut)(q, column).sql(" AND ")
+		return whole(q, "toStartOfDay("+column+")").sql(")")
+	}
+	return []rollupPart{{r.dayTable(), days}, {r.table, buckets}}
+}
+
+// periodSums appends the query of a part's sums per group and period.
+func periodSums(r rollup, p rollupPart, institution string, by By, loc *time.Location) *query {
+	q := &query{}
+	q.sql("SELECT ", r.keys, ", ")
+	periodExpr(q, by, "bucket", loc).sql(" AS period, ", r.sums, "\nFROM ", p.table, " FINAL\nWHERE institution = ").bind(institution).sql(" AND ")
+	p.where(q, "bucket")
+	return q.sql("\nGROUP BY ", r.keys, ", period", r.groupBy, "\nHAVING ", r.nonEmpty)
+}
+
+// windowParts splits the whole buckets of trailing windows [starts[i], end)
+// (bucket-aligned) as rollupParts does: each window's whole UTC days
+// [days[i], dayEnd) from the day table, the rest from the bucket table.
+func windowParts(starts []time.Time, end time.Time) (days []time.Time, dayEnd time.Time) {
+	dayEnd = dayFloor(end)
+	for _, s := range starts {
+		d := dayCeil(s)
+		if d.After(dayEnd) {
+			d = dayEnd
+		}
+		days = append(days, d)
+	}
+	return days, dayEnd
+}
+
+// windowSums appends the query of the sums per window (w, numbered from 1)
+// and group of the rows of table: those in [from[i], to[i]) count in window
+// i, except, when skip is set, those in [skip[i], skipEnd).
+func windowSums(r rollup, table, institution string, from []time.Time, to time.Time, skip []time.Time, skipEnd time.Time) *query {
+	first := from[0]
+	for _, f := range from {
+		first = earliest(first, f)
+	}
+	q := &query{}
+	q.sql("SELECT w, ", r.keys, ", ", r.sums, "\nFROM (\n    SELECT *, arrayJoin(arrayFilter(i -> bucket >= ")
+	windowStarts(q, from).sql("[i]")
+	if skip != nil {
+		q.sql(" AND NOT (bucket >= ")
+		windowStarts(q, skip).sql("[i] AND bucket < ").time(skipEnd).sql(")")
+	}
+	q.sql(", arrayEnumerate(")
+	windowStarts(q, from).sql("))) AS w\n    FROM ", table, " FINAL\n    WHERE institution = ").bind(institution).sql(" AND ")
+	timeRange(first, to)(q, "bucket")
+	return q.sql("\n)\nGROUP BY w, ", r.keys, r.groupBy, "\nHAVING ", r.nonEmpty)
+}
+
+// windowQueries returns the queries that read the whole buckets [starts[i],
+// end) of every window from both levels of r.
+func windowQueries(r rollup, institution string, starts []time.Time, end time.Time) []*query {
+	days, dayEnd := windowParts(starts, end)
+	qs := []*query{windowSums(r, r.table, institution, starts, end, days, dayEnd)}
+	first := dayEnd
+	for _, d := range days {
+		first = earliest(first, d)
+	}
+	if first.Before(dayEnd) {
+		qs = append(qs, windowSums(r, r.dayTable(), institution, days, dayEnd, nil, time.Time{}))
+	}
+	return qs
+}
