@@ -49,7 +49,20 @@ type Pass struct {
 	earliest map[string]time.Time // per institution, the earliest contact bucket touched
 	since    time.Time            // contacts written from then on are the period's (ingested_at)
 	through  map[string]uint64    // per institution, the version of its newest note
+	noted    map[noteKey]noteSpan // per institution and kind, the hull of the notes not yet done
 }
+
+type noteKey struct{ institution, kind string }
+
+type noteSpan struct{ first, last time.Time }
+
+// noteMargin widens every note on both sides. Recovery recounts the hull
+// of a pass's notes (the earliest first bucket to the latest last one), so
+// a batch whose buckets lie inside the hull needs no note of its own; the
+// batches of a backfill move through time a little at a time, and with the
+// margin most of them write none. At recovery the margin costs at most a
+// day on either side, and only buckets that hold rows are recounted.
+const noteMargin = 24 * time.Hour
 
 // BeginPass starts a pass of writes whose rollup recounts are deferred to
 // its Finish.
@@ -70,6 +83,7 @@ func (s *Store) BeginPass() *Pass {
 func (p *Pass) reset() {
 	p.contacts, p.feedback = touched{}, touched{}
 	p.earliest, p.through = map[string]time.Time{}, map[string]uint64{}
+	p.noted = map[noteKey]noteSpan{}
 	p.since = time.Now().UTC().Truncate(time.Second) // ingested_at holds whole seconds
 }
 
@@ -136,13 +150,29 @@ func (p *Pass) InsertFeedback(ctx context.Context, fs []records.Feedback) error 
 // note records in rollup_pending, before a batch is written, the span of
 // the buckets it touches per institution.
 func (p *Pass) note(ctx context.Context, kind string, t touched) error {
+	spans := map[string]noteSpan{}
+	for institution, buckets := range t {
+		first, last := span(buckets)
+		k := noteKey{institution, kind}
+		hull, ok := p.noted[k]
+		if ok && !first.Before(hull.first) && !last.After(hull.last) {
+			continue // recovery would recount these buckets already
+		}
+		first, last = first.Add(-noteMargin), last.Add(noteMargin)
+		if ok {
+			first, last = minTime(first, hull.first), maxTime(last, hull.last)
+		}
+		spans[institution] = noteSpan{first, last}
+	}
+	if len(spans) == 0 {
+		return nil
+	}
 	now := time.Now().UTC()
 	version := p.nextVersion()
-	err := p.insertBatch(ctx, "rollup_pending", "institution, session, kind, first_bucket, last_bucket, version, noted_at", len(t),
+	err := p.insertBatch(ctx, "rollup_pending", "institution, session, kind, first_bucket, last_bucket, version, noted_at", len(spans),
 		func(b driver.Batch) error {
-			for institution, buckets := range t {
-				first, last := span(buckets)
-				if err := b.Append(institution, p.session, kind, first, last, version, now); err != nil {
+			for institution, sp := range spans {
+				if err := b.Append(institution, p.session, kind, sp.first, sp.last, version, now); err != nil {
 					return err
 				}
 			}
@@ -151,10 +181,25 @@ func (p *Pass) note(ctx context.Context, kind string, t touched) error {
 	if err != nil {
 		return fmt.Errorf("note pending rollup buckets: %w", err)
 	}
-	for institution := range t {
+	for institution, sp := range spans {
 		p.through[institution] = version
+		p.noted[noteKey{institution, kind}] = sp
 	}
 	return nil
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 // span returns the first and last of a set of buckets.
