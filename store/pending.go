@@ -244,10 +244,10 @@ func (p *Pass) Finish(ctx context.Context) error {
 	return p.flush(ctx)
 }
 
-// flush recounts the pending buckets: the contact buckets, then the
-// feedback buckets of the responses about the contacts written since the
-// last flush (their unit and channel come from the contact) and those of
-// the feedback written, and marks the notes done.
+// flush recounts the pending buckets: the contact buckets and, side by
+// side, the feedback buckets of the feedback written and of the responses
+// about the contacts written since the last flush (their unit and channel
+// come from the contact); then it marks the notes done.
 func (p *Pass) flush(ctx context.Context) error {
 	// The contact rollup and the feedback rollup are counted from the raw
 	// versions, not from each other: they are recounted side by side.
