@@ -40,12 +40,15 @@ func (s *Store) paramsOf(institution string) func(unit, channel string) kpi.Para
 // bucketCeil and bucketFloor round t to rollup buckets.
 func bucketFloor(t time.Time) time.Time { return t.UTC().Truncate(BucketSize) }
 
-func bucketCeil(t time.Time) time.Time {
-	f := bucketFloor(t)
+func bucketCeil(t time.Time) time.Time { return ceilTo(t, BucketSize) }
+
+// ceilTo rounds t up to a multiple of d in UTC.
+func ceilTo(t time.Time, d time.Duration) time.Time {
+	f := t.UTC().Truncate(d)
 	if f.Equal(t) {
 		return f
 	}
-	return f.Add(BucketSize)
+	return f.Add(d)
 }
 
 // splitWindow serves [from, to) from the rollups of the records of t where

@@ -17,13 +17,7 @@ const daySize = 24 * time.Hour
 
 func dayFloor(t time.Time) time.Time { return t.UTC().Truncate(daySize) }
 
-func dayCeil(t time.Time) time.Time {
-	f := dayFloor(t)
-	if f.Equal(t) {
-		return f
-	}
-	return f.Add(daySize)
-}
+func dayCeil(t time.Time) time.Time { return ceilTo(t, daySize) }
 
 // rollup describes one rollup for the code that reads and recounts both of
 // its levels.
