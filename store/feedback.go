@@ -58,7 +58,7 @@ func (s *Store) FeedbackCounts(ctx context.Context, q FeedbackQuery) ([]Feedback
 		return nil, fmt.Errorf("feedback counts of %s: %w", q.Institution, err)
 	}
 	var parts []countedFeedback
-	err = s.splitWindow(ctx, q.Institution, q.From, q.To, q.Raw,
+	err = s.splitWindow(ctx, feedbackTimes, q.Institution, q.From, q.To, q.Raw,
 		func(from, to time.Time) (bool, error) {
 			rows, err := s.rollupFeedbackCounts(ctx, q.Institution, from, to, by, loc)
 			parts = append(parts, rows...)
@@ -138,8 +138,14 @@ FROM (
         SELECT source, id AS contact_id, unit AS c_unit, channel AS c_channel, toUInt8(deleted = 0) AS c_found
         FROM contacts
         WHERE institution = `).bind(institution).sql(`
-          AND cityHash64(source, id) IN (SELECT cityHash64(source, contact_id) FROM feedback WHERE institution = `).bind(institution).sql(` AND contact_id != '' AND `)
-	w(query, "submitted_at").sql(`)
+          AND `)
+	if w.wide() { // see newestVersions
+		query.sql("cityHash64(source, id) IN (SELECT cityHash64(source, contact_id)")
+	} else {
+		query.sql("(source, id) IN (SELECT source, contact_id")
+	}
+	query.sql(` FROM feedback WHERE institution = `).bind(institution).sql(` AND contact_id != '' AND `)
+	w.sql(query, "submitted_at").sql(`)
         ORDER BY version DESC, ingested_at DESC
         LIMIT 1 BY source, id
     ) USING (source, contact_id)

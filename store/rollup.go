@@ -42,22 +42,26 @@ func (s *Store) paramsOf(institution string) func(unit, channel string) kpi.Para
 // bucketCeil and bucketFloor round t to rollup buckets.
 func bucketFloor(t time.Time) time.Time { return t.UTC().Truncate(BucketSize) }
 
-func bucketCeil(t time.Time) time.Time {
-	f := bucketFloor(t)
+func bucketCeil(t time.Time) time.Time { return ceilTo(t, BucketSize) }
+
+// ceilTo rounds t up to a multiple of d in UTC.
+func ceilTo(t time.Time, d time.Duration) time.Time {
+	f := t.UTC().Truncate(d)
 	if f.Equal(t) {
 		return f
 	}
-	return f.Add(BucketSize)
+	return f.Add(d)
 }
 
-// splitWindow serves [from, to) from the rollups where it can: the whole
-// buckets of the window through rollup (which reports false when the
-// rollups cannot serve them, and must then have kept nothing), and the
-// rest, or everything, through raw.
-func (s *Store) splitWindow(ctx context.Context, institution string, from, to time.Time, forceRaw bool,
+// splitWindow serves [from, to) from the rollups of the records of t where
+// it can: the whole buckets of the window through rollup (which reports
+// false when the rollups cannot serve them, and must then have kept
+// nothing), and the rest, or everything, through raw. The bucket that holds
+// to counts as whole when nothing is stored after to in it (bucketEndsAt).
+func (s *Store) splitWindow(ctx context.Context, t recordTimes, institution string, from, to time.Time, forceRaw bool,
 	rollup func(from, to time.Time) (bool, error), raw func(from, to time.Time) error) error {
 	inner, outer := bucketCeil(from), bucketFloor(to)
-	if forceRaw || !inner.Before(outer) {
+	if forceRaw || !inner.Before(bucketCeil(to)) {
 		return raw(from, to)
 	}
 	built, err := s.rollupsBuilt(ctx, institution)
@@ -65,6 +69,18 @@ func (s *Store) splitWindow(ctx context.Context, institution string, from, to ti
 		return err
 	}
 	if !built {
+		return raw(from, to)
+	}
+	if outer.Before(to) {
+		whole, err := s.bucketEndsAt(ctx, t, institution, to)
+		if err != nil {
+			return err
+		}
+		if whole {
+			outer = bucketCeil(to)
+		}
+	}
+	if !inner.Before(outer) {
 		return raw(from, to)
 	}
 	ok, err := rollup(inner, outer)
@@ -249,7 +265,7 @@ const contactRollupColumns = `institution, bucket, unit, channel, version, t_ms,
 func (s *Store) rollupKeys(ctx context.Context, table, instrument, institution string, buckets []time.Time) (map[rollupKey]bool, error) {
 	q := &query{}
 	q.sql("SELECT DISTINCT bucket, unit, channel, ", instrument, " FROM ", table, " WHERE institution = ").bind(institution).sql(" AND ")
-	bucketSet(buckets)(q, "bucket")
+	bucketSet(buckets).sql(q, "bucket")
 	rows, err := s.conn.Query(ctx, q.String(), q.args...)
 	if err != nil {
 		return nil, fmt.Errorf("%s keys of %s: %w", table, institution, err)

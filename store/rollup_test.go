@@ -50,8 +50,15 @@ func TestRollupsEqualRawPath(t *testing.T) {
 
 	r := rand.New(rand.NewPCG(7, 11))
 	w := newWorld(r, start)
+	var last time.Time // the latest time of any version written
 	for batch := 0; batch < 30; batch++ {
 		cs, fs := w.batch(institutions)
+		for _, c := range cs {
+			last = latest(last, c.ArrivedAt)
+		}
+		for _, f := range fs {
+			last = latest(last, f.SubmittedAt)
+		}
 		if err := s.InsertContacts(ctx, cs); err != nil {
 			t.Fatal(err)
 		}
@@ -65,9 +72,15 @@ func TestRollupsEqualRawPath(t *testing.T) {
 		in := institutions[trial%len(institutions)]
 		to := start.Add(time.Duration(3*24*time.Hour) + time.Duration(r.Int64N(int64(3*24*time.Hour))))
 		froms := []time.Time{to.Add(-5 * time.Minute), to.Add(-time.Hour), to.Add(-24 * time.Hour), to.Add(-72 * time.Hour)}
-		if trial == 0 {
+		switch trial {
+		case 0:
 			to = to.Truncate(store.BucketSize) // windows of whole buckets
 			froms = []time.Time{to.Add(-time.Hour), to.Add(-24 * time.Hour)}
+		case 1:
+			// Nothing is stored after to: the rollup of its bucket serves
+			// the windows' end.
+			to = last.Add(time.Second)
+			froms = []time.Time{to.Add(-time.Hour), to.Add(-24 * time.Hour), to.Add(-72 * time.Hour)}
 		}
 		p := func(unit, channel string) kpi.Params { return params(in, unit, channel) }
 		cq := store.ContactQuery{Institution: in, Location: loc, To: to, Params: p}
@@ -103,6 +116,14 @@ func TestRollupsEqualRawPath(t *testing.T) {
 			}
 			if !reflect.DeepEqual(multi[i], raw) {
 				t.Errorf("%s window [%s, %s): contact counts differ:\n%s", in, from, to, diffRows(multi[i], raw, func(r store.ContactRow) string { return r.Unit + "/" + r.Channel }))
+			}
+			one.Raw = false
+			rolled, err := s.ContactCounts(ctx, one)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(rolled, raw) {
+				t.Errorf("%s window [%s, %s) alone: contact counts differ:\n%s", in, from, to, diffRows(rolled, raw, func(r store.ContactRow) string { return r.Unit + "/" + r.Channel }))
 			}
 			oneF := fq
 			oneF.From, oneF.Raw = from, true
@@ -382,4 +403,11 @@ func TestSyntheticContacts(t *testing.T) {
 	if !reflect.DeepEqual(rolled, raw) || offered != 1920-1 { // one every 90 s: the last, at 2 d − 90 s, is outside
 		t.Errorf("rollup %+v\nraw %+v (offered %v)", rolled, raw, offered)
 	}
+}
+
+func latest(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }

@@ -17,13 +17,7 @@ const daySize = 24 * time.Hour
 
 func dayFloor(t time.Time) time.Time { return t.UTC().Truncate(daySize) }
 
-func dayCeil(t time.Time) time.Time {
-	f := dayFloor(t)
-	if f.Equal(t) {
-		return f
-	}
-	return f.Add(daySize)
-}
+func dayCeil(t time.Time) time.Time { return ceilTo(t, daySize) }
 
 // rollup describes one rollup for the code that reads and recounts both of
 // its levels.
@@ -77,7 +71,7 @@ func (s *Store) recountDays(ctx context.Context, r rollup, institution string, b
 		q := &query{}
 		q.sql("INSERT INTO ", r.dayTable(), "\nSELECT institution, toStartOfDay(bucket) AS day, ", r.keys, ", toUInt64(").bind(s.nextVersion()).sql("),\n    ", r.daySums,
 			"\nFROM ", r.table, " FINAL\nWHERE institution = ").bind(institution).sql(" AND ")
-		timeRange(chunk[0], chunk[len(chunk)-1].Add(daySize))(q, "bucket")
+		timeRange(chunk[0], chunk[len(chunk)-1].Add(daySize)).sql(q, "bucket")
 		q.sql(" AND toStartOfDay(bucket) IN (")
 		for i, d := range chunk {
 			if i > 0 {
@@ -105,7 +99,7 @@ func (s *Store) exec(ctx context.Context, table string, q *query) error {
 // condition on its bucket column.
 type rollupPart struct {
 	table string
-	where window
+	where func(q *query, column string) *query
 }
 
 // rollupParts splits the whole buckets [from, to) of a read grouped by
@@ -114,7 +108,7 @@ type rollupPart struct {
 func rollupParts(r rollup, from, to time.Time, by By, loc *time.Location) []rollupPart {
 	dIn, dOut := dayCeil(from), dayFloor(to)
 	if !dIn.Before(dOut) {
-		return []rollupPart{{r.table, timeRange(from, to)}}
+		return []rollupPart{{r.table, timeRange(from, to).cond}}
 	}
 	whole := func(q *query, day string) *query {
 		if by == ByTotal {
@@ -124,12 +118,12 @@ func rollupParts(r rollup, from, to time.Time, by By, loc *time.Location) []roll
 		return periodExpr(q, by, "("+day+" + 86399)", loc)
 	}
 	days := func(q *query, column string) *query {
-		timeRange(dIn, dOut)(q, column).sql(" AND ")
+		timeRange(dIn, dOut).sql(q, column).sql(" AND ")
 		return whole(q, column)
 	}
 	buckets := func(q *query, column string) *query {
-		timeRange(from, to)(q, column).sql(" AND NOT (")
-		timeRange(dIn, dOut)(q, column).sql(" AND ")
+		timeRange(from, to).sql(q, column).sql(" AND NOT (")
+		timeRange(dIn, dOut).sql(q, column).sql(" AND ")
 		return whole(q, "toStartOfDay("+column+")").sql(")")
 	}
 	return []rollupPart{{r.dayTable(), days}, {r.table, buckets}}
@@ -176,7 +170,17 @@ func windowSums(r rollup, table, institution string, from []time.Time, to time.T
 	}
 	q.sql(", arrayEnumerate(")
 	windowStarts(q, from).sql("))) AS w\n    FROM ", table, " FINAL\n    WHERE institution = ").bind(institution).sql(" AND ")
-	timeRange(first, to)(q, "bucket")
+	timeRange(first, to).sql(q, "bucket")
+	if skip != nil { // read only the rows outside [skip[i], skipEnd) for some i
+		q.sql(" AND (bucket >= ").time(skipEnd)
+		for i := range from {
+			if from[i].Before(skip[i]) {
+				q.sql(" OR (")
+				timeRange(from[i], skip[i]).sql(q, "bucket").sql(")")
+			}
+		}
+		q.sql(")")
+	}
 	return q.sql("\n)\nGROUP BY w, ", r.keys, r.groupBy, "\nHAVING ", r.nonEmpty)
 }
 

@@ -19,7 +19,7 @@ import (
 // Store is a connection to ccbench's database. It is safe for concurrent
 // use.
 type Store struct {
-	conn     driver.Conn
+	conn     *countingConn
 	database string
 	addr     string
 	cluster  *clusterMode // nil on a single server (see OpenCluster)
@@ -91,7 +91,7 @@ func Open(ctx context.Context, dsn, password string) (*Store, error) {
 		conn.Close()
 		return nil, fmt.Errorf("ping ClickHouse %s database %s: %w", addr, opts.Auth.Database, redact(err, password))
 	}
-	return &Store{conn: conn, database: opts.Auth.Database, addr: addr, built: map[string]bool{}}, nil
+	return &Store{conn: &countingConn{Conn: conn}, database: opts.Auth.Database, addr: addr, built: map[string]bool{}}, nil
 }
 
 // Close closes the connection.

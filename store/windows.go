@@ -22,7 +22,7 @@ func (s *Store) ContactCountsWindows(ctx context.Context, q ContactQuery, froms 
 		return nil, fmt.Errorf("contact counts of %s: %w", q.Institution, err)
 	}
 	params := paramsOrDefault(q.Params)
-	plan, ok, err := s.planWindows(ctx, q.Institution, froms, q.To, q.Raw)
+	plan, ok, err := s.planWindows(ctx, contactTimes, q.Institution, froms, q.To, q.Raw)
 	if err != nil {
 		return nil, err
 	}
@@ -68,20 +68,33 @@ func (s *Store) ContactCountsWindows(ctx context.Context, q ContactQuery, froms 
 
 // windowPlan says how trailing windows [froms[i], to) are read: the whole
 // buckets [inner[i], end) from the rollups, the heads [froms[i], inner[i])
-// and the shared tail [end, to) from the raw versions; a window that does
-// not reach back past the current bucket (short[i]) from the raw versions
-// alone.
+// and the tail [end, to), which they share, from the raw versions; a window
+// that does not reach back past the current bucket (short[i]) from the raw
+// versions alone. When nothing is stored after to in its bucket, end is
+// that bucket's end and the rollup serves the tail too.
 type windowPlan struct {
 	froms, inner []time.Time
 	short        []bool
 	end, to      time.Time
 }
 
-// planWindows reports whether the rollups can serve the windows, and how.
-func (s *Store) planWindows(ctx context.Context, institution string, froms []time.Time, to time.Time, raw bool) (windowPlan, bool, error) {
+// planWindows reports whether the rollups can serve the windows over the
+// records of t, and how.
+func (s *Store) planWindows(ctx context.Context, t recordTimes, institution string, froms []time.Time, to time.Time, raw bool) (windowPlan, bool, error) {
 	p := windowPlan{froms: froms, end: bucketFloor(to), to: to}
 	if raw || len(froms) == 0 || institution == "" {
 		return p, false, nil
+	}
+	built, err := s.rollupsBuilt(ctx, institution)
+	if err != nil || !built {
+		return p, false, err
+	}
+	whole, err := s.bucketEndsAt(ctx, t, institution, to)
+	if err != nil {
+		return p, false, err
+	}
+	if whole {
+		p.end = bucketCeil(to)
 	}
 	long := 0
 	for i, from := range froms {
@@ -98,11 +111,36 @@ func (s *Store) planWindows(ctx context.Context, institution string, froms []tim
 			}
 		}
 	}
-	if long == 0 {
-		return p, false, nil
+	return p, long > 0, nil
+}
+
+// recordTimes names a versioned table and the time column its rollup
+// buckets.
+type recordTimes struct{ table, column string }
+
+var (
+	contactTimes  = recordTimes{"contacts", "arrived_at"}
+	feedbackTimes = recordTimes{"feedback", "submitted_at"}
+)
+
+// bucketEndsAt reports whether the institution's rollup bucket that holds
+// to counts only records before to: no version of any record of t has its
+// time in [to, the bucket's end). The bucket's rollup row then counts
+// exactly the records of [its start, to), and a window ending at to (now,
+// for the exporter) needs no raw read at its end.
+func (s *Store) bucketEndsAt(ctx context.Context, t recordTimes, institution string, to time.Time) (bool, error) {
+	end := bucketCeil(to)
+	if end.Equal(to) {
+		return false, nil
 	}
-	built, err := s.rollupsBuilt(ctx, institution)
-	return p, built, err
+	q := &query{}
+	q.sql("SELECT count() FROM ", t.table, " WHERE institution = ").bind(institution).sql(" AND ")
+	timeRange(to, end).sql(q, t.column)
+	var n uint64
+	if err := s.conn.QueryRow(ctx, q.String(), q.args...).Scan(&n); err != nil {
+		return false, fmt.Errorf("%s of %s after %s: %w", t.table, institution, to.Format(time.RFC3339), err)
+	}
+	return n == 0, nil
 }
 
 // rolled returns the starts of the whole buckets of the windows that have
@@ -130,8 +168,9 @@ func rawWindows[C any](p windowPlan, column string, count func(w window, key fun
 		}
 	}
 	if len(heads) > 0 {
-		inHead := func(q *query, i int) *query { return timeRange(p.froms[i], p.inner[i])(q, column) }
-		w := func(q *query, _ string) *query {
+		inHead := func(q *query, i int) *query { return timeRange(p.froms[i], p.inner[i]).sql(q, column) }
+		w := window{span: time.Duration(len(heads)) * BucketSize} // each head lies in one bucket
+		w.cond = func(q *query, _ string) *query {
 			q.sql("(")
 			for n, i := range heads {
 				if n > 0 {
@@ -226,7 +265,7 @@ func (s *Store) FeedbackCountsWindows(ctx context.Context, q FeedbackQuery, from
 	if err != nil {
 		return nil, fmt.Errorf("feedback counts of %s: %w", q.Institution, err)
 	}
-	plan, ok, err := s.planWindows(ctx, q.Institution, froms, q.To, q.Raw)
+	plan, ok, err := s.planWindows(ctx, feedbackTimes, q.Institution, froms, q.To, q.Raw)
 	if err != nil {
 		return nil, err
 	}
