@@ -241,6 +241,10 @@ func (s *Store) InsertAggregates(ctx context.Context, as []records.Aggregate) er
 // Quarantine writes records that broke their source's contract. A zero
 // ReceivedAt is set to now.
 func (s *Store) Quarantine(ctx context.Context, qs []records.Quarantined) error {
+	qs, err := s.notQuarantined(ctx, qs)
+	if err != nil {
+		return err
+	}
 	now := time.Now().UTC()
 	return s.insertBatch(ctx, "quarantine", quarantineColumns, len(qs), func(b driver.Batch) error {
 		for _, q := range qs {

@@ -196,6 +196,20 @@ func TestQuarantine(t *testing.T) {
 	if want := []records.Quarantined{in[2], in[1]}; !reflect.DeepEqual(got, want) {
 		t.Errorf("ListQuarantine(vmi, 2) = %+v, want the two newest %+v", got, want)
 	}
+
+	// A retried file quarantines the same records again, later: they are
+	// kept once. The same record from another file is another fact.
+	again := q("vmi", "r1", 30)
+	other := q("vmi", "r1", 31)
+	other.Origin = "file-2.csv:3"
+	if err := s.Quarantine(ctx, []records.Quarantined{again, other, q("ind", "r4", 32)}); err != nil {
+		t.Fatal(err)
+	}
+	for source, want := range map[string]uint64{"vmi": 4, "ind": 1} {
+		if n, err := s.QuarantineCount(ctx, source); err != nil || n != want {
+			t.Errorf("after a retry, QuarantineCount(%q) = %d, %v; want %d", source, n, err, want)
+		}
+	}
 }
 
 func TestAggregatesHighestRevisionWins(t *testing.T) {
