@@ -103,19 +103,37 @@ func newestContacts(q *query, institution string, w window, columns string) *que
 // own newest version is in the window, so both give the same result.
 // table, timeColumn and columns are identifiers of this package.
 func newestVersions(q *query, table, timeColumn, institution string, w window, columns string) *query {
-	q.sql("SELECT source, id, ", columns, " FROM (\n        SELECT source, id, deleted, ", columns, " FROM ", table, "\n        WHERE institution = ").bind(institution)
+	q.sql("SELECT source, id, ", columns, " FROM (\n        SELECT source, id, deleted, ", columns, " FROM ", table)
+	versionsOf(q, table, timeColumn, institution, w)
+	q.sql("\n        ORDER BY version DESC, ingested_at DESC\n        LIMIT 1 BY source, id\n    ) WHERE deleted = 0 AND ")
+	return w.sql(q, timeColumn)
+}
+
+// versionsOf appends the WHERE clause that selects every version of the
+// institution's records in table that have a version with timeColumn in
+// window w (see newestVersions).
+func versionsOf(q *query, table, timeColumn, institution string, w window) *query {
+	q.sql("\n        WHERE institution = ").bind(institution)
 	if w.wide() {
 		q.sql("\n          AND cityHash64(source, id) IN (SELECT cityHash64(source, id)")
 	} else {
 		q.sql("\n          AND (source, id) IN (SELECT source, id")
 	}
 	q.sql(" FROM ", table, " WHERE institution = ").bind(institution).sql(" AND ")
-	w.sql(q, timeColumn)
-	q.sql(")\n        ORDER BY version DESC, ingested_at DESC\n        LIMIT 1 BY source, id\n    ) WHERE deleted = 0 AND ")
-	return w.sql(q, timeColumn)
+	return w.sql(q, timeColumn).sql(")")
 }
 
 type group struct{ unit, channel string }
+
+// groupNumber appends a multiIf that gives the number of the contact's
+// (unit, channel) group in groups, from 1; 0 for a group not in groups.
+func groupNumber(q *query, groups []group) *query {
+	q.sql("multiIf(")
+	for i, g := range groups {
+		q.sql("unit = ").bind(g.unit).sql(" AND channel = ").bind(g.channel).sql(", ").bind(uint32(i + 1)).sql(", ")
+	}
+	return q.sql("toUInt32(0))")
+}
 
 // paramExpr appends a multiIf that picks the value of the contact's (unit,
 // channel) group.

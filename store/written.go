@@ -215,10 +215,13 @@ func (s *Store) writtenCounts(ctx context.Context, q WrittenQuery, loc *time.Loc
 	// 18.16 allows one JOIN per SELECT, hence the nesting: the first join
 	// finds the seq of the arrival date, the second the working day whose
 	// seq is N greater. judged is false for complex written cases, which
-	// have no deadline and need no calendar.
-	const cols = "unit, channel, arrived_at, answered_at, complex, resolved_at, corrected"
+	// have no deadline and need no calendar. What the KPIs need of a case
+	// is worked out on every version before the newest is picked, and its
+	// unit and channel travel as the number g of their group (from 1 in
+	// the order of groups): ClickHouse then sorts narrow rows instead of
+	// strings and times, a third faster on a year of cases.
 	query := &query{}
-	query.sql(`SELECT unit, channel, period,
+	query.sql(`SELECT g, period,
     countIf(judged AND NOT arrival_known) AS arrival_missing,
     minIf(arrival_day, judged AND NOT arrival_known) AS first_arrival_missing,
     countIf(judged AND arrival_known AND n >= 1 AND NOT due_known) AS due_missing,
@@ -228,33 +231,38 @@ func (s *Store) writtenCounts(ctx context.Context, q WrittenQuery, loc *time.Loc
     countIf(is_written AND answered AND isNotNull(corrected)) AS answered_known,
     countIf(is_written AND answered AND ifNull(corrected, 0) = 1) AS corrected_answers
 FROM (
-    SELECT unit, channel, period, arrival_day, n, is_written, judged, answered, answer_day, corrected, asof_day,
+    SELECT g, period, arrival_day, n, is_written, judged, answered, answer_day, corrected, asof_day,
         arrival_known, due_known,
         if(n < 1, arrival_day, due_working_day) AS due_day,
         arrival_known = 1 AND (n < 1 OR due_known = 1) AS covered
     FROM (
-        SELECT unit, channel, period, arrival_day, n, is_written, judged, answered, answer_day, corrected, asof_day,
+        SELECT g, period, arrival_day, n, is_written, judged, answered, answer_day, corrected, asof_day,
             arrival_known, toUInt32(arrival_seq + n) AS due_seq
         FROM (
-            SELECT unit, channel, arrival_day, `)
-	periodExpr(query).sql(` AS period, n, is_written, judged, answered, answer_day, corrected, asof_day
+            SELECT g, arrival_day, `)
+	periodExpr(query).sql(` AS period, n, is_written, judged, answered, answer_day, corrected, `).date(asOf.In(loc)).sql(` AS asof_day
             FROM (
-                SELECT unit, channel, corrected, arrived_at,
-                    toDate(arrived_at, `).bind(tz).sql(`) AS arrival_day,
-                    `)
+                SELECT g, corrected, arrived_at, arrival_day, is_written, judged, answered, answer_day, n FROM (
+                    SELECT source, id, deleted, arrived_at, corrected,
+                        `)
+	groupNumber(query, groups).sql(` AS g,
+                        toDate(arrived_at, `).bind(tz).sql(`) AS arrival_day,
+                        `)
 	written(query).sql(` AS is_written,
-                    NOT (is_written AND complex = 1) AS judged,
-                    if(is_written, answered_at, resolved_at) AS answer_at,
-                    ifNull(answer_at, `).time(asOf).sql(`) < `).time(asOf).sql(` AS answered,
-                    toDate(ifNull(answer_at, arrived_at), `).bind(tz).sql(`) AS answer_day,
-                    `)
+                        NOT (is_written AND complex = 1) AS judged,
+                        if(is_written, answered_at, resolved_at) AS answer_at,
+                        ifNull(answer_at, `).time(asOf).sql(`) < `).time(asOf).sql(` AS answered,
+                        toDate(ifNull(answer_at, arrived_at), `).bind(tz).sql(`) AS answer_day,
+                        `)
 	paramExpr(query, groups, deadlineDays).sql(` AS n,
-                    `).date(asOf.In(loc)).sql(` AS asof_day
-                FROM (`)
-	newestVersions(query, table, "arrived_at", q.Institution, w, cols).sql(`)
-                WHERE `)
-	written(query).sql(` OR (complex = 1 AND `)
-	realTime(query).sql(`)
+                        is_written OR (complex = 1 AND `)
+	realTime(query).sql(`) AS is_case
+                    FROM `, table)
+	versionsOf(query, table, "arrived_at", q.Institution, w).sql(`
+                    ORDER BY version DESC, ingested_at DESC
+                    LIMIT 1 BY source, id
+                ) WHERE deleted = 0 AND is_case AND `)
+	w.sql(query, "arrived_at").sql(`
             )
         ) ANY LEFT JOIN (
             SELECT day AS arrival_day, seq AS arrival_seq, toUInt8(1) AS arrival_known FROM (`)
@@ -265,8 +273,8 @@ FROM (
 	currentCalendar(query, q.Calendar).sql(`) WHERE working = 1
     ) USING due_seq
 )
-GROUP BY unit, channel, period
-ORDER BY period, unit, channel`)
+GROUP BY g, period
+ORDER BY period, g`)
 
 	rows, err := s.conn.Query(ctx, query.String(), query.args...)
 	if err != nil {
@@ -278,14 +286,19 @@ ORDER BY period, unit, channel`)
 	for rows.Next() {
 		var (
 			r                                  WrittenRow
+			g                                  uint32
 			period, firstArrival, firstDue     time.Time
 			arrivalMissing, dueMissing         uint64
 			due, met, answeredKnown, corrected uint64
 		)
-		if err := rows.Scan(&r.Unit, &r.Channel, &period, &arrivalMissing, &firstArrival, &dueMissing, &firstDue,
+		if err := rows.Scan(&g, &period, &arrivalMissing, &firstArrival, &dueMissing, &firstDue,
 			&due, &met, &answeredKnown, &corrected); err != nil {
 			return nil, fmt.Errorf("written counts of %s: %w", q.Institution, err)
 		}
+		if g < 1 || int(g) > len(groups) {
+			return nil, fmt.Errorf("written counts of %s: group %d of %d", q.Institution, g, len(groups))
+		}
+		r.Unit, r.Channel = groups[g-1].unit, groups[g-1].channel
 		switch {
 		case missing != nil:
 		case arrivalMissing > 0:
