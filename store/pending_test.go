@@ -3,7 +3,6 @@ package store_test
 import (
 	"context"
 	"math/rand/v2"
-	"reflect"
 	"testing"
 	"time"
 
@@ -96,49 +95,15 @@ func rollupVsRaw(ctx context.Context, t *testing.T, s *store.Store, institutions
 	var out string
 	for _, in := range institutions {
 		p := func(unit, channel string) kpi.Params { return kpi.DefaultParams(channel) }
-		cq := store.ContactQuery{Institution: in, Location: loc, From: from, To: to, By: store.ByDay, Params: p}
-		rolled, err := s.ContactCounts(ctx, cq)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cq.Raw = true
-		raw, err := s.ContactCounts(ctx, cq)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(raw) == 0 {
+		diff, contacts := rolledVsRaw(ctx, t, s,
+			store.ContactQuery{Institution: in, Location: loc, From: from, To: to, By: store.ByDay, Params: p},
+			store.FeedbackQuery{Institution: in, Location: loc, From: from, To: to, By: store.ByDay},
+			store.WrittenQuery{Institution: in, Location: loc, Calendar: "LT", From: from, To: to, By: store.ByDay, AsOf: start.AddDate(0, 0, 5), Params: p})
+		if contacts == 0 {
 			t.Fatalf("%s: no contacts", in)
 		}
-		if !reflect.DeepEqual(rolled, raw) {
-			out += in + " contacts:\n" + diffRows(rolled, raw, func(r store.ContactRow) string { return r.Unit + "/" + r.Channel + "@" + r.PeriodStart.String() })
-		}
-		fq := store.FeedbackQuery{Institution: in, Location: loc, From: from, To: to, By: store.ByDay}
-		rolledF, err := s.FeedbackCounts(ctx, fq)
-		if err != nil {
-			t.Fatal(err)
-		}
-		fq.Raw = true
-		rawF, err := s.FeedbackCounts(ctx, fq)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !reflect.DeepEqual(rolledF, rawF) {
-			out += in + " feedback:\n" + diffRows(rolledF, rawF, func(r store.FeedbackRow) string {
-				return r.Unit + "/" + r.Channel + "/" + r.Instrument + "@" + r.PeriodStart.String()
-			})
-		}
-		wq := store.WrittenQuery{Institution: in, Location: loc, Calendar: "LT", From: from, To: to, By: store.ByDay, AsOf: start.AddDate(0, 0, 5), Params: p}
-		rolledW, err := s.WrittenCounts(ctx, wq)
-		if err != nil {
-			t.Fatal(err)
-		}
-		wq.Raw = true
-		rawW, err := s.WrittenCounts(ctx, wq)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !reflect.DeepEqual(rolledW, rawW) {
-			out += in + " written:\n" + diffRows(rolledW, rawW, func(r store.WrittenRow) string { return r.Unit + "/" + r.Channel + "@" + r.PeriodStart.String() })
+		if diff != "" {
+			out += in + " " + diff
 		}
 	}
 	return out

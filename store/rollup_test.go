@@ -153,52 +153,63 @@ func TestRollupsEqualRawPath(t *testing.T) {
 		name := fmt.Sprintf("%s [%s, %s) by %s in %s as of %s", in, from.Format(time.RFC3339), to.Format(time.RFC3339), by, loc, asOf.Format(time.RFC3339))
 
 		cq := store.ContactQuery{Institution: in, Location: loc, From: from, To: to, By: by, Params: p}
-		rolled, err := s.ContactCounts(ctx, cq)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cq.Raw = true
-		raw, err := s.ContactCounts(ctx, cq)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(raw) == 0 {
+		fq := store.FeedbackQuery{Institution: in, Location: loc, From: from, To: to, By: by}
+		wq := store.WrittenQuery{Institution: in, Location: loc, Calendar: "LT", From: from, To: to, By: by, AsOf: asOf, Params: p}
+		diff, contacts := rolledVsRaw(ctx, t, s, cq, fq, wq)
+		if contacts == 0 {
 			t.Logf("%s: no contacts", name)
 		}
-		if !reflect.DeepEqual(rolled, raw) {
-			t.Errorf("%s: contact counts differ:\n%s", name, diffRows(rolled, raw, func(r store.ContactRow) string { return r.Unit + "/" + r.Channel + "@" + r.PeriodStart.String() }))
-		}
-
-		fq := store.FeedbackQuery{Institution: in, Location: loc, From: from, To: to, By: by}
-		rolledF, err := s.FeedbackCounts(ctx, fq)
-		if err != nil {
-			t.Fatal(err)
-		}
-		fq.Raw = true
-		rawF, err := s.FeedbackCounts(ctx, fq)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !reflect.DeepEqual(rolledF, rawF) {
-			t.Errorf("%s: feedback counts differ:\n%s", name, diffRows(rolledF, rawF, func(r store.FeedbackRow) string {
-				return r.Unit + "/" + r.Channel + "/" + r.Instrument + "@" + r.PeriodStart.String()
-			}))
-		}
-
-		wq := store.WrittenQuery{Institution: in, Location: loc, Calendar: "LT", From: from, To: to, By: by, AsOf: asOf, Params: p}
-		rolledW, err := s.WrittenCounts(ctx, wq)
-		if err != nil {
-			t.Fatal(err)
-		}
-		wq.Raw = true
-		rawW, err := s.WrittenCounts(ctx, wq)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !reflect.DeepEqual(rolledW, rawW) {
-			t.Errorf("%s: written counts differ:\n%s", name, diffRows(rolledW, rawW, func(r store.WrittenRow) string { return r.Unit + "/" + r.Channel + "@" + r.PeriodStart.String() }))
+		if diff != "" {
+			t.Errorf("%s: counts differ:\n%s", name, diff)
 		}
 	}
+}
+
+// rolledVsRaw runs the contact, feedback and written-case queries through
+// the rollups and through the raw versions, and describes where they
+// differ; it also returns how many contact rows the raw path gave.
+func rolledVsRaw(ctx context.Context, t *testing.T, s *store.Store, cq store.ContactQuery, fq store.FeedbackQuery, wq store.WrittenQuery) (string, int) {
+	t.Helper()
+	var out string
+	rolled, err := s.ContactCounts(ctx, cq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cq.Raw = true
+	raw, err := s.ContactCounts(ctx, cq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(rolled, raw) {
+		out += "contacts:\n" + diffRows(rolled, raw, func(r store.ContactRow) string { return r.Unit + "/" + r.Channel + "@" + r.PeriodStart.String() })
+	}
+	rolledF, err := s.FeedbackCounts(ctx, fq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fq.Raw = true
+	rawF, err := s.FeedbackCounts(ctx, fq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(rolledF, rawF) {
+		out += "feedback:\n" + diffRows(rolledF, rawF, func(r store.FeedbackRow) string {
+			return r.Unit + "/" + r.Channel + "/" + r.Instrument + "@" + r.PeriodStart.String()
+		})
+	}
+	rolledW, err := s.WrittenCounts(ctx, wq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wq.Raw = true
+	rawW, err := s.WrittenCounts(ctx, wq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(rolledW, rawW) {
+		out += "written:\n" + diffRows(rolledW, rawW, func(r store.WrittenRow) string { return r.Unit + "/" + r.Channel + "@" + r.PeriodStart.String() })
+	}
+	return out, len(raw)
 }
 
 // world is the state of a random source: every contact's latest version.
