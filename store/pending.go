@@ -160,7 +160,7 @@ func (p *Pass) note(ctx context.Context, kind string, t touched) error {
 		}
 		first, last = first.Add(-noteMargin), last.Add(noteMargin)
 		if ok {
-			first, last = minTime(first, hull.first), maxTime(last, hull.last)
+			first, last = earliest(first, hull.first), latest(last, hull.last)
 		}
 		spans[institution] = noteSpan{first, last}
 	}
@@ -186,20 +186,6 @@ func (p *Pass) note(ctx context.Context, kind string, t touched) error {
 		p.noted[noteKey{institution, kind}] = sp
 	}
 	return nil
-}
-
-func minTime(a, b time.Time) time.Time {
-	if b.Before(a) {
-		return b
-	}
-	return a
-}
-
-func maxTime(a, b time.Time) time.Time {
-	if b.After(a) {
-		return b
-	}
-	return a
 }
 
 // span returns the first and last of a set of buckets.
