@@ -2,9 +2,6 @@ package exporter_test
 
 import (
 	"context"
-	"errors"
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -15,7 +12,7 @@ import (
 	"github.com/ccbench/ccbench/config"
 	"github.com/ccbench/ccbench/exporter"
 	"github.com/ccbench/ccbench/records"
-	"github.com/ccbench/ccbench/servers"
+	"github.com/ccbench/ccbench/servers/servertest"
 	"github.com/ccbench/ccbench/store"
 )
 
@@ -99,20 +96,7 @@ func TestClickHouseDownServesLastSnapshot(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	dir := t.TempDir()
-	logf, err := os.Create(filepath.Join(dir, "server.out"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer logf.Close()
-	ch, err := servers.StartClickHouse(ctx, filepath.Join(dir, "ch"), logf)
-	if errors.Is(err, servers.ErrNotInstalled) {
-		t.Fatalf("%v", err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ch.Stop() })
+	ch, logf := servertest.OwnClickHouse(t, ctx)
 
 	dsn := ch.DSN("ccbench")
 	if err := store.EnsureDatabase(ctx, dsn, ""); err != nil {

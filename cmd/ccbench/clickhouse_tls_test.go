@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ccbench/ccbench/servers"
+	"github.com/ccbench/ccbench/servers/servertest"
 	"github.com/ccbench/ccbench/web/webtest"
 )
 
@@ -31,16 +32,7 @@ func TestClickHouseOverTLS(t *testing.T) {
 		t.Fatal(err)
 	}
 	webtest.NewServer(t, certs, "unused", "unused") // writes ca.crt, server.crt, server.key
-	logf, err := os.Create(filepath.Join(dir, "clickhouse.out"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer logf.Close()
-	ch, err := servers.StartClickHouse(ctx, filepath.Join(dir, "ch"), logf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ch.Stop() })
+	ch, logf := servertest.OwnClickHouse(t, ctx)
 	port, err := servers.FreePort()
 	if err != nil {
 		t.Fatal(err)

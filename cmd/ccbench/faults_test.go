@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -20,6 +18,7 @@ import (
 	"github.com/ccbench/ccbench/records"
 	"github.com/ccbench/ccbench/report"
 	"github.com/ccbench/ccbench/servers"
+	"github.com/ccbench/ccbench/servers/servertest"
 	"github.com/ccbench/ccbench/simulator"
 	indsim "github.com/ccbench/ccbench/simulator/ind"
 	sodrasim "github.com/ccbench/ccbench/simulator/sodra"
@@ -222,17 +221,7 @@ func TestFaultSuite(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	dir := t.TempDir()
-	logf, err := os.Create(filepath.Join(dir, "clickhouse.out"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer logf.Close()
-	ch, err := servers.StartClickHouse(ctx, filepath.Join(dir, "ch"), logf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ch.Stop() })
+	ch, logf := servertest.OwnClickHouse(t, ctx)
 
 	// The clean run, counting its inserts.
 	clean := newFaultRun(t, ctx, ch, "clean", false)

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/ccbench/ccbench/servers"
+	"github.com/ccbench/ccbench/servers/servertest"
 	"github.com/ccbench/ccbench/store"
 )
 
@@ -167,17 +168,7 @@ func httpGet(t *testing.T, url string) string {
 // whose password is password, and returns it and the user's DSN.
 func clickHouseWithPassword(t *testing.T, ctx context.Context, password string) (*servers.ClickHouse, string) {
 	t.Helper()
-	dir := t.TempDir()
-	logf, err := os.Create(filepath.Join(dir, "server.out"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { logf.Close() })
-	ch, err := servers.StartClickHouse(ctx, filepath.Join(dir, "ch"), logf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ch.Stop() })
+	ch, logf := servertest.OwnClickHouse(t, ctx)
 	// users.d is merged into users.xml when the server starts.
 	users := fmt.Sprintf(`<?xml version="1.0"?>
 <yandex><users><ccbench>

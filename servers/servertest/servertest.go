@@ -13,6 +13,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -90,6 +91,29 @@ func ClickHouse(tb testing.TB) *servers.ClickHouse {
 		tb.Fatalf("start shared clickhouse: %v", shared.err)
 	}
 	return shared.ch
+}
+
+// OwnClickHouse starts a ClickHouse server of the test's own in a
+// temporary directory, for a test that stops, kills or reconfigures it,
+// and stops it when the test ends. Its output goes to log, which Restart
+// takes again.
+func OwnClickHouse(tb testing.TB, ctx context.Context) (ch *servers.ClickHouse, log io.Writer) {
+	tb.Helper()
+	dir := tb.TempDir()
+	logf, err := os.Create(filepath.Join(dir, "server.out"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { logf.Close() })
+	ch, err = servers.StartClickHouse(ctx, filepath.Join(dir, "ch"), logf)
+	if errors.Is(err, servers.ErrNotInstalled) {
+		missing(tb, err)
+	}
+	if err != nil {
+		tb.Fatalf("start clickhouse: %v (logs in %s)", err, dir)
+	}
+	tb.Cleanup(func() { ch.Stop() })
+	return ch, logf
 }
 
 // DSN returns the DSN of a fresh, uniquely named, empty database on the
