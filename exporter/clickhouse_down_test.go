@@ -1,4 +1,4 @@
-package exporter_test
+package exporter
 
 import (
 	"context"
@@ -10,7 +10,6 @@ import (
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/ccbench/ccbench/config"
-	"github.com/ccbench/ccbench/exporter"
 	"github.com/ccbench/ccbench/records"
 	"github.com/ccbench/ccbench/servers/servertest"
 	"github.com/ccbench/ccbench/store"
@@ -29,43 +28,15 @@ func (c *clock) Add(d time.Duration) {
 	c.now = c.now.Add(d)
 }
 
-// gauge returns the value of the sample of name whose labels include
-// labels, and whether there is one.
+// gauge returns the value of the first sample of name whose labels
+// include labels, and whether there is one.
 func gauge(t *testing.T, reg prometheus.Gatherer, name string, labels map[string]string) (float64, bool) {
 	t.Helper()
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatalf("gather: %v", err)
+	ms := matching(t, reg, name, func(got []*dto.LabelPair) bool { return labelsInclude(got, labels) })
+	if len(ms) == 0 {
+		return 0, false
 	}
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-	metrics:
-		for _, m := range mf.GetMetric() {
-			have := map[string]string{}
-			for _, lp := range m.GetLabel() {
-				have[lp.GetName()] = lp.GetValue()
-			}
-			for k, v := range labels {
-				if have[k] != v {
-					continue metrics
-				}
-			}
-			return value(m), true
-		}
-	}
-	return 0, false
-}
-
-func value(m *dto.Metric) float64 {
-	switch {
-	case m.Gauge != nil:
-		return m.GetGauge().GetValue()
-	case m.Counter != nil:
-		return m.GetCounter().GetValue()
-	}
-	return 0
+	return ms[0].value, true
 }
 
 // phoneCalls returns n answered phone calls of SODRA's contact centre that
@@ -124,8 +95,8 @@ institutions:
 		t.Fatal(err)
 	}
 	clk := &clock{now: start}
-	e := exporter.New(exporter.Options{
-		Config: cfg, Reader: st, Totals: exporter.StoreTotals(st), ClickHouse: st,
+	e := New(Options{
+		Config: cfg, Reader: st, Totals: StoreTotals(st), ClickHouse: st,
 		// Parts that fail while ClickHouse answers are dropped after 90 s;
 		// while it is down, the snapshot stays however old it gets.
 		Now: clk.Now, MaxStaleness: 90 * time.Second,

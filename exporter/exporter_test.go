@@ -314,27 +314,58 @@ func newTestExporter(t *testing.T, r report.Reader, totals TotalsQuerier) *Expor
 // exactly labels.
 func sample(t *testing.T, reg prometheus.Gatherer, name string, labels map[string]string) (float64, bool) {
 	t.Helper()
+	ms := matching(t, reg, name, func(got []*dto.LabelPair) bool { return labelsEqual(got, labels) })
+	if len(ms) == 0 {
+		return 0, false
+	}
+	return ms[0].value, true
+}
+
+// matched is a gathered gauge or counter sample.
+type matched struct{ value float64 }
+
+// matching gathers reg and returns the gauge and counter samples of family
+// name whose labels match.
+func matching(t *testing.T, reg prometheus.Gatherer, name string, match func([]*dto.LabelPair) bool) []matched {
+	t.Helper()
 	mfs, err := reg.Gather()
 	if err != nil {
 		t.Fatalf("gather: %v", err)
 	}
+	var out []matched
 	for _, mf := range mfs {
 		if mf.GetName() != name {
 			continue
 		}
 		for _, m := range mf.GetMetric() {
-			if !labelsEqual(m.GetLabel(), labels) {
+			if !match(m.GetLabel()) {
 				continue
 			}
 			switch {
 			case m.GetGauge() != nil:
-				return m.GetGauge().GetValue(), true
+				out = append(out, matched{m.GetGauge().GetValue()})
 			case m.GetCounter() != nil:
-				return m.GetCounter().GetValue(), true
+				out = append(out, matched{m.GetCounter().GetValue()})
+			default:
+				out = append(out, matched{})
 			}
 		}
 	}
-	return 0, false
+	return out
+}
+
+// labelsInclude reports whether got has every label of want.
+func labelsInclude(got []*dto.LabelPair, want map[string]string) bool {
+	have := map[string]string{}
+	for _, lp := range got {
+		have[lp.GetName()] = lp.GetValue()
+	}
+	for k, v := range want {
+		if have[k] != v {
+			return false
+		}
+	}
+	return true
 }
 
 func labelsEqual(got []*dto.LabelPair, want map[string]string) bool {
@@ -498,30 +529,7 @@ func TestRefreshComputesKPIs(t *testing.T) {
 // labels.
 func count(t *testing.T, reg prometheus.Gatherer, name string, labels map[string]string) int {
 	t.Helper()
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatalf("gather: %v", err)
-	}
-	n := 0
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-	series:
-		for _, m := range mf.GetMetric() {
-			have := map[string]string{}
-			for _, lp := range m.GetLabel() {
-				have[lp.GetName()] = lp.GetValue()
-			}
-			for k, v := range labels {
-				if have[k] != v {
-					continue series
-				}
-			}
-			n++
-		}
-	}
-	return n
+	return len(matching(t, reg, name, func(got []*dto.LabelPair) bool { return labelsInclude(got, labels) }))
 }
 
 func TestRefreshPassesConfiguredParams(t *testing.T) {
