@@ -159,6 +159,17 @@ func StartClickHouse(ctx context.Context, dir string, log io.Writer) (*ClickHous
 			return nil, fmt.Errorf("start clickhouse: %w", err)
 		}
 	}
+	var c *ClickHouse
+	for attempt := 0; attempt < startAttempts; attempt++ { // see StartCluster
+		if c, err = startClickHouseOnce(ctx, bin, dir, log); err == nil {
+			return c, nil
+		}
+	}
+	return nil, err
+}
+
+// startClickHouseOnce starts the server in dir on freshly chosen ports.
+func startClickHouseOnce(ctx context.Context, bin, dir string, log io.Writer) (*ClickHouse, error) {
 	ports, err := freePorts(3)
 	if err != nil {
 		return nil, fmt.Errorf("start clickhouse: %w", err)

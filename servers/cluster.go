@@ -178,23 +178,48 @@ func StartCluster(ctx context.Context, dir string, opts ClusterOptions) (*Cluste
 		return nil, fmt.Errorf("start cluster: %w", err)
 	}
 	c := &Cluster{Name: opts.Name, Dir: dir, ZooKeeper: zk}
+	// A port chosen free a moment ago can be taken before a node binds it
+	// (by another test binary's servers, or an outgoing connection); the
+	// node then exits, and the nodes start again on other ports.
+	for attempt := 0; attempt < startAttempts; attempt++ {
+		if err = c.startNodes(ctx, bin, opts); err == nil {
+			return c, nil
+		}
+		c.stopNodes()
+	}
+	_ = c.Stop()
+	return nil, err
+}
+
+// startAttempts is how many times StartCluster and StartClickHouse try
+// fresh ports before they give up.
+const startAttempts = 3
+
+// startNodes chooses the nodes' ports, writes their configuration, starts
+// them and waits until every one is ready.
+func (c *Cluster) startNodes(ctx context.Context, bin string, opts ClusterOptions) error {
+	c.Nodes = nil
 	if err := c.configure(bin, opts); err != nil {
-		_ = c.Stop()
-		return nil, err
+		return err
 	}
 	for _, n := range c.Nodes {
 		if err := n.spawn(); err != nil {
-			_ = c.Stop()
-			return nil, fmt.Errorf("start cluster: %w", err)
+			return fmt.Errorf("start cluster: %w", err)
 		}
 	}
 	for _, n := range c.Nodes {
 		if err := n.waitReady(ctx); err != nil {
-			_ = c.Stop()
-			return nil, fmt.Errorf("start cluster: %w", err)
+			return fmt.Errorf("start cluster: %w", err)
 		}
 	}
-	return c, nil
+	return nil
+}
+
+// stopNodes stops every node that runs, leaving ZooKeeper.
+func (c *Cluster) stopNodes() {
+	for _, n := range c.Nodes {
+		_ = n.Stop()
+	}
 }
 
 // configure chooses every node's ports and writes its configuration.
