@@ -165,14 +165,14 @@ func (c countingReader) ReportedFigures(ctx context.Context, institutions []stri
 }
 
 // countingReader passes the exporter's multi-window reads on, counted.
-func (c countingReader) ContactCountsWindows(ctx context.Context, q store.ContactQuery, froms []time.Time) ([][]store.ContactRow, error) {
+func (c countingReader) ContactCountsWindowsAll(ctx context.Context, qs []store.ContactQuery, froms []time.Time) ([][][]store.ContactRow, error) {
 	c.n.Add(1)
-	return c.Reader.(exporter.WindowsReader).ContactCountsWindows(ctx, q, froms)
+	return c.Reader.(exporter.WindowsReader).ContactCountsWindowsAll(ctx, qs, froms)
 }
 
-func (c countingReader) FeedbackCountsWindows(ctx context.Context, q store.FeedbackQuery, froms []time.Time) ([][]store.FeedbackRow, error) {
+func (c countingReader) FeedbackCountsWindowsAll(ctx context.Context, qs []store.FeedbackQuery, froms []time.Time) ([][][]store.FeedbackRow, error) {
 	c.n.Add(1)
-	return c.Reader.(exporter.WindowsReader).FeedbackCountsWindows(ctx, q, froms)
+	return c.Reader.(exporter.WindowsReader).FeedbackCountsWindowsAll(ctx, qs, froms)
 }
 
 func (c countingReader) WrittenCountsWindows(ctx context.Context, q store.WrittenQuery, froms []time.Time) ([][]store.WrittenRow, error) {
@@ -183,6 +183,11 @@ func (c countingReader) WrittenCountsWindows(ctx context.Context, q store.Writte
 type countingTotals struct {
 	exporter.ContactTotalsReader
 	n *atomic.Int64
+}
+
+func (c countingTotals) ContactTotalsAll(ctx context.Context, institutions []string, upTo time.Time, params func(institution, unit, channel string) kpi.Params) ([][]store.ContactRow, error) {
+	c.n.Add(1)
+	return c.ContactTotalsReader.(exporter.ContactTotalsAllReader).ContactTotalsAll(ctx, institutions, upTo, params)
 }
 
 func (c countingTotals) ContactTotals(ctx context.Context, institution string, upTo time.Time, params func(unit, channel string) kpi.Params) ([]store.ContactRow, error) {

@@ -278,7 +278,7 @@ func (e *Exporter) Refresh(ctx context.Context) error {
 	for i, w := range e.cfg.Exporter.Windows {
 		windows[i] = time.Duration(w)
 	}
-	outcomes := e.refreshParts(ctx, now, newRefreshReader(e.reader, now, windows), parts)
+	outcomes := e.refreshParts(ctx, now, newRefreshReader(e.reader, e.cfg, now, windows), newRefreshTotals(e.totals, e.cfg, now), parts)
 	down := e.clickHouseDown(ctx)
 
 	var errs []error
@@ -355,7 +355,7 @@ type partOutcome struct {
 
 // refreshParts refreshes parts with at most e.concurrency at a time; the
 // outcomes are in the order of parts.
-func (e *Exporter) refreshParts(ctx context.Context, now time.Time, r report.Reader, parts []part) []partOutcome {
+func (e *Exporter) refreshParts(ctx context.Context, now time.Time, r report.Reader, t TotalsQuerier, parts []part) []partOutcome {
 	out := make([]partOutcome, len(parts))
 	next := make(chan int)
 	var wg sync.WaitGroup
@@ -364,7 +364,7 @@ func (e *Exporter) refreshParts(ctx context.Context, now time.Time, r report.Rea
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				out[i] = e.refreshPart(ctx, now, r, parts[i])
+				out[i] = e.refreshPart(ctx, now, r, t, parts[i])
 			}
 		}()
 	}
@@ -377,7 +377,7 @@ func (e *Exporter) refreshParts(ctx context.Context, now time.Time, r report.Rea
 }
 
 // refreshPart queries one part's values as of now.
-func (e *Exporter) refreshPart(ctx context.Context, now time.Time, r report.Reader, p part) partOutcome {
+func (e *Exporter) refreshPart(ctx context.Context, now time.Time, r report.Reader, t TotalsQuerier, p part) partOutcome {
 	fail := func(err error) partOutcome { return partOutcome{err: fmt.Errorf("refresh: %s: %w", p, err)} }
 	if err := ctx.Err(); err != nil {
 		return fail(err) // the refresh timed out before this part began
@@ -385,7 +385,7 @@ func (e *Exporter) refreshPart(ctx context.Context, now time.Time, r report.Read
 	values := partValues{at: now}
 	if p.window == 0 {
 		params := func(unit, channel string) kpi.Params { return e.cfg.Params(p.institution, unit, channel) }
-		rows, err := e.totals.ContactTotals(ctx, p.institution, now, params)
+		rows, err := t.ContactTotals(ctx, p.institution, now, params)
 		if err != nil {
 			return fail(err)
 		}
@@ -394,14 +394,7 @@ func (e *Exporter) refreshPart(ctx context.Context, now time.Time, r report.Read
 		}
 		return partOutcome{values: values}
 	}
-	rep, err := report.Build(ctx, e.cfg, r, report.Query{
-		From:         windowStart(now, p.window),
-		To:           now,
-		Exact:        true,
-		AllMethods:   true,
-		AsOf:         now,
-		Institutions: []string{p.institution},
-	})
+	rep, err := report.Build(ctx, e.cfg, r, windowQuery(now, p.window, p.institution))
 	if err != nil {
 		return fail(err)
 	}

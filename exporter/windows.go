@@ -5,37 +5,48 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ccbench/ccbench/config"
 	"github.com/ccbench/ccbench/records"
 	"github.com/ccbench/ccbench/report"
 	"github.com/ccbench/ccbench/store"
 )
 
 // WindowsReader reads the counts of several trailing windows that end at
-// the same moment in one pass; *store.Store implements it.
+// the same moment in one pass, those of contacts and feedback for many
+// institutions at once; *store.Store implements it.
 type WindowsReader interface {
-	ContactCountsWindows(ctx context.Context, q store.ContactQuery, froms []time.Time) ([][]store.ContactRow, error)
-	FeedbackCountsWindows(ctx context.Context, q store.FeedbackQuery, froms []time.Time) ([][]store.FeedbackRow, error)
+	ContactCountsWindowsAll(ctx context.Context, qs []store.ContactQuery, froms []time.Time) ([][][]store.ContactRow, error)
+	FeedbackCountsWindowsAll(ctx context.Context, qs []store.FeedbackQuery, froms []time.Time) ([][][]store.FeedbackRow, error)
 	WrittenCountsWindows(ctx context.Context, q store.WrittenQuery, froms []time.Time) ([][]store.WrittenRow, error)
 }
 
 // windowStart is where a window of length w ending at now starts.
 func windowStart(now time.Time, w time.Duration) time.Time { return now.Add(-w) }
 
+// windowQuery is the report of the window of length w that ends at now:
+// every KPI, every service-level method, open cases judged as of now.
+func windowQuery(now time.Time, w time.Duration, institutions ...string) report.Query {
+	return report.Query{From: windowStart(now, w), To: now, Exact: true, AllMethods: true, AsOf: now, Institutions: institutions}
+}
+
 // refreshReader serves the report reads of one refresh. The contact and
-// feedback counts of an institution's windows come from one multi-window
-// read (when the reader can), the aggregates from one read of the longest
-// window (the report keeps those that overlap each window), and the
-// registers once for the whole refresh; everything else passes through.
-// It never serves a read of another refresh: one is made per refresh.
+// feedback counts of every institution's windows come from one
+// multi-window read for all institutions (when the reader can), the
+// written-case counts from one per institution, the aggregates from one
+// read of the longest window (the report keeps those that overlap each
+// window), and the registers once for the whole refresh; everything else
+// passes through. It never serves a read of another refresh: one is made
+// per refresh.
 type refreshReader struct {
 	report.Reader
 	multi WindowsReader // nil: every read passes through
+	cfg   *config.Config
 	to    time.Time
 	froms []time.Time
 
 	mu       sync.Mutex
-	contacts map[string]*cached[[][]store.ContactRow]
-	feedback map[string]*cached[[][]store.FeedbackRow]
+	contacts cached[map[string][][]store.ContactRow]
+	feedback cached[map[string][][]store.FeedbackRow]
 	written  map[string]*cached[[][]store.WrittenRow]
 	aggs     map[string]*cached[[]records.Aggregate]
 	prac     cached[[]records.Practice]
@@ -66,9 +77,8 @@ func entry[T any](mu *sync.Mutex, m map[string]*cached[T], key string) *cached[T
 	return c
 }
 
-func newRefreshReader(r report.Reader, now time.Time, windows []time.Duration) *refreshReader {
-	rr := &refreshReader{Reader: r, to: now,
-		contacts: map[string]*cached[[][]store.ContactRow]{}, feedback: map[string]*cached[[][]store.FeedbackRow]{},
+func newRefreshReader(r report.Reader, cfg *config.Config, now time.Time, windows []time.Duration) *refreshReader {
+	rr := &refreshReader{Reader: r, cfg: cfg, to: now,
 		written: map[string]*cached[[][]store.WrittenRow]{},
 		aggs:    map[string]*cached[[]records.Aggregate]{}, reported: map[string]*cached[[]records.ReportedFigure]{}}
 	rr.multi, _ = r.(WindowsReader)
@@ -91,18 +101,46 @@ func (r *refreshReader) window(from, to time.Time) int {
 	return -1
 }
 
+// queries returns the store queries of every configured institution's
+// windows, as report.Build makes them (their From is that of the longest
+// window; the multi-window reads ignore it).
+func (r *refreshReader) queries() (cqs []store.ContactQuery, fqs []store.FeedbackQuery) {
+	q := windowQuery(r.to, r.to.Sub(r.earliest()))
+	for _, in := range r.cfg.Institutions {
+		cq, _, fq := report.Queries(r.cfg, q, in)
+		cqs, fqs = append(cqs, cq), append(fqs, fq)
+	}
+	return cqs, fqs
+}
+
+// earliest is the start of the longest window.
+func (r *refreshReader) earliest() time.Time {
+	first := r.froms[0]
+	for _, f := range r.froms {
+		if f.Before(first) {
+			first = f
+		}
+	}
+	return first
+}
+
 func (r *refreshReader) ContactCounts(ctx context.Context, q store.ContactQuery) ([]store.ContactRow, error) {
 	i := r.window(q.From, q.To)
 	if i < 0 || (q.By != "" && q.By != store.ByTotal) {
 		return r.Reader.ContactCounts(ctx, q)
 	}
-	all, err := entry(&r.mu, r.contacts, q.Institution).get(func() ([][]store.ContactRow, error) {
-		return r.multi.ContactCountsWindows(ctx, q, r.froms)
+	all, err := r.contacts.get(func() (map[string][][]store.ContactRow, error) {
+		qs, _ := r.queries()
+		rows, err := r.multi.ContactCountsWindowsAll(ctx, qs, r.froms)
+		return byInstitution(qs, rows, func(q store.ContactQuery) string { return q.Institution }), err
 	})
 	if err != nil {
 		return nil, err
 	}
-	return all[i], nil
+	if windows, ok := all[q.Institution]; ok {
+		return windows[i], nil
+	}
+	return r.Reader.ContactCounts(ctx, q)
 }
 
 func (r *refreshReader) FeedbackCounts(ctx context.Context, q store.FeedbackQuery) ([]store.FeedbackRow, error) {
@@ -110,13 +148,29 @@ func (r *refreshReader) FeedbackCounts(ctx context.Context, q store.FeedbackQuer
 	if i < 0 || (q.By != "" && q.By != store.ByTotal) {
 		return r.Reader.FeedbackCounts(ctx, q)
 	}
-	all, err := entry(&r.mu, r.feedback, q.Institution).get(func() ([][]store.FeedbackRow, error) {
-		return r.multi.FeedbackCountsWindows(ctx, q, r.froms)
+	all, err := r.feedback.get(func() (map[string][][]store.FeedbackRow, error) {
+		_, qs := r.queries()
+		rows, err := r.multi.FeedbackCountsWindowsAll(ctx, qs, r.froms)
+		return byInstitution(qs, rows, func(q store.FeedbackQuery) string { return q.Institution }), err
 	})
 	if err != nil {
 		return nil, err
 	}
-	return all[i], nil
+	if windows, ok := all[q.Institution]; ok {
+		return windows[i], nil
+	}
+	return r.Reader.FeedbackCounts(ctx, q)
+}
+
+// byInstitution maps each query's institution to its rows.
+func byInstitution[Q, R any](qs []Q, rows []R, institution func(Q) string) map[string]R {
+	out := make(map[string]R, len(qs))
+	for i, q := range qs {
+		if i < len(rows) {
+			out[institution(q)] = rows[i]
+		}
+	}
+	return out
 }
 
 func (r *refreshReader) WrittenCounts(ctx context.Context, q store.WrittenQuery) ([]store.WrittenRow, error) {

@@ -5,11 +5,13 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/ccbench/ccbench/kpi"
 	"github.com/ccbench/ccbench/store"
 )
 
@@ -20,63 +22,56 @@ type multiFake struct {
 	contactCalls, feedbackCalls, writtenCalls atomic.Int32
 }
 
-func (m *multiFake) ContactCountsWindows(ctx context.Context, q store.ContactQuery, froms []time.Time) ([][]store.ContactRow, error) {
+func (m *multiFake) ContactCountsWindowsAll(ctx context.Context, qs []store.ContactQuery, froms []time.Time) ([][][]store.ContactRow, error) {
 	m.contactCalls.Add(1)
-	out := make([][]store.ContactRow, len(froms))
-	for i, from := range froms {
-		w := q
-		w.From = from
-		rows, err := m.fakeReader.ContactCounts(ctx, w)
-		if err != nil {
-			return nil, err
-		}
-		out[i] = rows
-	}
-	return out, nil
+	return windowsOf(ctx, qs, froms, func(q *store.ContactQuery, from time.Time) { q.From = from }, m.fakeReader.ContactCounts)
 }
 
-func (m *multiFake) FeedbackCountsWindows(ctx context.Context, q store.FeedbackQuery, froms []time.Time) ([][]store.FeedbackRow, error) {
+func (m *multiFake) FeedbackCountsWindowsAll(ctx context.Context, qs []store.FeedbackQuery, froms []time.Time) ([][][]store.FeedbackRow, error) {
 	m.feedbackCalls.Add(1)
-	out := make([][]store.FeedbackRow, len(froms))
-	for i, from := range froms {
-		w := q
-		w.From = from
-		rows, err := m.fakeReader.FeedbackCounts(ctx, w)
-		if err != nil {
-			return nil, err
+	return windowsOf(ctx, qs, froms, func(q *store.FeedbackQuery, from time.Time) { q.From = from }, m.fakeReader.FeedbackCounts)
+}
+
+// windowsOf reads every window of every query one by one.
+func windowsOf[Q, R any](ctx context.Context, qs []Q, froms []time.Time, setFrom func(*Q, time.Time), read func(context.Context, Q) ([]R, error)) ([][][]R, error) {
+	out := make([][][]R, len(qs))
+	for n, q := range qs {
+		out[n] = make([][]R, len(froms))
+		for i, from := range froms {
+			w := q
+			setFrom(&w, from)
+			rows, err := read(ctx, w)
+			if err != nil {
+				return nil, err
+			}
+			out[n][i] = rows
 		}
-		out[i] = rows
 	}
 	return out, nil
 }
 
 func (m *multiFake) WrittenCountsWindows(ctx context.Context, q store.WrittenQuery, froms []time.Time) ([][]store.WrittenRow, error) {
 	m.writtenCalls.Add(1)
-	out := make([][]store.WrittenRow, len(froms))
-	for i, from := range froms {
-		w := q
-		w.From = from
-		rows, err := m.fakeReader.WrittenCounts(ctx, w)
-		if err != nil {
-			return nil, err
-		}
-		out[i] = rows
+	out, err := windowsOf(ctx, []store.WrittenQuery{q}, froms, func(q *store.WrittenQuery, from time.Time) { q.From = from }, m.fakeReader.WrittenCounts)
+	if err != nil {
+		return nil, err
 	}
-	return out, nil
+	return out[0], nil
 }
 
-// TestRefreshReadsEachInstitutionsWindowsOnce checks that a refresh reads
-// the contact, feedback and written counts of all windows of an institution in one
-// multi-window read, and serves the same values as window by window.
-func TestRefreshReadsEachInstitutionsWindowsOnce(t *testing.T) {
+// TestRefreshReadsWindowsTogether checks that a refresh reads the contact
+// and feedback counts of all windows of all institutions in one
+// multi-window read each, the written counts in one per institution, and
+// serves the same values as window by window.
+func TestRefreshReadsWindowsTogether(t *testing.T) {
 	m := &multiFake{fakeReader: newFake()}
 	e := newTestExporter(t, m, newTotals())
 	if err := e.Refresh(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	// 3 institutions, each read once, whatever the number of windows.
-	if c, f, w := m.contactCalls.Load(), m.feedbackCalls.Load(), m.writtenCalls.Load(); c != 3 || f != 3 || w != 3 {
-		t.Errorf("%d contact, %d feedback and %d written multi-window reads, want 3 of each", c, f, w)
+	// 3 institutions, whatever the number of windows.
+	if c, f, w := m.contactCalls.Load(), m.feedbackCalls.Load(), m.writtenCalls.Load(); c != 1 || f != 1 || w != 3 {
+		t.Errorf("%d contact, %d feedback and %d written multi-window reads, want 1, 1 and 3", c, f, w)
 	}
 	plain := newTestExporter(t, newFake(), newTotals())
 	if err := plain.Refresh(context.Background()); err != nil {
@@ -134,5 +129,52 @@ func TestScrapeServesTheCurrentSnapshot(t *testing.T) {
 	om := get("application/openmetrics-text;version=1.0.0")
 	if strings.Count(om, "# EOF") != 1 || !strings.HasSuffix(om, "# EOF\n") || !strings.Contains(om, "ccbench_service_level_ratio{") {
 		t.Errorf("OpenMetrics scrape: want the series and one end marker at the end, got ...%s", om[max(0, len(om)-300):])
+	}
+}
+
+// allTotals gives the fake totals the store's read of every institution at
+// once and counts the reads of each kind.
+type allTotals struct {
+	*fakeTotals
+	all, one atomic.Int32
+}
+
+func (a *allTotals) ContactTotals(ctx context.Context, institution string, upTo time.Time, params func(unit, channel string) kpi.Params) ([]GroupCounts, error) {
+	a.one.Add(1)
+	return a.fakeTotals.ContactTotals(ctx, institution, upTo, params)
+}
+
+func (a *allTotals) ContactTotalsAll(ctx context.Context, institutions []string, upTo time.Time, params func(institution, unit, channel string) kpi.Params) ([][]GroupCounts, error) {
+	a.all.Add(1)
+	out := make([][]GroupCounts, len(institutions))
+	for i, in := range institutions {
+		rows, err := a.fakeTotals.ContactTotals(ctx, in, upTo, func(unit, channel string) kpi.Params { return params(in, unit, channel) })
+		if err != nil {
+			return nil, err
+		}
+		out[i] = rows
+	}
+	return out, nil
+}
+
+// TestRefreshReadsTotalsTogether checks that a refresh reads every
+// institution's cumulative counters in one read when the querier can, and
+// serves the same counters as institution by institution.
+func TestRefreshReadsTotalsTogether(t *testing.T) {
+	totals := &allTotals{fakeTotals: newTotals()}
+	e := newTestExporter(t, newFake(), totals)
+	if err := e.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if all, one := totals.all.Load(), totals.one.Load(); all != 1 || one != 0 {
+		t.Errorf("%d reads of all institutions' totals and %d of one, want 1 and 0", all, one)
+	}
+	plain := newTestExporter(t, newFake(), newTotals())
+	if err := plain.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	got, want := e.collector.current.Load().totals, plain.collector.current.Load().totals
+	if len(want) == 0 || !reflect.DeepEqual(got, want) {
+		t.Errorf("totals read together:\n%+v\nwant, institution by institution:\n%+v", got, want)
 	}
 }

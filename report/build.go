@@ -88,24 +88,44 @@ func optional(s string) *string {
 
 func ptr[T any](v T) *T { return &v }
 
-func (b *builder) build(ctx context.Context) error {
+// newBuilder returns the builder of institution in's rows of q (whose
+// defaults are set).
+func newBuilder(cfg *config.Config, r Reader, q Query, in config.Institution) *builder {
+	b := &builder{cfg: cfg, r: r, q: q, in: in}
+	// Exact windows are instants; read them in the institution's zone,
+	// where local days (and the days of aggregates) are counted.
+	b.from, b.to = q.From.In(in.Location()), q.To.In(in.Location())
+	if !q.Exact {
+		b.from, b.to = localMidnight(q.From, in.Location()), localMidnight(q.To, in.Location())
+	}
+	return b
+}
+
+// queries returns the store queries of the institution's counts.
+func (b *builder) queries() (store.ContactQuery, store.WrittenQuery, store.FeedbackQuery) {
 	params := func(unit, channel string) kpi.Params { return b.cfg.Params(b.in.ID, unit, channel) }
 	loc := b.in.Location()
+	return store.ContactQuery{Institution: b.in.ID, Location: loc, From: b.from, To: b.to, By: b.q.By, Params: params, Raw: b.q.Raw},
+		store.WrittenQuery{Institution: b.in.ID, Location: loc, Calendar: b.in.Calendar,
+			From: b.from, To: b.to, By: b.q.By, AsOf: b.q.AsOf, Params: params, Raw: b.q.Raw},
+		store.FeedbackQuery{Institution: b.in.ID, Location: loc, From: b.from, To: b.to, By: b.q.By, Raw: b.q.Raw}
+}
 
-	contacts, err := b.r.ContactCounts(ctx, store.ContactQuery{Institution: b.in.ID, Location: loc, From: b.from, To: b.to, By: b.q.By, Params: params, Raw: b.q.Raw})
+func (b *builder) build(ctx context.Context) error {
+	cq, wq, fq := b.queries()
+	contacts, err := b.r.ContactCounts(ctx, cq)
 	if err != nil {
 		return err
 	}
 	b.contactRows(contacts)
 
-	written, err := b.r.WrittenCounts(ctx, store.WrittenQuery{Institution: b.in.ID, Location: loc, Calendar: b.in.Calendar,
-		From: b.from, To: b.to, By: b.q.By, AsOf: b.q.AsOf, Params: params, Raw: b.q.Raw})
+	written, err := b.r.WrittenCounts(ctx, wq)
 	if err != nil {
 		return err
 	}
 	b.writtenRows(written)
 
-	feedback, err := b.r.FeedbackCounts(ctx, store.FeedbackQuery{Institution: b.in.ID, Location: loc, From: b.from, To: b.to, By: b.q.By, Raw: b.q.Raw})
+	feedback, err := b.r.FeedbackCounts(ctx, fq)
 	if err != nil {
 		return err
 	}

@@ -108,15 +108,7 @@ func Build(ctx context.Context, cfg *config.Config, r Reader, q Query) (*Report,
 	if !q.To.After(q.From) {
 		return nil, fmt.Errorf("empty window: --to %s is not after --from %s", q.To.Format(time.DateOnly), q.From.Format(time.DateOnly))
 	}
-	if q.By == "" {
-		q.By = store.ByTotal
-	}
-	if q.Method == "" {
-		q.Method = kpi.Method(cfg.Exporter.SLMethod)
-	}
-	if q.AsOf.IsZero() {
-		q.AsOf = time.Now()
-	}
+	q = withDefaults(cfg, q)
 	if err := validate(q); err != nil {
 		return nil, err
 	}
@@ -168,13 +160,7 @@ func buildInstitutions(ctx context.Context, cfg *config.Config, r Reader, q Quer
 	sem := make(chan struct{}, institutionConcurrency)
 	var wg sync.WaitGroup
 	for i, in := range insts {
-		b := &builder{cfg: cfg, r: r, q: q, in: in}
-		// Exact windows are instants; read them in the institution's zone,
-		// where local days (and the days of aggregates) are counted.
-		b.from, b.to = q.From.In(in.Location()), q.To.In(in.Location())
-		if !q.Exact {
-			b.from, b.to = localMidnight(q.From, in.Location()), localMidnight(q.To, in.Location())
-		}
+		b := newBuilder(cfg, r, q, in)
 		out[i] = b
 		wg.Add(1)
 		go func() {
@@ -188,6 +174,27 @@ func buildInstitutions(ctx context.Context, cfg *config.Config, r Reader, q Quer
 	}
 	wg.Wait()
 	return out, errors.Join(errs...)
+}
+
+// withDefaults fills in the fields of q that Build defaults.
+func withDefaults(cfg *config.Config, q Query) Query {
+	if q.By == "" {
+		q.By = store.ByTotal
+	}
+	if q.Method == "" {
+		q.Method = kpi.Method(cfg.Exporter.SLMethod)
+	}
+	if q.AsOf.IsZero() {
+		q.AsOf = time.Now()
+	}
+	return q
+}
+
+// Queries returns the store queries Build makes for institution in: its
+// contact, written-case and feedback counts. A reader that serves many
+// reports (the exporter's) reads them ahead, for every institution at once.
+func Queries(cfg *config.Config, q Query, in config.Institution) (store.ContactQuery, store.WrittenQuery, store.FeedbackQuery) {
+	return newBuilder(cfg, nil, withDefaults(cfg, q), in).queries()
 }
 
 // validate checks the parts of q that would otherwise silently select

@@ -153,11 +153,10 @@ func paramExpr(q *query, groups []group, value func(g group) float64) *query {
 // are in seconds with millisecond fractions. Rows come sorted by period,
 // unit and channel.
 //
-// The whole 15-minute buckets of the window are read from contact_rollup
-// when the institution's rollups are built and were counted with q's
-// thresholds; the parts of buckets at the window's ends, and every window
-// when the rollups cannot serve it, are counted from the newest raw
-// versions. Both give the same counts.
+// The window is read from the contact rollup's three levels when the
+// institution's rollups are built and were counted with q's thresholds, and
+// otherwise counted from the newest raw versions. Both give the same
+// counts.
 func (s *Store) ContactCounts(ctx context.Context, q ContactQuery) ([]ContactRow, error) {
 	if err := checkWindow("contact counts", q.Institution, q.From, q.To); err != nil {
 		return nil, err
@@ -172,15 +171,14 @@ func (s *Store) ContactCounts(ctx context.Context, q ContactQuery) ([]ContactRow
 	}
 	params := paramsOrDefault(q.Params)
 	var parts []countedContacts
-	err = s.splitWindow(ctx, contactTimes, q.Institution, q.From, q.To, q.Raw,
-		func(from, to time.Time) (bool, error) {
-			rows, ok, err := s.rollupContactCounts(ctx, q.Institution, from, to, by, loc, params)
-			parts = append(parts, rows...)
+	err = s.splitWindow(ctx, q.Institution, q.Raw,
+		func() (bool, error) {
+			var ok bool
+			parts, ok, err = s.rollupContactCounts(ctx, q.Institution, q.From, q.To, by, loc, params)
 			return ok, err
 		},
-		func(from, to time.Time) error {
-			rows, err := s.rawContactCounts(ctx, q.Institution, timeRange(from, to), by, loc, params)
-			parts = append(parts, rows...)
+		func() error {
+			parts, err = s.rawContactCounts(ctx, q.Institution, timeRange(q.From, q.To), by, loc, params)
 			return err
 		})
 	if err != nil {
@@ -395,20 +393,41 @@ func (s *Store) contactGroups(ctx context.Context, table, institution string, w 
 // upTo, one row per unit and channel, for cumulative counters. PeriodStart
 // is the Unix epoch and Days is 0: the window has no real start.
 func (s *Store) ContactTotals(ctx context.Context, institution string, upTo time.Time, params func(unit, channel string) kpi.Params) ([]ContactRow, error) {
-	rows, err := s.ContactCounts(ctx, ContactQuery{
-		Institution: institution,
-		From:        time.Unix(0, 0).UTC(),
-		To:          upTo,
-		By:          ByTotal,
-		Params:      params,
-	})
+	var all func(_, unit, channel string) kpi.Params
+	if params != nil {
+		all = func(_, unit, channel string) kpi.Params { return params(unit, channel) }
+	}
+	out, err := s.ContactTotalsAll(ctx, []string{institution}, upTo, all)
 	if err != nil {
 		return nil, err
 	}
-	for i := range rows {
-		rows[i].Counts.Days = 0
+	return out[0], nil
+}
+
+// ContactTotalsAll is ContactTotals of several institutions, read together
+// (see ContactCountsWindowsAll): out[i] are the totals of institutions[i].
+// A nil params gives every group the default parameters of its channel.
+func (s *Store) ContactTotalsAll(ctx context.Context, institutions []string, upTo time.Time,
+	params func(institution, unit, channel string) kpi.Params) ([][]ContactRow, error) {
+	qs := make([]ContactQuery, len(institutions))
+	for i, in := range institutions {
+		qs[i] = ContactQuery{Institution: in, To: upTo}
+		if params != nil {
+			qs[i].Params = func(unit, channel string) kpi.Params { return params(in, unit, channel) }
+		}
 	}
-	return rows, nil
+	windows, err := s.ContactCountsWindowsAll(ctx, qs, []time.Time{time.Unix(0, 0).UTC()})
+	if err != nil {
+		return nil, err
+	}
+	out := make([][]ContactRow, len(institutions))
+	for i := range windows {
+		out[i] = windows[i][0]
+		for j := range out[i] {
+			out[i][j].Counts.Days = 0
+		}
+	}
+	return out, nil
 }
 
 // days returns the calendar days from a to b as the local wall clock of loc

@@ -42,9 +42,8 @@ type FeedbackRow struct {
 // of the newest version of that contact, wherever it arrived; a response
 // whose contact is unknown or withdrawn keeps the unit and channel its
 // collector gave it (shared/kpis.md, "Feedback about a contact counts under
-// that contact's channel"). Whole 15-minute buckets come from
-// feedback_rollup once the institution's rollups are built, as in
-// ContactCounts. Rows come sorted by period, unit, channel and instrument.
+// that contact's channel"). The window is read from the feedback
+// rollup once the institution's rollups are built, as in ContactCounts. Rows come sorted by period, unit, channel and instrument.
 func (s *Store) FeedbackCounts(ctx context.Context, q FeedbackQuery) ([]FeedbackRow, error) {
 	if err := checkWindow("feedback counts", q.Institution, q.From, q.To); err != nil {
 		return nil, err
@@ -58,15 +57,13 @@ func (s *Store) FeedbackCounts(ctx context.Context, q FeedbackQuery) ([]Feedback
 		return nil, fmt.Errorf("feedback counts of %s: %w", q.Institution, err)
 	}
 	var parts []countedFeedback
-	err = s.splitWindow(ctx, feedbackTimes, q.Institution, q.From, q.To, q.Raw,
-		func(from, to time.Time) (bool, error) {
-			rows, err := s.rollupFeedbackCounts(ctx, q.Institution, from, to, by, loc)
-			parts = append(parts, rows...)
+	err = s.splitWindow(ctx, q.Institution, q.Raw,
+		func() (bool, error) {
+			parts, err = s.rollupFeedbackCounts(ctx, q.Institution, q.From, q.To, by, loc)
 			return true, err
 		},
-		func(from, to time.Time) error {
-			rows, err := s.countFeedback(ctx, q.Institution, timeRange(from, to), func(q *query) *query { return periodExpr(q, by, "submitted_at", loc) })
-			parts = append(parts, rows...)
+		func() error {
+			parts, err = s.countFeedback(ctx, q.Institution, timeRange(q.From, q.To), func(q *query) *query { return periodExpr(q, by, "submitted_at", loc) })
 			return err
 		})
 	if err != nil {
@@ -154,8 +151,8 @@ GROUP BY unit, channel, instrument, key`)
 	return s.queryFeedbackCounts(ctx, query)
 }
 
-// rollupFeedbackCounts reads the feedback counts of the whole buckets
-// [from, to) from the feedback rollup's two levels.
+// rollupFeedbackCounts reads the feedback counts of [from, to) from the
+// feedback rollup's three levels.
 func (s *Store) rollupFeedbackCounts(ctx context.Context, institution string, from, to time.Time, by By, loc *time.Location) ([]countedFeedback, error) {
 	var out []countedFeedback
 	for _, p := range rollupParts(feedbackRollup, from, to, by, loc) {

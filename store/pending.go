@@ -401,9 +401,9 @@ ORDER BY institution, session, kind`)
 func (s *Store) recoverNote(ctx context.Context, n pendingNote) error {
 	end := n.last.Add(BucketSize)
 	t := touched{}
-	table, column, rollup := "contacts", "arrived_at", "contact_rollup"
+	table, column, rollup := "contacts", "arrived_at", contactRollup.bucketTable()
 	if n.kind == pendingFeedback {
-		table, column, rollup = "feedback", "submitted_at", "feedback_rollup"
+		table, column, rollup = "feedback", "submitted_at", feedbackRollup.bucketTable()
 	}
 	for _, q := range []*query{
 		(&query{}).sql("SELECT DISTINCT toStartOfFifteenMinutes(", column, ") FROM ", table, " WHERE institution = ").bind(n.institution).

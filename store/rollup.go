@@ -53,52 +53,24 @@ func ceilTo(t time.Time, d time.Duration) time.Time {
 	return f.Add(d)
 }
 
-// splitWindow serves [from, to) from the rollups of the records of t where
-// it can: the whole buckets of the window through rollup (which reports
-// false when the rollups cannot serve them, and must then have kept
-// nothing), and the rest, or everything, through raw. The bucket that holds
-// to counts as whole when nothing is stored after to in it (bucketEndsAt).
-func (s *Store) splitWindow(ctx context.Context, t recordTimes, institution string, from, to time.Time, forceRaw bool,
-	rollup func(from, to time.Time) (bool, error), raw func(from, to time.Time) error) error {
-	inner, outer := bucketCeil(from), bucketFloor(to)
-	if forceRaw || !inner.Before(bucketCeil(to)) {
-		return raw(from, to)
-	}
-	built, err := s.rollupsBuilt(ctx, institution)
-	if err != nil {
-		return err
-	}
-	if !built {
-		return raw(from, to)
-	}
-	if outer.Before(to) {
-		whole, err := s.bucketEndsAt(ctx, t, institution, to)
+// splitWindow serves [from, to) from the rollups where it can: rollup
+// reads them (and reports false when they cannot serve the window, having
+// kept nothing), else raw reads the raw versions.
+func (s *Store) splitWindow(ctx context.Context, institution string, forceRaw bool,
+	rollup func() (bool, error), raw func() error) error {
+	if !forceRaw {
+		built, err := s.rollupsBuilt(ctx, institution)
 		if err != nil {
 			return err
 		}
-		if whole {
-			outer = bucketCeil(to)
+		if built {
+			ok, err := rollup()
+			if err != nil || ok {
+				return err
+			}
 		}
 	}
-	if !inner.Before(outer) {
-		return raw(from, to)
-	}
-	ok, err := rollup(inner, outer)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return raw(from, to)
-	}
-	if from.Before(inner) {
-		if err := raw(from, inner); err != nil {
-			return err
-		}
-	}
-	if outer.Before(to) {
-		return raw(outer, to)
-	}
-	return nil
+	return raw()
 }
 
 // rollupsBuilt reports whether the institution's rollups cover all its
@@ -111,7 +83,7 @@ func (s *Store) rollupsBuilt(ctx context.Context, institution string) (bool, err
 		return true, nil
 	}
 	var n uint64
-	if err := s.conn.QueryRow(ctx, "SELECT count() FROM rollup_builds WHERE institution = ?", institution).Scan(&n); err != nil {
+	if err := s.conn.QueryRow(ctx, "SELECT count() FROM rollup_builds_v2 WHERE institution = ?", institution).Scan(&n); err != nil {
 		return false, fmt.Errorf("rollup state of %s: %w", institution, err)
 	}
 	if n > 0 {
@@ -122,9 +94,8 @@ func (s *Store) rollupsBuilt(ctx context.Context, institution string) (bool, err
 	return n > 0, nil
 }
 
-// rollupContactCounts reads the contact counts of the whole buckets
-// [from, to) from the contact rollup's two levels per unit, channel and
-// period. It reports false, with no rows, when a group was counted with
+// rollupContactCounts reads the contact counts of [from, to) from the
+// contact rollup's three levels per unit, channel and period. It reports false, with no rows, when a group was counted with
 // other thresholds than params gives.
 func (s *Store) rollupContactCounts(ctx context.Context, institution string, from, to time.Time, by By, loc *time.Location,
 	params func(unit, channel string) kpi.Params) ([]countedContacts, bool, error) {
@@ -165,7 +136,7 @@ func (s *Store) queryContactSums(ctx context.Context, q *query, params func(unit
 	return out, true, nil
 }
 
-// contactRollupSums is the part of a SELECT over contact_rollup that sums
+// contactRollupSums is the part of a SELECT over a contact rollup that sums
 // its counts, after the grouping columns; see scanContactSums.
 const contactRollupSums = `t_ms, s_ms, l_ms,
     sum(offered) AS o, sum(answered), sum(abandoned), sum(short_abandoned), sum(answered_within_t), sum(abandoned_within_t),
@@ -209,51 +180,86 @@ type rollupKey struct {
 }
 
 // recountContacts recounts the contact rollup of the institution's
-// buckets from the newest versions of its contacts, with the store's
-// parameters, replacing the previous rows (zeros for groups that have no
-// contacts left).
+// buckets, at the seconds and 15-minute levels and then the day level, from
+// the newest versions of its contacts, with the store's parameters,
+// replacing the previous rows (zeros for keys that have no contacts left).
+// One read counts the seconds; the buckets are their sums.
 func (s *Store) recountContacts(ctx context.Context, institution string, buckets []time.Time) error {
 	params := s.paramsOf(institution)
 	for _, chunk := range chunks(buckets) {
 		version := s.nextVersion() // before reading: a later recount wins
-		counted, err := s.countContacts(ctx, institution, bucketSet(chunk), params,
-			func(q *query) *query { return q.sql("toStartOfFifteenMinutes(arrived_at)") })
+		seconds, err := s.countContacts(ctx, institution, bucketSet(chunk), params,
+			func(q *query) *query { return q.sql("arrived_at") })
 		if err != nil {
 			return fmt.Errorf("recount contact rollup of %s: %w", institution, err)
 		}
-		existing, err := s.rollupKeys(ctx, "contact_rollup", "''", institution, chunk)
-		if err != nil {
-			return err
-		}
-		for _, c := range counted {
-			delete(existing, rollupKey{c.key.Unix(), c.unit, c.channel, ""})
-		}
-		for k := range existing {
-			counted = append(counted, countedContacts{unit: k.unit, channel: k.channel, key: time.Unix(k.bucket, 0).UTC()})
-		}
-		err = s.insertBatch(ctx, "contact_rollup", contactRollupColumns, len(counted), func(b driver.Batch) error {
-			for _, c := range counted {
-				p, k := params(c.unit, c.channel), c.counts
-				err := b.Append(institution, c.key.UTC(), c.unit, c.channel, version,
-					p.Threshold.Milliseconds(), p.ShortAbandon.Milliseconds(), p.LongWait.Milliseconds(),
-					uint64(k.Offered), uint64(k.Answered), uint64(k.Abandoned), uint64(k.ShortAbandoned),
-					uint64(k.AnsweredWithinT), uint64(k.AbandonedWithinT), uint64(k.AbandonedNotShort), uint64(k.LongWaits),
-					int64(k.AnswerWaitSumS), uint64(k.Handled), int64(k.HandleSumS), uint64(k.AcwCounted),
-					int64(k.AcwSumS), int64(k.MaxWaitS)) // waits in ms, as countContacts leaves them
-				if err != nil {
-					return fmt.Errorf("rollup of %s bucket %s %s/%s: %w", institution, c.key.Format(time.RFC3339), c.unit, c.channel, err)
-				}
+		for _, level := range []struct {
+			table string
+			rows  []countedContacts
+		}{{contactRollup.secondTable(), seconds}, {contactRollup.bucketTable(), contactBuckets(seconds)}} {
+			if err := s.writeContactRollup(ctx, level.table, institution, chunk, version, params, level.rows); err != nil {
+				return err
 			}
-			return nil
-		})
-		if err != nil {
-			return err
 		}
 		if err := s.recountDays(ctx, contactRollup, institution, chunk); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// contactBuckets sums counts per 15-minute bucket and group.
+func contactBuckets(counted []countedContacts) []countedContacts {
+	type key struct {
+		bucket        int64
+		unit, channel string
+	}
+	index := map[key]int{}
+	var out []countedContacts
+	for _, c := range counted {
+		b := bucketFloor(c.key)
+		k := key{b.Unix(), c.unit, c.channel}
+		i, ok := index[k]
+		if !ok {
+			index[k] = len(out)
+			out = append(out, countedContacts{unit: c.unit, channel: c.channel, key: b})
+			i = len(out) - 1
+		}
+		out[i].counts = out[i].counts.Add(c.counts)
+	}
+	return out
+}
+
+// writeContactRollup writes the counted rows of the institution's buckets
+// (chunk) to a contact rollup table with version, and a row of zeros for
+// every key the table has in those buckets that counted lacks.
+func (s *Store) writeContactRollup(ctx context.Context, table, institution string, chunk []time.Time, version uint64,
+	params func(unit, channel string) kpi.Params, counted []countedContacts) error {
+	existing, err := s.rollupKeys(ctx, table, "''", institution, chunk)
+	if err != nil {
+		return err
+	}
+	for _, c := range counted {
+		delete(existing, rollupKey{c.key.Unix(), c.unit, c.channel, ""})
+	}
+	for k := range existing {
+		counted = append(counted, countedContacts{unit: k.unit, channel: k.channel, key: time.Unix(k.bucket, 0).UTC()})
+	}
+	return s.insertBatch(ctx, table, contactRollupColumns, len(counted), func(b driver.Batch) error {
+		for _, c := range counted {
+			p, k := params(c.unit, c.channel), c.counts
+			err := b.Append(institution, c.key.UTC(), c.unit, c.channel, version,
+				p.Threshold.Milliseconds(), p.ShortAbandon.Milliseconds(), p.LongWait.Milliseconds(),
+				uint64(k.Offered), uint64(k.Answered), uint64(k.Abandoned), uint64(k.ShortAbandoned),
+				uint64(k.AnsweredWithinT), uint64(k.AbandonedWithinT), uint64(k.AbandonedNotShort), uint64(k.LongWaits),
+				int64(k.AnswerWaitSumS), uint64(k.Handled), int64(k.HandleSumS), uint64(k.AcwCounted),
+				int64(k.AcwSumS), int64(k.MaxWaitS)) // waits in ms, as countContacts leaves them
+			if err != nil {
+				return fmt.Errorf("%s of %s at %s %s/%s: %w", table, institution, c.key.Format(time.RFC3339), c.unit, c.channel, err)
+			}
+		}
+		return nil
+	})
 }
 
 const contactRollupColumns = `institution, bucket, unit, channel, version, t_ms, s_ms, l_ms, offered, answered, abandoned,
@@ -503,38 +509,70 @@ func (s *Store) beforeFeedback(ctx context.Context, fs []records.Feedback) (touc
 func (s *Store) recountFeedback(ctx context.Context, institution string, buckets []time.Time) error {
 	for _, chunk := range chunks(buckets) {
 		version := s.nextVersion()
-		counted, err := s.countFeedback(ctx, institution, bucketSet(chunk), func(q *query) *query { return q.sql("toStartOfFifteenMinutes(submitted_at)") })
+		seconds, err := s.countFeedback(ctx, institution, bucketSet(chunk), func(q *query) *query { return q.sql("submitted_at") })
 		if err != nil {
 			return fmt.Errorf("recount feedback rollup of %s: %w", institution, err)
 		}
-		existing, err := s.rollupKeys(ctx, "feedback_rollup", "instrument", institution, chunk)
-		if err != nil {
-			return err
-		}
-		for _, c := range counted {
-			delete(existing, rollupKey{c.key.Unix(), c.unit, c.channel, c.instrument})
-		}
-		for k := range existing {
-			counted = append(counted, countedFeedback{unit: k.unit, channel: k.channel, instrument: k.instrument, key: time.Unix(k.bucket, 0).UTC()})
-		}
-		err = s.insertBatch(ctx, "feedback_rollup", "institution, bucket, unit, channel, instrument, version, responses, favourable", len(counted),
-			func(b driver.Batch) error {
-				for _, c := range counted {
-					if err := b.Append(institution, c.key.UTC(), c.unit, c.channel, c.instrument, version,
-						uint64(c.counts.Responses), uint64(c.counts.Favourable)); err != nil {
-						return fmt.Errorf("feedback rollup of %s bucket %s: %w", institution, c.key.Format(time.RFC3339), err)
-					}
-				}
-				return nil
-			})
-		if err != nil {
-			return err
+		for _, level := range []struct {
+			table string
+			rows  []countedFeedback
+		}{{feedbackRollup.secondTable(), seconds}, {feedbackRollup.bucketTable(), feedbackBuckets(seconds)}} {
+			if err := s.writeFeedbackRollup(ctx, level.table, institution, chunk, version, level.rows); err != nil {
+				return err
+			}
 		}
 		if err := s.recountDays(ctx, feedbackRollup, institution, chunk); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// feedbackBuckets sums counts per 15-minute bucket and group.
+func feedbackBuckets(counted []countedFeedback) []countedFeedback {
+	type key struct {
+		bucket                    int64
+		unit, channel, instrument string
+	}
+	index := map[key]int{}
+	var out []countedFeedback
+	for _, c := range counted {
+		b := bucketFloor(c.key)
+		k := key{b.Unix(), c.unit, c.channel, c.instrument}
+		i, ok := index[k]
+		if !ok {
+			index[k] = len(out)
+			out = append(out, countedFeedback{unit: c.unit, channel: c.channel, instrument: c.instrument, key: b})
+			i = len(out) - 1
+		}
+		out[i].counts = out[i].counts.Add(c.counts)
+	}
+	return out
+}
+
+// writeFeedbackRollup writes counted rows to a feedback rollup table as
+// writeContactRollup does for contacts.
+func (s *Store) writeFeedbackRollup(ctx context.Context, table, institution string, chunk []time.Time, version uint64, counted []countedFeedback) error {
+	existing, err := s.rollupKeys(ctx, table, "instrument", institution, chunk)
+	if err != nil {
+		return err
+	}
+	for _, c := range counted {
+		delete(existing, rollupKey{c.key.Unix(), c.unit, c.channel, c.instrument})
+	}
+	for k := range existing {
+		counted = append(counted, countedFeedback{unit: k.unit, channel: k.channel, instrument: k.instrument, key: time.Unix(k.bucket, 0).UTC()})
+	}
+	return s.insertBatch(ctx, table, "institution, bucket, unit, channel, instrument, version, responses, favourable", len(counted),
+		func(b driver.Batch) error {
+			for _, c := range counted {
+				if err := b.Append(institution, c.key.UTC(), c.unit, c.channel, c.instrument, version,
+					uint64(c.counts.Responses), uint64(c.counts.Favourable)); err != nil {
+					return fmt.Errorf("%s of %s at %s: %w", table, institution, c.key.Format(time.RFC3339), err)
+				}
+			}
+			return nil
+		})
 }
 
 // RebuildRollups recounts every rollup bucket of the institution from its
@@ -557,7 +595,7 @@ func (s *Store) RebuildRollups(ctx context.Context, institution string) error {
 			return err
 		}
 	}
-	err := s.insertBatch(ctx, "rollup_builds", "institution, version, built_at", 1, func(b driver.Batch) error {
+	err := s.insertBatch(ctx, "rollup_builds_v2", "institution, version, built_at", 1, func(b driver.Batch) error {
 		return b.Append(institution, s.nextVersion(), time.Now().UTC())
 	})
 	if err != nil {
@@ -620,7 +658,8 @@ func (s *Store) EnsureRollups(ctx context.Context, institutions []string) ([]str
 // rollupParamsCurrent reports whether every group of the institution's
 // contact rollup was counted with the store's parameters.
 func (s *Store) rollupParamsCurrent(ctx context.Context, institution string) (bool, error) {
-	rows, err := s.conn.Query(ctx, "SELECT DISTINCT unit, channel, t_ms, s_ms, l_ms FROM contact_rollup FINAL WHERE institution = ?", institution)
+	q := (&query{}).sql("SELECT DISTINCT unit, channel, t_ms, s_ms, l_ms FROM ", contactRollup.bucketTable(), " FINAL WHERE institution = ").bind(institution)
+	rows, err := s.conn.Query(ctx, q.String(), q.args...)
 	if err != nil {
 		return false, fmt.Errorf("rollup parameters of %s: %w", institution, err)
 	}

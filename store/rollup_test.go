@@ -67,9 +67,9 @@ func TestRollupsEqualRawPath(t *testing.T) {
 		}
 	}
 
-	// The exporter's trailing windows, read in one pass.
+	// The exporter's trailing windows, read in one pass for both
+	// institutions.
 	for trial := 0; trial < 5; trial++ {
-		in := institutions[trial%len(institutions)]
 		to := start.Add(time.Duration(3*24*time.Hour) + time.Duration(r.Int64N(int64(3*24*time.Hour))))
 		froms := []time.Time{to.Add(-5 * time.Minute), to.Add(-time.Hour), to.Add(-24 * time.Hour), to.Add(-72 * time.Hour)}
 		switch trial {
@@ -77,64 +77,45 @@ func TestRollupsEqualRawPath(t *testing.T) {
 			to = to.Truncate(store.BucketSize) // windows of whole buckets
 			froms = []time.Time{to.Add(-time.Hour), to.Add(-24 * time.Hour)}
 		case 1:
-			// Nothing is stored after to: the rollup of its bucket serves
-			// the windows' end.
+			// Nothing is stored after to.
 			to = last.Add(time.Second)
 			froms = []time.Time{to.Add(-time.Hour), to.Add(-24 * time.Hour), to.Add(-72 * time.Hour)}
+		case 2:
+			// Two windows that start in the same bucket.
+			froms = []time.Time{to.Add(-time.Hour), to.Add(-time.Hour - time.Minute), to.Add(-90 * time.Second)}
 		}
-		p := func(unit, channel string) kpi.Params { return params(in, unit, channel) }
-		cq := store.ContactQuery{Institution: in, Location: loc, To: to, Params: p}
-		multi, err := s.ContactCountsWindows(ctx, cq, froms)
+		var cqs []store.ContactQuery
+		var fqs []store.FeedbackQuery
+		for _, in := range institutions {
+			p := func(unit, channel string) kpi.Params { return params(in, unit, channel) }
+			cqs = append(cqs, store.ContactQuery{Institution: in, Location: loc, To: to, Params: p})
+			fqs = append(fqs, store.FeedbackQuery{Institution: in, Location: loc, To: to})
+		}
+		multi, err := s.ContactCountsWindowsAll(ctx, cqs, froms)
 		if err != nil {
 			t.Fatal(err)
 		}
-		fq := store.FeedbackQuery{Institution: in, Location: loc, To: to}
-		multiF, err := s.FeedbackCountsWindows(ctx, fq, froms)
+		multiF, err := s.FeedbackCountsWindowsAll(ctx, fqs, froms)
 		if err != nil {
 			t.Fatal(err)
 		}
-		wq := store.WrittenQuery{Institution: in, Location: loc, Calendar: "LT", To: to, AsOf: to.Add(-36 * time.Hour), Params: p}
-		multiW, err := s.WrittenCountsWindows(ctx, wq, froms)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i, from := range froms {
-			oneW := wq
-			oneW.From, oneW.Raw = from, true
-			rawW, err := s.WrittenCounts(ctx, oneW)
+		for n, in := range institutions {
+			checkWindows(ctx, t, s, cqs[n], fqs[n], froms, multi[n], multiF[n])
+			wq := store.WrittenQuery{Institution: in, Location: loc, Calendar: "LT", To: to, AsOf: to.Add(-36 * time.Hour), Params: cqs[n].Params}
+			multiW, err := s.WrittenCountsWindows(ctx, wq, froms)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !reflect.DeepEqual(multiW[i], rawW) {
-				t.Errorf("%s window [%s, %s): written counts differ:\n%s", in, from, to, diffRows(multiW[i], rawW, func(r store.WrittenRow) string { return r.Unit + "/" + r.Channel }))
-			}
-			one := cq
-			one.From, one.Raw = from, true
-			raw, err := s.ContactCounts(ctx, one)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !reflect.DeepEqual(multi[i], raw) {
-				t.Errorf("%s window [%s, %s): contact counts differ:\n%s", in, from, to, diffRows(multi[i], raw, func(r store.ContactRow) string { return r.Unit + "/" + r.Channel }))
-			}
-			one.Raw = false
-			rolled, err := s.ContactCounts(ctx, one)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !reflect.DeepEqual(rolled, raw) {
-				t.Errorf("%s window [%s, %s) alone: contact counts differ:\n%s", in, from, to, diffRows(rolled, raw, func(r store.ContactRow) string { return r.Unit + "/" + r.Channel }))
-			}
-			oneF := fq
-			oneF.From, oneF.Raw = from, true
-			rawF, err := s.FeedbackCounts(ctx, oneF)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !reflect.DeepEqual(multiF[i], rawF) {
-				t.Errorf("%s window [%s, %s): feedback counts differ:\n%s", in, from, to, diffRows(multiF[i], rawF, func(r store.FeedbackRow) string {
-					return r.Unit + "/" + r.Channel + "/" + r.Instrument
-				}))
+			for i, from := range froms {
+				oneW := wq
+				oneW.From, oneW.Raw = from, true
+				rawW, err := s.WrittenCounts(ctx, oneW)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(multiW[i], rawW) {
+					t.Errorf("%s window [%s, %s): written counts differ:\n%s", in, from, to, diffRows(multiW[i], rawW, func(r store.WrittenRow) string { return r.Unit + "/" + r.Channel }))
+				}
 			}
 		}
 	}
@@ -421,4 +402,42 @@ func latest(a, b time.Time) time.Time {
 		return a
 	}
 	return b
+}
+
+// checkWindows compares the windows read together (multi, multiF) with
+// each window read alone through the rollups and from the raw versions.
+func checkWindows(ctx context.Context, t *testing.T, s *store.Store, cq store.ContactQuery, fq store.FeedbackQuery, froms []time.Time,
+	multi [][]store.ContactRow, multiF [][]store.FeedbackRow) {
+	t.Helper()
+	in, to := cq.Institution, cq.To
+	for i, from := range froms {
+		one := cq
+		one.From, one.Raw = from, true
+		raw, err := s.ContactCounts(ctx, one)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(multi[i], raw) {
+			t.Errorf("%s window [%s, %s): contact counts differ:\n%s", in, from, to, diffRows(multi[i], raw, func(r store.ContactRow) string { return r.Unit + "/" + r.Channel }))
+		}
+		one.Raw = false
+		rolled, err := s.ContactCounts(ctx, one)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(rolled, raw) {
+			t.Errorf("%s window [%s, %s) alone: contact counts differ:\n%s", in, from, to, diffRows(rolled, raw, func(r store.ContactRow) string { return r.Unit + "/" + r.Channel }))
+		}
+		oneF := fq
+		oneF.From, oneF.Raw = from, true
+		rawF, err := s.FeedbackCounts(ctx, oneF)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(multiF[i], rawF) {
+			t.Errorf("%s window [%s, %s): feedback counts differ:\n%s", in, from, to, diffRows(multiF[i], rawF, func(r store.FeedbackRow) string {
+				return r.Unit + "/" + r.Channel + "/" + r.Instrument
+			}))
+		}
+	}
 }

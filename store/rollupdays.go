@@ -6,11 +6,14 @@ import (
 	"time"
 )
 
-// A rollup has two levels: 15-minute UTC buckets (contact_rollup,
-// feedback_rollup) and whole UTC days summed from them (contact_rollup_day,
-// feedback_rollup_day, migration 0005). Reads take every whole UTC day that
-// lies in one period of the query from the day table and the rest from the
-// bucket table, so a window of a year reads a few hundred rows per group.
+// A rollup has three levels (migration 0007): seconds (contact_rollup_1s,
+// feedback_rollup_1s), 15-minute UTC buckets summed from them
+// (contact_rollup_15m, feedback_rollup_15m) and whole UTC days summed from
+// those (contact_rollup_1d, feedback_rollup_1d). Reads
+// take every whole UTC day that lies in one period of the query from the
+// day table, the other whole buckets from the bucket table and the seconds
+// at the window's ends from the seconds table, so a window of a year reads
+// a few hundred rows per group and no window reads raw versions.
 
 // daySize is the width of a day-table row.
 const daySize = 24 * time.Hour
@@ -22,7 +25,7 @@ func dayCeil(t time.Time) time.Time { return ceilTo(t, daySize) }
 // rollup describes one rollup for the code that reads and recounts both of
 // its levels.
 type rollup struct {
-	table    string // the bucket table; its day table is table + "_day"
+	name     string // the tables are name + "_1s", "_15m" and "_1d"
 	keys     string // the group columns
 	sums     string // the SELECT list of sums over rollup rows, after keys
 	groupBy  string // columns after keys and the period that rows must agree on
@@ -30,11 +33,15 @@ type rollup struct {
 	daySums  string // the SELECT list of a day row from bucket rows, after version
 }
 
-func (r rollup) dayTable() string { return r.table + "_day" }
+func (r rollup) secondTable() string { return r.name + "_1s" }
+
+func (r rollup) bucketTable() string { return r.name + "_15m" }
+
+func (r rollup) dayTable() string { return r.name + "_1d" }
 
 var (
 	contactRollup = rollup{
-		table: "contact_rollup", keys: "unit, channel", sums: contactRollupSums,
+		name: "contact_rollup", keys: "unit, channel", sums: contactRollupSums,
 		groupBy: ", t_ms, s_ms, l_ms", nonEmpty: "o > 0",
 		// A day whose buckets were counted with other thresholds gets
 		// t_ms = -1, which matches no configuration: readers then count
@@ -46,7 +53,7 @@ var (
     sum(acw_sum_s), max(max_wait_ms)`,
 	}
 	feedbackRollup = rollup{
-		table: "feedback_rollup", keys: "unit, channel, instrument", sums: "sum(responses) AS n, sum(favourable)",
+		name: "feedback_rollup", keys: "unit, channel, instrument", sums: "sum(responses) AS n, sum(favourable)",
 		nonEmpty: "n > 0", daySums: "sum(responses), sum(favourable)",
 	}
 )
@@ -70,7 +77,7 @@ func (s *Store) recountDays(ctx context.Context, r rollup, institution string, b
 		days = days[n:]
 		q := &query{}
 		q.sql("INSERT INTO ", r.dayTable(), "\nSELECT institution, toStartOfDay(bucket) AS day, ", r.keys, ", toUInt64(").bind(s.nextVersion()).sql("),\n    ", r.daySums,
-			"\nFROM ", r.table, " FINAL\nWHERE institution = ").bind(institution).sql(" AND ")
+			"\nFROM ", r.bucketTable(), " FINAL\nWHERE institution = ").bind(institution).sql(" AND ")
 		timeRange(chunk[0], chunk[len(chunk)-1].Add(daySize)).sql(q, "bucket")
 		q.sql(" AND toStartOfDay(bucket) IN (")
 		for i, d := range chunk {
@@ -102,13 +109,55 @@ type rollupPart struct {
 	where func(q *query, column string) *query
 }
 
-// rollupParts splits the whole buckets [from, to) of a read grouped by
+// rollupParts splits a read of [from, to) grouped by `by` in loc over the
+// levels of r: the seconds at its ends that do not fill a 15-minute bucket
+// come from the seconds table, in one part; the whole buckets between as
+// bucketParts splits them.
+func rollupParts(r rollup, from, to time.Time, by By, loc *time.Location) []rollupPart {
+	inner, outer := bucketCeil(from), bucketFloor(to)
+	if !inner.Before(outer) {
+		return []rollupPart{{r.secondTable(), timeRange(from, to).cond}}
+	}
+	parts := bucketParts(r, inner, outer, by, loc)
+	var ends []window
+	if from.Before(inner) {
+		ends = append(ends, timeRange(from, inner))
+	}
+	if outer.Before(to) {
+		ends = append(ends, timeRange(outer, to))
+	}
+	if len(ends) > 0 {
+		parts = append(parts, rollupPart{r.secondTable(), anyOf(ends...).cond})
+	}
+	return parts
+}
+
+// anyOf is the window of the records in any of ws.
+func anyOf(ws ...window) window {
+	var span time.Duration
+	for _, w := range ws {
+		span += w.span
+	}
+	return window{span: span, cond: func(q *query, column string) *query {
+		q.sql("(")
+		for i, w := range ws {
+			if i > 0 {
+				q.sql(" OR ")
+			}
+			q.sql("(")
+			w.sql(q, column).sql(")")
+		}
+		return q.sql(")")
+	}}
+}
+
+// bucketParts splits the whole buckets [from, to) of a read grouped by
 // `by` in loc: the UTC days inside it that lie in one period each come from
 // the day table, the other buckets from the bucket table.
-func rollupParts(r rollup, from, to time.Time, by By, loc *time.Location) []rollupPart {
+func bucketParts(r rollup, from, to time.Time, by By, loc *time.Location) []rollupPart {
 	dIn, dOut := dayCeil(from), dayFloor(to)
 	if !dIn.Before(dOut) {
-		return []rollupPart{{r.table, timeRange(from, to).cond}}
+		return []rollupPart{{r.bucketTable(), timeRange(from, to).cond}}
 	}
 	whole := func(q *query, day string) *query {
 		if by == ByTotal {
@@ -126,7 +175,7 @@ func rollupParts(r rollup, from, to time.Time, by By, loc *time.Location) []roll
 		timeRange(dIn, dOut).sql(q, column).sql(" AND ")
 		return whole(q, "toStartOfDay("+column+")").sql(")")
 	}
-	return []rollupPart{{r.dayTable(), days}, {r.table, buckets}}
+	return []rollupPart{{r.dayTable(), days}, {r.bucketTable(), buckets}}
 }
 
 // periodSums appends the query of a part's sums per group and period.
@@ -153,23 +202,24 @@ func windowParts(starts []time.Time, end time.Time) (days []time.Time, dayEnd ti
 	return days, dayEnd
 }
 
-// windowSums appends the query of the sums per window (w, numbered from 1)
-// and group of the rows of table: those in [from[i], to[i]) count in window
-// i, except, when skip is set, those in [skip[i], skipEnd).
-func windowSums(r rollup, table, institution string, from []time.Time, to time.Time, skip []time.Time, skipEnd time.Time) *query {
+// windowSums appends the query of the sums per institution, window (w,
+// numbered from 1) and group of the institutions' rows of table: those in
+// [from[i], to) count in window i, except, when skip is set, those in
+// [skip[i], skipEnd).
+func windowSums(r rollup, table string, institutions []string, from []time.Time, to time.Time, skip []time.Time, skipEnd time.Time) *query {
 	first := from[0]
 	for _, f := range from {
 		first = earliest(first, f)
 	}
 	q := &query{}
-	q.sql("SELECT w, ", r.keys, ", ", r.sums, "\nFROM (\n    SELECT *, arrayJoin(arrayFilter(i -> bucket >= ")
+	q.sql("SELECT institution, w, ", r.keys, ", ", r.sums, "\nFROM (\n    SELECT *, arrayJoin(arrayFilter(i -> bucket >= ")
 	windowStarts(q, from).sql("[i]")
 	if skip != nil {
 		q.sql(" AND NOT (bucket >= ")
 		windowStarts(q, skip).sql("[i] AND bucket < ").time(skipEnd).sql(")")
 	}
 	q.sql(", arrayEnumerate(")
-	windowStarts(q, from).sql("))) AS w\n    FROM ", table, " FINAL\n    WHERE institution = ").bind(institution).sql(" AND ")
+	windowStarts(q, from).sql("))) AS w\n    FROM ", table, " FINAL\n    WHERE institution IN (").list(institutions).sql(") AND ")
 	timeRange(first, to).sql(q, "bucket")
 	if skip != nil { // read only the rows outside [skip[i], skipEnd) for some i
 		q.sql(" AND (bucket >= ").time(skipEnd)
@@ -181,20 +231,20 @@ func windowSums(r rollup, table, institution string, from []time.Time, to time.T
 		}
 		q.sql(")")
 	}
-	return q.sql("\n)\nGROUP BY w, ", r.keys, r.groupBy, "\nHAVING ", r.nonEmpty)
+	return q.sql("\n)\nGROUP BY institution, w, ", r.keys, r.groupBy, "\nHAVING ", r.nonEmpty)
 }
 
 // windowQueries returns the queries that read the whole buckets [starts[i],
 // end) of every window from both levels of r.
-func windowQueries(r rollup, institution string, starts []time.Time, end time.Time) []*query {
+func windowQueries(r rollup, institutions []string, starts []time.Time, end time.Time) []*query {
 	days, dayEnd := windowParts(starts, end)
-	qs := []*query{windowSums(r, r.table, institution, starts, end, days, dayEnd)}
+	qs := []*query{windowSums(r, r.bucketTable(), institutions, starts, end, days, dayEnd)}
 	first := dayEnd
 	for _, d := range days {
 		first = earliest(first, d)
 	}
 	if first.Before(dayEnd) {
-		qs = append(qs, windowSums(r, r.dayTable(), institution, days, dayEnd, nil, time.Time{}))
+		qs = append(qs, windowSums(r, r.dayTable(), institutions, days, dayEnd, nil, time.Time{}))
 	}
 	return qs
 }
