@@ -175,9 +175,9 @@ func (c countingReader) FeedbackCountsWindowsAll(ctx context.Context, qs []store
 	return c.Reader.(exporter.WindowsReader).FeedbackCountsWindowsAll(ctx, qs, froms)
 }
 
-func (c countingReader) WrittenCountsWindows(ctx context.Context, q store.WrittenQuery, froms []time.Time) ([][]store.WrittenRow, error) {
+func (c countingReader) WrittenCountsWindowsAll(ctx context.Context, qs []store.WrittenQuery, froms []time.Time) ([][][]store.WrittenRow, error) {
 	c.n.Add(1)
-	return c.Reader.(exporter.WindowsReader).WrittenCountsWindows(ctx, q, froms)
+	return c.Reader.(exporter.WindowsReader).WrittenCountsWindowsAll(ctx, qs, froms)
 }
 
 type countingTotals struct {

@@ -12,12 +12,12 @@ import (
 )
 
 // WindowsReader reads the counts of several trailing windows that end at
-// the same moment in one pass, those of contacts and feedback for many
-// institutions at once; *store.Store implements it.
+// the same moment, of many institutions at once; *store.Store implements
+// it.
 type WindowsReader interface {
 	ContactCountsWindowsAll(ctx context.Context, qs []store.ContactQuery, froms []time.Time) ([][][]store.ContactRow, error)
 	FeedbackCountsWindowsAll(ctx context.Context, qs []store.FeedbackQuery, froms []time.Time) ([][][]store.FeedbackRow, error)
-	WrittenCountsWindows(ctx context.Context, q store.WrittenQuery, froms []time.Time) ([][]store.WrittenRow, error)
+	WrittenCountsWindowsAll(ctx context.Context, qs []store.WrittenQuery, froms []time.Time) ([][][]store.WrittenRow, error)
 }
 
 // windowStart is where a window of length w ending at now starts.
@@ -29,13 +29,12 @@ func windowQuery(now time.Time, w time.Duration, institutions ...string) report.
 	return report.Query{From: windowStart(now, w), To: now, Exact: true, AllMethods: true, AsOf: now, Institutions: institutions}
 }
 
-// refreshReader serves the report reads of one refresh. The contact and
-// feedback counts of every institution's windows come from one
-// multi-window read for all institutions (when the reader can), the
-// written-case counts from one per institution, the aggregates from one
-// read of the longest window (the report keeps those that overlap each
-// window), and the registers once for the whole refresh; everything else
-// passes through. It never serves a read of another refresh: one is made
+// refreshReader serves the report reads of one refresh. The contact,
+// feedback and written-case counts of every institution's windows come
+// from one multi-window read each, for all institutions (when the reader
+// can), the aggregates from one read of the longest window per institution
+// (the report keeps those that overlap each window), and the registers
+// once for the whole refresh; everything else passes through. It never serves a read of another refresh: one is made
 // per refresh.
 type refreshReader struct {
 	report.Reader
@@ -47,10 +46,10 @@ type refreshReader struct {
 	mu       sync.Mutex
 	contacts cached[map[string][][]store.ContactRow]
 	feedback cached[map[string][][]store.FeedbackRow]
-	written  map[string]*cached[[][]store.WrittenRow]
+	written  cached[map[string][][]store.WrittenRow]
 	aggs     map[string]*cached[[]records.Aggregate]
 	prac     cached[[]records.Practice]
-	reported map[string]*cached[[]records.ReportedFigure]
+	reported cached[[]records.ReportedFigure]
 }
 
 // cached is a value computed once, shared by concurrent callers.
@@ -79,8 +78,7 @@ func entry[T any](mu *sync.Mutex, m map[string]*cached[T], key string) *cached[T
 
 func newRefreshReader(r report.Reader, cfg *config.Config, now time.Time, windows []time.Duration) *refreshReader {
 	rr := &refreshReader{Reader: r, cfg: cfg, to: now,
-		written: map[string]*cached[[][]store.WrittenRow]{},
-		aggs:    map[string]*cached[[]records.Aggregate]{}, reported: map[string]*cached[[]records.ReportedFigure]{}}
+		aggs: map[string]*cached[[]records.Aggregate]{}}
 	rr.multi, _ = r.(WindowsReader)
 	for _, w := range windows {
 		rr.froms = append(rr.froms, windowStart(now, w))
@@ -104,13 +102,13 @@ func (r *refreshReader) window(from, to time.Time) int {
 // queries returns the store queries of every configured institution's
 // windows, as report.Build makes them (their From is that of the longest
 // window; the multi-window reads ignore it).
-func (r *refreshReader) queries() (cqs []store.ContactQuery, fqs []store.FeedbackQuery) {
+func (r *refreshReader) queries() (cqs []store.ContactQuery, wqs []store.WrittenQuery, fqs []store.FeedbackQuery) {
 	q := windowQuery(r.to, r.to.Sub(r.earliest()))
 	for _, in := range r.cfg.Institutions {
-		cq, _, fq := report.Queries(r.cfg, q, in)
-		cqs, fqs = append(cqs, cq), append(fqs, fq)
+		cq, wq, fq := report.Queries(r.cfg, q, in)
+		cqs, wqs, fqs = append(cqs, cq), append(wqs, wq), append(fqs, fq)
 	}
-	return cqs, fqs
+	return cqs, wqs, fqs
 }
 
 // earliest is the start of the longest window.
@@ -130,7 +128,7 @@ func (r *refreshReader) ContactCounts(ctx context.Context, q store.ContactQuery)
 		return r.Reader.ContactCounts(ctx, q)
 	}
 	all, err := r.contacts.get(func() (map[string][][]store.ContactRow, error) {
-		qs, _ := r.queries()
+		qs, _, _ := r.queries()
 		rows, err := r.multi.ContactCountsWindowsAll(ctx, qs, r.froms)
 		return byInstitution(qs, rows, func(q store.ContactQuery) string { return q.Institution }), err
 	})
@@ -149,7 +147,7 @@ func (r *refreshReader) FeedbackCounts(ctx context.Context, q store.FeedbackQuer
 		return r.Reader.FeedbackCounts(ctx, q)
 	}
 	all, err := r.feedback.get(func() (map[string][][]store.FeedbackRow, error) {
-		_, qs := r.queries()
+		_, _, qs := r.queries()
 		rows, err := r.multi.FeedbackCountsWindowsAll(ctx, qs, r.froms)
 		return byInstitution(qs, rows, func(q store.FeedbackQuery) string { return q.Institution }), err
 	})
@@ -178,15 +176,18 @@ func (r *refreshReader) WrittenCounts(ctx context.Context, q store.WrittenQuery)
 	if i < 0 || (q.By != "" && q.By != store.ByTotal) {
 		return r.Reader.WrittenCounts(ctx, q)
 	}
-	// The windows of one institution share the as-of time and calendar.
-	key := q.Institution + "\x00" + q.Calendar + "\x00" + q.AsOf.String()
-	all, err := entry(&r.mu, r.written, key).get(func() ([][]store.WrittenRow, error) {
-		return r.multi.WrittenCountsWindows(ctx, q, r.froms)
+	all, err := r.written.get(func() (map[string][][]store.WrittenRow, error) {
+		_, qs, _ := r.queries()
+		rows, err := r.multi.WrittenCountsWindowsAll(ctx, qs, r.froms)
+		return byInstitution(qs, rows, func(q store.WrittenQuery) string { return q.Institution }), err
 	})
 	if err != nil {
 		return nil, err
 	}
-	return all[i], nil
+	if windows, ok := all[q.Institution]; ok && q.AsOf.Equal(r.to) {
+		return windows[i], nil
+	}
+	return r.Reader.WrittenCounts(ctx, q)
 }
 
 func (r *refreshReader) Aggregates(ctx context.Context, institution string, from, to time.Time) ([]records.Aggregate, error) {
@@ -210,12 +211,23 @@ func (r *refreshReader) Practices(ctx context.Context) ([]records.Practice, erro
 	return r.prac.get(func() ([]records.Practice, error) { return r.Reader.Practices(ctx) })
 }
 
+// ReportedFigures reads the figures of every institution once per
+// refresh (sorted by institution, as the store gives them) and keeps those
+// of the institutions asked for.
 func (r *refreshReader) ReportedFigures(ctx context.Context, institutions []string) ([]records.ReportedFigure, error) {
-	key := ""
-	for _, in := range institutions {
-		key += in + "\x00"
+	all, err := r.reported.get(func() ([]records.ReportedFigure, error) { return r.Reader.ReportedFigures(ctx, nil) })
+	if err != nil || len(institutions) == 0 {
+		return all, err
 	}
-	return entry(&r.mu, r.reported, key).get(func() ([]records.ReportedFigure, error) {
-		return r.Reader.ReportedFigures(ctx, institutions)
-	})
+	want := map[string]bool{}
+	for _, in := range institutions {
+		want[in] = true
+	}
+	var out []records.ReportedFigure
+	for _, f := range all {
+		if want[f.Institution] {
+			out = append(out, f)
+		}
+	}
+	return out, nil
 }

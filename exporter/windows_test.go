@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ccbench/ccbench/kpi"
+	"github.com/ccbench/ccbench/records"
 	"github.com/ccbench/ccbench/store"
 )
 
@@ -50,19 +51,14 @@ func windowsOf[Q, R any](ctx context.Context, qs []Q, froms []time.Time, setFrom
 	return out, nil
 }
 
-func (m *multiFake) WrittenCountsWindows(ctx context.Context, q store.WrittenQuery, froms []time.Time) ([][]store.WrittenRow, error) {
+func (m *multiFake) WrittenCountsWindowsAll(ctx context.Context, qs []store.WrittenQuery, froms []time.Time) ([][][]store.WrittenRow, error) {
 	m.writtenCalls.Add(1)
-	out, err := windowsOf(ctx, []store.WrittenQuery{q}, froms, func(q *store.WrittenQuery, from time.Time) { q.From = from }, m.fakeReader.WrittenCounts)
-	if err != nil {
-		return nil, err
-	}
-	return out[0], nil
+	return windowsOf(ctx, qs, froms, func(q *store.WrittenQuery, from time.Time) { q.From = from }, m.fakeReader.WrittenCounts)
 }
 
-// TestRefreshReadsWindowsTogether checks that a refresh reads the contact
-// and feedback counts of all windows of all institutions in one
-// multi-window read each, the written counts in one per institution, and
-// serves the same values as window by window.
+// TestRefreshReadsWindowsTogether checks that a refresh reads the contact,
+// feedback and written counts of all windows of all institutions in one
+// multi-window read each, and serves the same values as window by window.
 func TestRefreshReadsWindowsTogether(t *testing.T) {
 	m := &multiFake{fakeReader: newFake()}
 	e := newTestExporter(t, m, newTotals())
@@ -70,8 +66,8 @@ func TestRefreshReadsWindowsTogether(t *testing.T) {
 		t.Fatal(err)
 	}
 	// 3 institutions, whatever the number of windows.
-	if c, f, w := m.contactCalls.Load(), m.feedbackCalls.Load(), m.writtenCalls.Load(); c != 1 || f != 1 || w != 3 {
-		t.Errorf("%d contact, %d feedback and %d written multi-window reads, want 1, 1 and 3", c, f, w)
+	if c, f, w := m.contactCalls.Load(), m.feedbackCalls.Load(), m.writtenCalls.Load(); c != 1 || f != 1 || w != 1 {
+		t.Errorf("%d contact, %d feedback and %d written multi-window reads, want 1 of each", c, f, w)
 	}
 	plain := newTestExporter(t, newFake(), newTotals())
 	if err := plain.Refresh(context.Background()); err != nil {
@@ -177,4 +173,36 @@ func TestRefreshReadsTotalsTogether(t *testing.T) {
 	if len(want) == 0 || !reflect.DeepEqual(got, want) {
 		t.Errorf("totals read together:\n%+v\nwant, institution by institution:\n%+v", got, want)
 	}
+}
+
+// TestRefreshReaderReportedFigures checks that a refresh reads the
+// reported figures once and gives each report only its institutions'.
+func TestRefreshReaderReportedFigures(t *testing.T) {
+	f := newFake()
+	f.reported = []records.ReportedFigure{{Institution: "sodra", KPI: "service_level", Value: 0.93}, {Institution: "vmi", KPI: "service_level", Value: 0.8}}
+	calls := &countingFigures{fakeReader: f}
+	r := newRefreshReader(calls, loadConfig(t), testNow, []time.Duration{time.Hour})
+	for _, want := range []string{"vmi", "sodra", "vmi"} {
+		got, err := r.ReportedFigures(context.Background(), []string{want})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 1 || got[0].Institution != want {
+			t.Errorf("figures of %s: %+v", want, got)
+		}
+	}
+	if n := calls.n.Load(); n != 1 {
+		t.Errorf("%d reads of the reported figures, want 1", n)
+	}
+}
+
+// countingFigures counts the reads of the reported figures.
+type countingFigures struct {
+	*fakeReader
+	n atomic.Int32
+}
+
+func (c *countingFigures) ReportedFigures(ctx context.Context, institutions []string) ([]records.ReportedFigure, error) {
+	c.n.Add(1)
+	return c.fakeReader.ReportedFigures(ctx, institutions)
 }

@@ -93,56 +93,102 @@ func newestContacts(q *query, institution string, w window, columns string) *que
 // dropping those whose newest version is deleted or falls outside it; it
 // yields source, id and columns (which must not repeat them). It is
 // correct whether or not ClickHouse has merged the table's parts.
-//
-// The records of a narrow window are picked by their key, (source, id) IN
-// a set, which lets ClickHouse read only the index granules that hold them;
-// those of a wide window by a hash of the key, which ClickHouse matches
-// several times faster per row when most granules must be read anyway (a
-// year of 65,000 written cases: 20 ms against 130 ms). A record whose hash
-// collides with one in the window is read too, and then dropped unless its
-// own newest version is in the window, so both give the same result.
 // table, timeColumn and columns are identifiers of this package.
 func newestVersions(q *query, table, timeColumn, institution string, w window, columns string) *query {
 	q.sql("SELECT source, id, ", columns, " FROM (\n        SELECT source, id, deleted, ", columns, " FROM ", table)
-	versionsOf(q, table, timeColumn, institution, w)
+	versionsOf(q, table, timeColumn, []string{institution}, w)
 	q.sql("\n        ORDER BY version DESC, ingested_at DESC\n        LIMIT 1 BY source, id\n    ) WHERE deleted = 0 AND ")
 	return w.sql(q, timeColumn)
 }
 
 // versionsOf appends the WHERE clause that selects every version of the
-// institution's records in table that have a version with timeColumn in
+// institutions' records in table that have a version with timeColumn in
 // window w (see newestVersions).
-func versionsOf(q *query, table, timeColumn, institution string, w window) *query {
-	q.sql("\n        WHERE institution = ").bind(institution)
-	if w.wide() {
-		q.sql("\n          AND cityHash64(source, id) IN (SELECT cityHash64(source, id)")
-	} else {
-		q.sql("\n          AND (source, id) IN (SELECT source, id")
+//
+// The records of a narrow window are picked by their key, (source, id) IN
+// a set ((institution, source, id) for several institutions), which lets
+// ClickHouse read only the index granules that hold them; those of a wide
+// window by a hash of the key, which ClickHouse matches several times
+// faster per row when most granules must be read anyway (a year of 65,000
+// written cases: 20 ms against 130 ms). A record whose hash collides with
+// one in the window is read too, and then dropped unless its own newest
+// version is in the window, so both give the same result.
+func versionsOf(q *query, table, timeColumn string, institutions []string, w window) *query {
+	key := "source, id"
+	if len(institutions) > 1 {
+		key = "institution, source, id"
 	}
-	q.sql(" FROM ", table, " WHERE institution = ").bind(institution).sql(" AND ")
+	q.sql("\n        WHERE ")
+	inInstitutions(q, institutions)
+	if w.wide() {
+		q.sql("\n          AND cityHash64(", key, ") IN (SELECT cityHash64(", key, ")")
+	} else {
+		q.sql("\n          AND (", key, ") IN (SELECT ", key)
+	}
+	q.sql(" FROM ", table, " WHERE ")
+	inInstitutions(q, institutions).sql(" AND ")
 	return w.sql(q, timeColumn).sql(")")
 }
 
-type group struct{ unit, channel string }
-
-// groupNumber appends a multiIf that gives the number of the contact's
-// (unit, channel) group in groups, from 1; 0 for a group not in groups.
-func groupNumber(q *query, groups []group) *query {
-	q.sql("multiIf(")
-	for i, g := range groups {
-		q.sql("unit = ").bind(g.unit).sql(" AND channel = ").bind(g.channel).sql(", ").bind(uint32(i + 1)).sql(", ")
+// inInstitutions appends the condition that selects the institutions' rows.
+func inInstitutions(q *query, institutions []string) *query {
+	if len(institutions) == 1 {
+		return q.sql("institution = ").bind(institutions[0])
 	}
-	return q.sql("toUInt32(0))")
+	return q.sql("institution IN (").list(institutions).sql(")")
 }
 
-// paramExpr appends a multiIf that picks the value of the contact's (unit,
-// channel) group.
-func paramExpr(q *query, groups []group, value func(g group) float64) *query {
-	q.sql("multiIf(")
-	for _, g := range groups {
-		q.sql("unit = ").bind(g.unit).sql(" AND channel = ").bind(g.channel).sql(", ").bind(value(g)).sql(", ")
+// group is a unit and channel of an institution.
+type group struct{ institution, unit, channel string }
+
+// key is the group's key, as groupKey computes it in ClickHouse: each part
+// but the last after its length in bytes, so that no two groups share one.
+func (g group) key() string {
+	return fmt.Sprintf("%d:%s%d:%s%s", len(g.institution), g.institution, len(g.unit), g.unit, g.channel)
+}
+
+// groupKey is the SQL of group.key over a row's institution, unit and
+// channel.
+const groupKey = "concat(toString(length(institution)), ':', institution, toString(length(unit)), ':', unit, channel)"
+
+// groupNumber appends an expression that gives the number of the row's
+// group in groups, from 1; 0 for a group not in groups.
+func groupNumber(q *query, groups []group) *query {
+	q.sql("transform(", groupKey, ", [")
+	for i, g := range groups {
+		if i > 0 {
+			q.sql(", ")
+		}
+		q.bind(g.key())
 	}
-	return q.sql("0)")
+	q.sql("], [")
+	for i := range groups {
+		if i > 0 {
+			q.sql(", ")
+		}
+		q.bind(uint32(i + 1))
+	}
+	return q.sql("], toUInt32(0))")
+}
+
+// paramExpr appends an expression that picks the value of the row's group
+// (0 for a group not in groups).
+func paramExpr(q *query, groups []group, value func(g group) float64) *query {
+	q.sql("transform(", groupKey, ", [")
+	for i, g := range groups {
+		if i > 0 {
+			q.sql(", ")
+		}
+		q.bind(g.key())
+	}
+	q.sql("], [")
+	for i, g := range groups {
+		if i > 0 {
+			q.sql(", ")
+		}
+		q.bind(value(g))
+	}
+	return q.sql("], toFloat64(0))")
 }
 
 // ContactCounts computes the kpi.ContactCounts of every unit, channel and
@@ -279,7 +325,7 @@ func (s *Store) rawContactCounts(ctx context.Context, institution string, w wind
 // countContacts counts the newest versions of the institution's contacts
 // in window w per unit, channel and key (keyExpr of arrived_at).
 func (s *Store) countContacts(ctx context.Context, institution string, w window, params func(unit, channel string) kpi.Params, keyExpr func(q *query) *query) ([]countedContacts, error) {
-	groups, err := s.contactGroups(ctx, "contacts", institution, w)
+	groups, err := s.contactGroups(ctx, "contacts", []string{institution}, w)
 	if err != nil || len(groups) == 0 {
 		return nil, err
 	}
@@ -296,7 +342,7 @@ func (s *Store) countContacts(ctx context.Context, institution string, w window,
 	// ended_at; open cases have none. Handling times count only for
 	// contacts whose source carries them (measures; absent is not zero):
 	// handling time needs talk_s, after-contact work needs acw_s.
-	const cols = "unit, channel, outcome, wait_ms, talk_s, hold_s, acw_s, measures, arrived_at"
+	const cols = "institution, unit, channel, outcome, wait_ms, talk_s, hold_s, acw_s, measures, arrived_at"
 	query := &query{}
 	query.sql("SELECT unit, channel, key,\n    ", contactCountColumns, `
 FROM (
@@ -358,33 +404,39 @@ GROUP BY unit, channel, key`)
 	return out, rows.Err()
 }
 
-// contactGroups returns the distinct (unit, channel) of the institution's
-// versions in table (contacts or written_cases) that arrived in window w.
-func (s *Store) contactGroups(ctx context.Context, table, institution string, w window) ([]group, error) {
+// contactGroups returns the distinct (institution, unit, channel) of the
+// institutions' versions in table (contacts or written_cases) that arrived
+// in window w, sorted.
+func (s *Store) contactGroups(ctx context.Context, table string, institutions []string, w window) ([]group, error) {
 	q := &query{}
-	q.sql("SELECT DISTINCT unit, channel FROM ", table, " WHERE institution = ").bind(institution).sql(" AND ")
+	q.sql("SELECT DISTINCT institution, unit, channel FROM ", table, " WHERE ")
+	inInstitutions(q, institutions).sql(" AND ")
 	w.sql(q, "arrived_at")
 	rows, err := s.conn.Query(ctx, q.String(), q.args...)
 	if err != nil {
-		return nil, fmt.Errorf("contact groups of %s: %w", institution, err)
+		return nil, fmt.Errorf("contact groups: %w", err)
 	}
 	defer rows.Close()
 	var gs []group
 	for rows.Next() {
 		var g group
-		if err := rows.Scan(&g.unit, &g.channel); err != nil {
-			return nil, fmt.Errorf("contact groups of %s: %w", institution, err)
+		if err := rows.Scan(&g.institution, &g.unit, &g.channel); err != nil {
+			return nil, fmt.Errorf("contact groups: %w", err)
 		}
 		gs = append(gs, g)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("contact groups of %s: %w", institution, err)
+		return nil, fmt.Errorf("contact groups: %w", err)
 	}
 	sort.Slice(gs, func(i, j int) bool {
-		if gs[i].unit != gs[j].unit {
-			return gs[i].unit < gs[j].unit
+		a, b := gs[i], gs[j]
+		if a.institution != b.institution {
+			return a.institution < b.institution
 		}
-		return gs[i].channel < gs[j].channel
+		if a.unit != b.unit {
+			return a.unit < b.unit
+		}
+		return a.channel < b.channel
 	})
 	return gs, nil
 }

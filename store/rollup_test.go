@@ -99,22 +99,25 @@ func TestRollupsEqualRawPath(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		var wqs []store.WrittenQuery
+		for n, in := range institutions {
+			wqs = append(wqs, store.WrittenQuery{Institution: in, Location: loc, Calendar: "LT", To: to, AsOf: to.Add(-36 * time.Hour), Params: cqs[n].Params})
+		}
+		multiW, err := s.WrittenCountsWindowsAll(ctx, wqs, froms)
+		if err != nil {
+			t.Fatal(err)
+		}
 		for n, in := range institutions {
 			checkWindows(ctx, t, s, cqs[n], fqs[n], froms, multi[n], multiF[n])
-			wq := store.WrittenQuery{Institution: in, Location: loc, Calendar: "LT", To: to, AsOf: to.Add(-36 * time.Hour), Params: cqs[n].Params}
-			multiW, err := s.WrittenCountsWindows(ctx, wq, froms)
-			if err != nil {
-				t.Fatal(err)
-			}
 			for i, from := range froms {
-				oneW := wq
+				oneW := wqs[n]
 				oneW.From, oneW.Raw = from, true
 				rawW, err := s.WrittenCounts(ctx, oneW)
 				if err != nil {
 					t.Fatal(err)
 				}
-				if !reflect.DeepEqual(multiW[i], rawW) {
-					t.Errorf("%s window [%s, %s): written counts differ:\n%s", in, from, to, diffRows(multiW[i], rawW, func(r store.WrittenRow) string { return r.Unit + "/" + r.Channel }))
+				if !reflect.DeepEqual(multiW[n][i], rawW) {
+					t.Errorf("%s window [%s, %s): written counts differ:\n%s", in, from, to, diffRows(multiW[n][i], rawW, func(r store.WrittenRow) string { return r.Unit + "/" + r.Channel }))
 				}
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
@@ -84,13 +85,12 @@ func (s *Store) WrittenCounts(ctx context.Context, q WrittenQuery) ([]WrittenRow
 	if err != nil {
 		return nil, err
 	}
-	params := paramsOrDefault(q.Params)
 	by, err := checkGrouping(q.By)
 	if err != nil {
 		return nil, fmt.Errorf("written counts of %s: %w", q.Institution, err)
 	}
 
-	rows, err := s.writtenCounts(ctx, q, loc, params, asOf, timeRange(q.From, q.To), func(query *query) *query {
+	rows, err := s.writtenCounts(ctx, []WrittenQuery{q}, loc, asOf, timeRange(q.From, q.To), func(query *query) *query {
 		return datePeriodExpr(query, by, "arrival_day")
 	})
 	if err != nil {
@@ -106,15 +106,69 @@ func (s *Store) WrittenCounts(ctx context.Context, q WrittenQuery) ([]WrittenRow
 // of [start, q.To) in total (q.From and q.By are ignored), read in one
 // query over the longest window: the exporter's trailing windows.
 func (s *Store) WrittenCountsWindows(ctx context.Context, q WrittenQuery, froms []time.Time) ([][]WrittenRow, error) {
-	out := make([][]WrittenRow, len(froms))
+	out, err := s.WrittenCountsWindowsAll(ctx, []WrittenQuery{q}, froms)
+	if err != nil {
+		return nil, err
+	}
+	return out[0], nil
+}
+
+// WrittenCountsWindowsAll is WrittenCountsWindows of several queries, of
+// different institutions and ending at the same time: out[i] are the
+// windows of qs[i]. The queries that share a time zone, calendar, as-of
+// time and table are read in one query.
+func (s *Store) WrittenCountsWindowsAll(ctx context.Context, qs []WrittenQuery, froms []time.Time) ([][][]WrittenRow, error) {
+	if _, err := windowInstitutions(qs, func(q WrittenQuery) (string, time.Time, bool) { return q.Institution, q.To, false }); err != nil {
+		return nil, fmt.Errorf("written counts: %w", err)
+	}
+	out := make([][][]WrittenRow, len(qs))
+	for i := range qs {
+		out[i] = make([][]WrittenRow, len(froms))
+	}
 	if len(froms) == 0 {
 		return out, nil
 	}
+	type kind struct {
+		zone, calendar string
+		asOf           int64
+		raw            bool
+	}
+	kinds := map[kind][]int{} // the queries of each kind, by index
+	var order []kind
+	for i, q := range qs {
+		k := kind{q.Location.String(), q.Calendar, q.AsOf.UnixNano(), q.Raw}
+		if q.Location == nil {
+			k.zone = "UTC"
+		}
+		if _, ok := kinds[k]; !ok {
+			order = append(order, k)
+		}
+		kinds[k] = append(kinds[k], i)
+	}
+	for _, k := range order {
+		var same []WrittenQuery
+		for _, i := range kinds[k] {
+			same = append(same, qs[i])
+		}
+		windows, err := s.writtenWindows(ctx, same, froms)
+		if err != nil {
+			return nil, err
+		}
+		for n, i := range kinds[k] {
+			out[i] = windows[n]
+		}
+	}
+	return out, nil
+}
+
+// writtenWindows reads the windows of queries that share a time zone,
+// calendar, as-of time and table in one query.
+func (s *Store) writtenWindows(ctx context.Context, qs []WrittenQuery, froms []time.Time) ([][][]WrittenRow, error) {
 	first := froms[0]
 	for _, f := range froms {
 		first = earliest(first, f)
 	}
-	loc, asOf, err := checkWrittenQuery(q, first)
+	loc, asOf, err := checkWrittenQuery(qs[0], first)
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +180,7 @@ func (s *Store) WrittenCountsWindows(ctx context.Context, q WrittenQuery, froms 
 	// that only a lambda reads from a subquery under a JOIN.)
 	sorted := append([]time.Time(nil), froms...)
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Before(sorted[j]) })
-	rows, err := s.writtenCounts(ctx, q, loc, paramsOrDefault(q.Params), asOf, timeRange(first, q.To), func(query *query) *query {
+	rows, err := s.writtenCounts(ctx, qs, loc, asOf, timeRange(first, qs[0].To), func(query *query) *query {
 		query.sql("toDate('1970-01-01') + 1 + arrayJoin(range(toUInt64(0")
 		for _, f := range sorted {
 			query.sql(" + (arrived_at >= ").time(f).sql(")")
@@ -144,19 +198,28 @@ func (s *Store) WrittenCountsWindows(ctx context.Context, q WrittenQuery, froms 
 			}
 		}
 	}
+	position := map[string]int{}
+	out := make([][][]WrittenRow, len(qs))
+	for n, q := range qs {
+		position[q.Institution] = n
+		out[n] = make([][]WrittenRow, len(froms))
+	}
 	for _, r := range rows {
 		i, ok := index[r.PeriodStart.Unix()/86400-1]
 		if !ok {
-			return nil, fmt.Errorf("written counts of %s: window %s out of range", q.Institution, r.PeriodStart.Format(time.DateOnly))
+			return nil, fmt.Errorf("written counts of %s: window %s out of range", r.Institution, r.PeriodStart.Format(time.DateOnly))
 		}
 		r.PeriodStart = froms[i]
-		out[i] = append(out[i], r)
+		n := position[r.Institution]
+		out[n][i] = append(out[n][i], r)
 	}
-	for i := range froms { // windows with the same start share the rows of the first
-		for j := range i {
-			if froms[j].Equal(froms[i]) {
-				out[i] = out[j]
-				break
+	for n := range out {
+		for i := range froms { // windows with the same start share the rows of the first
+			for j := range i {
+				if froms[j].Equal(froms[i]) {
+					out[n][i] = out[n][j]
+					break
+				}
 			}
 		}
 	}
@@ -182,27 +245,36 @@ func checkWrittenQuery(q WrittenQuery, from time.Time) (*time.Location, time.Tim
 	return loc, q.AsOf, nil
 }
 
-// writtenCounts runs the written-case query of q over the cases that
-// arrived in window w, grouped per unit, channel and period (periodExpr
-// of arrival_day, the local date of arrival, or arrived_at); a row's
+// writtenCounts runs the written-case query of qs, which share their time
+// zone (loc), calendar and table, over the cases that arrived in window w,
+// grouped per institution, unit, channel and period (periodExpr of
+// arrival_day, the local date of arrival, or arrived_at); a row's
 // PeriodStart is the period's date as UTC midnight.
-func (s *Store) writtenCounts(ctx context.Context, q WrittenQuery, loc *time.Location, params func(unit, channel string) kpi.Params,
+func (s *Store) writtenCounts(ctx context.Context, qs []WrittenQuery, loc *time.Location,
 	asOf time.Time, w window, periodExpr func(*query) *query) ([]WrittenRow, error) {
+	q := qs[0] // the calendar and table of all
 	// written_cases has every version of the contacts these KPIs read, and
 	// only those (see migration 0004).
 	table := "written_cases"
 	if q.Raw {
 		table = "contacts"
 	}
-	groups, err := s.contactGroups(ctx, table, q.Institution, w)
+	institutions := make([]string, len(qs))
+	params := map[string]func(unit, channel string) kpi.Params{}
+	for i, q := range qs {
+		institutions[i] = q.Institution
+		params[q.Institution] = paramsOrDefault(q.Params)
+	}
+	name := strings.Join(institutions, ", ")
+	groups, err := s.contactGroups(ctx, table, institutions, w)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("written counts of %s: %w", name, err)
 	}
 	if len(groups) == 0 {
 		return nil, nil
 	}
 	deadlineDays := func(g group) float64 {
-		p := params(g.unit, g.channel)
+		p := params[g.institution](g.unit, g.channel)
 		if records.IsWritten(g.channel) {
 			return float64(p.DeadlineDays)
 		}
@@ -243,7 +315,7 @@ FROM (
 	periodExpr(query).sql(` AS period, n, is_written, judged, answered, answer_day, corrected, `).date(asOf.In(loc)).sql(` AS asof_day
             FROM (
                 SELECT g, corrected, arrived_at, arrival_day, is_written, judged, answered, answer_day, n FROM (
-                    SELECT source, id, deleted, arrived_at, corrected,
+                    SELECT institution, source, id, deleted, arrived_at, corrected,
                         `)
 	groupNumber(query, groups).sql(` AS g,
                         toDate(arrived_at, `).bind(tz).sql(`) AS arrival_day,
@@ -258,9 +330,9 @@ FROM (
                         is_written OR (complex = 1 AND `)
 	realTime(query).sql(`) AS is_case
                     FROM `, table)
-	versionsOf(query, table, "arrived_at", q.Institution, w).sql(`
+	versionsOf(query, table, "arrived_at", institutions, w).sql(`
                     ORDER BY version DESC, ingested_at DESC
-                    LIMIT 1 BY source, id
+                    LIMIT 1 BY institution, source, id
                 ) WHERE deleted = 0 AND is_case AND `)
 	w.sql(query, "arrived_at").sql(`
             )
@@ -278,7 +350,7 @@ ORDER BY period, g`)
 
 	rows, err := s.conn.Query(ctx, query.String(), query.args...)
 	if err != nil {
-		return nil, fmt.Errorf("written counts of %s: %w", q.Institution, err)
+		return nil, fmt.Errorf("written counts of %s: %w", name, err)
 	}
 	defer rows.Close()
 	var out []WrittenRow
@@ -293,22 +365,21 @@ ORDER BY period, g`)
 		)
 		if err := rows.Scan(&g, &period, &arrivalMissing, &firstArrival, &dueMissing, &firstDue,
 			&due, &met, &answeredKnown, &corrected); err != nil {
-			return nil, fmt.Errorf("written counts of %s: %w", q.Institution, err)
+			return nil, fmt.Errorf("written counts of %s: %w", name, err)
 		}
 		if g < 1 || int(g) > len(groups) {
-			return nil, fmt.Errorf("written counts of %s: group %d of %d", q.Institution, g, len(groups))
+			return nil, fmt.Errorf("written counts of %s: group %d of %d", name, g, len(groups))
 		}
-		r.Unit, r.Channel = groups[g-1].unit, groups[g-1].channel
+		r.Institution, r.Unit, r.Channel = groups[g-1].institution, groups[g-1].unit, groups[g-1].channel
 		switch {
 		case missing != nil:
 		case arrivalMissing > 0:
 			missing = fmt.Errorf("written counts of %s: calendar %s not loaded for %s (arrival of %d %s/%s cases): run ccbench register load",
-				q.Institution, q.Calendar, firstArrival.Format(time.DateOnly), arrivalMissing, r.Unit, r.Channel)
+				r.Institution, q.Calendar, firstArrival.Format(time.DateOnly), arrivalMissing, r.Unit, r.Channel)
 		case dueMissing > 0:
 			missing = fmt.Errorf("written counts of %s: calendar %s not loaded far enough for the due day of a %s/%s case received %s: run ccbench register load",
-				q.Institution, q.Calendar, r.Unit, r.Channel, firstDue.Format(time.DateOnly))
+				r.Institution, q.Calendar, r.Unit, r.Channel, firstDue.Format(time.DateOnly))
 		}
-		r.Institution = q.Institution
 		r.Counts = kpi.WrittenCounts{
 			Due:         float64(due),
 			MetDeadline: float64(met),
@@ -319,7 +390,7 @@ ORDER BY period, g`)
 		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("written counts of %s: %w", q.Institution, err)
+		return nil, fmt.Errorf("written counts of %s: %w", name, err)
 	}
 	if missing != nil {
 		return nil, missing
