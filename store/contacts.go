@@ -66,11 +66,17 @@ func timeRange(from, to time.Time) window {
 // one): a time range, which lets ClickHouse skip partitions, and the
 // buckets themselves.
 func bucketSet(buckets []time.Time) window {
-	all := timeRange(buckets[0], buckets[len(buckets)-1].Add(BucketSize))
+	return periodSet(buckets, BucketSize, "toStartOfFifteenMinutes")
+}
+
+// periodSet is the window of the given periods of size (sorted, at least
+// one), each the start of its period as truncate computes it.
+func periodSet(periods []time.Time, size time.Duration, truncate string) window {
+	all := timeRange(periods[0], periods[len(periods)-1].Add(size))
 	return window{span: all.span, cond: func(q *query, column string) *query {
 		all.sql(q, column)
-		q.sql(" AND toStartOfFifteenMinutes(", column, ") IN (")
-		for i, b := range buckets {
+		q.sql(" AND ", truncate, "(", column, ") IN (")
+		for i, b := range periods {
 			if i > 0 {
 				q.sql(", ")
 			}
@@ -298,6 +304,11 @@ func periodDays(by By, start, from, to time.Time, loc *time.Location) float64 {
 	return days(from, to, loc)
 }
 
+// contactCountNames are the columns of contactCountColumns, in its order,
+// which is that of a contact rollup's counts.
+const contactCountNames = `offered, n_answered, n_abandoned, short_abandoned, answered_within_t, abandoned_within_t,
+    abandoned_not_short, long_waits, answer_wait_sum_ms, n_handled, handle_sum, n_acw, acw_sum, max_wait_ms`
+
 // contactCountColumns is the SELECT list that counts contacts, over rows
 // with answered, abandoned, known, wait (ms), t, s, l (ms), has_handle,
 // has_acw, talk_s, hold_s and acw_s; see ContactCounts.
@@ -325,47 +336,10 @@ func (s *Store) rawContactCounts(ctx context.Context, institution string, w wind
 // countContacts counts the newest versions of the institution's contacts
 // in window w per unit, channel and key (keyExpr of arrived_at).
 func (s *Store) countContacts(ctx context.Context, institution string, w window, params func(unit, channel string) kpi.Params, keyExpr func(q *query) *query) ([]countedContacts, error) {
-	groups, err := s.contactGroups(ctx, "contacts", []string{institution}, w)
-	if err != nil || len(groups) == 0 {
+	query, ok, err := s.contactCountsQuery(ctx, institution, w, params, keyExpr)
+	if err != nil || !ok {
 		return nil, err
 	}
-	ps := make(map[group]kpi.Params, len(groups))
-	for _, g := range groups {
-		ps[g] = params(g.unit, g.channel)
-	}
-	// T, S and L in milliseconds, compared with wait_ms: the stored times
-	// are whole seconds, so waits from them would move boundary cases.
-	ms := func(d time.Duration) float64 { return float64(d.Milliseconds()) }
-
-	// wait_ms (written at insert from the full-precision times) is known for
-	// answered contacts with answered_at and abandoned contacts with
-	// ended_at; open cases have none. Handling times count only for
-	// contacts whose source carries them (measures; absent is not zero):
-	// handling time needs talk_s, after-contact work needs acw_s.
-	const cols = "institution, unit, channel, outcome, wait_ms, talk_s, hold_s, acw_s, measures, arrived_at"
-	query := &query{}
-	query.sql("SELECT unit, channel, key,\n    ", contactCountColumns, `
-FROM (
-    SELECT unit, channel, `)
-	keyExpr(query).sql(` AS key,
-        outcome = 'answered' AS answered,
-        outcome = 'abandoned' AS abandoned,
-        (answered OR abandoned) AND isNotNull(wait_ms) AS known,
-        toInt64(ifNull(wait_ms, 0)) AS wait,
-        bitAnd(measures, `).bind(uint8(records.MeasureTalk)).sql(`) != 0 AS has_handle,
-        bitAnd(measures, `).bind(uint8(records.MeasureACW)).sql(`) != 0 AS has_acw,
-        talk_s, hold_s, acw_s,
-        `)
-	paramExpr(query, groups, func(g group) float64 { return ms(ps[g].Threshold) }).sql(` AS t,
-        `)
-	paramExpr(query, groups, func(g group) float64 { return ms(ps[g].ShortAbandon) }).sql(` AS s,
-        `)
-	paramExpr(query, groups, func(g group) float64 { return ms(ps[g].LongWait) }).sql(` AS l
-    FROM (`)
-	newestContacts(query, institution, w, cols).sql(`)
-)
-GROUP BY unit, channel, key`)
-
 	rows, err := s.conn.Query(ctx, query.String(), query.args...)
 	if err != nil {
 		return nil, err
@@ -375,11 +349,12 @@ GROUP BY unit, channel, key`)
 	for rows.Next() {
 		var (
 			r                                               countedContacts
+			tMS, sMS, lMS                                   int64
 			offered, answered, abandoned, short, aT, bT, nS uint64
 			long, handled, acwCounted                       uint64
 			waitSum, handleSum, acwSum, maxWait             int64
 		)
-		if err := rows.Scan(&r.unit, &r.channel, &r.key, &offered, &answered, &abandoned, &short, &aT, &bT, &nS, &long,
+		if err := rows.Scan(&r.unit, &r.channel, &r.key, &tMS, &sMS, &lMS, &offered, &answered, &abandoned, &short, &aT, &bT, &nS, &long,
 			&waitSum, &handled, &handleSum, &acwCounted, &acwSum, &maxWait); err != nil {
 			return nil, err
 		}
@@ -402,6 +377,56 @@ GROUP BY unit, channel, key`)
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// contactCountsQuery returns the query that counts the newest versions of
+// the institution's contacts in window w per unit, channel and key (keyExpr
+// of arrived_at), with each group's thresholds: the columns unit, channel,
+// key, t_ms, s_ms, l_ms and then contactCountColumns. It reports false when
+// the window has no contacts.
+func (s *Store) contactCountsQuery(ctx context.Context, institution string, w window, params func(unit, channel string) kpi.Params,
+	keyExpr func(q *query) *query) (*query, bool, error) {
+	groups, err := s.contactGroups(ctx, "contacts", []string{institution}, w)
+	if err != nil || len(groups) == 0 {
+		return nil, false, err
+	}
+	ps := make(map[group]kpi.Params, len(groups))
+	for _, g := range groups {
+		ps[g] = params(g.unit, g.channel)
+	}
+	// T, S and L in milliseconds, compared with wait_ms: the stored times
+	// are whole seconds, so waits from them would move boundary cases.
+	ms := func(d time.Duration) float64 { return float64(d.Milliseconds()) }
+
+	// wait_ms (written at insert from the full-precision times) is known for
+	// answered contacts with answered_at and abandoned contacts with
+	// ended_at; open cases have none. Handling times count only for
+	// contacts whose source carries them (measures; absent is not zero):
+	// handling time needs talk_s, after-contact work needs acw_s.
+	const cols = "institution, unit, channel, outcome, wait_ms, talk_s, hold_s, acw_s, measures, arrived_at"
+	query := &query{}
+	query.sql("SELECT unit, channel, key, toInt64(any(t)) AS t_ms, toInt64(any(s)) AS s_ms, toInt64(any(l)) AS l_ms,\n    ", contactCountColumns, `
+FROM (
+    SELECT unit, channel, `)
+	keyExpr(query).sql(` AS key,
+        outcome = 'answered' AS answered,
+        outcome = 'abandoned' AS abandoned,
+        (answered OR abandoned) AND isNotNull(wait_ms) AS known,
+        toInt64(ifNull(wait_ms, 0)) AS wait,
+        bitAnd(measures, `).bind(uint8(records.MeasureTalk)).sql(`) != 0 AS has_handle,
+        bitAnd(measures, `).bind(uint8(records.MeasureACW)).sql(`) != 0 AS has_acw,
+        talk_s, hold_s, acw_s,
+        `)
+	paramExpr(query, groups, func(g group) float64 { return ms(ps[g].Threshold) }).sql(` AS t,
+        `)
+	paramExpr(query, groups, func(g group) float64 { return ms(ps[g].ShortAbandon) }).sql(` AS s,
+        `)
+	paramExpr(query, groups, func(g group) float64 { return ms(ps[g].LongWait) }).sql(` AS l
+    FROM (`)
+	newestContacts(query, institution, w, cols).sql(`)
+)
+GROUP BY unit, channel, key`)
+	return query, true, nil
 }
 
 // contactGroups returns the distinct (institution, unit, channel) of the

@@ -119,6 +119,12 @@ func feedbackRows(q FeedbackQuery, by By, loc *time.Location, parts []countedFee
 // in window w per unit, channel (both resolved through the contact a
 // response names), instrument and key (keyExpr of submitted_at).
 func (s *Store) countFeedback(ctx context.Context, institution string, w window, keyExpr func(q *query) *query) ([]countedFeedback, error) {
+	return s.queryFeedbackCounts(ctx, feedbackCountsQuery(institution, w, keyExpr))
+}
+
+// feedbackCountsQuery returns the query of countFeedback: the columns unit,
+// channel, instrument, key, responses and favourable.
+func feedbackCountsQuery(institution string, w window, keyExpr func(q *query) *query) *query {
 	const cols = "contact_id, unit, channel, instrument, submitted_at, scale, score"
 	query := &query{}
 	query.sql(`SELECT unit, channel, instrument, key, count() AS responses, countIf(favourable) AS favourable
@@ -148,7 +154,7 @@ FROM (
     ) USING (source, contact_id)
 )
 GROUP BY unit, channel, instrument, key`)
-	return s.queryFeedbackCounts(ctx, query)
+	return query
 }
 
 // rollupFeedbackCounts reads the feedback counts of [from, to) from the

@@ -173,123 +173,65 @@ func scanContactSums(rows driver.Rows, params func(unit, channel string) kpi.Par
 	return true, nil
 }
 
-// rollupKey is the key of a rollup row: a bucket and a group.
-type rollupKey struct {
-	bucket                    int64
-	unit, channel, instrument string
-}
-
 // recountContacts recounts the contact rollup of the institution's
-// buckets, at the seconds and 15-minute levels and then the day level, from
-// the newest versions of its contacts, with the store's parameters,
-// replacing the previous rows (zeros for keys that have no contacts left).
-// One read counts the seconds; the buckets are their sums.
+// buckets from the newest versions of its contacts, with the store's
+// parameters, replacing the previous rows, inside ClickHouse: the seconds
+// from one read of the newest versions (recountSeconds), the buckets as
+// the sums of the seconds and the days as the sums of the buckets.
 func (s *Store) recountContacts(ctx context.Context, institution string, buckets []time.Time) error {
 	params := s.paramsOf(institution)
 	for _, chunk := range chunks(buckets) {
 		version := s.nextVersion() // before reading: a later recount wins
-		seconds, err := s.countContacts(ctx, institution, bucketSet(chunk), params,
-			func(q *query) *query { return q.sql("arrived_at") })
+		counts, ok, err := s.contactCountsQuery(ctx, institution, bucketSet(chunk), params, func(q *query) *query { return q.sql("arrived_at") })
 		if err != nil {
 			return fmt.Errorf("recount contact rollup of %s: %w", institution, err)
 		}
-		for _, level := range []struct {
-			table string
-			rows  []countedContacts
-		}{{contactRollup.secondTable(), seconds}, {contactRollup.bucketTable(), contactBuckets(seconds)}} {
-			if err := s.writeContactRollup(ctx, level.table, institution, chunk, version, params, level.rows); err != nil {
-				return err
-			}
+		if !ok {
+			counts = nil
 		}
-		if err := s.recountDays(ctx, contactRollup, institution, chunk); err != nil {
+		err = s.recountSeconds(ctx, contactRollup, institution, chunk, version, counts, "t_ms, s_ms, l_ms, "+contactCountNames, "offered")
+		if err != nil {
+			return err
+		}
+		if err := s.recountCoarser(ctx, contactRollup, institution, chunk, version); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// contactBuckets sums counts per 15-minute bucket and group.
-func contactBuckets(counted []countedContacts) []countedContacts {
-	type key struct {
-		bucket        int64
-		unit, channel string
-	}
-	index := map[key]int{}
-	var out []countedContacts
-	for _, c := range counted {
-		b := bucketFloor(c.key)
-		k := key{b.Unix(), c.unit, c.channel}
-		i, ok := index[k]
-		if !ok {
-			index[k] = len(out)
-			out = append(out, countedContacts{unit: c.unit, channel: c.channel, key: b})
-			i = len(out) - 1
+// recountSeconds writes the seconds of the institution's buckets (chunk)
+// to r's seconds table with version: the rows of counts (nil when the
+// buckets have no records), a query of key (the second), r's keys and the
+// columns sums (the table's after version), and a row of zeros for every
+// key of those buckets that had counts (nonZero > 0) and that counts lacks.
+func (s *Store) recountSeconds(ctx context.Context, r rollup, institution string, chunk []time.Time, version uint64, counts *query,
+	sums, nonZero string) error {
+	table := r.secondTable()
+	if counts != nil {
+		q := &query{}
+		q.sql("INSERT INTO ", table, "\nSELECT ").bind(institution).sql(", key, ", r.keys, ", ").bind(version).sql(", ", sums, "\nFROM (").subquery(counts).sql(")")
+		if err := s.exec(ctx, table, q); err != nil {
+			return fmt.Errorf("recount %s of %s: %w", table, institution, err)
 		}
-		out[i].counts = out[i].counts.Add(c.counts)
 	}
-	return out
+	// Keys that this recount did not write have an older version.
+	q := &query{}
+	q.sql("INSERT INTO ", table, "\nSELECT institution, bucket, ", r.keys, ", ").bind(version).sql(", ", r.zeros, "\nFROM ", table, " FINAL\nWHERE institution = ").bind(institution).sql(" AND ")
+	bucketSet(chunk).sql(q, "bucket").sql(" AND version < ").bind(version).sql(" AND ", nonZero, " > 0")
+	if err := s.exec(ctx, table, q); err != nil {
+		return fmt.Errorf("recount %s of %s: %w", table, institution, err)
+	}
+	return nil
 }
 
-// writeContactRollup writes the counted rows of the institution's buckets
-// (chunk) to a contact rollup table with version, and a row of zeros for
-// every key the table has in those buckets that counted lacks.
-func (s *Store) writeContactRollup(ctx context.Context, table, institution string, chunk []time.Time, version uint64,
-	params func(unit, channel string) kpi.Params, counted []countedContacts) error {
-	existing, err := s.rollupKeys(ctx, table, "''", institution, chunk)
-	if err != nil {
+// recountCoarser recounts the buckets (chunk) of r from its seconds, with
+// version, and then their days from the buckets.
+func (s *Store) recountCoarser(ctx context.Context, r rollup, institution string, chunk []time.Time, version uint64) error {
+	if err := s.sumLevel(ctx, r, r.secondTable(), r.bucketTable(), institution, bucketSet(chunk), version); err != nil {
 		return err
 	}
-	for _, c := range counted {
-		delete(existing, rollupKey{c.key.Unix(), c.unit, c.channel, ""})
-	}
-	for k := range existing {
-		counted = append(counted, countedContacts{unit: k.unit, channel: k.channel, key: time.Unix(k.bucket, 0).UTC()})
-	}
-	return s.insertBatch(ctx, table, contactRollupColumns, len(counted), func(b driver.Batch) error {
-		for _, c := range counted {
-			p, k := params(c.unit, c.channel), c.counts
-			err := b.Append(institution, c.key.UTC(), c.unit, c.channel, version,
-				p.Threshold.Milliseconds(), p.ShortAbandon.Milliseconds(), p.LongWait.Milliseconds(),
-				uint64(k.Offered), uint64(k.Answered), uint64(k.Abandoned), uint64(k.ShortAbandoned),
-				uint64(k.AnsweredWithinT), uint64(k.AbandonedWithinT), uint64(k.AbandonedNotShort), uint64(k.LongWaits),
-				int64(k.AnswerWaitSumS), uint64(k.Handled), int64(k.HandleSumS), uint64(k.AcwCounted),
-				int64(k.AcwSumS), int64(k.MaxWaitS)) // waits in ms, as countContacts leaves them
-			if err != nil {
-				return fmt.Errorf("%s of %s at %s %s/%s: %w", table, institution, c.key.Format(time.RFC3339), c.unit, c.channel, err)
-			}
-		}
-		return nil
-	})
-}
-
-const contactRollupColumns = `institution, bucket, unit, channel, version, t_ms, s_ms, l_ms, offered, answered, abandoned,
-    short_abandoned, answered_within_t, abandoned_within_t, abandoned_not_short, long_waits, answer_wait_sum_ms,
-    handled, handle_sum_s, acw_counted, acw_sum_s, max_wait_ms`
-
-// rollupKeys returns the keys a rollup table has for the institution's
-// buckets; instrument is the instrument column, or ” for a table without.
-func (s *Store) rollupKeys(ctx context.Context, table, instrument, institution string, buckets []time.Time) (map[rollupKey]bool, error) {
-	q := &query{}
-	q.sql("SELECT DISTINCT bucket, unit, channel, ", instrument, " FROM ", table, " WHERE institution = ").bind(institution).sql(" AND ")
-	bucketSet(buckets).sql(q, "bucket")
-	rows, err := s.conn.Query(ctx, q.String(), q.args...)
-	if err != nil {
-		return nil, fmt.Errorf("%s keys of %s: %w", table, institution, err)
-	}
-	defer rows.Close()
-	out := map[rollupKey]bool{}
-	for rows.Next() {
-		var (
-			k      rollupKey
-			bucket time.Time
-		)
-		if err := rows.Scan(&bucket, &k.unit, &k.channel, &k.instrument); err != nil {
-			return nil, fmt.Errorf("%s keys of %s: %w", table, institution, err)
-		}
-		k.bucket = bucket.Unix()
-		out[k] = true
-	}
-	return out, rows.Err()
+	return s.recountDays(ctx, r, institution, chunk)
 }
 
 // chunks splits sorted buckets into runs of at most maxBucketsPerRecount.
@@ -509,70 +451,15 @@ func (s *Store) beforeFeedback(ctx context.Context, fs []records.Feedback) (touc
 func (s *Store) recountFeedback(ctx context.Context, institution string, buckets []time.Time) error {
 	for _, chunk := range chunks(buckets) {
 		version := s.nextVersion()
-		seconds, err := s.countFeedback(ctx, institution, bucketSet(chunk), func(q *query) *query { return q.sql("submitted_at") })
-		if err != nil {
-			return fmt.Errorf("recount feedback rollup of %s: %w", institution, err)
+		counts := feedbackCountsQuery(institution, bucketSet(chunk), func(q *query) *query { return q.sql("submitted_at") })
+		if err := s.recountSeconds(ctx, feedbackRollup, institution, chunk, version, counts, "responses, favourable", "responses"); err != nil {
+			return err
 		}
-		for _, level := range []struct {
-			table string
-			rows  []countedFeedback
-		}{{feedbackRollup.secondTable(), seconds}, {feedbackRollup.bucketTable(), feedbackBuckets(seconds)}} {
-			if err := s.writeFeedbackRollup(ctx, level.table, institution, chunk, version, level.rows); err != nil {
-				return err
-			}
-		}
-		if err := s.recountDays(ctx, feedbackRollup, institution, chunk); err != nil {
+		if err := s.recountCoarser(ctx, feedbackRollup, institution, chunk, version); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-// feedbackBuckets sums counts per 15-minute bucket and group.
-func feedbackBuckets(counted []countedFeedback) []countedFeedback {
-	type key struct {
-		bucket                    int64
-		unit, channel, instrument string
-	}
-	index := map[key]int{}
-	var out []countedFeedback
-	for _, c := range counted {
-		b := bucketFloor(c.key)
-		k := key{b.Unix(), c.unit, c.channel, c.instrument}
-		i, ok := index[k]
-		if !ok {
-			index[k] = len(out)
-			out = append(out, countedFeedback{unit: c.unit, channel: c.channel, instrument: c.instrument, key: b})
-			i = len(out) - 1
-		}
-		out[i].counts = out[i].counts.Add(c.counts)
-	}
-	return out
-}
-
-// writeFeedbackRollup writes counted rows to a feedback rollup table as
-// writeContactRollup does for contacts.
-func (s *Store) writeFeedbackRollup(ctx context.Context, table, institution string, chunk []time.Time, version uint64, counted []countedFeedback) error {
-	existing, err := s.rollupKeys(ctx, table, "instrument", institution, chunk)
-	if err != nil {
-		return err
-	}
-	for _, c := range counted {
-		delete(existing, rollupKey{c.key.Unix(), c.unit, c.channel, c.instrument})
-	}
-	for k := range existing {
-		counted = append(counted, countedFeedback{unit: k.unit, channel: k.channel, instrument: k.instrument, key: time.Unix(k.bucket, 0).UTC()})
-	}
-	return s.insertBatch(ctx, table, "institution, bucket, unit, channel, instrument, version, responses, favourable", len(counted),
-		func(b driver.Batch) error {
-			for _, c := range counted {
-				if err := b.Append(institution, c.key.UTC(), c.unit, c.channel, c.instrument, version,
-					uint64(c.counts.Responses), uint64(c.counts.Favourable)); err != nil {
-					return fmt.Errorf("%s of %s at %s: %w", table, institution, c.key.Format(time.RFC3339), err)
-				}
-			}
-			return nil
-		})
 }
 
 // RebuildRollups recounts every rollup bucket of the institution from its
@@ -658,7 +545,7 @@ func (s *Store) EnsureRollups(ctx context.Context, institutions []string) ([]str
 // rollupParamsCurrent reports whether every group of the institution's
 // contact rollup was counted with the store's parameters.
 func (s *Store) rollupParamsCurrent(ctx context.Context, institution string) (bool, error) {
-	q := (&query{}).sql("SELECT DISTINCT unit, channel, t_ms, s_ms, l_ms FROM ", contactRollup.bucketTable(), " FINAL WHERE institution = ").bind(institution)
+	q := (&query{}).sql("SELECT DISTINCT unit, channel, t_ms, s_ms, l_ms FROM ", contactRollup.bucketTable(), " FINAL WHERE institution = ").bind(institution).sql(" AND offered > 0")
 	rows, err := s.conn.Query(ctx, q.String(), q.args...)
 	if err != nil {
 		return false, fmt.Errorf("rollup parameters of %s: %w", institution, err)

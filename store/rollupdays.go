@@ -30,7 +30,8 @@ type rollup struct {
 	sums     string // the SELECT list of sums over rollup rows, after keys
 	groupBy  string // columns after keys and the period that rows must agree on
 	nonEmpty string // HAVING condition that drops groups with nothing counted
-	daySums  string // the SELECT list of a day row from bucket rows, after version
+	daySums  string // the SELECT list of a row from the rows of the finer level, after version
+	zeros    string // the SELECT list of a row of zeros from a row of the table, after version
 }
 
 func (r rollup) secondTable() string { return r.name + "_1s" }
@@ -42,19 +43,22 @@ func (r rollup) dayTable() string { return r.name + "_1d" }
 var (
 	contactRollup = rollup{
 		name: "contact_rollup", keys: "unit, channel", sums: contactRollupSums,
+		zeros:   "t_ms, s_ms, l_ms, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0",
 		groupBy: ", t_ms, s_ms, l_ms", nonEmpty: "o > 0",
-		// A day whose buckets were counted with other thresholds gets
-		// t_ms = -1, which matches no configuration: readers then count
-		// from the raw versions.
-		daySums: `if(min(t_ms) = max(t_ms) AND min(s_ms) = max(s_ms) AND min(l_ms) = max(l_ms), any(t_ms), toInt64(-1)),
-    any(s_ms), any(l_ms),
+		// A bucket or day whose finer rows were counted with other
+		// thresholds gets t_ms = -1, which matches no configuration:
+		// readers then count from the raw versions. Rows of zeros count
+		// nothing, so their thresholds do not matter.
+		daySums: `if(minIf(t_ms, offered > 0) = maxIf(t_ms, offered > 0) AND minIf(s_ms, offered > 0) = maxIf(s_ms, offered > 0)
+        AND minIf(l_ms, offered > 0) = maxIf(l_ms, offered > 0), anyIf(t_ms, offered > 0), toInt64(-1)),
+    anyIf(s_ms, offered > 0), anyIf(l_ms, offered > 0),
     sum(offered), sum(answered), sum(abandoned), sum(short_abandoned), sum(answered_within_t), sum(abandoned_within_t),
     sum(abandoned_not_short), sum(long_waits), sum(answer_wait_sum_ms), sum(handled), sum(handle_sum_s), sum(acw_counted),
     sum(acw_sum_s), max(max_wait_ms)`,
 	}
 	feedbackRollup = rollup{
 		name: "feedback_rollup", keys: "unit, channel, instrument", sums: "sum(responses) AS n, sum(favourable)",
-		nonEmpty: "n > 0", daySums: "sum(responses), sum(favourable)",
+		nonEmpty: "n > 0", daySums: "sum(responses), sum(favourable)", zeros: "0, 0",
 	}
 )
 
@@ -75,21 +79,28 @@ func (s *Store) recountDays(ctx context.Context, r rollup, institution string, b
 		n := min(len(days), maxDaysPerRecount)
 		chunk := days[:n]
 		days = days[n:]
-		q := &query{}
-		q.sql("INSERT INTO ", r.dayTable(), "\nSELECT institution, toStartOfDay(bucket) AS day, ", r.keys, ", toUInt64(").bind(s.nextVersion()).sql("),\n    ", r.daySums,
-			"\nFROM ", r.bucketTable(), " FINAL\nWHERE institution = ").bind(institution).sql(" AND ")
-		timeRange(chunk[0], chunk[len(chunk)-1].Add(daySize)).sql(q, "bucket")
-		q.sql(" AND toStartOfDay(bucket) IN (")
-		for i, d := range chunk {
-			if i > 0 {
-				q.sql(", ")
-			}
-			q.time(d)
+		if err := s.sumLevel(ctx, r, r.bucketTable(), r.dayTable(), institution, periodSet(chunk, daySize, "toStartOfDay"), s.nextVersion()); err != nil {
+			return err
 		}
-		q.sql(")\nGROUP BY institution, day, ", r.keys)
-		if err := s.exec(ctx, r.dayTable(), q); err != nil {
-			return fmt.Errorf("recount %s of %s: %w", r.dayTable(), institution, err)
-		}
+	}
+	return nil
+}
+
+// sumLevel writes, with version, the rows of table to (the bucket or day
+// level of r) for the institution's periods in window w as the sums of the
+// rows of the finer table from (read with FINAL, rows of zeros included,
+// so that a group whose records vanished gets a row of zeros).
+func (s *Store) sumLevel(ctx context.Context, r rollup, from, to, institution string, w window, version uint64) error {
+	truncate := "toStartOfDay"
+	if to == r.bucketTable() {
+		truncate = "toStartOfFifteenMinutes"
+	}
+	q := &query{}
+	q.sql("INSERT INTO ", to, "\nSELECT institution, ", truncate, "(bucket) AS period, ", r.keys, ", toUInt64(").bind(version).sql("),\n    ", r.daySums,
+		"\nFROM ", from, " FINAL\nWHERE institution = ").bind(institution).sql(" AND ")
+	w.sql(q, "bucket").sql("\nGROUP BY institution, period, ", r.keys)
+	if err := s.exec(ctx, to, q); err != nil {
+		return fmt.Errorf("recount %s of %s: %w", to, institution, err)
 	}
 	return nil
 }

@@ -66,3 +66,10 @@ func (q *query) String() string { return q.b.String() }
 func quoteIdent(name string) string {
 	return "`" + strings.NewReplacer("\\", "\\\\", "`", "\\`").Replace(name) + "`"
 }
+
+// subquery appends the text of o and its placeholders' values.
+func (q *query) subquery(o *query) *query {
+	q.sql(o.String())
+	q.args = append(q.args, o.args...)
+	return q
+}
