@@ -107,8 +107,8 @@ func (r *refreshTotals) ContactTotals(ctx context.Context, institution string, u
 		}
 		return out, err
 	})
-	if err != nil {
-		return nil, err
+	if err != nil { // read institution by institution, so that one cannot fail the others
+		return r.TotalsQuerier.ContactTotals(ctx, institution, upTo, params)
 	}
 	if rows, ok := all[institution]; ok {
 		return rows, nil

@@ -32,7 +32,8 @@ func windowQuery(now time.Time, w time.Duration, institutions ...string) report.
 // refreshReader serves the report reads of one refresh. The contact,
 // feedback and written-case counts of every institution's windows come
 // from one multi-window read each, for all institutions (when the reader
-// can), the aggregates from one read of the longest window per institution
+// can; when such a read fails, each institution's windows are read on
+// their own, so that one institution's failure leaves the others served), the aggregates from one read of the longest window per institution
 // (the report keeps those that overlap each window), and the registers
 // once for the whole refresh; everything else passes through. It never serves a read of another refresh: one is made
 // per refresh.
@@ -132,8 +133,8 @@ func (r *refreshReader) ContactCounts(ctx context.Context, q store.ContactQuery)
 		rows, err := r.multi.ContactCountsWindowsAll(ctx, qs, r.froms)
 		return byInstitution(qs, rows, func(q store.ContactQuery) string { return q.Institution }), err
 	})
-	if err != nil {
-		return nil, err
+	if err != nil { // read institution by institution, so that one cannot fail the others
+		return r.Reader.ContactCounts(ctx, q)
 	}
 	if windows, ok := all[q.Institution]; ok {
 		return windows[i], nil
@@ -151,8 +152,8 @@ func (r *refreshReader) FeedbackCounts(ctx context.Context, q store.FeedbackQuer
 		rows, err := r.multi.FeedbackCountsWindowsAll(ctx, qs, r.froms)
 		return byInstitution(qs, rows, func(q store.FeedbackQuery) string { return q.Institution }), err
 	})
-	if err != nil {
-		return nil, err
+	if err != nil { // see ContactCounts
+		return r.Reader.FeedbackCounts(ctx, q)
 	}
 	if windows, ok := all[q.Institution]; ok {
 		return windows[i], nil
@@ -181,8 +182,8 @@ func (r *refreshReader) WrittenCounts(ctx context.Context, q store.WrittenQuery)
 		rows, err := r.multi.WrittenCountsWindowsAll(ctx, qs, r.froms)
 		return byInstitution(qs, rows, func(q store.WrittenQuery) string { return q.Institution }), err
 	})
-	if err != nil {
-		return nil, err
+	if err != nil { // see ContactCounts
+		return r.Reader.WrittenCounts(ctx, q)
 	}
 	if windows, ok := all[q.Institution]; ok && q.AsOf.Equal(r.to) {
 		return windows[i], nil

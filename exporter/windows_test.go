@@ -2,6 +2,7 @@ package exporter
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -205,4 +206,23 @@ type countingFigures struct {
 func (c *countingFigures) ReportedFigures(ctx context.Context, institutions []string) ([]records.ReportedFigure, error) {
 	c.n.Add(1)
 	return c.fakeReader.ReportedFigures(ctx, institutions)
+}
+
+// TestRefreshReadsTogetherFailsOneInstitutionOnly checks that when a read
+// of every institution together fails because of one institution, the
+// others are still read, one by one, and served.
+func TestRefreshReadsTogetherFailsOneInstitutionOnly(t *testing.T) {
+	m := &multiFake{fakeReader: newFake()}
+	m.fail = map[string]error{"ind": errors.New("ind's queries fail")}
+	e := newTestExporter(t, m, newTotals())
+	if err := e.Refresh(context.Background()); err == nil || !strings.Contains(err.Error(), "ind's queries fail") {
+		t.Fatalf("refresh error = %v, want ind's", err)
+	}
+	served := map[string]bool{}
+	for _, r := range e.collector.current.Load().rows {
+		served[r.row.Institution] = true
+	}
+	if !served["sodra"] || served["ind"] {
+		t.Errorf("institutions served = %v, want sodra and not ind", served)
+	}
 }
