@@ -65,22 +65,25 @@ func timeRange(from, to time.Time) window {
 // bucketSet is the window of the given rollup buckets (sorted, at least
 // one): a time range, which lets ClickHouse skip partitions, and the
 // buckets themselves.
-func bucketSet(buckets []time.Time) window {
-	return periodSet(buckets, BucketSize, "toStartOfFifteenMinutes")
-}
+func bucketSet(buckets []time.Time) window { return periodSet(buckets, BucketSize) }
 
 // periodSet is the window of the given periods of size (sorted, at least
-// one), each the start of its period as truncate computes it.
-func periodSet(periods []time.Time, size time.Duration, truncate string) window {
+// one, each aligned to size from the Unix epoch, as UTC buckets and days
+// are). A period is matched by its number, the time in seconds divided by
+// size: ClickHouse 18.16 matched a set of a thousand DateTime literals
+// several times slower than the whole recount of those buckets took
+// otherwise (1-2 s against 0.25 s for 100,000 contacts).
+func periodSet(periods []time.Time, size time.Duration) window {
 	all := timeRange(periods[0], periods[len(periods)-1].Add(size))
+	seconds := int64(size / time.Second)
 	return window{span: all.span, cond: func(q *query, column string) *query {
 		all.sql(q, column)
-		q.sql(" AND ", truncate, "(", column, ") IN (")
-		for i, b := range periods {
+		q.sql(" AND intDiv(toUInt32(", column, "), ").bind(seconds).sql(") IN (")
+		for i, p := range periods {
 			if i > 0 {
 				q.sql(", ")
 			}
-			q.time(b)
+			q.bind(p.Unix() / seconds)
 		}
 		return q.sql(")")
 	}}

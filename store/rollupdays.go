@@ -79,7 +79,7 @@ func (s *Store) recountDays(ctx context.Context, r rollup, institution string, b
 		n := min(len(days), maxDaysPerRecount)
 		chunk := days[:n]
 		days = days[n:]
-		if err := s.sumLevel(ctx, r, r.bucketTable(), r.dayTable(), institution, periodSet(chunk, daySize, "toStartOfDay"), s.nextVersion()); err != nil {
+		if err := s.sumLevel(ctx, r, r.bucketTable(), r.dayTable(), institution, periodSet(chunk, daySize), s.nextVersion()); err != nil {
 			return err
 		}
 	}
