@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"reflect"
 	"testing"
 	"time"
 
@@ -100,5 +101,38 @@ func TestNamedLocation(t *testing.T) {
 		case tc.want != "" && (err != nil || got.String() != tc.want):
 			t.Errorf("%s: namedLocation = %v, %v; want %s", tc.reason, got, err, tc.want)
 		}
+	}
+}
+
+func TestWindowInstitutions(t *testing.T) {
+	now := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
+	of := func(q ContactQuery) (string, time.Time, bool) { return q.Institution, q.To, q.Raw }
+	for _, tc := range []struct {
+		name    string
+		qs      []ContactQuery
+		want    []string
+		wantErr string
+	}{
+		{name: "none", qs: nil, want: nil},
+		{name: "raw queries are not served by rollups",
+			qs:   []ContactQuery{{Institution: "a", To: now}, {Institution: "b", To: now, Raw: true}, {Institution: "c", To: now}},
+			want: []string{"a", "c"}},
+		{name: "different ends", qs: []ContactQuery{{Institution: "a", To: now}, {Institution: "b", To: now.Add(time.Second)}},
+			wantErr: "windows of b end at 2026-11-29T12:00:01Z, those of the first query at 2026-11-29T12:00:00Z"},
+		{name: "repeated institution", qs: []ContactQuery{{Institution: "a", To: now}, {Institution: "a", To: now}},
+			wantErr: `query 1 repeats institution "a"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := windowInstitutions(tc.qs, of)
+			if tc.wantErr != "" {
+				if err == nil || err.Error() != tc.wantErr {
+					t.Fatalf("error = %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil || !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("windowInstitutions = %v, %v; want %v", got, err, tc.want)
+			}
+		})
 	}
 }

@@ -64,11 +64,14 @@ func (s *Store) ContactCountsWindowsAll(ctx context.Context, qs []ContactQuery, 
 func windowInstitutions[Q any](qs []Q, of func(Q) (institution string, to time.Time, raw bool)) ([]string, error) {
 	var out []string
 	seen := map[string]bool{}
+	var end time.Time // of the first query
 	for i, q := range qs {
 		in, to, raw := of(q)
-		_, to0, _ := of(qs[0])
-		if !to.Equal(to0) {
-			return nil, fmt.Errorf("windows of %s end at %s, those of the first query at %s", in, to.Format(time.RFC3339), to0.Format(time.RFC3339))
+		if i == 0 {
+			end = to
+		}
+		if !to.Equal(end) {
+			return nil, fmt.Errorf("windows of %s end at %s, those of the first query at %s", in, to.Format(time.RFC3339), end.Format(time.RFC3339))
 		}
 		if seen[in] {
 			return nil, fmt.Errorf("query %d repeats institution %q", i, in)
