@@ -102,3 +102,42 @@ func BenchmarkContactCounts(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkContactCountsWindows compares the exporter's read of four
+// trailing windows (1 h, 1 d, 7 d, 30 d, ending mid-bucket) of 20
+// institutions with 35 days each: all institutions in one read per rollup
+// level, against one read per institution.
+func BenchmarkContactCountsWindows(b *testing.B) {
+	s := servertest.NewStore(b)
+	ctx := context.Background()
+	from := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	var qs []store.ContactQuery
+	now := from.AddDate(0, 0, 35).Add(-7*time.Hour - 13*time.Minute - 27*time.Second)
+	for i := range 20 {
+		in := fmt.Sprintf("bench%02d", i)
+		if _, err := s.GenerateSynthetic(ctx, store.Synthetic{Institution: in, Source: "synthetic", From: from, Days: 35, PerDay: 9000}); err != nil {
+			b.Fatal(err)
+		}
+		qs = append(qs, store.ContactQuery{Institution: in, To: now})
+	}
+	var froms []time.Time
+	for _, w := range []time.Duration{time.Hour, 24 * time.Hour, 7 * 24 * time.Hour, 30 * 24 * time.Hour} {
+		froms = append(froms, now.Add(-w))
+	}
+	b.Run("together", func(b *testing.B) {
+		for range b.N {
+			if _, err := s.ContactCountsWindowsAll(ctx, qs, froms); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("per-institution", func(b *testing.B) {
+		for range b.N {
+			for _, q := range qs {
+				if _, err := s.ContactCountsWindows(ctx, q, froms); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	})
+}
