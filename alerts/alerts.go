@@ -197,6 +197,9 @@ type TargetAlerts struct {
 	// budget and for targets that leave none (100 %).
 	Budget float64
 	Burns  []Burn
+	// Yields are the targets that win over this one on some of the series
+	// it selects (see yieldsTo): its alerts leave those series to them.
+	Yields []TargetAlerts
 }
 
 // Burn is one burn-rate alert of a target.
@@ -271,7 +274,33 @@ func plan(o Options) (targets []TargetAlerts, notes []string, err error) {
 		}
 		targets = append(targets, ta)
 	}
+	for i := range targets {
+		for j := range targets {
+			if i != j && targets[i].yieldsTo(i, targets[j], j) {
+				targets[i].Yields = append(targets[i].Yields, targets[j])
+			}
+		}
+	}
 	return targets, notes, nil
+}
+
+// yieldsTo reports whether target o (at position j of the configuration)
+// rather than ta (at i) is the target of some series both select: the one
+// the report judges those series by (config.TargetFor picks the most
+// specific, the first of equals). Without this, a series with a target of
+// its own and one of its channel would alert twice.
+func (ta TargetAlerts) yieldsTo(i int, o TargetAlerts, j int) bool {
+	a, b := ta.Target, o.Target
+	if a.KPI != b.KPI || a.Institution != b.Institution || ta.Method != o.Method {
+		return false
+	}
+	for _, p := range [][2]string{{a.Unit, b.Unit}, {a.Channel, b.Channel}, {a.Instrument, b.Instrument}} {
+		if p[0] != "" && p[1] != "" && p[0] != p[1] {
+			return false // no series in common
+		}
+	}
+	sa, sb := a.Specificity(), b.Specificity()
+	return sb > sa || (sb == sa && j < i)
 }
 
 // describe names a target in notes and annotations.

@@ -287,3 +287,66 @@ func TestPanelsFromDashboards(t *testing.T) {
 		}
 	}
 }
+
+// TestOverlappingTargetsAlertOnce gives a KPI a target for a channel, one
+// for a unit of that channel and one for the whole institution: each series
+// must alert against the target the report judges it by (the most
+// specific), once. The generated cases of the unit's target feed a series
+// that also misses the channel's and the institution's targets, so they
+// fail if either alerts on it too; with the rules' exclusions removed they
+// must fail.
+func TestOverlappingTargetsAlertOnce(t *testing.T) {
+	promtool := tool(t, "promtool", "prometheus")
+	cfg := seedConfig(t)
+	cfg.Targets = []config.Target{
+		{Institution: "sodra", KPI: "service_level", Value: 0.7},
+		{Institution: "sodra", Channel: "phone", KPI: "service_level", Value: 0.8},
+		{Institution: "sodra", Unit: "contact-centre", Channel: "phone", KPI: "service_level", Value: 0.95},
+	}
+	res, err := Generate(Options{Config: cfg, WebhookURL: "http://127.0.0.1:9/hook"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := res.Write(dir); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := run(t, dir, promtool, "test", "rules", TestsFile); err != nil {
+		t.Fatalf("promtool test rules: %v\n%s", err, out)
+	}
+	// The exclusions are the expressions' trailing "unless" clauses.
+	var file struct {
+		Groups []struct {
+			Name  string           `yaml:"name"`
+			Rules []map[string]any `yaml:"rules"`
+		} `yaml:"groups"`
+	}
+	if err := yaml.Unmarshal(res.Rules, &file); err != nil {
+		t.Fatal(err)
+	}
+	cut := 0
+	for _, g := range file.Groups {
+		for _, r := range g.Rules {
+			expr, _ := r["expr"].(string)
+			if i := strings.Index(expr, "\nunless "); i >= 0 {
+				r["expr"] = expr[:i]
+				cut++
+			}
+		}
+	}
+	if cut == 0 {
+		t.Fatal("the generated rules exclude nothing")
+	}
+	rules, err := yaml.Marshal(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, RulesFile), rules, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := run(t, dir, promtool, "test", "rules", TestsFile)
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || !strings.Contains(out, "FAILED") || !strings.Contains(out, `unit="contact-centre"`) {
+		t.Fatalf("promtool test rules did not fail on the contact centre's series without the exclusions: %v\n%s", err, out)
+	}
+}

@@ -109,6 +109,10 @@ func thresholdRule(o Options, ta TargetAlerts) rulefmt.Rule {
 		expr += fmt.Sprintf("\nand on (institution, unit, channel, instrument, method, window)\n%s >= %d",
 			selector(kpi.DenominatorMetric, partPairs(ta, ta.Window)...), minEvents(o, d))
 	}
+	for _, y := range ta.Yields {
+		expr += fmt.Sprintf("\nunless on (institution, unit, channel, instrument, method, window)\n%s",
+			selector(d.Metric, append(targetPairs(y), "window", ta.Window)...))
+	}
 	return rulefmt.Rule{
 		Alert:  AlertTargetMissed,
 		Expr:   expr,
@@ -134,6 +138,10 @@ func burnRule(o Options, ta TargetAlerts, b Burn) rulefmt.Rule {
 		selector(BadRatioRecord, append([]string{"kpi", string(d.ID)}, append(pairs, "window", long)...)...), num(b.Threshold),
 		selector(BadRatioRecord, append([]string{"kpi", string(d.ID)}, append(pairs, "window", short)...)...), num(b.Threshold),
 		selector(kpi.DenominatorMetric, partPairs(ta, long)...), minEvents(o, d))
+	for _, y := range ta.Yields {
+		expr += fmt.Sprintf("\nunless ignoring (window)\n%s",
+			selector(BadRatioRecord, append([]string{"kpi", string(d.ID)}, append(targetPairs(y), "window", long)...)...))
+	}
 	return rulefmt.Rule{
 		Alert:  AlertBudgetBurn,
 		Expr:   expr,

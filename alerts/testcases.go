@@ -111,9 +111,13 @@ func seriesLabels(ta TargetAlerts, window string) map[string]string {
 	if l["unit"] == "" {
 		l["unit"] = "any-unit"
 	}
+	claimed := map[string]bool{} // channels of targets this one yields to
+	for _, y := range ta.Yields {
+		claimed[y.Target.Channel] = true
+	}
 	if l["channel"] == "" {
 		for _, c := range []string{"phone", "chat", "facebook", "visit", "email", "web_form", "post", "web", ""} {
-			if d.AppliesTo(c) {
+			if d.AppliesTo(c) && !claimed[c] {
 				l["channel"] = c
 				break
 			}

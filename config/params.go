@@ -65,6 +65,17 @@ func (t Target) TargetDirection() kpi.Direction {
 	return d.Direction
 }
 
+// Specificity is how many of unit, channel and instrument the target
+// names. Of the targets that cover a figure, TargetFor picks the one with
+// the greatest, the first of equals.
+func (t Target) Specificity() int {
+	n := specificity(t)
+	if t.Instrument != "" {
+		n++
+	}
+	return n
+}
+
 // TargetFor returns the most specific target for a KPI of one institution,
 // unit, channel and instrument, if any.
 func (c *Config) TargetFor(id kpi.ID, institution, unit, channel, instrument string) (Target, bool) {
@@ -76,11 +87,7 @@ func (c *Config) TargetFor(id kpi.ID, institution, unit, channel, instrument str
 		if (t.Unit != "" && t.Unit != unit) || (t.Channel != "" && t.Channel != channel) || (t.Instrument != "" && t.Instrument != instrument) {
 			continue
 		}
-		score := specificity(t)
-		if t.Instrument != "" {
-			score++
-		}
-		if score > bestScore {
+		if score := t.Specificity(); score > bestScore {
 			best, bestScore = t, score
 		}
 	}
