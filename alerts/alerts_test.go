@@ -350,3 +350,33 @@ func TestOverlappingTargetsAlertOnce(t *testing.T) {
 		t.Fatalf("promtool test rules did not fail on the contact centre's series without the exclusions: %v\n%s", err, out)
 	}
 }
+
+// TestDescriptionOfATargetOfEveryChannel checks that a target without a
+// channel names the channel parameters rather than the zero values a
+// missing channel has, and that every parameter of the catalogue has such
+// a name.
+func TestDescriptionOfATargetOfEveryChannel(t *testing.T) {
+	cfg := seedConfig(t)
+	cfg.Targets = []config.Target{{Institution: "sodra", KPI: "service_level", Value: 0.9}}
+	o := Options{Config: cfg}.withDefaults()
+	targets, _, err := plan(o)
+	if err != nil || len(targets) != 1 {
+		t.Fatalf("plan: %d targets, %v", len(targets), err)
+	}
+	desc := targetDescription(o, targets[0])
+	for _, want := range []string{"service-level method negative", "each channel's answer-time threshold", "each channel's short abandons left out", "Target at least 90%"} {
+		if !strings.Contains(desc, want) {
+			t.Errorf("description lacks %q: %s", want, desc)
+		}
+	}
+	if strings.Contains(desc, " 0s") {
+		t.Errorf("description gives a zero parameter: %s", desc)
+	}
+	for _, d := range kpi.Catalogue() {
+		for _, p := range d.Parameters {
+			if p != kpi.ParamMethod && channelParamNames[p] == "" {
+				t.Errorf("parameter %s of %s has no name for targets of every channel", p, d.ID)
+			}
+		}
+	}
+}

@@ -312,6 +312,15 @@ func directionWords(d kpi.Direction) string {
 	return "at least"
 }
 
+// channelParamNames name the parameters of a channel, for the description
+// of a target of every channel.
+var channelParamNames = map[kpi.Parameter]string{
+	kpi.ParamThreshold:    "each channel's answer-time threshold",
+	kpi.ParamShortAbandon: "each channel's short abandons left out",
+	kpi.ParamLongWait:     "each channel's long-wait limit",
+	kpi.ParamDeadlineDays: "each channel's deadline in working days",
+}
+
 // targetDescription says what the KPI means, how it is measured for the
 // target (the parameters the catalogue says it depends on) and where the
 // target comes from.
@@ -320,16 +329,20 @@ func targetDescription(o Options, ta TargetAlerts) string {
 	p := o.Config.Params(t.Institution, t.Unit, t.Channel)
 	var params []string
 	for _, name := range d.Parameters {
-		switch name {
-		case kpi.ParamMethod:
+		switch {
+		case name == kpi.ParamMethod:
 			params = append(params, "service-level method "+ta.Method)
-		case kpi.ParamThreshold:
+		case t.Channel == "":
+			// The other parameters are a channel's: a target of every
+			// channel judges each series by its own channel's.
+			params = append(params, channelParamNames[name])
+		case name == kpi.ParamThreshold:
 			params = append(params, "answer-time threshold "+p.Threshold.String())
-		case kpi.ParamShortAbandon:
+		case name == kpi.ParamShortAbandon:
 			params = append(params, "short abandons under "+p.ShortAbandon.String()+" left out")
-		case kpi.ParamLongWait:
+		case name == kpi.ParamLongWait:
 			params = append(params, "long wait over "+p.LongWait.String())
-		case kpi.ParamDeadlineDays:
+		case name == kpi.ParamDeadlineDays:
 			params = append(params, fmt.Sprintf("deadline %d working days (complex inquiries %d)", p.DeadlineDays, p.ComplexDeadlineDays))
 		}
 	}
