@@ -163,26 +163,18 @@ const groupKey = "concat(toString(length(institution)), ':', institution, toStri
 // groupNumber appends an expression that gives the number of the row's
 // group in groups, from 1; 0 for a group not in groups.
 func groupNumber(q *query, groups []group) *query {
-	q.sql("transform(", groupKey, ", [")
-	for i, g := range groups {
-		if i > 0 {
-			q.sql(", ")
-		}
-		q.bind(g.key())
-	}
-	q.sql("], [")
-	for i := range groups {
-		if i > 0 {
-			q.sql(", ")
-		}
-		q.bind(uint32(i + 1))
-	}
-	return q.sql("], toUInt32(0))")
+	return groupTransform(q, groups, func(i int, _ group) any { return uint32(i + 1) }, "toUInt32(0)")
 }
 
 // paramExpr appends an expression that picks the value of the row's group
 // (0 for a group not in groups).
 func paramExpr(q *query, groups []group, value func(g group) float64) *query {
+	return groupTransform(q, groups, func(_ int, g group) any { return value(g) }, "toFloat64(0)")
+}
+
+// groupTransform appends a transform() that maps the row's group key to
+// value(i, groups[i]), and any other to otherwise: a hash lookup per row.
+func groupTransform(q *query, groups []group, value func(i int, g group) any, otherwise string) *query {
 	q.sql("transform(", groupKey, ", [")
 	for i, g := range groups {
 		if i > 0 {
@@ -195,9 +187,9 @@ func paramExpr(q *query, groups []group, value func(g group) float64) *query {
 		if i > 0 {
 			q.sql(", ")
 		}
-		q.bind(value(g))
+		q.bind(value(i, g))
 	}
-	return q.sql("], toFloat64(0))")
+	return q.sql("], ", otherwise, ")")
 }
 
 // ContactCounts computes the kpi.ContactCounts of every unit, channel and
@@ -339,8 +331,8 @@ func (s *Store) rawContactCounts(ctx context.Context, institution string, w wind
 // countContacts counts the newest versions of the institution's contacts
 // in window w per unit, channel and key (keyExpr of arrived_at).
 func (s *Store) countContacts(ctx context.Context, institution string, w window, params func(unit, channel string) kpi.Params, keyExpr func(q *query) *query) ([]countedContacts, error) {
-	query, ok, err := s.contactCountsQuery(ctx, institution, w, params, keyExpr)
-	if err != nil || !ok {
+	query, err := s.contactCountsQuery(ctx, institution, w, params, keyExpr)
+	if err != nil || query == nil {
 		return nil, err
 	}
 	rows, err := s.conn.Query(ctx, query.String(), query.args...)
@@ -385,13 +377,13 @@ func (s *Store) countContacts(ctx context.Context, institution string, w window,
 // contactCountsQuery returns the query that counts the newest versions of
 // the institution's contacts in window w per unit, channel and key (keyExpr
 // of arrived_at), with each group's thresholds: the columns unit, channel,
-// key, t_ms, s_ms, l_ms and then contactCountColumns. It reports false when
-// the window has no contacts.
+// key, t_ms, s_ms, l_ms and then contactCountColumns. It is nil when the
+// window has no contacts.
 func (s *Store) contactCountsQuery(ctx context.Context, institution string, w window, params func(unit, channel string) kpi.Params,
-	keyExpr func(q *query) *query) (*query, bool, error) {
+	keyExpr func(q *query) *query) (*query, error) {
 	groups, err := s.contactGroups(ctx, "contacts", []string{institution}, w)
 	if err != nil || len(groups) == 0 {
-		return nil, false, err
+		return nil, err
 	}
 	ps := make(map[group]kpi.Params, len(groups))
 	for _, g := range groups {
@@ -429,7 +421,7 @@ FROM (
 	newestContacts(query, institution, w, cols).sql(`)
 )
 GROUP BY unit, channel, key`)
-	return query, true, nil
+	return query, nil
 }
 
 // contactGroups returns the distinct (institution, unit, channel) of the

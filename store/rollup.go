@@ -182,12 +182,9 @@ func (s *Store) recountContacts(ctx context.Context, institution string, buckets
 	params := s.paramsOf(institution)
 	for _, chunk := range chunks(buckets) {
 		version := s.nextVersion() // before reading: a later recount wins
-		counts, ok, err := s.contactCountsQuery(ctx, institution, bucketSet(chunk), params, func(q *query) *query { return q.sql("arrived_at") })
+		counts, err := s.contactCountsQuery(ctx, institution, bucketSet(chunk), params, func(q *query) *query { return q.sql("arrived_at") })
 		if err != nil {
 			return fmt.Errorf("recount contact rollup of %s: %w", institution, err)
-		}
-		if !ok {
-			counts = nil
 		}
 		err = s.recountSeconds(ctx, contactRollup, institution, chunk, version, counts, "t_ms, s_ms, l_ms, "+contactCountNames, "offered")
 		if err != nil {
@@ -228,7 +225,7 @@ func (s *Store) recountSeconds(ctx context.Context, r rollup, institution string
 // recountCoarser recounts the buckets (chunk) of r from its seconds, with
 // version, and then their days from the buckets.
 func (s *Store) recountCoarser(ctx context.Context, r rollup, institution string, chunk []time.Time, version uint64) error {
-	if err := s.sumLevel(ctx, r, r.secondTable(), r.bucketTable(), institution, bucketSet(chunk), version); err != nil {
+	if err := s.sumLevel(ctx, r, r.secondTable(), r.bucketTable(), "toStartOfFifteenMinutes", institution, bucketSet(chunk), version); err != nil {
 		return err
 	}
 	return s.recountDays(ctx, r, institution, chunk)

@@ -79,7 +79,7 @@ func (s *Store) recountDays(ctx context.Context, r rollup, institution string, b
 		n := min(len(days), maxDaysPerRecount)
 		chunk := days[:n]
 		days = days[n:]
-		if err := s.sumLevel(ctx, r, r.bucketTable(), r.dayTable(), institution, periodSet(chunk, daySize), s.nextVersion()); err != nil {
+		if err := s.sumLevel(ctx, r, r.bucketTable(), r.dayTable(), "toStartOfDay", institution, periodSet(chunk, daySize), s.nextVersion()); err != nil {
 			return err
 		}
 	}
@@ -87,14 +87,11 @@ func (s *Store) recountDays(ctx context.Context, r rollup, institution string, b
 }
 
 // sumLevel writes, with version, the rows of table to (the bucket or day
-// level of r) for the institution's periods in window w as the sums of the
-// rows of the finer table from (read with FINAL, rows of zeros included,
-// so that a group whose records vanished gets a row of zeros).
-func (s *Store) sumLevel(ctx context.Context, r rollup, from, to, institution string, w window, version uint64) error {
-	truncate := "toStartOfDay"
-	if to == r.bucketTable() {
-		truncate = "toStartOfFifteenMinutes"
-	}
+// level of r, whose period truncate computes) for the institution's periods
+// in window w as the sums of the rows of the finer table from (read with
+// FINAL, rows of zeros included, so that a group whose records vanished
+// gets a row of zeros).
+func (s *Store) sumLevel(ctx context.Context, r rollup, from, to, truncate, institution string, w window, version uint64) error {
 	q := &query{}
 	q.sql("INSERT INTO ", to, "\nSELECT institution, ", truncate, "(bucket) AS period, ", r.keys, ", toUInt64(").bind(version).sql("),\n    ", r.daySums,
 		"\nFROM ", from, " FINAL\nWHERE institution = ").bind(institution).sql(" AND ")

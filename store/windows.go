@@ -206,7 +206,11 @@ func (s *Store) FeedbackCountsWindowsAll(ctx context.Context, qs []FeedbackQuery
 	if err != nil {
 		return nil, fmt.Errorf("feedback counts: %w", err)
 	}
-	rolled, err := s.rollupFeedbackCountsWindows(ctx, institutions, froms, qs)
+	var to time.Time
+	if len(qs) > 0 {
+		to = qs[0].To
+	}
+	rolled, err := s.rollupFeedbackCountsWindows(ctx, institutions, froms, to)
 	if err != nil {
 		return nil, fmt.Errorf("feedback counts: %w", err)
 	}
@@ -238,7 +242,7 @@ func (s *Store) FeedbackCountsWindowsAll(ctx context.Context, qs []FeedbackQuery
 // [froms[i], to) of the institutions at every level and sums it per
 // institution and window. An institution whose rollups are not built has
 // no entry.
-func (s *Store) rollupFeedbackCountsWindows(ctx context.Context, institutions []string, froms []time.Time, qs []FeedbackQuery) (map[string][][]countedFeedback, error) {
+func (s *Store) rollupFeedbackCountsWindows(ctx context.Context, institutions []string, froms []time.Time, to time.Time) (map[string][][]countedFeedback, error) {
 	institutions, err := s.builtOf(ctx, institutions)
 	if err != nil || len(institutions) == 0 || len(froms) == 0 {
 		return nil, err
@@ -247,7 +251,7 @@ func (s *Store) rollupFeedbackCountsWindows(ctx context.Context, institutions []
 	for _, in := range institutions {
 		out[in] = make([][]countedFeedback, len(froms))
 	}
-	for _, query := range newWindowPlan(froms, qs[0].To).queries(feedbackRollup, institutions) {
+	for _, query := range newWindowPlan(froms, to).queries(feedbackRollup, institutions) {
 		if err := s.scanFeedbackWindows(ctx, query, out); err != nil {
 			return nil, err
 		}

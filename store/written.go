@@ -136,10 +136,7 @@ func (s *Store) WrittenCountsWindowsAll(ctx context.Context, qs []WrittenQuery, 
 	kinds := map[kind][]int{} // the queries of each kind, by index
 	var order []kind
 	for i, q := range qs {
-		k := kind{q.Location.String(), q.Calendar, q.AsOf.UnixNano(), q.Raw}
-		if q.Location == nil {
-			k.zone = "UTC"
-		}
+		k := kind{q.Location.String(), q.Calendar, q.AsOf.UnixNano(), q.Raw} // a nil location is "UTC"
 		if _, ok := kinds[k]; !ok {
 			order = append(order, k)
 		}
