@@ -1,0 +1,88 @@
+package sodra
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"sync"
+	"testing"
+	"time"
+
+	sodrasim "github.com/ccbench/ccbench/simulator/sodra"
+)
+
+// simPages are the pages of both listings of a 3-day simulated history, by
+// stream, at the largest page size: the pages a backfill reads.
+var simPages = sync.OnceValues(func() (map[string][][]byte, error) {
+	now := time.Date(2024, 1, 15, 12, 0, 0, 0, time.UTC)
+	sim := sodrasim.New(sodrasim.Options{Seed: 1, Days: 3, Now: func() time.Time { return now }, BadRecordEvery: 500}).Handler()
+	out := map[string][][]byte{}
+	for _, stream := range []string{StreamContacts, StreamFeedback} {
+		tok := ""
+		for {
+			q := url.Values{"page_size": {"5000"}}
+			if tok != "" {
+				q.Set("page_token", tok)
+			}
+			w := httptest.NewRecorder()
+			sim.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/v1/"+stream+"?"+q.Encode(), nil))
+			if w.Code != http.StatusOK {
+				return nil, fmt.Errorf("GET %s: status %d", stream, w.Code)
+			}
+			body := w.Body.Bytes()
+			out[stream] = append(out[stream], body)
+			var env struct {
+				Next string `json:"next_page_token"`
+			}
+			if err := json.Unmarshal(body, &env); err != nil {
+				return nil, err
+			}
+			if env.Next == "" {
+				break
+			}
+			tok = env.Next
+		}
+	}
+	return out, nil
+})
+
+func benchmarkParse[T any](b *testing.B, stream string, parse func([]byte, meta) (page[T], error)) {
+	all, err := simPages()
+	if err != nil {
+		b.Fatal(err)
+	}
+	pages := all[stream]
+	size, rows := 0, 0
+	for _, body := range pages {
+		p, err := parse(body, testMeta)
+		if err != nil {
+			b.Fatal(err)
+		}
+		size += len(body)
+		rows += len(p.Records) + len(p.Quarantined)
+	}
+	b.SetBytes(int64(size))
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, body := range pages {
+			if _, err := parse(body, testMeta); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+	b.ReportMetric(float64(rows), "rows/op")
+}
+
+// BenchmarkParseContactsPage parses the contacts pages of a 3-day
+// simulated history (5000 items a page, one in 500 breaking the contract).
+func BenchmarkParseContactsPage(b *testing.B) {
+	benchmarkParse(b, StreamContacts, parseContactsPage)
+}
+
+// BenchmarkParseFeedbackPage parses the feedback pages of the same history.
+func BenchmarkParseFeedbackPage(b *testing.B) {
+	benchmarkParse(b, StreamFeedback, parseFeedbackPage)
+}
