@@ -1,68 +1,261 @@
 package sodra
 
 import (
+	"bytes"
 	"encoding/json"
+	"math"
+	"strconv"
+	"strings"
+	"time"
 	"unicode/utf8"
 )
 
-// objectOf splits raw, one item of a page whose JSON the envelope's
-// decoding has already validated, into its fields, as
-// json.Unmarshal(raw, &object) would (a repeated key keeps its last
-// value); ok is false when raw is not a JSON object. It reads raw once and
-// decodes no value: a page of thousands of items spends its time here, and
-// encoding/json would validate every item and field again.
-func objectOf(raw []byte) (o object, ok bool) {
-	defer func() {
-		if recover() != nil { // raw was not valid JSON after all: let encoding/json judge it
-			o, ok = objectSlow(raw)
-		}
-	}()
-	i := skipSpace(raw, 0)
-	if i >= len(raw) || raw[i] != '{' {
-		return objectSlow(raw)
+// fields is what an item parser reads of one item: its fields by name,
+// with the contract's types. A null field is absent.
+type fields interface {
+	str(name string, required bool) (string, *fieldError)
+	enum(name string, allowed []string) (string, *fieldError)
+	time(name string, required bool) (time.Time, *fieldError)
+	optTime(name string) (*time.Time, *fieldError)
+	integer(name string, required bool) (int64, *fieldError)
+	seconds(name string) (uint32, *fieldError)
+	boolean(name string) (bool, *fieldError)
+}
+
+// object is one JSON object of a page, field by field: the spans of its
+// keys and values in the page, in their order. A repeated key keeps its
+// last value, as json.Unmarshal into a map would. An object is reused from
+// item to item, so a page's items cost no map and no allocation each.
+type object struct {
+	members []member
+}
+
+// member is one key and its raw value.
+type member struct {
+	key     []byte // the key's text between its quotes, as sent
+	decoded string // the key decoded, when it has an escape
+	escaped bool
+	value   []byte // the raw value, without surrounding space
+}
+
+var _ fields = (*object)(nil)
+
+// split reads raw, one item of a page whose JSON the envelope's scan has
+// validated, into o's members; ok is false when raw is not a JSON object
+// (json.Unmarshal into a map would fail, or give nil for null). It decodes
+// no value.
+func (o *object) split(raw []byte) (ok bool) {
+	o.members = o.members[:0]
+	if len(raw) == 0 || raw[0] != '{' {
+		return false
 	}
-	o = make(object, 16)
-	i = skipSpace(raw, i+1)
+	i := skipSpace(raw, 1)
 	if raw[i] == '}' {
-		return o, true
+		return true
 	}
 	for {
 		end := stringEnd(raw, i)
-		key, plain := plainString(raw[i:end])
-		if !plain {
-			if err := json.Unmarshal(raw[i:end], &key); err != nil {
-				return objectSlow(raw)
+		m := member{key: raw[i+1 : end-1]}
+		if bytes.IndexByte(m.key, '\\') >= 0 {
+			var decoded string
+			if err := json.Unmarshal(raw[i:end], &decoded); err != nil {
+				panic("sodra: a validated key does not decode: " + err.Error())
 			}
+			m.decoded, m.escaped = decoded, true
 		}
-		i = skipSpace(raw, end)
-		if raw[i] != ':' {
-			return objectSlow(raw)
+		i = skipSpace(raw, end) // at ':'
+		i = skipSpace(raw, i+1) // at the value
+		vend := valueEnd(raw, i)
+		m.value = raw[i:vend:vend]
+		o.members = append(o.members, m)
+		i = skipSpace(raw, vend) // at ',' or '}'
+		if raw[i] == '}' {
+			return true
 		}
 		i = skipSpace(raw, i+1)
-		vend := valueEnd(raw, i)
-		o[key] = json.RawMessage(raw[i:vend:vend])
-		i = skipSpace(raw, vend)
-		switch raw[i] {
-		case ',':
-			i = skipSpace(raw, i+1)
-		case '}':
-			if skipSpace(raw, i+1) != len(raw) {
-				return objectSlow(raw)
-			}
-			return o, true
-		default:
-			return objectSlow(raw)
-		}
 	}
 }
 
-// objectSlow decodes raw with encoding/json.
-func objectSlow(raw []byte) (object, bool) {
-	var o object
-	if err := json.Unmarshal(raw, &o); err != nil || o == nil {
-		return nil, false
+// is reports whether the member's key is name.
+func (m *member) is(name string) bool {
+	if m.escaped {
+		return m.decoded == name
 	}
-	return o, true
+	// An unescaped key decodes to its own text, except for invalid UTF-8,
+	// which can never equal a field name.
+	return string(m.key) == name
+}
+
+// get returns a field's raw value; null counts as absent.
+func (o *object) get(name string) ([]byte, bool) {
+	for i := len(o.members) - 1; i >= 0; i-- { // the last of repeated keys wins
+		if m := &o.members[i]; m.is(name) {
+			if string(m.value) == "null" {
+				return nil, false
+			}
+			return m.value, true
+		}
+	}
+	return nil, false
+}
+
+func (o *object) str(name string, required bool) (string, *fieldError) {
+	raw, ok := o.get(name)
+	if !ok {
+		if required {
+			return "", bad(name, "missing")
+		}
+		return "", nil
+	}
+	return stringValue(name, raw, required)
+}
+
+// stringValue decodes a present field's raw value as a string.
+func stringValue(name string, raw []byte, required bool) (string, *fieldError) {
+	s, plain := plainString(raw)
+	if !plain {
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return "", bad(name, "want a string, got %s", clip(raw))
+		}
+	}
+	if required && strings.TrimSpace(s) == "" {
+		return "", bad(name, "empty")
+	}
+	return s, nil
+}
+
+func (o *object) enum(name string, allowed []string) (string, *fieldError) {
+	if raw, ok := o.get(name); ok && len(raw) >= 2 && raw[0] == '"' {
+		// An allowed value is plain ASCII: the literal's own text is it.
+		inner := raw[1 : len(raw)-1]
+		for _, a := range allowed {
+			if string(inner) == a {
+				return a, nil
+			}
+		}
+	}
+	s, err := o.str(name, true)
+	if err != nil {
+		return "", err
+	}
+	for _, a := range allowed {
+		if s == a {
+			return s, nil
+		}
+	}
+	return "", bad(name, "unknown value %q (want one of %s)", s, strings.Join(allowed, ", "))
+}
+
+func (o *object) time(name string, required bool) (time.Time, *fieldError) {
+	if raw, ok := o.get(name); ok && len(raw) >= 2 && raw[0] == '"' && bytes.IndexByte(raw, '\\') < 0 {
+		// time.Time.UnmarshalText parses RFC 3339 from bytes as time.Parse
+		// does, without making a string; the literal's text is its value.
+		var t time.Time
+		if t.UnmarshalText(raw[1:len(raw)-1]) == nil {
+			return t, nil
+		}
+	}
+	s, err := o.str(name, required)
+	if err != nil {
+		return time.Time{}, err
+	}
+	t, perr := time.Parse(time.RFC3339, s)
+	if perr != nil {
+		return time.Time{}, bad(name, "want an RFC3339 time, got %q", s)
+	}
+	return t, nil
+}
+
+func (o *object) optTime(name string) (*time.Time, *fieldError) {
+	if _, ok := o.get(name); !ok {
+		return nil, nil
+	}
+	t, err := o.time(name, true)
+	if err != nil {
+		return nil, err
+	}
+	return &t, nil
+}
+
+func (o *object) integer(name string, required bool) (int64, *fieldError) {
+	raw, ok := o.get(name)
+	if !ok {
+		if required {
+			return 0, bad(name, "missing")
+		}
+		return 0, nil
+	}
+	if n, ok := smallInteger(raw); ok {
+		return n, nil
+	}
+	n, err := strconv.ParseInt(string(raw), 10, 64)
+	if err != nil {
+		return 0, bad(name, "want an integer, got %s", clip(raw))
+	}
+	return n, nil
+}
+
+// smallInteger reads an optional minus and 1 to 18 digits, a number that
+// fits an int64, as strconv.ParseInt would; ok is false for anything else.
+func smallInteger(raw []byte) (n int64, ok bool) {
+	digits := raw
+	if len(digits) > 0 && digits[0] == '-' {
+		digits = digits[1:]
+	}
+	if len(digits) == 0 || len(digits) > 18 {
+		return 0, false
+	}
+	for _, c := range digits {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if len(digits) < len(raw) {
+		n = -n
+	}
+	return n, true
+}
+
+// seconds reads a duration in whole seconds: absent or null is 0.
+func (o *object) seconds(name string) (uint32, *fieldError) {
+	n, err := o.integer(name, false)
+	if err != nil {
+		return 0, err
+	}
+	if n < 0 {
+		return 0, bad(name, "negative (%d)", n)
+	}
+	if n > math.MaxUint32 {
+		return 0, bad(name, "too large (%d)", n)
+	}
+	return uint32(n), nil
+}
+
+func (o *object) boolean(name string) (bool, *fieldError) {
+	raw, ok := o.get(name)
+	if !ok {
+		return false, nil
+	}
+	switch string(raw) {
+	case "true":
+		return true, nil
+	case "false":
+		return false, nil
+	}
+	var b bool
+	if err := json.Unmarshal(raw, &b); err != nil {
+		return false, bad(name, "want true or false, got %s", clip(raw))
+	}
+	return b, nil
+}
+
+func clip(raw []byte) string {
+	s := string(raw)
+	if len(s) > 40 {
+		s = s[:40] + "…"
+	}
+	return s
 }
 
 func skipSpace(b []byte, i int) int {
@@ -72,11 +265,9 @@ func skipSpace(b []byte, i int) int {
 	return i
 }
 
-// stringEnd returns the index just after the JSON string starting at b[i].
+// stringEnd returns the index just after the valid JSON string starting at
+// b[i].
 func stringEnd(b []byte, i int) int {
-	if b[i] != '"' {
-		panic("not a string")
-	}
 	for i++; ; i++ {
 		switch b[i] {
 		case '\\':
@@ -87,7 +278,8 @@ func stringEnd(b []byte, i int) int {
 	}
 }
 
-// valueEnd returns the index just after the JSON value starting at b[i].
+// valueEnd returns the index just after the valid JSON value starting at
+// b[i].
 func valueEnd(b []byte, i int) int {
 	switch b[i] {
 	case '"':

@@ -1,12 +1,8 @@
 package sodra
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"math"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/ccbench/ccbench/records"
@@ -87,26 +83,23 @@ func parseFeedbackPage(body []byte, m meta) (page[records.Feedback], error) {
 	return parsePage(body, m, "feedback", parseFeedback)
 }
 
-type itemParser[T any] func(o object, m meta) (T, *fieldError)
+type itemParser[T any] func(o fields, m meta) (T, *fieldError)
 
 func parsePage[T any](body []byte, m meta, stream string, parse itemParser[T]) (page[T], error) {
-	var p page[T]
-	var env struct {
-		Items         *[]json.RawMessage `json:"items"`
-		NextPageToken *string            `json:"next_page_token"`
+	env, ok := scanEnvelope(body, nil)
+	if !ok {
+		var err error
+		if env, err = decodeEnvelope(body); err != nil {
+			return page[T]{}, fmt.Errorf("page %s is not the contract's JSON envelope: %w", m.Origin, err)
+		}
 	}
-	if err := json.Unmarshal(body, &env); err != nil {
-		return p, fmt.Errorf("page %s is not the contract's JSON envelope: %w", m.Origin, err)
+	if !env.hasItems {
+		return page[T]{}, fmt.Errorf("page %s has no items array", m.Origin)
 	}
-	if env.Items == nil {
-		return p, fmt.Errorf("page %s has no items array", m.Origin)
-	}
-	if env.NextPageToken != nil {
-		p.Next = *env.NextPageToken
-	}
-	for i, raw := range *env.Items {
-		o, ok := objectOf(raw)
-		if !ok {
+	p := page[T]{Next: env.next, Records: make([]T, 0, len(env.items))}
+	var o object
+	for i, raw := range env.items {
+		if !o.split(raw) {
 			p.Quarantined = append(p.Quarantined, quarantine(m, stream, "", "", fmt.Sprintf("item %d is not a JSON object", i), raw))
 			continue
 		}
@@ -123,14 +116,39 @@ func parsePage[T any](body []byte, m meta, stream string, parse itemParser[T]) (
 		if placed && p.Max.less(pos) {
 			p.Max = pos
 		}
-		rec, ferr := parse(o, m)
+		rec, ferr := parse(&o, m)
 		if ferr != nil {
 			p.Quarantined = append(p.Quarantined, quarantine(m, stream, id, ferr.Field, ferr.Reason, raw))
 			continue
 		}
 		p.Records = append(p.Records, rec)
 	}
+	if len(p.Records) == 0 {
+		p.Records = nil // as when no record was appended
+	}
 	return p, nil
+}
+
+// decodeEnvelope decodes a page that scanEnvelope left to encoding/json.
+func decodeEnvelope(body []byte) (envelope, error) {
+	var env struct {
+		Items         *[]json.RawMessage `json:"items"`
+		NextPageToken *string            `json:"next_page_token"`
+	}
+	if err := json.Unmarshal(body, &env); err != nil {
+		return envelope{}, err
+	}
+	var out envelope
+	if env.NextPageToken != nil {
+		out.next = *env.NextPageToken
+	}
+	if env.Items != nil {
+		out.hasItems = true
+		for _, raw := range *env.Items {
+			out.items = append(out.items, raw)
+		}
+	}
+	return out, nil
 }
 
 func quarantine(m meta, stream, id, field, reason string, raw []byte) records.Quarantined {
@@ -140,7 +158,7 @@ func quarantine(m meta, stream, id, field, reason string, raw []byte) records.Qu
 	}
 }
 
-func parseContact(o object, m meta) (records.Contact, *fieldError) {
+func parseContact(o fields, m meta) (records.Contact, *fieldError) {
 	c := records.Contact{Institution: m.Institution, Source: m.Source, Origin: m.Origin}
 	var err *fieldError
 	if c.ID, err = o.str("id", true); err != nil {
@@ -219,7 +237,7 @@ func parseContact(o object, m meta) (records.Contact, *fieldError) {
 	return c, nil
 }
 
-func parseFeedback(o object, m meta) (records.Feedback, *fieldError) {
+func parseFeedback(o fields, m meta) (records.Feedback, *fieldError) {
 	f := records.Feedback{Institution: m.Institution, Source: m.Source, Origin: m.Origin}
 	var err *fieldError
 	if f.ID, err = o.str("id", true); err != nil {
@@ -289,128 +307,4 @@ func subjectOf(instrument, subject, sourceUnit string) (unit, channel, contactID
 		return sourceUnit, records.ChannelWeb, ""
 	}
 	return sourceUnit, "", ""
-}
-
-// object is one JSON item, field by field.
-type object map[string]json.RawMessage
-
-// get returns a field's raw value; null counts as absent.
-func (o object) get(name string) (json.RawMessage, bool) {
-	raw, ok := o[name]
-	if !ok || bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
-		return nil, false
-	}
-	return raw, true
-}
-
-func (o object) str(name string, required bool) (string, *fieldError) {
-	raw, ok := o.get(name)
-	if !ok {
-		if required {
-			return "", bad(name, "missing")
-		}
-		return "", nil
-	}
-	s, plain := plainString(raw)
-	if !plain {
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return "", bad(name, "want a string, got %s", clip(raw))
-		}
-	}
-	if required && strings.TrimSpace(s) == "" {
-		return "", bad(name, "empty")
-	}
-	return s, nil
-}
-
-func (o object) enum(name string, allowed []string) (string, *fieldError) {
-	s, err := o.str(name, true)
-	if err != nil {
-		return "", err
-	}
-	for _, a := range allowed {
-		if s == a {
-			return s, nil
-		}
-	}
-	return "", bad(name, "unknown value %q (want one of %s)", s, strings.Join(allowed, ", "))
-}
-
-func (o object) time(name string, required bool) (time.Time, *fieldError) {
-	s, err := o.str(name, required)
-	if err != nil {
-		return time.Time{}, err
-	}
-	t, perr := time.Parse(time.RFC3339, s)
-	if perr != nil {
-		return time.Time{}, bad(name, "want an RFC3339 time, got %q", s)
-	}
-	return t, nil
-}
-
-func (o object) optTime(name string) (*time.Time, *fieldError) {
-	if _, ok := o.get(name); !ok {
-		return nil, nil
-	}
-	t, err := o.time(name, true)
-	if err != nil {
-		return nil, err
-	}
-	return &t, nil
-}
-
-func (o object) integer(name string, required bool) (int64, *fieldError) {
-	raw, ok := o.get(name)
-	if !ok {
-		if required {
-			return 0, bad(name, "missing")
-		}
-		return 0, nil
-	}
-	n, err := strconv.ParseInt(string(bytes.TrimSpace(raw)), 10, 64)
-	if err != nil {
-		return 0, bad(name, "want an integer, got %s", clip(raw))
-	}
-	return n, nil
-}
-
-// seconds reads a duration in whole seconds: absent or null is 0.
-func (o object) seconds(name string) (uint32, *fieldError) {
-	n, err := o.integer(name, false)
-	if err != nil {
-		return 0, err
-	}
-	if n < 0 {
-		return 0, bad(name, "negative (%d)", n)
-	}
-	if n > math.MaxUint32 {
-		return 0, bad(name, "too large (%d)", n)
-	}
-	return uint32(n), nil
-}
-
-func (o object) boolean(name string) (bool, *fieldError) {
-	raw, ok := o.get(name)
-	if !ok {
-		return false, nil
-	}
-	switch string(raw) {
-	case "true":
-		return true, nil
-	case "false":
-		return false, nil
-	}
-	var b bool
-	if err := json.Unmarshal(raw, &b); err != nil {
-		return false, bad(name, "want true or false, got %s", clip(raw))
-	}
-	return b, nil
-}
-
-func clip(raw []byte) string {
-	s := string(raw)
-	if len(s) > 40 {
-		s = s[:40] + "…"
-	}
-	return s
 }
