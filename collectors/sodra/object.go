@@ -14,6 +14,9 @@ import (
 // with the contract's types. A null field is absent.
 type fields interface {
 	str(name string, required bool) (string, *fieldError)
+	// label reads an optional string that takes few distinct values (a
+	// unit, a queue), so that its values may be shared.
+	label(name string) (string, *fieldError)
 	enum(name string, allowed []string) (string, *fieldError)
 	time(name string, required bool) (time.Time, *fieldError)
 	optTime(name string) (*time.Time, *fieldError)
@@ -28,14 +31,35 @@ type fields interface {
 // item to item, so a page's items cost no map and no allocation each.
 type object struct {
 	members []member
+	// The last string and time decoded, by the address of their raw value,
+	// since the page and the item parser both read id and updated_at.
+	lastStrAt, lastTimeAt *byte
+	lastStr               string
+	lastTime              time.Time
+	// labels holds the labels read so far, so that a page's thousands of
+	// contacts share a few unit and queue strings.
+	labels map[string]string
 }
+
+// maxLabels bounds object.labels.
+const maxLabels = 256
 
 // member is one key and its raw value.
 type member struct {
 	key     []byte // the key's text between its quotes, as sent
 	decoded string // the key decoded, when it has an escape
 	escaped bool
+	tag     uint32 // tagOf the key (decoded)
 	value   []byte // the raw value, without surrounding space
+}
+
+// tagOf sums up a key in its length and its first and last bytes, for get
+// to pass over most other keys without comparing them.
+func tagOf[S string | []byte](key S) uint32 {
+	if len(key) == 0 {
+		return 0
+	}
+	return uint32(len(key))<<16 | uint32(key[0])<<8 | uint32(key[len(key)-1])
 }
 
 var _ fields = (*object)(nil)
@@ -46,6 +70,7 @@ var _ fields = (*object)(nil)
 // no value.
 func (o *object) split(raw []byte) (ok bool) {
 	o.members = o.members[:0]
+	o.lastStrAt, o.lastTimeAt = nil, nil
 	if len(raw) == 0 || raw[0] != '{' {
 		return false
 	}
@@ -61,7 +86,9 @@ func (o *object) split(raw []byte) (ok bool) {
 			if err := json.Unmarshal(raw[i:end], &decoded); err != nil {
 				panic("sodra: a validated key does not decode: " + err.Error())
 			}
-			m.decoded, m.escaped = decoded, true
+			m.decoded, m.escaped, m.tag = decoded, true, tagOf(decoded)
+		} else {
+			m.tag = tagOf(m.key)
 		}
 		i = skipSpace(raw, end) // at ':'
 		i = skipSpace(raw, i+1) // at the value
@@ -76,20 +103,25 @@ func (o *object) split(raw []byte) (ok bool) {
 	}
 }
 
-// is reports whether the member's key is name.
-func (m *member) is(name string) bool {
+// is reports whether the member's key is name, an ASCII field name whose
+// tagOf is tag.
+func (m *member) is(name string, tag uint32) bool {
+	if m.tag != tag {
+		return false
+	}
 	if m.escaped {
 		return m.decoded == name
 	}
 	// An unescaped key decodes to its own text, except for invalid UTF-8,
-	// which can never equal a field name.
+	// which can never equal an ASCII name.
 	return string(m.key) == name
 }
 
 // get returns a field's raw value; null counts as absent.
 func (o *object) get(name string) ([]byte, bool) {
+	tag := tagOf(name)
 	for i := len(o.members) - 1; i >= 0; i-- { // the last of repeated keys wins
-		if m := &o.members[i]; m.is(name) {
+		if m := &o.members[i]; m.is(name, tag) {
 			if string(m.value) == "null" {
 				return nil, false
 			}
@@ -107,17 +139,50 @@ func (o *object) str(name string, required bool) (string, *fieldError) {
 		}
 		return "", nil
 	}
-	return stringValue(name, raw, required)
+	if &raw[0] == o.lastStrAt {
+		return checkRequired(name, o.lastStr, required)
+	}
+	s, err := stringValue(name, raw)
+	if err != nil {
+		return "", err
+	}
+	o.lastStrAt, o.lastStr = &raw[0], s
+	return checkRequired(name, s, required)
+}
+
+func (o *object) label(name string) (string, *fieldError) {
+	raw, ok := o.get(name)
+	if !ok {
+		return "", nil
+	}
+	if s, ok := o.labels[string(raw)]; ok {
+		return s, nil
+	}
+	s, err := stringValue(name, raw)
+	if err != nil {
+		return "", err
+	}
+	if len(o.labels) < maxLabels {
+		if o.labels == nil {
+			o.labels = map[string]string{}
+		}
+		o.labels[string(raw)] = s
+	}
+	return s, nil
 }
 
 // stringValue decodes a present field's raw value as a string.
-func stringValue(name string, raw []byte, required bool) (string, *fieldError) {
+func stringValue(name string, raw []byte) (string, *fieldError) {
 	s, plain := plainString(raw)
 	if !plain {
 		if err := json.Unmarshal(raw, &s); err != nil {
 			return "", bad(name, "want a string, got %s", clip(raw))
 		}
 	}
+	return s, nil
+}
+
+func checkRequired(name, s string, required bool) (string, *fieldError) {
 	if required && strings.TrimSpace(s) == "" {
 		return "", bad(name, "empty")
 	}
@@ -147,15 +212,34 @@ func (o *object) enum(name string, allowed []string) (string, *fieldError) {
 }
 
 func (o *object) time(name string, required bool) (time.Time, *fieldError) {
-	if raw, ok := o.get(name); ok && len(raw) >= 2 && raw[0] == '"' && bytes.IndexByte(raw, '\\') < 0 {
+	raw, ok := o.get(name)
+	if !ok {
+		if required {
+			return time.Time{}, bad(name, "missing")
+		}
+		raw = []byte(`""`) // absent reads as ""
+	}
+	return o.timeOf(name, raw, required)
+}
+
+// timeOf reads a field's raw value as an RFC 3339 time.
+func (o *object) timeOf(name string, raw []byte, required bool) (time.Time, *fieldError) {
+	if &raw[0] == o.lastTimeAt {
+		return o.lastTime, nil
+	}
+	if len(raw) >= 2 && raw[0] == '"' && bytes.IndexByte(raw, '\\') < 0 {
 		// time.Time.UnmarshalText parses RFC 3339 from bytes as time.Parse
 		// does, without making a string; the literal's text is its value.
 		var t time.Time
 		if t.UnmarshalText(raw[1:len(raw)-1]) == nil {
+			o.lastTimeAt, o.lastTime = &raw[0], t
 			return t, nil
 		}
 	}
-	s, err := o.str(name, required)
+	s, err := stringValue(name, raw)
+	if err == nil {
+		s, err = checkRequired(name, s, required)
+	}
 	if err != nil {
 		return time.Time{}, err
 	}
@@ -167,10 +251,11 @@ func (o *object) time(name string, required bool) (time.Time, *fieldError) {
 }
 
 func (o *object) optTime(name string) (*time.Time, *fieldError) {
-	if _, ok := o.get(name); !ok {
+	raw, ok := o.get(name)
+	if !ok {
 		return nil, nil
 	}
-	t, err := o.time(name, true)
+	t, err := o.timeOf(name, raw, true)
 	if err != nil {
 		return nil, err
 	}

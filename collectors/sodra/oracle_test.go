@@ -89,6 +89,8 @@ func (o oracleObject) str(name string, required bool) (string, *fieldError) {
 	return s, nil
 }
 
+func (o oracleObject) label(name string) (string, *fieldError) { return o.str(name, false) }
+
 func (o oracleObject) enum(name string, allowed []string) (string, *fieldError) {
 	s, err := o.str(name, true)
 	if err != nil {

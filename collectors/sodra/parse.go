@@ -168,13 +168,13 @@ func parseContact(o fields, m meta) (records.Contact, *fieldError) {
 		return c, err
 	}
 	c.Version = c.UpdatedAt.UnixMilli()
-	if c.Unit, err = o.str("unit", false); err != nil {
+	if c.Unit, err = o.label("unit"); err != nil {
 		return c, err
 	}
 	if c.Channel, err = o.enum("channel", contactChannels); err != nil {
 		return c, err
 	}
-	if c.Queue, err = o.str("queue", false); err != nil {
+	if c.Queue, err = o.label("queue"); err != nil {
 		return c, err
 	}
 	if c.ArrivedAt, err = o.time("arrived_at", true); err != nil {
