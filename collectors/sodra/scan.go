@@ -221,8 +221,13 @@ func (s *scanner) str(i int) (end int, plain bool) {
 	}
 	plain = true
 	for i++; i < len(b); i++ {
-		c := b[i]
-		switch {
+		for i < len(b) && plainByte[b[i]] {
+			i++
+		}
+		if i >= len(b) {
+			break
+		}
+		switch c := b[i]; {
 		case c == '"':
 			return i + 1, plain
 		case c < 0x20:
@@ -249,6 +254,15 @@ func (s *scanner) str(i int) (end int, plain bool) {
 	}
 	return -1, false
 }
+
+// plainByte tells the bytes that stand for themselves in a JSON string and
+// keep it plain: printable ASCII but the quote and the backslash.
+var plainByte = func() (t [256]bool) {
+	for c := 0x20; c < 0x80; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
 
 func isHex(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
