@@ -1,6 +1,7 @@
 package sodra
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -10,6 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ccbench/ccbench/collectors"
+	"github.com/ccbench/ccbench/collectors/collectorstest"
+	"github.com/ccbench/ccbench/config"
+	"github.com/ccbench/ccbench/records"
 	sodrasim "github.com/ccbench/ccbench/simulator/sodra"
 )
 
@@ -86,3 +91,55 @@ func BenchmarkParseContactsPage(b *testing.B) {
 func BenchmarkParseFeedbackPage(b *testing.B) {
 	benchmarkParse(b, StreamFeedback, parseFeedbackPage)
 }
+
+// BenchmarkCollect runs the collector over both listings of the same
+// history, served from memory over HTTP, into a sink that keeps only
+// checkpoints: the collector's own cost.
+func BenchmarkCollect(b *testing.B) {
+	now := time.Date(2024, 1, 15, 12, 0, 0, 0, time.UTC)
+	sim := sodrasim.New(sodrasim.Options{Seed: 1, Days: 3, Now: func() time.Time { return now }, BadRecordEvery: 500}).Handler()
+	var mu sync.Mutex
+	cache := map[string][]byte{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		body, ok := cache[r.URL.RequestURI()]
+		mu.Unlock()
+		if !ok {
+			rec := httptest.NewRecorder()
+			sim.ServeHTTP(rec, r)
+			body = rec.Body.Bytes()
+			mu.Lock()
+			cache[r.URL.RequestURI()] = body
+			mu.Unlock()
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(body)
+	}))
+	defer srv.Close()
+	src := config.Source{Name: "sodra-bench", Style: config.StyleSODRA, Institution: "sodra", BaseURL: srv.URL, PageSize: 5000}
+	c, err := New(src, config.Institution{ID: "sodra"}, nil, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	collect := func() collectors.Stats {
+		st, err := c.Collect(context.Background(), discardSink{collectorstest.NewMemSink()})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return st
+	}
+	st := collect() // fills the cache
+	rows := st.Records + st.Quarantined
+	b.ReportAllocs()
+	for b.Loop() {
+		collect()
+	}
+	b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+}
+
+// discardSink drops records and keeps checkpoints.
+type discardSink struct{ *collectorstest.MemSink }
+
+func (discardSink) InsertContacts(context.Context, []records.Contact) error  { return nil }
+func (discardSink) InsertFeedback(context.Context, []records.Feedback) error { return nil }
+func (discardSink) Quarantine(context.Context, []records.Quarantined) error  { return nil }
