@@ -80,22 +80,29 @@ var trickyPages = []struct{ name, body string }{
 	{"integers", `{"items": [{` + contactItem + `, "talk_s": -0}, {` + contactItem + `, "talk_s": 1.0}, {` + contactItem + `, "talk_s": 1e2}, {` + contactItem + `, "talk_s": 4294967296}, {` + contactItem + `, "talk_s": 999999999999999999}, {` + contactItem + `, "talk_s": 9223372036854775808}, {` + contactItem + `, "talk_s": -9223372036854775808}]}`},
 	{"booleans", `{"items": [{` + contactItem + `, "complex": true}, {` + contactItem + `, "complex": 1}, {` + contactItem + `, "complex": null}]}`},
 	{"times", `{"items": [{` + contactItem + `, "updated_at": "2024-01-15T10:05:15.123456789Z"}, {` + contactItem + `, "updated_at": "2024-01-15T10:05:15.5+05:30"}, {` + contactItem + `, "updated_at": "2024-01-15t10:05:15z"}, {` + contactItem + `, "updated_at": "2024-02-30T10:05:15Z"}, {` + contactItem + `, "updated_at": "2024-01-15T10:05:15,5Z"}, {` + contactItem + `, "updated_at": "2024-01-15T10:05:15+24:00"}, {` + contactItem + `, "updated_at": "2024-01-15T1:05:15Z"}, {` + contactItem + `, "updated_at": ""}, {` + contactItem + `, "updated_at": 17}]}`},
+	{"equal greatest positions", `{"items": [{` + contactItem + `, "updated_at": "2024-01-15T10:05:00+02:00"}, {` + contactItem + `}, {` + contactItem + `, "updated_at": "2024-01-15T08:05:15Z"}, {` + contactItem + `, "updated_at": "2024-01-15T10:05:01+02:00"}]}`},
 	{"feedback scores", `{"items": [{` + feedbackItem + `, "score": 6}, {` + feedbackItem + `, "scale": "yes_no", "score": 1}, {` + feedbackItem + `, "score": "4"}, {` + feedbackItem + `, "instrument": "faq"}]}`},
 }
 
 // checkSameAsOracle parses body with both parsers, as contacts and as
-// feedback, and fails on any difference.
+// feedback, and fails on any difference. The fast parser reads the page in
+// as many chunks as parsePage does and in chunks of one to three items.
 func checkSameAsOracle(t *testing.T, body []byte, m meta) {
 	t.Helper()
-	gotC, errC := parseContactsPage(body, m)
 	wantC, wantErrC := oracleParsePage(body, m, "contacts", parseContact)
-	if !reflect.DeepEqual(gotC, wantC) || errText(errC) != errText(wantErrC) {
-		t.Errorf("contacts page %q:\ngot  %+v, %v\nwant %+v, %v", clipBody(body), gotC, errC, wantC, wantErrC)
-	}
-	gotF, errF := parseFeedbackPage(body, m)
 	wantF, wantErrF := oracleParsePage(body, m, "feedback", parseFeedback)
-	if !reflect.DeepEqual(gotF, wantF) || errText(errF) != errText(wantErrF) {
-		t.Errorf("feedback page %q:\ngot  %+v, %v\nwant %+v, %v", clipBody(body), gotF, errF, wantF, wantErrF)
+	for _, chunks := range []struct {
+		name string
+		of   func(n int) int
+	}{{"as parsePage", chunksFor}, {"in small chunks", func(n int) int { return (n + 2) / 3 }}} {
+		gotC, errC := parsePageInChunks(body, m, "contacts", parseContact, chunks.of)
+		if !reflect.DeepEqual(gotC, wantC) || errText(errC) != errText(wantErrC) {
+			t.Errorf("contacts page %q, %s:\ngot  %+v, %v\nwant %+v, %v", clipBody(body), chunks.name, gotC, errC, wantC, wantErrC)
+		}
+		gotF, errF := parsePageInChunks(body, m, "feedback", parseFeedback, chunks.of)
+		if !reflect.DeepEqual(gotF, wantF) || errText(errF) != errText(wantErrF) {
+			t.Errorf("feedback page %q, %s:\ngot  %+v, %v\nwant %+v, %v", clipBody(body), chunks.name, gotF, errF, wantF, wantErrF)
+		}
 	}
 }
 

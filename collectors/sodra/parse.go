@@ -3,6 +3,8 @@ package sodra
 import (
 	"encoding/json"
 	"fmt"
+	"runtime"
+	"sync"
 	"time"
 
 	"github.com/ccbench/ccbench/records"
@@ -86,6 +88,22 @@ func parseFeedbackPage(body []byte, m meta) (page[records.Feedback], error) {
 type itemParser[T any] func(o fields, m meta) (T, *fieldError)
 
 func parsePage[T any](body []byte, m meta, stream string, parse itemParser[T]) (page[T], error) {
+	return parsePageInChunks(body, m, stream, parse, chunksFor)
+}
+
+// minChunkItems is the fewest items parsePage gives a goroutine of their
+// own: below it, starting one costs more than it saves.
+const minChunkItems = 256
+
+// chunksFor is how many chunks parsePage parses a page of n items in at
+// once: one a processor, and at least minChunkItems items a chunk.
+func chunksFor(n int) int {
+	return max(1, min(runtime.GOMAXPROCS(0), n/minChunkItems))
+}
+
+// parsePageInChunks parses a page whose items it splits into chunks(n)
+// consecutive chunks, parsed concurrently and joined in order.
+func parsePageInChunks[T any](body []byte, m meta, stream string, parse itemParser[T], chunks func(n int) int) (page[T], error) {
 	env, ok := scanEnvelope(body, nil)
 	if !ok {
 		var err error
@@ -96,11 +114,45 @@ func parsePage[T any](body []byte, m meta, stream string, parse itemParser[T]) (
 	if !env.hasItems {
 		return page[T]{}, fmt.Errorf("page %s has no items array", m.Origin)
 	}
-	p := page[T]{Next: env.next, Records: make([]T, 0, len(env.items))}
+	n := len(env.items)
+	// Every chunk writes its records into its own window of one slice,
+	// which the join then closes up.
+	records := make([]T, n)
+	parts := make([]page[T], max(1, min(chunks(n), n)))
+	var wg sync.WaitGroup
+	for c := range parts {
+		lo, hi := c*n/len(parts), (c+1)*n/len(parts)
+		chunk := func() { parts[c] = parseItems(env.items[lo:hi], lo, records[lo:lo:hi], m, stream, parse) }
+		if c == len(parts)-1 {
+			chunk() // the last in this goroutine
+		} else {
+			wg.Go(chunk)
+		}
+	}
+	wg.Wait()
+	p := page[T]{Next: env.next, Records: records[:0]}
+	for _, part := range parts {
+		p.Records = append(p.Records, part.Records...) // within records: a copy down, no allocation
+		p.Quarantined = append(p.Quarantined, part.Quarantined...)
+		p.Skipped += part.Skipped
+		if p.Max.less(part.Max) { // the first of equal greatest positions, as in one pass
+			p.Max = part.Max
+		}
+	}
+	if len(p.Records) == 0 {
+		p.Records = nil // as when no record was appended
+	}
+	return p, nil
+}
+
+// parseItems parses consecutive items of a page, the first of which is the
+// page's item first, appending the valid records to records.
+func parseItems[T any](items [][]byte, first int, records []T, m meta, stream string, parse itemParser[T]) page[T] {
+	p := page[T]{Records: records}
 	var o object
-	for i, raw := range env.items {
+	for i, raw := range items {
 		if !o.split(raw) {
-			p.Quarantined = append(p.Quarantined, quarantine(m, stream, "", "", fmt.Sprintf("item %d is not a JSON object", i), raw))
+			p.Quarantined = append(p.Quarantined, quarantine(m, stream, "", "", fmt.Sprintf("item %d is not a JSON object", first+i), raw))
 			continue
 		}
 		id, _ := o.str("id", false) // for the quarantine record, if the item is bad
@@ -123,10 +175,7 @@ func parsePage[T any](body []byte, m meta, stream string, parse itemParser[T]) (
 		}
 		p.Records = append(p.Records, rec)
 	}
-	if len(p.Records) == 0 {
-		p.Records = nil // as when no record was appended
-	}
-	return p, nil
+	return p
 }
 
 // decodeEnvelope decodes a page that scanEnvelope left to encoding/json.
