@@ -39,7 +39,14 @@ type object struct {
 	// labels holds the labels read so far, so that a page's thousands of
 	// contacts share a few unit and queue strings.
 	labels map[string]string
+	// times are where optTime puts the times it points to, a block at a
+	// time, rather than one allocation each: a page's records live and die
+	// together.
+	times []time.Time
 }
+
+// timesBlock is how many times object.times takes at once.
+const timesBlock = 256
 
 // maxLabels bounds object.labels.
 const maxLabels = 256
@@ -173,11 +180,12 @@ func (o *object) label(name string) (string, *fieldError) {
 
 // stringValue decodes a present field's raw value as a string.
 func stringValue(name string, raw []byte) (string, *fieldError) {
-	s, plain := plainString(raw)
-	if !plain {
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return "", bad(name, "want a string, got %s", clip(raw))
-		}
+	if s, plain := plainString(raw); plain {
+		return s, nil
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return "", bad(name, "want a string, got %s", clip(raw))
 	}
 	return s, nil
 }
@@ -259,7 +267,11 @@ func (o *object) optTime(name string) (*time.Time, *fieldError) {
 	if err != nil {
 		return nil, err
 	}
-	return &t, nil
+	if len(o.times) == cap(o.times) {
+		o.times = make([]time.Time, 0, timesBlock)
+	}
+	o.times = append(o.times, t)
+	return &o.times[len(o.times)-1], nil
 }
 
 func (o *object) integer(name string, required bool) (int64, *fieldError) {

@@ -238,13 +238,14 @@ func parseContact(o fields, m meta) (records.Contact, *fieldError) {
 	if c.Outcome, err = o.enum("outcome", outcomes); err != nil {
 		return c, err
 	}
-	for _, f := range []struct {
-		name string
-		dst  *uint32
-	}{{"talk_s", &c.TalkS}, {"hold_s", &c.HoldS}, {"acw_s", &c.AcwS}} {
-		if *f.dst, err = o.seconds(f.name); err != nil {
-			return c, err
-		}
+	if c.TalkS, err = o.seconds("talk_s"); err != nil {
+		return c, err
+	}
+	if c.HoldS, err = o.seconds("hold_s"); err != nil {
+		return c, err
+	}
+	if c.AcwS, err = o.seconds("acw_s"); err != nil {
+		return c, err
 	}
 	if c.Measures = channelMeasures(c.Channel); c.Measures == records.NoMeasures {
 		// Contract 1 has no handling times on this channel: whatever the
@@ -264,12 +265,15 @@ func parseContact(o fields, m meta) (records.Contact, *fieldError) {
 	case c.Outcome != records.OutcomeAnswered && c.AnsweredAt != nil:
 		return c, bad("answered_at", "set, but outcome is %s", c.Outcome)
 	}
+	if c.UpdatedAt.Before(c.ArrivedAt) {
+		return c, beforeArrival("updated_at", c.UpdatedAt, c.ArrivedAt)
+	}
 	for _, t := range []struct {
 		name string
 		at   *time.Time
-	}{{"updated_at", &c.UpdatedAt}, {"answered_at", c.AnsweredAt}, {"ended_at", c.EndedAt}, {"resolved_at", c.ResolvedAt}} {
+	}{{"answered_at", c.AnsweredAt}, {"ended_at", c.EndedAt}, {"resolved_at", c.ResolvedAt}} {
 		if t.at != nil && t.at.Before(c.ArrivedAt) {
-			return c, bad(t.name, "%s is before arrived_at %s", t.at.Format(time.RFC3339), c.ArrivedAt.Format(time.RFC3339))
+			return c, beforeArrival(t.name, *t.at, c.ArrivedAt)
 		}
 	}
 	// The KPIs must be able to classify the contact: an abandoned contact's
@@ -284,6 +288,10 @@ func parseContact(o fields, m meta) (records.Contact, *fieldError) {
 		return c, bad("outcome", "open on real-time channel %s (open means written, not yet answered)", c.Channel)
 	}
 	return c, nil
+}
+
+func beforeArrival(name string, at, arrived time.Time) *fieldError {
+	return bad(name, "%s is before arrived_at %s", at.Format(time.RFC3339), arrived.Format(time.RFC3339))
 }
 
 func parseFeedback(o fields, m meta) (records.Feedback, *fieldError) {
