@@ -104,7 +104,7 @@ func chunksFor(n int) int {
 // parsePageInChunks parses a page whose items it splits into chunks(n)
 // consecutive chunks, parsed concurrently and joined in order.
 func parsePageInChunks[T any](body []byte, m meta, stream string, parse itemParser[T], chunks func(n int) int) (page[T], error) {
-	env, ok := scanEnvelope(body, nil)
+	env, ok := scanEnvelope(body)
 	if !ok {
 		var err error
 		if env, err = decodeEnvelope(body); err != nil {

@@ -7,19 +7,19 @@ import (
 
 // envelope is a page's envelope as scanEnvelope finds it.
 type envelope struct {
-	items    [][]byte // each item's raw JSON, in the page; nil: no items array
+	items    [][]byte // each item's raw JSON, within the page
 	next     string   // next_page_token; "" when absent or null
-	hasItems bool
+	hasItems bool     // false: items is absent or null
 }
 
 // scanEnvelope validates body as JSON and finds the contract's envelope in
-// it in one pass, without decoding the items, appending their bounds to
-// items. ok is false when body is not valid JSON or not plainly the
+// it in one pass, noting the bounds of the items without decoding them.
+// ok is false when body is not valid JSON or not plainly the
 // envelope (not an object, a key with an escape or other than ASCII, a key
 // that matches items or next_page_token only case-insensitively, a
 // repeated items key, a member of the wrong type): json.Unmarshal must
 // then judge it, as it alone says how it fails.
-func scanEnvelope(body []byte, items [][]byte) (env envelope, ok bool) {
+func scanEnvelope(body []byte) (env envelope, ok bool) {
 	s := scanner{b: body}
 	i := skipSpace(body, 0)
 	if i >= len(body) || body[i] != '{' {
@@ -54,10 +54,10 @@ func scanEnvelope(body []byte, items [][]byte) (env envelope, ok bool) {
 			if i >= len(body) || body[i] != '[' {
 				return env, false
 			}
-			if i, items = s.items(i, items); i < 0 {
+			if i, env.items = s.items(i, nil); i < 0 {
 				return env, false
 			}
-			env.items, env.hasItems = items, true
+			env.hasItems = true
 		case string(key) == "next_page_token":
 			if end, ok := s.literal(i, "null"); ok {
 				i, env.next = end, ""
