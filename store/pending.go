@@ -12,6 +12,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/ccbench/ccbench/kpi"
 	"github.com/ccbench/ccbench/records"
 )
 
@@ -19,6 +20,10 @@ import (
 // the pass recounts them before its next batch, so that its memory and the
 // staleness of the rollups stay bounded in a long backfill.
 const maxPassBuckets = 20000
+
+// maxPassTally bounds the seconds of brand-new contacts a pass counts
+// before it adds them to the rollups, for the same reason.
+const maxPassTally = 50000
 
 // Kinds of pending rollup notes (rollup_pending.kind).
 const (
@@ -44,12 +49,15 @@ type Pass struct {
 	session string
 
 	mu       sync.Mutex
-	contacts touched              // contact buckets to recount
-	feedback touched              // feedback buckets to recount
-	earliest map[string]time.Time // per institution, the earliest contact bucket touched
-	since    time.Time            // contacts written from then on are the period's (ingested_at)
-	through  map[string]uint64    // per institution, the version of its newest note
-	noted    map[noteKey]noteSpan // per institution and kind, the hull of the notes not yet done
+	contacts touched                  // contact buckets to recount
+	tally    map[string]*contactTally // per institution, the counts of brand-new contacts to add
+	tallied  int                      // seconds in tally
+	params   map[group]kpi.Params     // the rollup parameters of the groups tallied
+	feedback touched                  // feedback buckets to recount
+	earliest map[string]time.Time     // per institution, the earliest contact bucket touched
+	since    time.Time                // contacts written from then on are the period's (ingested_at)
+	through  map[string]uint64        // per institution, the version of its newest note
+	noted    map[noteKey]noteSpan     // per institution and kind, the hull of the notes not yet done
 }
 
 type noteKey struct{ institution, kind string }
@@ -82,6 +90,7 @@ func (s *Store) BeginPass() *Pass {
 
 func (p *Pass) reset() {
 	p.contacts, p.feedback = touched{}, touched{}
+	p.tally, p.tallied, p.params = map[string]*contactTally{}, 0, map[group]kpi.Params{}
 	p.earliest, p.through = map[string]time.Time{}, map[string]uint64{}
 	p.noted = map[noteKey]noteSpan{}
 	p.since = time.Now().UTC().Truncate(time.Second) // ingested_at holds whole seconds
@@ -102,23 +111,86 @@ func (p *Pass) InsertContacts(ctx context.Context, cs []records.Contact) error {
 	if err := p.note(ctx, pendingContacts, before.touched); err != nil {
 		return err
 	}
-	// The two tables take their rows at the same time: each insert has a
-	// fixed cost on the server that is worth overlapping.
-	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return p.insertContacts(gctx, cs) })
-	g.Go(func() error { return p.insertWrittenCases(gctx, cs, before.written) })
-	if err := g.Wait(); err != nil {
+	version, err := p.writeContacts(ctx, cs, before)
+	if err != nil {
 		return err
 	}
-	for institution, buckets := range before.touched {
-		for b := range buckets {
-			p.contacts.add(institution, time.Unix(b, 0))
-		}
+	p.count(cs, before, version)
+	for institution := range before.touched {
 		if e, ok := p.earliest[institution]; !ok || before.earliest.Before(e) {
 			p.earliest[institution] = before.earliest
 		}
 	}
 	return p.flushIfFull(ctx)
+}
+
+// writeContacts writes a batch to contacts and written_cases, and returns
+// the version taken just before: no recount of the batch's institutions in
+// this process overlaps the write, so a rollup row with an earlier version
+// was counted without the batch.
+func (p *Pass) writeContacts(ctx context.Context, cs []records.Contact, before contactBatch) (uint64, error) {
+	institutions := make([]string, 0, len(before.touched))
+	for in := range before.touched {
+		institutions = append(institutions, in)
+	}
+	defer p.lockCounting(institutions...)()
+	version := p.nextVersion()
+	// The two tables take their rows at the same time: each insert has a
+	// fixed cost on the server that is worth overlapping.
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return p.insertContacts(gctx, cs) })
+	g.Go(func() error { return p.insertWrittenCases(gctx, cs, before.written) })
+	return version, g.Wait()
+}
+
+// count takes a written batch into the pass's rollup upkeep: a brand-new
+// contact (no stored version, once in the batch) into the tally, unless it
+// is deleted; the buckets of every other contact's old and new versions
+// into the buckets to recount.
+func (p *Pass) count(cs []records.Contact, before contactBatch, version uint64) {
+	seen := make(map[recordKey]int, len(cs))
+	for i := range cs {
+		seen[recordKey{cs[i].Institution, cs[i].Source, cs[i].ID}]++
+	}
+	for institution, buckets := range before.old {
+		for b := range buckets {
+			p.contacts.add(institution, time.Unix(b, 0))
+		}
+	}
+	for i := range cs {
+		c := &cs[i]
+		k := recordKey{c.Institution, c.Source, c.ID}
+		if before.stored[k] || seen[k] > 1 || !p.tallyContact(c, version) {
+			p.contacts.add(c.Institution, c.ArrivedAt)
+		}
+	}
+}
+
+// tallyContact adds a brand-new contact to the tally and reports whether it
+// could.
+func (p *Pass) tallyContact(c *records.Contact, version uint64) bool {
+	if c.Deleted {
+		return true // counts nowhere
+	}
+	g := group{c.Institution, c.Unit, c.Channel}
+	params, ok := p.params[g]
+	if !ok {
+		params = p.paramsOf(c.Institution)(c.Unit, c.Channel)
+		p.params[g] = params
+	}
+	x, ok := countContact(c, params)
+	if !ok {
+		return false
+	}
+	t := p.tally[c.Institution]
+	if t == nil {
+		t = newContactTally()
+		p.tally[c.Institution] = t
+	}
+	if t.add(c, &x, version) {
+		p.tallied++
+	}
+	return true
 }
 
 // InsertFeedback writes a batch of feedback versions; the rollups follow
@@ -205,6 +277,9 @@ func span(buckets map[int64]bool) (first, last time.Time) {
 }
 
 func (p *Pass) flushIfFull(ctx context.Context) error {
+	if p.tallied >= maxPassTally {
+		return p.flush(ctx)
+	}
 	n := 0
 	for _, t := range []touched{p.contacts, p.feedback} {
 		for _, buckets := range t {
@@ -238,14 +313,7 @@ func (p *Pass) flush(ctx context.Context) error {
 	// The contact rollup and the feedback rollup are counted from the raw
 	// versions, not from each other: they are recounted side by side.
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error {
-		for institution := range p.contacts {
-			if err := p.recountContacts(gctx, institution, p.contacts.sorted(institution)); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	g.Go(func() error { return p.flushContacts(gctx) })
 	g.Go(func() error {
 		for institution := range p.contacts {
 			if err := p.feedbackAbout(gctx, institution, p.earliest[institution], p.since, p.feedback); err != nil {
@@ -266,6 +334,37 @@ func (p *Pass) flush(ctx context.Context) error {
 		return err
 	}
 	p.reset()
+	return nil
+}
+
+// flushContacts brings the contact rollups up to date: the tally of
+// brand-new contacts added to them, the other buckets the pass touched
+// recounted from the newest versions.
+func (p *Pass) flushContacts(ctx context.Context) error {
+	days := map[string][]time.Time{}
+	for institution, t := range p.tally {
+		recount, d, err := p.addTally(ctx, institution, t, p.contacts[institution])
+		if err != nil {
+			return err
+		}
+		for _, b := range recount {
+			p.contacts.add(institution, b)
+		}
+		days[institution] = d
+	}
+	for institution := range p.contacts {
+		if err := p.recountContacts(ctx, institution, p.contacts.sorted(institution)); err != nil {
+			return err
+		}
+	}
+	for institution, d := range days { // after the buckets of those days are current
+		unlock := p.lockCounting(institution)
+		err := p.recountDays(ctx, contactRollup, institution, d)
+		unlock()
+		if err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

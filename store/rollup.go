@@ -179,6 +179,7 @@ func scanContactSums(rows driver.Rows, params func(unit, channel string) kpi.Par
 // from one read of the newest versions (recountSeconds), the buckets as
 // the sums of the seconds and the days as the sums of the buckets.
 func (s *Store) recountContacts(ctx context.Context, institution string, buckets []time.Time) error {
+	defer s.lockCounting(institution)()
 	params := s.paramsOf(institution)
 	for _, chunk := range chunks(buckets) {
 		version := s.nextVersion() // before reading: a later recount wins
@@ -310,7 +311,9 @@ type contactBatch struct {
 	touched  touched
 	keys     keysBySource
 	written  map[recordKey]bool
-	earliest time.Time // the earliest arrival of the batch's records, old or new
+	stored   map[recordKey]bool // the records that have a stored version
+	old      touched            // the buckets of their newest stored versions
+	earliest time.Time          // the earliest arrival of the batch's records, old or new
 }
 
 type recordKey struct{ institution, source, id string }
@@ -322,7 +325,7 @@ type recordKey struct{ institution, source, id string }
 // case (so that a new version that is not one withdraws it from
 // written_cases).
 func (s *Store) beforeContacts(ctx context.Context, cs []records.Contact) (contactBatch, error) {
-	b := contactBatch{touched: touched{}, keys: keysBySource{}, written: map[recordKey]bool{}}
+	b := contactBatch{touched: touched{}, keys: keysBySource{}, written: map[recordKey]bool{}, stored: map[recordKey]bool{}, old: touched{}}
 	for _, c := range cs {
 		b.touched.add(c.Institution, c.ArrivedAt)
 		b.keys.add(c.Institution, c.Source, c.ID)
@@ -387,6 +390,8 @@ func (s *Store) storedContacts(ctx context.Context, institution, source string, 
 			return fmt.Errorf("stored contacts of %s: %w", institution, err)
 		}
 		b.touched.add(institution, bucket)
+		b.old.add(institution, bucket)
+		b.stored[recordKey{institution, source, id}] = true
 		if bucket.Before(b.earliest) {
 			b.earliest = bucket // where the record arrived until now
 		}
