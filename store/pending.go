@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -49,10 +50,12 @@ type Pass struct {
 	session string
 
 	mu       sync.Mutex
-	contacts touched                  // contact buckets to recount
+	contacts touched                  // contact buckets to recount whole
+	dirty    instants                 // contact seconds to recount
+	dirtied  int                      // seconds in dirty
 	tally    map[string]*contactTally // per institution, the counts of brand-new contacts to add
 	tallied  int                      // seconds in tally
-	params   map[group]kpi.Params     // the rollup parameters of the groups tallied
+	groups   map[group]*tallyGroup    // the groups tallied
 	feedback touched                  // feedback buckets to recount
 	earliest map[string]time.Time     // per institution, the earliest contact bucket touched
 	since    time.Time                // contacts written from then on are the period's (ingested_at)
@@ -90,7 +93,8 @@ func (s *Store) BeginPass() *Pass {
 
 func (p *Pass) reset() {
 	p.contacts, p.feedback = touched{}, touched{}
-	p.tally, p.tallied, p.params = map[string]*contactTally{}, 0, map[group]kpi.Params{}
+	p.tally, p.tallied, p.groups = map[string]*contactTally{}, 0, map[group]*tallyGroup{}
+	p.dirty, p.dirtied = instants{}, 0
 	p.earliest, p.through = map[string]time.Time{}, map[string]uint64{}
 	p.noted = map[noteKey]noteSpan{}
 	p.since = time.Now().UTC().Truncate(time.Second) // ingested_at holds whole seconds
@@ -152,17 +156,27 @@ func (p *Pass) count(cs []records.Contact, before contactBatch, version uint64) 
 	for i := range cs {
 		seen[recordKey{cs[i].Institution, cs[i].Source, cs[i].ID}]++
 	}
-	for institution, buckets := range before.old {
-		for b := range buckets {
-			p.contacts.add(institution, time.Unix(b, 0))
+	for institution, seconds := range before.old {
+		for sec := range seconds {
+			p.markDirty(institution, time.Unix(sec, 0))
 		}
 	}
 	for i := range cs {
 		c := &cs[i]
 		k := recordKey{c.Institution, c.Source, c.ID}
 		if before.stored[k] || seen[k] > 1 || !p.tallyContact(c, version) {
-			p.contacts.add(c.Institution, c.ArrivedAt)
+			p.markDirty(c.Institution, c.ArrivedAt)
 		}
+	}
+}
+
+// markDirty notes a second whose contact rollup the pass recounts from the
+// newest versions.
+func (p *Pass) markDirty(institution string, at time.Time) {
+	n := len(p.dirty[institution])
+	p.dirty.add(institution, at)
+	if len(p.dirty[institution]) > n {
+		p.dirtied++
 	}
 }
 
@@ -172,13 +186,8 @@ func (p *Pass) tallyContact(c *records.Contact, version uint64) bool {
 	if c.Deleted {
 		return true // counts nowhere
 	}
-	g := group{c.Institution, c.Unit, c.Channel}
-	params, ok := p.params[g]
-	if !ok {
-		params = p.paramsOf(c.Institution)(c.Unit, c.Channel)
-		p.params[g] = params
-	}
-	x, ok := countContact(c, params)
+	g := p.groupOf(c)
+	x, ok := countContact(c, g.params)
 	if !ok {
 		return false
 	}
@@ -187,10 +196,30 @@ func (p *Pass) tallyContact(c *records.Contact, version uint64) bool {
 		t = newContactTally()
 		p.tally[c.Institution] = t
 	}
-	if t.add(c, &x, version) {
+	if t.add(c.ArrivedAt, g.unit, g.channel, &x, version) {
 		p.tallied++
 	}
 	return true
+}
+
+// tallyGroup is a group the pass tallies: its names, copied, and its
+// rollup parameters.
+type tallyGroup struct {
+	unit, channel string
+	params        kpi.Params
+}
+
+// groupOf returns the tally group of c. Its names are copies: a record's
+// strings may share the memory of the whole page it was parsed from, which
+// the tally would otherwise keep alive.
+func (p *Pass) groupOf(c *records.Contact) *tallyGroup {
+	if g, ok := p.groups[group{c.Institution, c.Unit, c.Channel}]; ok {
+		return g
+	}
+	k := group{strings.Clone(c.Institution), strings.Clone(c.Unit), strings.Clone(c.Channel)}
+	g := &tallyGroup{unit: k.unit, channel: k.channel, params: p.paramsOf(k.institution)(k.unit, k.channel)}
+	p.groups[k] = g
+	return g
 }
 
 // InsertFeedback writes a batch of feedback versions; the rollups follow
@@ -277,7 +306,7 @@ func span(buckets map[int64]bool) (first, last time.Time) {
 }
 
 func (p *Pass) flushIfFull(ctx context.Context) error {
-	if p.tallied >= maxPassTally {
+	if p.tallied+p.dirtied >= maxPassTally {
 		return p.flush(ctx)
 	}
 	n := 0
@@ -315,7 +344,7 @@ func (p *Pass) flush(ctx context.Context) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return p.flushContacts(gctx) })
 	g.Go(func() error {
-		for institution := range p.contacts {
+		for institution := range p.earliest { // every institution whose contacts the pass wrote
 			if err := p.feedbackAbout(gctx, institution, p.earliest[institution], p.since, p.feedback); err != nil {
 				return err
 			}
@@ -343,7 +372,10 @@ func (p *Pass) flush(ctx context.Context) error {
 func (p *Pass) flushContacts(ctx context.Context) error {
 	days := map[string][]time.Time{}
 	for institution, t := range p.tally {
-		recount, d, err := p.addTally(ctx, institution, t, p.contacts[institution])
+		for sec := range p.dirty[institution] {
+			t.dropSecond(sec)
+		}
+		recount, d, err := p.addTally(ctx, institution, t, p.contacts[institution], bucketsOf(p.dirty[institution]))
 		if err != nil {
 			return err
 		}
@@ -354,6 +386,17 @@ func (p *Pass) flushContacts(ctx context.Context) error {
 	}
 	for institution := range p.contacts {
 		if err := p.recountContacts(ctx, institution, p.contacts.sorted(institution)); err != nil {
+			return err
+		}
+	}
+	for institution, seconds := range p.dirty {
+		var rest []time.Time // those not in a bucket recounted whole
+		for _, sec := range sortedUnix(seconds) {
+			if !p.contacts[institution][bucketFloor(sec).Unix()] {
+				rest = append(rest, sec)
+			}
+		}
+		if err := p.recountContactSeconds(ctx, institution, rest); err != nil {
 			return err
 		}
 	}

@@ -148,21 +148,44 @@ func newContactTally() *contactTally {
 	return &contactTally{buckets: map[int64]map[periodGroup]*contactSums{}, first: map[int64]uint64{}}
 }
 
-// add counts c, written after version, into the tally and reports whether
-// that added a row.
-func (t *contactTally) add(c *records.Contact, x *contactSums, version uint64) bool {
-	b := bucketFloor(c.ArrivedAt).Unix()
+// add counts a contact of the group (unit, channel) that arrived at
+// arrived and was written after version, into the tally and reports
+// whether that added a row.
+func (t *contactTally) add(arrived time.Time, unit, channel string, x *contactSums, version uint64) bool {
+	b := bucketFloor(arrived).Unix()
 	if t.buckets[b] == nil {
 		t.buckets[b] = map[periodGroup]*contactSums{}
 		t.first[b] = version
 	}
-	k := periodGroup{c.ArrivedAt.Unix(), c.Unit, c.Channel}
+	k := periodGroup{arrived.Unix(), unit, channel}
 	if have := t.buckets[b][k]; have != nil {
 		have.add(x)
 		return false
 	}
 	t.buckets[b][k] = x
 	return true
+}
+
+// dropSecond removes a second (Unix) from the tally.
+func (t *contactTally) dropSecond(sec int64) {
+	b := floorUnix(sec, BucketSize)
+	for k := range t.buckets[b] {
+		if k.start == sec {
+			delete(t.buckets[b], k)
+		}
+	}
+	if len(t.buckets[b]) == 0 {
+		t.drop(b)
+	}
+}
+
+// bucketsOf returns the buckets of a set of seconds (Unix).
+func bucketsOf(seconds map[int64]bool) map[int64]bool {
+	out := map[int64]bool{}
+	for sec := range seconds {
+		out[floorUnix(sec, BucketSize)] = true
+	}
+	return out
 }
 
 // drop removes a bucket from the tally.
@@ -217,23 +240,32 @@ func (t *contactTally) bucketTimes() []time.Time {
 }
 
 // addTally adds the institution's tally to its contact rollup at all three
-// levels. It leaves alone the buckets in dirty, which the caller recounts
-// anyway, and returns the buckets it could not add to, which the caller
-// must recount too, and the days that must be summed from their buckets
-// once those are current. It cannot add to a stored row counted with other
-// thresholds, nor to one written after the tally's first batch in its
-// bucket (or day).
-func (s *Store) addTally(ctx context.Context, institution string, t *contactTally, dirty map[int64]bool) (recount []time.Time, days []time.Time, err error) {
+// levels. It leaves alone the buckets in whole, which the caller recounts
+// whole, and adds to the seconds but not to the buckets in summed, which the
+// caller sums from their seconds. It returns the buckets it could not add
+// to, which the caller must recount whole too, and the days that must be
+// summed from their buckets once those are current. It cannot add to a
+// stored row counted with other thresholds, nor to one written after the
+// tally's first batch in its bucket (or day).
+func (s *Store) addTally(ctx context.Context, institution string, t *contactTally, whole, summed map[int64]bool) (recount []time.Time, days []time.Time, err error) {
 	defer s.lockCounting(institution)()
-	for b := range dirty {
+	for b := range whole {
 		t.drop(b)
 	}
 	conflicts := map[int64]bool{}
 	for _, size := range []time.Duration{time.Second, BucketSize} {
-		if len(t.buckets) == 0 {
-			return sortedUnix(conflicts), nil, nil
+		rows := t.rows(size)
+		if size == BucketSize {
+			for k := range rows {
+				if summed[k.start] {
+					delete(rows, k)
+				}
+			}
 		}
-		c, err := s.mergeLevel(ctx, contactRollup.table(size), institution, t.rows(size), bucketSet(t.bucketTimes()), t.firstIn(BucketSize), BucketSize)
+		if len(rows) == 0 {
+			continue
+		}
+		c, err := s.mergeLevel(ctx, contactRollup.table(size), institution, rows, bucketSet(t.bucketTimes()), t.firstIn(BucketSize), BucketSize)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -246,7 +278,7 @@ func (s *Store) addTally(ctx context.Context, institution string, t *contactTall
 	rows := t.rows(daySize)
 	var dayStarts []time.Time
 	for d := range first {
-		if holdsAny(d, dirty) || holdsAny(d, conflicts) {
+		if holdsAny(d, whole) || holdsAny(d, summed) || holdsAny(d, conflicts) {
 			delete(first, d) // summed from its buckets after they are recounted
 			continue
 		}
