@@ -24,7 +24,7 @@ const maxPassBuckets = 20000
 
 // maxPassTally bounds the seconds of brand-new contacts a pass counts
 // before it adds them to the rollups, for the same reason.
-const maxPassTally = 50000
+const maxPassTally = 32768
 
 // Kinds of pending rollup notes (rollup_pending.kind).
 const (
@@ -53,6 +53,8 @@ type Pass struct {
 	contacts touched                  // contact buckets to recount whole
 	dirty    instants                 // contact seconds to recount
 	dirtied  int                      // seconds in dirty
+	maxTally int                      // tallied seconds that make the pass add its tally (maxPassTally)
+	days     touched                  // contact days to sum from their buckets
 	tally    map[string]*contactTally // per institution, the counts of brand-new contacts to add
 	tallied  int                      // seconds in tally
 	groups   map[group]*tallyGroup    // the groups tallied
@@ -73,14 +75,14 @@ type noteSpan struct{ first, last time.Time }
 // batches of a backfill move through time a little at a time, and with the
 // margin most of them write none. At recovery the margin costs at most a
 // day on either side, and only buckets that hold rows are recounted.
-const noteMargin = 24 * time.Hour
+const noteMargin = 7 * 24 * time.Hour
 
 // BeginPass starts a pass of writes whose rollup recounts are deferred to
 // its Finish.
 func (s *Store) BeginPass() *Pass {
 	var id [8]byte
 	_, _ = rand.Read(id[:]) // crypto/rand.Read never fails
-	p := &Pass{Store: s, session: hex.EncodeToString(id[:])}
+	p := &Pass{Store: s, session: hex.EncodeToString(id[:]), maxTally: maxPassTally}
 	p.reset()
 	s.mu.Lock()
 	if s.live == nil {
@@ -92,7 +94,7 @@ func (s *Store) BeginPass() *Pass {
 }
 
 func (p *Pass) reset() {
-	p.contacts, p.feedback = touched{}, touched{}
+	p.contacts, p.feedback, p.days = touched{}, touched{}, touched{}
 	p.tally, p.tallied, p.groups = map[string]*contactTally{}, 0, map[group]*tallyGroup{}
 	p.dirty, p.dirtied = instants{}, 0
 	p.earliest, p.through = map[string]time.Time{}, map[string]uint64{}
@@ -306,11 +308,13 @@ func span(buckets map[int64]bool) (first, last time.Time) {
 }
 
 func (p *Pass) flushIfFull(ctx context.Context) error {
-	if p.tallied+p.dirtied >= maxPassTally {
-		return p.flush(ctx)
+	if p.tallied >= p.maxTally {
+		if err := p.addTallies(ctx); err != nil {
+			return err
+		}
 	}
-	n := 0
-	for _, t := range []touched{p.contacts, p.feedback} {
+	n := p.dirtied / int(BucketSize/time.Second)
+	for _, t := range []touched{p.contacts, p.feedback, p.days} {
 		for _, buckets := range t {
 			n += len(buckets)
 		}
@@ -370,19 +374,8 @@ func (p *Pass) flush(ctx context.Context) error {
 // brand-new contacts added to them, the other buckets the pass touched
 // recounted from the newest versions.
 func (p *Pass) flushContacts(ctx context.Context) error {
-	days := map[string][]time.Time{}
-	for institution, t := range p.tally {
-		for sec := range p.dirty[institution] {
-			t.dropSecond(sec)
-		}
-		recount, d, err := p.addTally(ctx, institution, t, p.contacts[institution], bucketsOf(p.dirty[institution]))
-		if err != nil {
-			return err
-		}
-		for _, b := range recount {
-			p.contacts.add(institution, b)
-		}
-		days[institution] = d
+	if err := p.addTallies(ctx); err != nil {
+		return err
 	}
 	for institution := range p.contacts {
 		if err := p.recountContacts(ctx, institution, p.contacts.sorted(institution)); err != nil {
@@ -400,14 +393,39 @@ func (p *Pass) flushContacts(ctx context.Context) error {
 			return err
 		}
 	}
-	for institution, d := range days { // after the buckets of those days are current
+	for institution := range p.days { // after the buckets of those days are current
 		unlock := p.lockCounting(institution)
-		err := p.recountDays(ctx, contactRollup, institution, d)
+		err := p.recountDays(ctx, contactRollup, institution, p.days.sorted(institution))
 		unlock()
 		if err != nil {
 			return err
 		}
 	}
+	return nil
+}
+
+// addTallies adds the tally of brand-new contacts to the rollups, except
+// at the seconds to recount, and notes the buckets and days that it could
+// not add to, to recount with them. It runs when the tally is full, and at
+// the end of the pass, before the recounts, which sum the buckets it left
+// out from their seconds.
+func (p *Pass) addTallies(ctx context.Context) error {
+	for institution, t := range p.tally {
+		for sec := range p.dirty[institution] {
+			t.dropSecond(sec)
+		}
+		recount, days, err := p.addTally(ctx, institution, t, p.contacts[institution], bucketsOf(p.dirty[institution]))
+		if err != nil {
+			return err
+		}
+		for _, b := range recount {
+			p.contacts.add(institution, b)
+		}
+		for _, d := range days {
+			p.days.add(institution, d)
+		}
+	}
+	p.tally, p.tallied = map[string]*contactTally{}, 0
 	return nil
 }
 

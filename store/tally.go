@@ -411,10 +411,34 @@ func (s *Store) scanContactRows(ctx context.Context, q *query, row func(periodGr
 	return rs.Err()
 }
 
+// maxRowsPerWrite bounds the rows of one insert of rollup rows: their
+// columns, and the driver's copies of them, are most of a pass's memory
+// when it adds its tally.
+const maxRowsPerWrite = 16384
+
 // writeContactRows writes rows to a contact rollup table with version, as
-// whole columns.
+// whole columns, at most maxRowsPerWrite at a time.
 func (s *Store) writeContactRows(ctx context.Context, table, institution string, version uint64, rows map[periodGroup]*contactSums) error {
+	part := make(map[periodGroup]*contactSums, min(len(rows), maxRowsPerWrite))
+	for k, x := range rows {
+		part[k] = x
+		if len(part) == maxRowsPerWrite {
+			if err := s.writeContactColumns(ctx, table, institution, version, part); err != nil {
+				return err
+			}
+			clear(part)
+		}
+	}
+	return s.writeContactColumns(ctx, table, institution, version, part)
+}
+
+// writeContactColumns writes rows to a contact rollup table with version,
+// in one insert of whole columns.
+func (s *Store) writeContactColumns(ctx context.Context, table, institution string, version uint64, rows map[periodGroup]*contactSums) error {
 	n := len(rows)
+	if n == 0 {
+		return nil
+	}
 	starts, units, channels := make([]time.Time, 0, n), make([]string, 0, n), make([]string, 0, n)
 	thresholds := [3][]int64{make([]int64, 0, n), make([]int64, 0, n), make([]int64, 0, n)}
 	var counts [numContactSums][]int64

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -76,68 +77,89 @@ func TestPassTallyEqualsRawPath(t *testing.T) {
 			{{phone("t2", at(14, 0, 0), 25), phone("t3", at(14, 20, 0), 25)}},
 		}}, 3},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			institution := fmt.Sprintf("tally %s", tc.name)
-			s.SetParams(nil)
-			if err := s.RebuildRollups(ctx, institution); err != nil {
-				t.Fatal(err)
+		for _, every := range []int{0, 1} {
+			tc := tc
+			if every > 0 {
+				tc.name += ", tally added after every batch"
 			}
-			for i, batches := range tc.step.passes {
-				if i > 0 && tc.step.params > 0 {
-					s.SetParams(func(_, _, channel string) kpi.Params {
-						p := kpi.DefaultParams(channel)
+			tc.step.passes = clonePasses(tc.step.passes)
+			t.Run(tc.name, func(t *testing.T) {
+				institution := fmt.Sprintf("tally %s", tc.name)
+				s.SetParams(nil)
+				if err := s.RebuildRollups(ctx, institution); err != nil {
+					t.Fatal(err)
+				}
+				for i, batches := range tc.step.passes {
+					if i > 0 && tc.step.params > 0 {
+						s.SetParams(func(_, _, channel string) kpi.Params {
+							p := kpi.DefaultParams(channel)
+							p.Threshold = tc.step.params
+							return p
+						})
+					}
+					p := s.BeginPass()
+					if every > 0 {
+						p.AddTallyEvery(every)
+					}
+					for _, b := range batches {
+						for j := range b {
+							b[j].Institution = institution
+						}
+						if err := p.InsertContacts(ctx, b); err != nil {
+							t.Fatal(err)
+						}
+					}
+					if i == 0 && tc.step.rebuild {
+						if err := s.RebuildRollups(ctx, institution); err != nil {
+							t.Fatal(err)
+						}
+					}
+					if err := p.Finish(ctx); err != nil {
+						t.Fatal(err)
+					}
+				}
+				params := func(_, channel string) kpi.Params {
+					p := kpi.DefaultParams(channel)
+					if tc.step.params > 0 {
 						p.Threshold = tc.step.params
-						return p
-					})
-				}
-				p := s.BeginPass()
-				for _, b := range batches {
-					for j := range b {
-						b[j].Institution = institution
 					}
-					if err := p.InsertContacts(ctx, b); err != nil {
+					return p
+				}
+				for _, by := range []store.By{store.ByDay, store.ByTotal} {
+					q := store.ContactQuery{Institution: institution, From: day.AddDate(0, 0, -1), To: day.AddDate(0, 0, 2), By: by, Params: params}
+					rolled, err := s.ContactCounts(ctx, q)
+					if err != nil {
 						t.Fatal(err)
 					}
-				}
-				if i == 0 && tc.step.rebuild {
-					if err := s.RebuildRollups(ctx, institution); err != nil {
+					q.Raw = true
+					raw, err := s.ContactCounts(ctx, q)
+					if err != nil {
 						t.Fatal(err)
 					}
+					if !reflect.DeepEqual(rolled, raw) {
+						t.Errorf("by %v: rollups differ from the raw path:\n%s", by,
+							diffRows(rolled, raw, func(r store.ContactRow) string { return r.Unit + "/" + r.Channel + "@" + r.PeriodStart.String() }))
+					}
+					var offered float64
+					for _, r := range rolled {
+						offered += r.Counts.Offered
+					}
+					if offered != tc.offered {
+						t.Errorf("by %v: %v contacts offered through the rollups, want %v", by, offered, tc.offered)
+					}
 				}
-				if err := p.Finish(ctx); err != nil {
-					t.Fatal(err)
-				}
-			}
-			params := func(_, channel string) kpi.Params {
-				p := kpi.DefaultParams(channel)
-				if tc.step.params > 0 {
-					p.Threshold = tc.step.params
-				}
-				return p
-			}
-			for _, by := range []store.By{store.ByDay, store.ByTotal} {
-				q := store.ContactQuery{Institution: institution, From: day.AddDate(0, 0, -1), To: day.AddDate(0, 0, 2), By: by, Params: params}
-				rolled, err := s.ContactCounts(ctx, q)
-				if err != nil {
-					t.Fatal(err)
-				}
-				q.Raw = true
-				raw, err := s.ContactCounts(ctx, q)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if !reflect.DeepEqual(rolled, raw) {
-					t.Errorf("by %v: rollups differ from the raw path:\n%s", by,
-						diffRows(rolled, raw, func(r store.ContactRow) string { return r.Unit + "/" + r.Channel + "@" + r.PeriodStart.String() }))
-				}
-				var offered float64
-				for _, r := range rolled {
-					offered += r.Counts.Offered
-				}
-				if offered != tc.offered {
-					t.Errorf("by %v: %v contacts offered through the rollups, want %v", by, offered, tc.offered)
-				}
-			}
-		})
+			})
+		}
 	}
+}
+
+// clonePasses copies passes of batches, which a case changes.
+func clonePasses(passes [][][]records.Contact) [][][]records.Contact {
+	out := make([][][]records.Contact, len(passes))
+	for i, batches := range passes {
+		for _, b := range batches {
+			out[i] = append(out[i], slices.Clone(b))
+		}
+	}
+	return out
 }
