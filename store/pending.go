@@ -6,14 +6,12 @@ import (
 	"encoding/hex"
 	"fmt"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/ccbench/ccbench/kpi"
 	"github.com/ccbench/ccbench/records"
 )
 
@@ -21,10 +19,6 @@ import (
 // the pass recounts them before its next batch, so that its memory and the
 // staleness of the rollups stay bounded in a long backfill.
 const maxPassBuckets = 20000
-
-// maxPassTally bounds the seconds of brand-new contacts a pass counts
-// before it adds them to the rollups, for the same reason.
-const maxPassTally = 32768
 
 // Kinds of pending rollup notes (rollup_pending.kind).
 const (
@@ -50,19 +44,12 @@ type Pass struct {
 	session string
 
 	mu       sync.Mutex
-	contacts touched                  // contact buckets to recount whole
-	dirty    instants                 // contact seconds to recount
-	dirtied  int                      // seconds in dirty
-	maxTally int                      // tallied seconds that make the pass add its tally (maxPassTally)
-	days     touched                  // contact days to sum from their buckets
-	tally    map[string]*contactTally // per institution, the counts of brand-new contacts to add
-	tallied  int                      // seconds in tally
-	groups   map[group]*tallyGroup    // the groups tallied
-	feedback touched                  // feedback buckets to recount
-	earliest map[string]time.Time     // per institution, the earliest contact bucket touched
-	since    time.Time                // contacts written from then on are the period's (ingested_at)
-	through  map[string]uint64        // per institution, the version of its newest note
-	noted    map[noteKey]noteSpan     // per institution and kind, the hull of the notes not yet done
+	contacts touched              // contact buckets to recount
+	feedback touched              // feedback buckets to recount
+	earliest map[string]time.Time // per institution, the earliest contact bucket touched
+	since    time.Time            // contacts written from then on are the period's (ingested_at)
+	through  map[string]uint64    // per institution, the version of its newest note
+	noted    map[noteKey]noteSpan // per institution and kind, the hull of the notes not yet done
 }
 
 type noteKey struct{ institution, kind string }
@@ -73,18 +60,16 @@ type noteSpan struct{ first, last time.Time }
 // of a pass's notes (the earliest first bucket to the latest last one), so
 // a batch whose buckets lie inside the hull needs no note of its own; the
 // batches of a backfill move through time a little at a time, and with the
-// margin most of them write none (a batch of 10,000 SODRA-size contacts
-// spans about a day, and each note is an insert). At recovery the margin
-// costs at most a week on either side, and only buckets that hold rows are
-// recounted.
-const noteMargin = 7 * 24 * time.Hour
+// margin most of them write none. At recovery the margin costs at most a
+// day on either side, and only buckets that hold rows are recounted.
+const noteMargin = 24 * time.Hour
 
 // BeginPass starts a pass of writes whose rollup recounts are deferred to
 // its Finish.
 func (s *Store) BeginPass() *Pass {
 	var id [8]byte
 	_, _ = rand.Read(id[:]) // crypto/rand.Read never fails
-	p := &Pass{Store: s, session: hex.EncodeToString(id[:]), maxTally: maxPassTally}
+	p := &Pass{Store: s, session: hex.EncodeToString(id[:])}
 	p.reset()
 	s.mu.Lock()
 	if s.live == nil {
@@ -96,9 +81,7 @@ func (s *Store) BeginPass() *Pass {
 }
 
 func (p *Pass) reset() {
-	p.contacts, p.feedback, p.days = touched{}, touched{}, touched{}
-	p.tally, p.tallied, p.groups = map[string]*contactTally{}, 0, map[group]*tallyGroup{}
-	p.dirty, p.dirtied = instants{}, 0
+	p.contacts, p.feedback = touched{}, touched{}
 	p.earliest, p.through = map[string]time.Time{}, map[string]uint64{}
 	p.noted = map[noteKey]noteSpan{}
 	p.since = time.Now().UTC().Truncate(time.Second) // ingested_at holds whole seconds
@@ -119,111 +102,23 @@ func (p *Pass) InsertContacts(ctx context.Context, cs []records.Contact) error {
 	if err := p.note(ctx, pendingContacts, before.touched); err != nil {
 		return err
 	}
-	version, err := p.writeContacts(ctx, cs, before)
-	if err != nil {
-		return err
-	}
-	p.count(cs, before, version)
-	for institution := range before.touched {
-		if e, ok := p.earliest[institution]; !ok || before.earliest.Before(e) {
-			p.earliest[institution] = before.earliest
-		}
-	}
-	return p.flushIfFull(ctx)
-}
-
-// writeContacts writes a batch to contacts and written_cases, and returns
-// the version taken just before: no recount of the batch's institutions in
-// this process overlaps the write, so a rollup row with an earlier version
-// was counted without the batch.
-func (p *Pass) writeContacts(ctx context.Context, cs []records.Contact, before contactBatch) (uint64, error) {
-	institutions := make([]string, 0, len(before.touched))
-	for in := range before.touched {
-		institutions = append(institutions, in)
-	}
-	defer p.lockCounting(institutions...)()
-	version := p.nextVersion()
 	// The two tables take their rows at the same time: each insert has a
 	// fixed cost on the server that is worth overlapping.
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return p.insertContacts(gctx, cs) })
 	g.Go(func() error { return p.insertWrittenCases(gctx, cs, before.written) })
-	return version, g.Wait()
-}
-
-// count takes a written batch into the pass's rollup upkeep: a brand-new
-// contact (no stored version, once in the batch) into the tally, unless it
-// is deleted; the buckets of every other contact's old and new versions
-// into the buckets to recount.
-func (p *Pass) count(cs []records.Contact, before contactBatch, version uint64) {
-	seen := make(map[recordKey]int, len(cs))
-	for i := range cs {
-		seen[recordKey{cs[i].Institution, cs[i].Source, cs[i].ID}]++
+	if err := g.Wait(); err != nil {
+		return err
 	}
-	for institution, seconds := range before.old {
-		for sec := range seconds {
-			p.markDirty(institution, time.Unix(sec, 0))
+	for institution, buckets := range before.touched {
+		for b := range buckets {
+			p.contacts.add(institution, time.Unix(b, 0))
+		}
+		if e, ok := p.earliest[institution]; !ok || before.earliest.Before(e) {
+			p.earliest[institution] = before.earliest
 		}
 	}
-	for i := range cs {
-		c := &cs[i]
-		k := recordKey{c.Institution, c.Source, c.ID}
-		if before.stored[k] || seen[k] > 1 || !p.tallyContact(c, version) {
-			p.markDirty(c.Institution, c.ArrivedAt)
-		}
-	}
-}
-
-// markDirty notes a second whose contact rollup the pass recounts from the
-// newest versions.
-func (p *Pass) markDirty(institution string, at time.Time) {
-	n := len(p.dirty[institution])
-	p.dirty.add(institution, at)
-	if len(p.dirty[institution]) > n {
-		p.dirtied++
-	}
-}
-
-// tallyContact adds a brand-new contact to the tally and reports whether it
-// could.
-func (p *Pass) tallyContact(c *records.Contact, version uint64) bool {
-	if c.Deleted {
-		return true // counts nowhere
-	}
-	g := p.groupOf(c)
-	x, ok := countContact(c, g.params)
-	if !ok {
-		return false
-	}
-	t := p.tally[c.Institution]
-	if t == nil {
-		t = newContactTally()
-		p.tally[c.Institution] = t
-	}
-	if t.add(c.ArrivedAt, g.unit, g.channel, &x, version) {
-		p.tallied++
-	}
-	return true
-}
-
-// tallyGroup is a group the pass tallies: its names, copied, and its
-// rollup parameters.
-type tallyGroup struct {
-	unit, channel string
-	params        kpi.Params
-}
-
-// groupOf returns the tally group of c. Its names are copies: a record's
-// strings may share the memory of the whole page it was parsed from, which
-// the tally would otherwise keep alive.
-func (p *Pass) groupOf(c *records.Contact) *tallyGroup {
-	if g, ok := p.groups[group{c.Institution, c.Unit, c.Channel}]; ok {
-		return g
-	}
-	k := group{strings.Clone(c.Institution), strings.Clone(c.Unit), strings.Clone(c.Channel)}
-	g := &tallyGroup{unit: k.unit, channel: k.channel, params: p.paramsOf(k.institution)(k.unit, k.channel)}
-	p.groups[k] = g
-	return g
+	return p.flushIfFull(ctx)
 }
 
 // InsertFeedback writes a batch of feedback versions; the rollups follow
@@ -310,13 +205,8 @@ func span(buckets map[int64]bool) (first, last time.Time) {
 }
 
 func (p *Pass) flushIfFull(ctx context.Context) error {
-	if p.tallied >= p.maxTally {
-		if err := p.addTallies(ctx); err != nil {
-			return err
-		}
-	}
-	n := p.dirtied / int(BucketSize/time.Second)
-	for _, t := range []touched{p.contacts, p.feedback, p.days} {
+	n := 0
+	for _, t := range []touched{p.contacts, p.feedback} {
 		for _, buckets := range t {
 			n += len(buckets)
 		}
@@ -348,9 +238,16 @@ func (p *Pass) flush(ctx context.Context) error {
 	// The contact rollup and the feedback rollup are counted from the raw
 	// versions, not from each other: they are recounted side by side.
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return p.flushContacts(gctx) })
 	g.Go(func() error {
-		for institution := range p.earliest { // every institution whose contacts the pass wrote
+		for institution := range p.contacts {
+			if err := p.recountContacts(gctx, institution, p.contacts.sorted(institution)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	g.Go(func() error {
+		for institution := range p.contacts {
 			if err := p.feedbackAbout(gctx, institution, p.earliest[institution], p.since, p.feedback); err != nil {
 				return err
 			}
@@ -369,65 +266,6 @@ func (p *Pass) flush(ctx context.Context) error {
 		return err
 	}
 	p.reset()
-	return nil
-}
-
-// flushContacts brings the contact rollups up to date: the tally of
-// brand-new contacts added to them, the other buckets the pass touched
-// recounted from the newest versions.
-func (p *Pass) flushContacts(ctx context.Context) error {
-	if err := p.addTallies(ctx); err != nil {
-		return err
-	}
-	for institution := range p.contacts {
-		if err := p.recountContacts(ctx, institution, p.contacts.sorted(institution)); err != nil {
-			return err
-		}
-	}
-	for institution, seconds := range p.dirty {
-		var rest []time.Time // those not in a bucket recounted whole
-		for _, sec := range sortedUnix(seconds) {
-			if !p.contacts[institution][bucketFloor(sec).Unix()] {
-				rest = append(rest, sec)
-			}
-		}
-		if err := p.recountContactSeconds(ctx, institution, rest); err != nil {
-			return err
-		}
-	}
-	for institution := range p.days { // after the buckets of those days are current
-		unlock := p.lockCounting(institution)
-		err := p.recountDays(ctx, contactRollup, institution, p.days.sorted(institution))
-		unlock()
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// addTallies adds the tally of brand-new contacts to the rollups, except
-// at the seconds to recount, and notes the buckets and days that it could
-// not add to, to recount with them. It runs when the tally is full, and at
-// the end of the pass, before the recounts, which sum the buckets it left
-// out from their seconds.
-func (p *Pass) addTallies(ctx context.Context) error {
-	for institution, t := range p.tally {
-		for sec := range p.dirty[institution] {
-			t.dropSecond(sec)
-		}
-		recount, days, err := p.addTally(ctx, institution, t, p.contacts[institution], bucketsOf(p.dirty[institution]))
-		if err != nil {
-			return err
-		}
-		for _, b := range recount {
-			p.contacts.add(institution, b)
-		}
-		for _, d := range days {
-			p.days.add(institution, d)
-		}
-	}
-	p.tally, p.tallied = map[string]*contactTally{}, 0
 	return nil
 }
 

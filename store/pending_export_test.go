@@ -16,7 +16,3 @@ func (s *Store) PendingNotes(ctx context.Context) (int, error) {
 	ns, err := s.pendingNotes(ctx)
 	return len(ns), err
 }
-
-// AddTallyEvery makes the pass add its tally of brand-new contacts to the
-// rollups whenever it holds n seconds, as it does at maxPassTally.
-func (p *Pass) AddTallyEvery(n int) { p.maxTally = n }

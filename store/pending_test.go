@@ -38,12 +38,8 @@ func TestPassRollupsEqualRawPath(t *testing.T) {
 	}
 	r := rand.New(rand.NewPCG(3, 5))
 	w := newWorld(r, start)
-	passes := 0
 	pass := func(batches int) *store.Pass {
 		p := s.BeginPass()
-		if passes++; passes%2 == 0 {
-			p.AddTallyEvery(7) // as a long pass does, many times
-		}
 		for range batches {
 			cs, fs := w.batch(institutions)
 			if err := p.InsertContacts(ctx, cs); err != nil {

@@ -179,7 +179,6 @@ func scanContactSums(rows driver.Rows, params func(unit, channel string) kpi.Par
 // from one read of the newest versions (recountSeconds), the buckets as
 // the sums of the seconds and the days as the sums of the buckets.
 func (s *Store) recountContacts(ctx context.Context, institution string, buckets []time.Time) error {
-	defer s.lockCounting(institution)()
 	params := s.paramsOf(institution)
 	for _, chunk := range chunks(buckets) {
 		version := s.nextVersion() // before reading: a later recount wins
@@ -187,7 +186,7 @@ func (s *Store) recountContacts(ctx context.Context, institution string, buckets
 		if err != nil {
 			return fmt.Errorf("recount contact rollup of %s: %w", institution, err)
 		}
-		err = s.recountSeconds(ctx, contactRollup, institution, bucketSet(chunk), version, counts, "t_ms, s_ms, l_ms, "+contactCountNames, "offered")
+		err = s.recountSeconds(ctx, contactRollup, institution, chunk, version, counts, "t_ms, s_ms, l_ms, "+contactCountNames, "offered")
 		if err != nil {
 			return err
 		}
@@ -198,77 +197,12 @@ func (s *Store) recountContacts(ctx context.Context, institution string, buckets
 	return nil
 }
 
-// recountContactSeconds recounts the contact rollup of the institution's
-// seconds (sorted) as recountContacts recounts buckets: the seconds from
-// the newest versions, then the buckets that hold them as the sums of their
-// seconds, and the days as the sums of the buckets. A pass recounts so the
-// seconds its changed records were and are counted in.
-func (s *Store) recountContactSeconds(ctx context.Context, institution string, seconds []time.Time) error {
-	defer s.lockCounting(institution)()
-	params := s.paramsOf(institution)
-	for len(seconds) > 0 {
-		chunk := seconds[:min(len(seconds), maxSecondsPerRecount)]
-		seconds = seconds[len(chunk):]
-		version := s.nextVersion() // before reading: a later recount wins
-		sctx, w, err := withSeconds(ctx, chunk)
-		if err != nil {
-			return fmt.Errorf("recount contact rollup of %s: %w", institution, err)
-		}
-		counts, err := s.contactCountsQuery(sctx, institution, w, params, func(q *query) *query { return q.sql("arrived_at") })
-		if err != nil {
-			return fmt.Errorf("recount contact rollup of %s: %w", institution, err)
-		}
-		err = s.recountSeconds(sctx, contactRollup, institution, w, version, counts, "t_ms, s_ms, l_ms, "+contactCountNames, "offered")
-		if err != nil {
-			return err
-		}
-		buckets := map[int64]bool{}
-		for _, sec := range chunk {
-			buckets[bucketFloor(sec).Unix()] = true
-		}
-		if err := s.recountCoarser(ctx, contactRollup, institution, sortedUnix(buckets), version); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// maxSecondsPerRecount bounds the seconds of one recount.
-const maxSecondsPerRecount = 100000
-
-// secondsTable is the name of the external table of seconds that a recount
-// of seconds sends with its queries.
-const secondsTable = "recount_seconds"
-
-// withSeconds returns ctx carrying seconds (sorted, at least one) as the
-// external table secondsTable, and the window of those seconds, which
-// queries run with that ctx can use. The seconds travel as a column, not as
-// literals in the query text, which ClickHouse parses far more slowly (a
-// recount of 5,000 seconds named as literals took 0.4 s).
-func withSeconds(ctx context.Context, seconds []time.Time) (context.Context, window, error) {
-	t, err := ext.NewTable(secondsTable, ext.Column("s", "UInt32"))
-	if err != nil {
-		return nil, window{}, err
-	}
-	for _, sec := range seconds {
-		if err := t.Append(uint32(sec.Unix())); err != nil {
-			return nil, window{}, err
-		}
-	}
-	all := timeRange(seconds[0], seconds[len(seconds)-1].Add(time.Second))
-	w := window{span: all.span, cond: func(q *query, column string) *query {
-		all.sql(q, column)
-		return q.sql(" AND toUInt32(", column, ") IN ", secondsTable)
-	}}
-	return clickhouse.Context(ctx, clickhouse.WithExternalTable(t)), w, nil
-}
-
-// recountSeconds writes the seconds in window w of the institution to r's
-// seconds table with version: the rows of counts (nil when the window has
-// no records), a query of key (the second), r's keys and the columns sums
-// (the table's after version), and a row of zeros for every key in w that
-// had counts (nonZero > 0) and that counts lacks.
-func (s *Store) recountSeconds(ctx context.Context, r rollup, institution string, w window, version uint64, counts *query,
+// recountSeconds writes the seconds of the institution's buckets (chunk)
+// to r's seconds table with version: the rows of counts (nil when the
+// buckets have no records), a query of key (the second), r's keys and the
+// columns sums (the table's after version), and a row of zeros for every
+// key of those buckets that had counts (nonZero > 0) and that counts lacks.
+func (s *Store) recountSeconds(ctx context.Context, r rollup, institution string, chunk []time.Time, version uint64, counts *query,
 	sums, nonZero string) error {
 	table := r.secondTable()
 	if counts != nil {
@@ -281,7 +215,7 @@ func (s *Store) recountSeconds(ctx context.Context, r rollup, institution string
 	// Keys that this recount did not write have an older version.
 	q := &query{}
 	q.sql("INSERT INTO ", table, "\nSELECT institution, bucket, ", r.keys, ", ").bind(version).sql(", ", r.zeros, "\nFROM ", table, " FINAL\nWHERE institution = ").bind(institution).sql(" AND ")
-	w.sql(q, "bucket").sql(" AND version < ").bind(version).sql(" AND ", nonZero, " > 0")
+	bucketSet(chunk).sql(q, "bucket").sql(" AND version < ").bind(version).sql(" AND ", nonZero, " > 0")
 	if err := s.exec(ctx, table, q); err != nil {
 		return fmt.Errorf("recount %s of %s: %w", table, institution, err)
 	}
@@ -330,16 +264,6 @@ func (t touched) sorted(institution string) []time.Time {
 	return out
 }
 
-// instants collects seconds per institution.
-type instants map[string]map[int64]bool
-
-func (in instants) add(institution string, at time.Time) {
-	if in[institution] == nil {
-		in[institution] = map[int64]bool{}
-	}
-	in[institution][at.Unix()] = true
-}
-
 // keysBySource groups record ids by institution and source.
 type keysBySource map[string]map[string][]string
 
@@ -386,9 +310,7 @@ type contactBatch struct {
 	touched  touched
 	keys     keysBySource
 	written  map[recordKey]bool
-	stored   map[recordKey]bool // the records that have a stored version
-	old      instants           // the arrivals (seconds) of their newest stored versions
-	earliest time.Time          // the earliest arrival of the batch's records, old or new
+	earliest time.Time // the earliest arrival of the batch's records, old or new
 }
 
 type recordKey struct{ institution, source, id string }
@@ -400,7 +322,7 @@ type recordKey struct{ institution, source, id string }
 // case (so that a new version that is not one withdraws it from
 // written_cases).
 func (s *Store) beforeContacts(ctx context.Context, cs []records.Contact) (contactBatch, error) {
-	b := contactBatch{touched: touched{}, keys: keysBySource{}, written: map[recordKey]bool{}, stored: map[recordKey]bool{}, old: instants{}}
+	b := contactBatch{touched: touched{}, keys: keysBySource{}, written: map[recordKey]bool{}}
 	for _, c := range cs {
 		b.touched.add(c.Institution, c.ArrivedAt)
 		b.keys.add(c.Institution, c.Source, c.ID)
@@ -446,7 +368,7 @@ func (s *Store) storedContacts(ctx context.Context, institution, source string, 
 		return fmt.Errorf("stored contacts of %s: %w", institution, err)
 	}
 	q := &query{}
-	q.sql("SELECT id, argMax(arrived_at, tuple(version, ingested_at)), ",
+	q.sql("SELECT id, argMax(toStartOfFifteenMinutes(arrived_at), tuple(version, ingested_at)), ",
 		"argMax(channel IN (").list(channels(records.IsWritten)).sql(") OR complex = 1, tuple(version, ingested_at))",
 		" FROM contacts WHERE institution = ").bind(institution).sql(" AND source = ").bind(source).
 		sql(" AND id IN ", idTable, " GROUP BY id")
@@ -458,16 +380,14 @@ func (s *Store) storedContacts(ctx context.Context, institution, source string, 
 	for rows.Next() {
 		var (
 			id      string
-			arrived time.Time
+			bucket  time.Time
 			written uint8
 		)
-		if err := rows.Scan(&id, &arrived, &written); err != nil {
+		if err := rows.Scan(&id, &bucket, &written); err != nil {
 			return fmt.Errorf("stored contacts of %s: %w", institution, err)
 		}
-		b.touched.add(institution, arrived)
-		b.old.add(institution, arrived)
-		b.stored[recordKey{institution, source, id}] = true
-		if bucket := bucketFloor(arrived); bucket.Before(b.earliest) {
+		b.touched.add(institution, bucket)
+		if bucket.Before(b.earliest) {
 			b.earliest = bucket // where the record arrived until now
 		}
 		if written == 1 {
@@ -529,7 +449,7 @@ func (s *Store) recountFeedback(ctx context.Context, institution string, buckets
 	for _, chunk := range chunks(buckets) {
 		version := s.nextVersion()
 		counts := feedbackCountsQuery(institution, bucketSet(chunk), func(q *query) *query { return q.sql("submitted_at") })
-		if err := s.recountSeconds(ctx, feedbackRollup, institution, bucketSet(chunk), version, counts, "responses, favourable", "responses"); err != nil {
+		if err := s.recountSeconds(ctx, feedbackRollup, institution, chunk, version, counts, "responses, favourable", "responses"); err != nil {
 			return err
 		}
 		if err := s.recountCoarser(ctx, feedbackRollup, institution, chunk, version); err != nil {

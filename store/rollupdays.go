@@ -40,18 +40,6 @@ func (r rollup) bucketTable() string { return r.name + "_15m" }
 
 func (r rollup) dayTable() string { return r.name + "_1d" }
 
-// table returns the table of r whose rows are periods of size: a second, a
-// bucket or a day.
-func (r rollup) table(size time.Duration) string {
-	switch size {
-	case time.Second:
-		return r.secondTable()
-	case BucketSize:
-		return r.bucketTable()
-	}
-	return r.dayTable()
-}
-
 var (
 	contactRollup = rollup{
 		name: "contact_rollup", keys: "unit, channel", sums: contactRollupSums,

@@ -8,7 +8,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -28,42 +27,9 @@ type Store struct {
 	params ParamsFunc // thresholds the rollups are counted with; see SetParams
 
 	mu          sync.Mutex
-	lastVersion uint64                 // last checkpoint version handed out
-	built       map[string]bool        // institutions whose rollups are known to be built
-	live        map[string]bool        // sessions of the passes running on this store (see BeginPass)
-	counting    map[string]*sync.Mutex // per institution, held while its contact rollup is read and rewritten (see lockCounting)
-}
-
-// lockCounting locks the contact rollups of the institutions (in order)
-// against each other's recounts, additions and batch writes within this
-// process, and returns the unlock. A recount (which reads the newest
-// versions) and a pass's batch write then never overlap, so a pass can tell
-// from a rollup row's version whether it was counted before its batch was
-// written (see Pass.count).
-func (s *Store) lockCounting(institutions ...string) func() {
-	sorted := slices.Clone(institutions)
-	slices.Sort(sorted)
-	sorted = slices.Compact(sorted)
-	var held []*sync.Mutex
-	for _, in := range sorted {
-		s.mu.Lock()
-		if s.counting == nil {
-			s.counting = map[string]*sync.Mutex{}
-		}
-		m := s.counting[in]
-		if m == nil {
-			m = &sync.Mutex{}
-			s.counting[in] = m
-		}
-		s.mu.Unlock()
-		m.Lock()
-		held = append(held, m)
-	}
-	return func() {
-		for _, m := range held {
-			m.Unlock()
-		}
-	}
+	lastVersion uint64          // last checkpoint version handed out
+	built       map[string]bool // institutions whose rollups are known to be built
+	live        map[string]bool // sessions of the passes running on this store (see BeginPass)
 }
 
 // parseDSN parses a native-protocol DSN and applies password when it is not
