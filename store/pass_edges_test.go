@@ -1,0 +1,145 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/ccbench/ccbench/kpi"
+	"github.com/ccbench/ccbench/records"
+	"github.com/ccbench/ccbench/servers/servertest"
+	"github.com/ccbench/ccbench/store"
+)
+
+// TestPassEdgesEqualRawPath covers what a pass's recount must get right
+// beyond the random sequences of TestPassRollupsEqualRawPath: new contacts
+// in the very second of stored ones, two versions of a record in one
+// batch, a tombstone of a record never seen, a negative wait, a rebuild of
+// the rollups while a pass runs, and thresholds changed between passes.
+// After each case the counts served through the rollups equal the raw
+// path's, and the number of contacts offered is the one the case wrote.
+func TestPassEdgesEqualRawPath(t *testing.T) {
+	s := servertest.NewStore(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	day := time.Date(2024, 5, 6, 0, 0, 0, 0, time.UTC)
+	at := func(h, m, sec int) time.Time {
+		return day.Add(time.Duration(h)*time.Hour + time.Duration(m)*time.Minute + time.Duration(sec)*time.Second)
+	}
+	phone := func(id string, arrived time.Time, waitS int) records.Contact {
+		return answered(id, "cc", records.ChannelPhone, arrived, waitS, 100, 10, 5)
+	}
+	deleted := func(c records.Contact) records.Contact { c.Deleted = true; return c }
+	longer := func(c records.Contact) records.Contact {
+		c = withVersion(c, 2)
+		later := c.ArrivedAt.Add(45 * time.Second)
+		c.AnsweredAt = &later
+		return c
+	}
+	negative := phone("neg", at(11, 0, 0), 0)
+	before := negative.ArrivedAt.Add(-3 * time.Second)
+	negative.AnsweredAt = &before
+
+	type step struct {
+		passes  [][][]records.Contact // passes of batches
+		rebuild bool                  // rebuild the rollups after the first pass's batches, before it finishes
+		params  time.Duration         // when set, the phone threshold from the second pass on
+	}
+	for _, tc := range []struct {
+		name    string
+		step    step
+		offered float64
+	}{
+		{"into the second, bucket and day of stored contacts", step{passes: [][][]records.Contact{
+			{{phone("a", at(10, 0, 0), 5)}},
+			{{phone("b", at(10, 0, 0), 25), phone("c", at(10, 7, 0), 20)}, {phone("d", at(13, 0, 0), 21)}},
+		}}, 4},
+		{"two versions of a new contact in one batch", step{passes: [][][]records.Contact{
+			{{phone("x", at(9, 0, 0), 5), longer(phone("x", at(9, 0, 0), 5)), phone("y", at(9, 1, 0), 5)}},
+		}}, 2},
+		{"a new contact, then its new version in a later batch", step{passes: [][][]records.Contact{
+			{{phone("x", at(9, 0, 0), 5)}, {longer(phone("x", at(9, 0, 0), 5)), phone("z", at(9, 0, 30), 1)}},
+		}}, 2},
+		{"a tombstone of a contact never seen", step{passes: [][][]records.Contact{
+			{{deleted(phone("gone", at(8, 0, 0), 5)), phone("kept", at(8, 0, 0), 5)}},
+		}}, 1},
+		{"a negative wait", step{passes: [][][]records.Contact{
+			{{openCase("p", "cc", records.ChannelPhone, at(11, 0, 0))}},
+			{{negative}},
+		}}, 2},
+		{"rollups recounted while the pass runs", step{rebuild: true, passes: [][][]records.Contact{
+			{{phone("r1", at(12, 0, 0), 5)}, {phone("r2", at(12, 0, 1), 50)}},
+			{{phone("r3", at(12, 0, 0), 5)}},
+		}}, 3},
+		{"thresholds changed between passes", step{params: 30 * time.Second, passes: [][][]records.Contact{
+			{{phone("t1", at(14, 0, 0), 25)}},
+			{{phone("t2", at(14, 0, 0), 25), phone("t3", at(14, 20, 0), 25)}},
+		}}, 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			institution := fmt.Sprintf("edge %s", tc.name)
+			s.SetParams(nil)
+			if err := s.RebuildRollups(ctx, institution); err != nil {
+				t.Fatal(err)
+			}
+			for i, batches := range tc.step.passes {
+				if i > 0 && tc.step.params > 0 {
+					s.SetParams(func(_, _, channel string) kpi.Params {
+						p := kpi.DefaultParams(channel)
+						p.Threshold = tc.step.params
+						return p
+					})
+				}
+				p := s.BeginPass()
+				for _, b := range batches {
+					for j := range b {
+						b[j].Institution = institution
+					}
+					if err := p.InsertContacts(ctx, b); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if i == 0 && tc.step.rebuild {
+					if err := s.RebuildRollups(ctx, institution); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if err := p.Finish(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			params := func(_, channel string) kpi.Params {
+				p := kpi.DefaultParams(channel)
+				if tc.step.params > 0 {
+					p.Threshold = tc.step.params
+				}
+				return p
+			}
+			for _, by := range []store.By{store.ByDay, store.ByTotal} {
+				q := store.ContactQuery{Institution: institution, From: day.AddDate(0, 0, -1), To: day.AddDate(0, 0, 2), By: by, Params: params}
+				rolled, err := s.ContactCounts(ctx, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				q.Raw = true
+				raw, err := s.ContactCounts(ctx, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(rolled, raw) {
+					t.Errorf("by %v: rollups differ from the raw path:\n%s", by,
+						diffRows(rolled, raw, func(r store.ContactRow) string { return r.Unit + "/" + r.Channel + "@" + r.PeriodStart.String() }))
+				}
+				var offered float64
+				for _, r := range rolled {
+					offered += r.Counts.Offered
+				}
+				if offered != tc.offered {
+					t.Errorf("by %v: %v contacts offered through the rollups, want %v", by, offered, tc.offered)
+				}
+			}
+		})
+	}
+}
