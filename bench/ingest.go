@@ -17,6 +17,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/ccbench/ccbench/collectors"
 	"github.com/ccbench/ccbench/collectors/collectorstest"
 	collectorsodra "github.com/ccbench/ccbench/collectors/sodra"
 	"github.com/ccbench/ccbench/config"
@@ -87,7 +88,7 @@ func (r *run) ingest(ctx context.Context) error {
 	}
 	r.add(Figure{Section: "ingest", What: fmt.Sprintf("`ccbench collect --once`, %d contact and feedback versions from the local SODRA-style simulator (%d days)", rows, r.o.IngestDays),
 		Value: rate(collectRate), Baseline: "clickhouse-client CSV " + rate(csvRate), Ratio: ratio(collectRate, csvRate), Target: "≥ 0.5×"})
-	r.add(Figure{Section: "ingest", What: "store sink alone (a pass of `InsertContacts` in batches of 10,000, then `Finish`, which recounts the rollups)",
+	r.add(Figure{Section: "ingest", What: fmt.Sprintf("store sink alone (a pass of `InsertContacts` in batches of %s, then `Finish`, which recounts the rollups)", thousands(collectors.BatchRows)),
 		Value: rate(sinkRate), Baseline: "clickhouse-client CSV " + rate(csvRate), Ratio: ratio(sinkRate, csvRate), Target: "≥ 1×"})
 	r.add(Figure{Section: "ingest", What: "the same pass's batches alone, before `Finish` (lookups, inserts and the crash-safe notes, without the rollup recount)",
 		Value: rate(writeRate), Baseline: "clickhouse-client CSV " + rate(csvRate), Ratio: ratio(writeRate, csvRate)})
@@ -269,12 +270,12 @@ func (r *run) csvRate(ctx context.Context, database string) (float64, error) {
 }
 
 // sinkRate times a store pass writing n contacts of another institution,
-// in batches of 10,000, as a collector's pass does, up to and including
+// in batches of collectors.BatchRows, as a collector's pass does, up to and including
 // its Finish, which recounts the rollups; and the same up to its last batch
 // (the rate of the batches alone).
 func (r *run) sinkRate(ctx context.Context, st *store.Store, n int) (sink, batches float64, err error) {
 	cs := syntheticRecords(n, r.o.Now())
-	const batch = 10000
+	const batch = collectors.BatchRows
 	start := time.Now()
 	p := st.BeginPass()
 	for i := 0; i < len(cs); i += batch {

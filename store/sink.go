@@ -118,11 +118,42 @@ func (s *Store) InsertContacts(ctx context.Context, cs []records.Contact) error 
 }
 
 func (s *Store) insertContacts(ctx context.Context, cs []records.Contact) error {
-	cols, err := contactColumnsOf(cs)
-	if err != nil {
-		return err
+	for _, r := range cs { // before anything is sent
+		if _, err := version("contact", r.Source, r.ID, r.Version); err != nil {
+			return err
+		}
 	}
-	return s.insertBatch(ctx, "contacts", contactColumns, len(cs), cols.appendTo)
+	return s.insertBatch(ctx, "contacts", contactColumns, len(cs), func(b driver.Batch) error {
+		for start := 0; start < len(cs); start += rowsPerBlock {
+			cols, err := contactColumnsOf(cs[start:min(len(cs), start+rowsPerBlock)])
+			if err != nil {
+				return err
+			}
+			if err := cols.appendTo(b); err != nil {
+				return err
+			}
+			if err := b.Flush(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// rowsPerBlock is how many rows an insert sends to ClickHouse at a time:
+// one INSERT of a large batch goes as blocks of this size, which the
+// server gathers into the same parts, so that the driver's copy of the
+// batch's columns stays small (a batch of 20,000 contacts held about 40 MB
+// of columns and their encoding at once).
+const rowsPerBlock = 4096
+
+// flushEvery sends the rows appended to b so far after every rowsPerBlock
+// rows; i is the index of the row just appended.
+func flushEvery(b driver.Batch, i int) error {
+	if (i+1)%rowsPerBlock != 0 {
+		return nil
+	}
+	return b.Flush()
 }
 
 // contactCols holds a batch of contacts column by column, in the order of
@@ -200,7 +231,7 @@ func (s *Store) InsertFeedback(ctx context.Context, fs []records.Feedback) error
 func (s *Store) insertFeedback(ctx context.Context, fs []records.Feedback) error {
 	now := time.Now().UTC()
 	return s.insertBatch(ctx, "feedback", feedbackColumns, len(fs), func(b driver.Batch) error {
-		for _, f := range fs {
+		for i, f := range fs {
 			v, err := version("feedback", f.Source, f.ID, f.Version)
 			if err != nil {
 				return err
@@ -209,6 +240,9 @@ func (s *Store) insertFeedback(ctx context.Context, fs []records.Feedback) error
 				utc(f.SubmittedAt), f.Scale, int32(f.Score), f.Origin, boolByte(f.Deleted), now)
 			if err != nil {
 				return fmt.Errorf("feedback %s/%s version %d: %w", f.Source, f.ID, f.Version, err)
+			}
+			if err := flushEvery(b, i); err != nil {
+				return err
 			}
 		}
 		return nil

@@ -1,7 +1,9 @@
 package store_test
 
 import (
+	"fmt"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -270,5 +272,48 @@ func TestInsertAggregates(t *testing.T) {
 	}
 	if n, err := s.Count(ctx, "SELECT count() FROM aggregates WHERE batch = '2024-01' AND period_start = toDate('2024-01-01') AND value = 1234"); err != nil || n != 1 {
 		t.Errorf("aggregate rows = %d (err %v), want 1", n, err)
+	}
+}
+
+// TestLargeBatchGoesWhole writes a batch of several blocks (the store sends
+// a batch in blocks of a few thousand rows): every contact, written case
+// and response counts; and a batch with a bad record in its last block
+// writes nothing at all.
+func TestLargeBatchGoesWhole(t *testing.T) {
+	s := servertest.NewStore(t)
+	ctx := testContext(t)
+	const n = 10000 // more than two blocks
+	cs := make([]records.Contact, n)
+	fs := make([]records.Feedback, n)
+	for i := range cs {
+		at := day.Add(time.Duration(i) * 7 * time.Second)
+		if i%4 == 0 {
+			cs[i] = openCase(fmt.Sprint("c", i), "cc", records.ChannelEmail, at)
+		} else {
+			cs[i] = answered(fmt.Sprint("c", i), "cc", records.ChannelPhone, at, i%40, 60, 0, 5)
+		}
+		fs[i] = records.Feedback{Institution: "SODRA", Source: "sodra-fb", ID: fmt.Sprint("f", i), Version: 1, UpdatedAt: at,
+			Instrument: records.InstrumentFAQ, Unit: "cc", Channel: records.ChannelWeb, SubmittedAt: at, Scale: records.ScaleYesNo, Score: i % 2}
+	}
+	bad := slices.Clone(cs)
+	bad[n-1].Version = -1
+	if err := s.InsertContacts(ctx, bad); err == nil {
+		t.Fatal("a batch with a negative version was accepted")
+	}
+	for table, want := range map[string]uint64{"contacts": 0, "written_cases": 0} {
+		if got, err := s.Count(ctx, "SELECT count() FROM "+table); err != nil || got != want {
+			t.Fatalf("after the refused batch, %s holds %d rows (%v), want %d", table, got, err, want)
+		}
+	}
+	if err := s.InsertContacts(ctx, cs); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.InsertFeedback(ctx, fs); err != nil {
+		t.Fatal(err)
+	}
+	for table, want := range map[string]uint64{"contacts": n, "written_cases": n / 4, "feedback": n} {
+		if got, err := s.Count(ctx, "SELECT count() FROM "+table); err != nil || got != want {
+			t.Errorf("%s holds %d rows (%v), want %d", table, got, err, want)
+		}
 	}
 }

@@ -419,7 +419,7 @@ func (s *Store) insertWrittenCases(ctx context.Context, cs []records.Contact, me
 	}
 	now := time.Now().UTC()
 	return s.insertBatch(ctx, "written_cases", writtenCaseColumns, len(keep), func(b driver.Batch) error {
-		for _, c := range keep {
+		for i, c := range keep {
 			v, err := version("contact", c.Source, c.ID, c.Version)
 			if err != nil {
 				return err
@@ -427,6 +427,9 @@ func (s *Store) insertWrittenCases(ctx context.Context, cs []records.Contact, me
 			if err := b.Append(c.Institution, c.Source, c.ID, v, c.Unit, c.Channel, utc(c.ArrivedAt), utcPtr(c.AnsweredAt),
 				boolByte(c.Complex), utcPtr(c.ResolvedAt), boolBytePtr(c.Corrected), boolByte(c.Deleted), now); err != nil {
 				return fmt.Errorf("written case %s/%s version %d: %w", c.Source, c.ID, c.Version, err)
+			}
+			if err := flushEvery(b, i); err != nil {
+				return err
 			}
 		}
 		return nil

@@ -65,12 +65,9 @@ func (c *Collector) Collect(ctx context.Context, sink collectors.Sink) (collecto
 }
 
 // batchRows is how many records pull gathers by default from consecutive
-// pages before writing them: ClickHouse takes few large inserts far better
-// than many small ones (a backfill reads hundreds of pages), while the
-// batch, the pages fetched ahead and their columns are most of the
-// collector's memory (about 85 MB at 10,000; 105 MB at 20,000). The rollups
-// are recounted once per pass, not per batch (store.Pass).
-const batchRows = 10000
+// pages before writing them; the rollups are recounted once per pass, not
+// per batch (store.Pass).
+const batchRows = collectors.BatchRows
 
 // pull walks one stream's listing from its checkpoint. It gathers the valid
 // records of consecutive pages (up to batchRows, and always the last page),
