@@ -82,14 +82,27 @@ func benchmarkParse[T any](b *testing.B, stream string, parse func([]byte, meta)
 }
 
 // BenchmarkParseContactsPage parses the contacts pages of a 3-day
-// simulated history (5000 items a page, one in 500 breaking the contract).
+// simulated history (5000 items a page, one in 500 breaking the contract)
+// with the scanner and, for the ratio, with the encoding/json parser that
+// the tests keep as the reference.
 func BenchmarkParseContactsPage(b *testing.B) {
-	benchmarkParse(b, StreamContacts, parseContactsPage)
+	b.Run("scan", func(b *testing.B) { benchmarkParse(b, StreamContacts, parseContactsPage) })
+	b.Run("encoding-json", func(b *testing.B) {
+		benchmarkParse(b, StreamContacts, func(body []byte, m meta) (page[records.Contact], error) {
+			return oracleParsePage(body, m, "contacts", parseContact)
+		})
+	})
 }
 
-// BenchmarkParseFeedbackPage parses the feedback pages of the same history.
+// BenchmarkParseFeedbackPage parses the feedback pages of the same history,
+// as BenchmarkParseContactsPage does.
 func BenchmarkParseFeedbackPage(b *testing.B) {
-	benchmarkParse(b, StreamFeedback, parseFeedbackPage)
+	b.Run("scan", func(b *testing.B) { benchmarkParse(b, StreamFeedback, parseFeedbackPage) })
+	b.Run("encoding-json", func(b *testing.B) {
+		benchmarkParse(b, StreamFeedback, func(body []byte, m meta) (page[records.Feedback], error) {
+			return oracleParsePage(body, m, "feedback", parseFeedback)
+		})
+	})
 }
 
 // BenchmarkCollect runs the collector over both listings of the same
