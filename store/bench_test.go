@@ -6,12 +6,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ccbench/ccbench/collectors"
 	"github.com/ccbench/ccbench/records"
 	"github.com/ccbench/ccbench/servers/servertest"
 	"github.com/ccbench/ccbench/store"
 )
 
-// BenchmarkInsertContacts measures the sink: batches of 10,000 contacts in
+// BenchmarkInsertContacts measures the sink: batches of 30,000 contacts (a
+// collector's, collectors.BatchRows) in
 // a backfill's time order, rollup upkeep included.
 func BenchmarkInsertContacts(b *testing.B) {
 	s := servertest.NewStore(b)
@@ -19,7 +21,7 @@ func BenchmarkInsertContacts(b *testing.B) {
 	if err := s.RebuildRollups(ctx, "bench"); err != nil {
 		b.Fatal(err)
 	}
-	const batch = 10000
+	const batch = collectors.BatchRows
 	start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 	b.ResetTimer()
 	for i := range b.N {
@@ -40,7 +42,7 @@ func BenchmarkInsertContacts(b *testing.B) {
 }
 
 // BenchmarkPassInsertContacts measures a collector's pass: batches of
-// 10,000 new contacts written through a store.Pass, up to and including
+// collectors.BatchRows new contacts written through a store.Pass, up to and including
 // its Finish, which recounts every bucket they touched.
 func BenchmarkPassInsertContacts(b *testing.B) {
 	s := servertest.NewStore(b)
@@ -48,7 +50,7 @@ func BenchmarkPassInsertContacts(b *testing.B) {
 	if err := s.RebuildRollups(ctx, "bench"); err != nil {
 		b.Fatal(err)
 	}
-	const batch, batches = 10000, 5
+	const batch, batches = collectors.BatchRows, 3
 	start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 	seq := 0
 	b.ResetTimer()
