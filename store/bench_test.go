@@ -12,9 +12,8 @@ import (
 	"github.com/ccbench/ccbench/store"
 )
 
-// BenchmarkInsertContacts measures the sink: batches of 30,000 contacts (a
-// collector's, collectors.BatchRows) in
-// a backfill's time order, rollup upkeep included.
+// BenchmarkInsertContacts measures the sink: a collector's batches
+// (collectors.BatchRows) in a backfill's time order, rollup upkeep included.
 func BenchmarkInsertContacts(b *testing.B) {
 	s := servertest.NewStore(b)
 	ctx := context.Background()
