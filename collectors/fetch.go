@@ -1,6 +1,7 @@
 package collectors
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -156,7 +157,7 @@ func (f *Fetcher) try(ctx context.Context, url string) ([]byte, error) {
 		return nil, &retryable{err: fmt.Errorf("GET %s: %w", url, err)}
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+	body, err := readBody(resp)
 	if err != nil {
 		return nil, &retryable{err: fmt.Errorf("GET %s: reading body: %w", url, err)}
 	}
@@ -226,4 +227,17 @@ func cmpOr(d, def time.Duration) time.Duration {
 		return d
 	}
 	return def
+}
+
+// readBody reads at most maxBody+1 bytes of a response's body, into one
+// buffer of the right size when the response gives its length (io.ReadAll
+// grows its buffer step by step, allocating about three times a large
+// page's size).
+func readBody(resp *http.Response) ([]byte, error) {
+	var buf bytes.Buffer
+	if n := resp.ContentLength; n > 0 && n <= maxBody {
+		buf.Grow(int(n) + bytes.MinRead) // room to read the end of the body without growing
+	}
+	_, err := buf.ReadFrom(io.LimitReader(resp.Body, maxBody+1))
+	return buf.Bytes(), err
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -126,6 +127,7 @@ func BenchmarkCollect(b *testing.B) {
 			mu.Unlock()
 		}
 		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Length", strconv.Itoa(len(body))) // as a source that is not streaming says
 		_, _ = w.Write(body)
 	}))
 	defer srv.Close()
