@@ -33,10 +33,11 @@ func windowQuery(now time.Time, w time.Duration, institutions ...string) report.
 // feedback and written-case counts of every institution's windows come
 // from one multi-window read each, for all institutions (when the reader
 // can; when such a read fails, each institution's windows are read on
-// their own, so that one institution's failure leaves the others served), the aggregates from one read of the longest window per institution
-// (the report keeps those that overlap each window), and the registers
-// once for the whole refresh; everything else passes through. It never serves a read of another refresh: one is made
-// per refresh.
+// their own, so that one institution's failure leaves the others served),
+// the aggregates from one read of the longest window per institution (the
+// report keeps those that overlap each window), and the registers once for
+// the whole refresh; everything else passes through. It never serves a
+// read of another refresh: one is made per refresh.
 type refreshReader struct {
 	report.Reader
 	multi WindowsReader // nil: every read passes through

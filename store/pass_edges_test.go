@@ -3,7 +3,6 @@ package store_test
 import (
 	"context"
 	"fmt"
-	"reflect"
 	"testing"
 	"time"
 
@@ -119,18 +118,9 @@ func TestPassEdgesEqualRawPath(t *testing.T) {
 			}
 			for _, by := range []store.By{store.ByDay, store.ByTotal} {
 				q := store.ContactQuery{Institution: institution, From: day.AddDate(0, 0, -1), To: day.AddDate(0, 0, 2), By: by, Params: params}
-				rolled, err := s.ContactCounts(ctx, q)
-				if err != nil {
-					t.Fatal(err)
-				}
-				q.Raw = true
-				raw, err := s.ContactCounts(ctx, q)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if !reflect.DeepEqual(rolled, raw) {
-					t.Errorf("by %v: rollups differ from the raw path:\n%s", by,
-						diffRows(rolled, raw, func(r store.ContactRow) string { return r.Unit + "/" + r.Channel + "@" + r.PeriodStart.String() }))
+				rolled, _, diff := contactsVsRaw(ctx, t, s, q)
+				if diff != "" {
+					t.Errorf("by %v: rollups differ from the raw path:\n%s", by, diff)
 				}
 				var offered float64
 				for _, r := range rolled {

@@ -60,8 +60,8 @@ type noteSpan struct{ first, last time.Time }
 // of a pass's notes (the earliest first bucket to the latest last one), so
 // a batch whose buckets lie inside the hull needs no note of its own; the
 // batches of a backfill move through time a little at a time, and with the
-// margin most of them write none (a batch of 10,000 SODRA-size contacts
-// spans about a day, and each note is an insert). At recovery the margin
+// margin most of them write none (a collector's batch of 30,000 SODRA-size
+// contacts spans about three days, and each note is an insert). At recovery the margin
 // costs at most a week on either side, and only buckets that hold rows are
 // recounted.
 const noteMargin = 7 * 24 * time.Hour

@@ -324,6 +324,11 @@ type recordKey struct{ institution, source, id string }
 func (s *Store) beforeContacts(ctx context.Context, cs []records.Contact) (contactBatch, error) {
 	b := contactBatch{touched: touched{}, keys: keysBySource{}, written: map[recordKey]bool{}}
 	for _, c := range cs {
+		if _, err := version("contact", c.Source, c.ID, c.Version); err != nil {
+			return b, err // before anything is sent: see rowsPerBlock
+		}
+	}
+	for _, c := range cs {
 		b.touched.add(c.Institution, c.ArrivedAt)
 		b.keys.add(c.Institution, c.Source, c.ID)
 		if b.earliest.IsZero() || c.ArrivedAt.Before(b.earliest) {
@@ -436,6 +441,11 @@ func (s *Store) refreshFeedbackRollups(ctx context.Context, before touched) erro
 // touch: theirs, and those their records are counted in now.
 func (s *Store) beforeFeedback(ctx context.Context, fs []records.Feedback) (touched, error) {
 	t, keys := touched{}, keysBySource{}
+	for _, f := range fs {
+		if _, err := version("feedback", f.Source, f.ID, f.Version); err != nil {
+			return t, err // before anything is sent: see rowsPerBlock
+		}
+	}
 	for _, f := range fs {
 		t.add(f.Institution, f.SubmittedAt)
 		keys.add(f.Institution, f.Source, f.ID)

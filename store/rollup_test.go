@@ -155,17 +155,9 @@ func TestRollupsEqualRawPath(t *testing.T) {
 func rolledVsRaw(ctx context.Context, t *testing.T, s *store.Store, cq store.ContactQuery, fq store.FeedbackQuery, wq store.WrittenQuery) (string, int) {
 	t.Helper()
 	var out string
-	rolled, err := s.ContactCounts(ctx, cq)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cq.Raw = true
-	raw, err := s.ContactCounts(ctx, cq)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(rolled, raw) {
-		out += "contacts:\n" + diffRows(rolled, raw, func(r store.ContactRow) string { return r.Unit + "/" + r.Channel + "@" + r.PeriodStart.String() })
+	_, raw, diff := contactsVsRaw(ctx, t, s, cq)
+	if diff != "" {
+		out += "contacts:\n" + diff
 	}
 	rolledF, err := s.FeedbackCounts(ctx, fq)
 	if err != nil {
@@ -194,6 +186,26 @@ func rolledVsRaw(ctx context.Context, t *testing.T, s *store.Store, cq store.Con
 		out += "written:\n" + diffRows(rolledW, rawW, func(r store.WrittenRow) string { return r.Unit + "/" + r.Channel + "@" + r.PeriodStart.String() })
 	}
 	return out, len(raw)
+}
+
+// contactsVsRaw runs a contact query through the rollups and through the
+// raw versions; it returns both results and, where they differ, a
+// description.
+func contactsVsRaw(ctx context.Context, t *testing.T, s *store.Store, cq store.ContactQuery) (rolled, raw []store.ContactRow, diff string) {
+	t.Helper()
+	rolled, err := s.ContactCounts(ctx, cq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cq.Raw = true
+	raw, err = s.ContactCounts(ctx, cq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(rolled, raw) {
+		diff = diffRows(rolled, raw, func(r store.ContactRow) string { return r.Unit + "/" + r.Channel + "@" + r.PeriodStart.String() })
+	}
+	return rolled, raw, diff
 }
 
 // world is the state of a random source: every contact's latest version.

@@ -118,11 +118,6 @@ func (s *Store) InsertContacts(ctx context.Context, cs []records.Contact) error 
 }
 
 func (s *Store) insertContacts(ctx context.Context, cs []records.Contact) error {
-	for _, r := range cs { // before anything is sent
-		if _, err := version("contact", r.Source, r.ID, r.Version); err != nil {
-			return err
-		}
-	}
 	return s.insertBatch(ctx, "contacts", contactColumns, len(cs), func(b driver.Batch) error {
 		for start := 0; start < len(cs); start += rowsPerBlock {
 			cols, err := contactColumnsOf(cs[start:min(len(cs), start+rowsPerBlock)])
@@ -144,7 +139,9 @@ func (s *Store) insertContacts(ctx context.Context, cs []records.Contact) error 
 // one INSERT of a large batch goes as blocks of this size, which the
 // server gathers into the same parts, so that the driver's copy of the
 // batch's columns stays small (a batch of 20,000 contacts held about 40 MB
-// of columns and their encoding at once).
+// of columns and their encoding at once). Blocks already sent stay when a
+// later row fails, so a batch's records are checked before any is sent
+// (beforeContacts, beforeFeedback).
 const rowsPerBlock = 4096
 
 // flushEvery sends the rows appended to b so far after every rowsPerBlock

@@ -275,19 +275,20 @@ func TestInsertAggregates(t *testing.T) {
 	}
 }
 
-// TestLargeBatchGoesWhole writes a batch of several blocks (the store sends
+// TestLargeBatchGoesWhole writes batches of several blocks (the store sends
 // a batch in blocks of a few thousand rows): every contact, written case
-// and response counts; and a batch with a bad record in its last block
-// writes nothing at all.
+// and response counts; and a batch with a bad record in its last block,
+// written through a pass as a collector writes it, writes nothing at all,
+// in none of its tables.
 func TestLargeBatchGoesWhole(t *testing.T) {
 	s := servertest.NewStore(t)
 	ctx := testContext(t)
-	const n = 10000 // more than two blocks
+	const n = 10000 // more than two blocks of contacts and of responses, more than one of written cases
 	cs := make([]records.Contact, n)
 	fs := make([]records.Feedback, n)
 	for i := range cs {
 		at := day.Add(time.Duration(i) * 7 * time.Second)
-		if i%4 == 0 {
+		if i%2 == 0 {
 			cs[i] = openCase(fmt.Sprint("c", i), "cc", records.ChannelEmail, at)
 		} else {
 			cs[i] = answered(fmt.Sprint("c", i), "cc", records.ChannelPhone, at, i%40, 60, 0, 5)
@@ -295,14 +296,24 @@ func TestLargeBatchGoesWhole(t *testing.T) {
 		fs[i] = records.Feedback{Institution: "SODRA", Source: "sodra-fb", ID: fmt.Sprint("f", i), Version: 1, UpdatedAt: at,
 			Instrument: records.InstrumentFAQ, Unit: "cc", Channel: records.ChannelWeb, SubmittedAt: at, Scale: records.ScaleYesNo, Score: i % 2}
 	}
-	bad := slices.Clone(cs)
-	bad[n-1].Version = -1
-	if err := s.InsertContacts(ctx, bad); err == nil {
-		t.Fatal("a batch with a negative version was accepted")
+	badContacts, badFeedback := slices.Clone(cs), slices.Clone(fs)
+	badContacts[n-1].Version = -1 // a phone call: the written cases themselves are all valid
+	badFeedback[n-1].Version = -1
+	p := s.BeginPass()
+	if err := p.InsertContacts(ctx, badContacts); err == nil {
+		t.Fatal("a batch of contacts with a negative version was accepted")
 	}
-	for table, want := range map[string]uint64{"contacts": 0, "written_cases": 0} {
-		if got, err := s.Count(ctx, "SELECT count() FROM "+table); err != nil || got != want {
-			t.Fatalf("after the refused batch, %s holds %d rows (%v), want %d", table, got, err, want)
+	if err := p.InsertFeedback(ctx, badFeedback); err == nil {
+		t.Fatal("a batch of responses with a negative version was accepted")
+	}
+	// Refused before anything was written: not even the pass's note of
+	// the buckets the batch would touch, which goes before its rows.
+	if n, err := s.PendingNotes(ctx); err != nil || n != 0 {
+		t.Fatalf("after the refused batches, %d pending notes (%v), want none", n, err)
+	}
+	for _, table := range []string{"contacts", "written_cases", "feedback"} {
+		if got, err := s.Count(ctx, "SELECT count() FROM "+table); err != nil || got != 0 {
+			t.Fatalf("after the refused batches, %s holds %d rows (%v), want none", table, got, err)
 		}
 	}
 	if err := s.InsertContacts(ctx, cs); err != nil {
@@ -311,7 +322,7 @@ func TestLargeBatchGoesWhole(t *testing.T) {
 	if err := s.InsertFeedback(ctx, fs); err != nil {
 		t.Fatal(err)
 	}
-	for table, want := range map[string]uint64{"contacts": n, "written_cases": n / 4, "feedback": n} {
+	for table, want := range map[string]uint64{"contacts": n, "written_cases": n / 2, "feedback": n} {
 		if got, err := s.Count(ctx, "SELECT count() FROM "+table); err != nil || got != want {
 			t.Errorf("%s holds %d rows (%v), want %d", table, got, err, want)
 		}

@@ -28,7 +28,9 @@ type Collector struct {
 	base  string
 	fetch *collectors.Fetcher
 	now   func() time.Time
-	// batchRows is how many records a write gathers (tests lower it).
+	// batchRows is how many records a write gathers: collectors.BatchRows
+	// (tests lower it). The rollups are recounted once per pass, not per
+	// batch (store.Pass).
 	batchRows int
 }
 
@@ -47,7 +49,7 @@ func New(src config.Source, inst config.Institution, _ *config.Config, f *collec
 	if src.PageSize <= 0 {
 		src.PageSize = config.DefaultPageSize // a Source not made by config.Parse
 	}
-	return &Collector{src: src, inst: inst, base: base, fetch: f, now: time.Now, batchRows: batchRows}, nil
+	return &Collector{src: src, inst: inst, base: base, fetch: f, now: time.Now, batchRows: collectors.BatchRows}, nil
 }
 
 // Name is the configured source name.
@@ -64,13 +66,8 @@ func (c *Collector) Collect(ctx context.Context, sink collectors.Sink) (collecto
 	return st.Add(fst), err
 }
 
-// batchRows is how many records pull gathers by default from consecutive
-// pages before writing them; the rollups are recounted once per pass, not
-// per batch (store.Pass).
-const batchRows = collectors.BatchRows
-
 // pull walks one stream's listing from its checkpoint. It gathers the valid
-// records of consecutive pages (up to batchRows, and always the last page),
+// records of consecutive pages (up to c.batchRows, and always the last page),
 // inserts them, quarantines the bad ones and only then moves the
 // checkpoint, so a failure anywhere repeats those pages on the next pass.
 // The listing restarts at updated_since=<checkpoint's updated_at>
