@@ -150,9 +150,19 @@ type fetchedPage[T any] struct {
 }
 
 // prefetchPages is how many parsed pages pages keeps ready while the
-// caller writes: enough to keep fetching and parsing during a write,
-// few enough that the collector's memory stays flat in the input size.
-const prefetchPages = 2
+// caller writes a batch: with the page the fetching goroutine holds while
+// it waits to hand it over, the pages of the next batch, so that when a
+// write returns the next batch is ready and the sink is not left idle
+// while pages are fetched and parsed (with two pages ready, every batch
+// waited for most of its pages). The collector then holds about two
+// batches at a time, flat in the input size; maxPrefetchPages bounds the
+// channel for tiny pages.
+func (c *Collector) prefetchPages() int {
+	pages := (c.batchRows + c.src.PageSize - 1) / c.src.PageSize
+	return min(max(pages-1, 1), maxPrefetchPages)
+}
+
+const maxPrefetchPages = 256
 
 // pages fetches and parses the pages of one stream's listing from start in
 // a goroutine, in order, until the last page, an error or ctx is done;
@@ -160,7 +170,7 @@ const prefetchPages = 2
 func pages[T any](ctx context.Context, c *Collector, stream string, start checkpoint,
 	parse func([]byte, meta) (page[T], error),
 ) <-chan fetchedPage[T] {
-	out := make(chan fetchedPage[T], prefetchPages)
+	out := make(chan fetchedPage[T], c.prefetchPages())
 	go func() {
 		defer close(out)
 		send := func(f fetchedPage[T]) bool {

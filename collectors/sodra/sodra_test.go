@@ -14,6 +14,7 @@ import (
 	"github.com/ccbench/ccbench/collectors"
 	"github.com/ccbench/ccbench/collectors/collectorstest"
 	"github.com/ccbench/ccbench/config"
+	"github.com/ccbench/ccbench/records"
 	"github.com/ccbench/ccbench/simulator"
 	sodrasim "github.com/ccbench/ccbench/simulator/sodra"
 )
@@ -356,4 +357,58 @@ func TestPagesAreWrittenInBatches(t *testing.T) {
 	if want := (st.Fetched + 2) / 3; inserts > want+2 || inserts >= st.Fetched {
 		t.Errorf("%d inserts for %d pages, want about one per three pages", inserts, st.Fetched)
 	}
+}
+
+// blockingSink holds its first write of contacts until release is closed.
+type blockingSink struct {
+	*collectorstest.MemSink
+	writing chan struct{} // closed when the first write starts
+	release chan struct{}
+	calls   atomic.Int32
+}
+
+func (s *blockingSink) InsertContacts(ctx context.Context, cs []records.Contact) error {
+	if s.calls.Add(1) == 1 {
+		close(s.writing)
+		<-s.release
+	}
+	return s.MemSink.InsertContacts(ctx, cs)
+}
+
+// TestNextBatchIsFetchedDuringAWrite checks that while a batch is written,
+// the pages of the next batch are fetched and parsed, so that the sink does
+// not wait for them when the write returns.
+func TestNextBatchIsFetchedDuringAWrite(t *testing.T) {
+	ctx := context.Background()
+	var contactPages atomic.Int32
+	tenth := make(chan struct{})
+	count := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			next.ServeHTTP(w, r)
+			if r.URL.Path == "/v1/contacts" && contactPages.Add(1) == 10 {
+				close(tenth)
+			}
+		})
+	}
+	e := newEnv(t, sodrasim.Options{Seed: 3, Days: 1}, count, token)
+	e.col.(*Collector).batchRows = 2500 // pages of 500: five pages a batch
+	sink := &blockingSink{MemSink: e.sink, writing: make(chan struct{}), release: make(chan struct{})}
+	done := make(chan error, 1)
+	go func() {
+		_, err := e.col.Collect(ctx, sink)
+		done <- err
+	}()
+	<-sink.writing
+	select {
+	case <-tenth: // the first batch's five pages and the next batch's five
+	case err := <-done:
+		t.Fatalf("the pass ended during its first write: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatalf("while the first batch was written, %d pages of contacts were fetched, want 10 (the next batch's too)", contactPages.Load())
+	}
+	close(sink.release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	e.checkSinkMatches(t)
 }
