@@ -92,6 +92,7 @@ func (r *run) compare(ctx context.Context) error {
 		return err
 	}
 	st.SetParams(cfg.Params)
+	st.SetZones(cfg.Zone)
 	rows, err := st.CountRows(ctx)
 	if err != nil {
 		return err
@@ -209,6 +210,7 @@ func (r *run) exporter(ctx context.Context) error {
 		return err
 	}
 	st.SetParams(cfg.Params)
+	st.SetZones(cfg.Zone)
 	var queries atomic.Int64
 	var _ exporter.WindowsReader = countingReader{}
 	e := exporter.New(exporter.Options{Config: cfg, Reader: countingReader{Reader: st, n: &queries},
