@@ -78,6 +78,10 @@ func channels(keep func(string) bool) []string {
 // channels answered before AsOf whose corrected flag is known, so a source
 // that never reports corrections yields no correction_rate.
 //
+// A window of whole local days is read from the written rollup when it was
+// built in q.Location (see migration 0008), any other from the newest
+// versions of the cases; both give the same counts.
+//
 // It fails, naming the date, when the current load of the calendar does not
 // cover a case's arrival date or due day. Rows come sorted by period, unit
 // and channel.
