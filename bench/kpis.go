@@ -44,13 +44,18 @@ func scaleConfig(n int) (*config.Config, error) {
 	return config.Parse(b, "bench.yaml")
 }
 
-// scaleStore opens the scale database with n institutions: the first
-// Institutions with Days days of data, the rest with ExporterDays.
-func (r *run) scaleStore(ctx context.Context, n int, have *int) (*store.Store, error) {
+// scaleStore opens the scale database with n institutions (cfg, see
+// scaleConfig): the first Institutions with Days days of data, the rest
+// with ExporterDays, rolled up with cfg's thresholds and time zones, as a
+// collector would.
+func (r *run) scaleStore(ctx context.Context, cfg *config.Config, have *int) (*store.Store, error) {
 	st, _, err := r.openStore(ctx, scaleDatabase)
 	if err != nil {
 		return nil, err
 	}
+	st.SetParams(cfg.Params)
+	st.SetZones(cfg.Zone)
+	n := len(cfg.Institutions)
 	cal, err := kpi.NewCalendar("LT")
 	if err != nil {
 		return nil, err
@@ -80,18 +85,17 @@ func (r *run) scaleStore(ctx context.Context, n int, have *int) (*store.Store, e
 // compare times `compare` over the last year of the first Institutions
 // institutions through the rollups and through the raw versions.
 func (r *run) compare(ctx context.Context) error {
+	cfg, err := scaleConfig(r.o.Institutions)
+	if err != nil {
+		return err
+	}
 	have := 0
-	st, err := r.scaleStore(ctx, r.o.Institutions, &have)
+	st, err := r.scaleStore(ctx, cfg, &have)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 	r.haveScale = have
-	cfg, err := scaleConfig(r.o.Institutions)
-	if err != nil {
-		return err
-	}
-	st.SetParams(cfg.Params)
 	rows, err := st.CountRows(ctx)
 	if err != nil {
 		return err
@@ -198,17 +202,16 @@ func (c countingTotals) ContactTotals(ctx context.Context, institution string, u
 // exporter times one refresh of ExporterInstitutions institutions and then
 // concurrent scrapes of the snapshot.
 func (r *run) exporter(ctx context.Context) error {
-	have := r.haveScale
-	st, err := r.scaleStore(ctx, r.o.ExporterInstitutions, &have)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
 	cfg, err := scaleConfig(r.o.ExporterInstitutions)
 	if err != nil {
 		return err
 	}
-	st.SetParams(cfg.Params)
+	have := r.haveScale
+	st, err := r.scaleStore(ctx, cfg, &have)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
 	var queries atomic.Int64
 	var _ exporter.WindowsReader = countingReader{}
 	e := exporter.New(exporter.Options{Config: cfg, Reader: countingReader{Reader: st, n: &queries},

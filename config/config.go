@@ -259,6 +259,13 @@ func (c *Config) Institution(id string) (Institution, bool) {
 	return Institution{}, false
 }
 
+// Zone returns the time zone of the institution with the given id: UTC
+// for an institution the configuration does not have.
+func (c *Config) Zone(id string) *time.Location {
+	in, _ := c.Institution(id)
+	return in.Location()
+}
+
 // SourcesOfStyle returns the configured sources of one style.
 func (c *Config) SourcesOfStyle(style string) []Source {
 	var out []Source

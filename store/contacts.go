@@ -432,33 +432,7 @@ func (s *Store) contactGroups(ctx context.Context, table string, institutions []
 	q.sql("SELECT DISTINCT institution, unit, channel FROM ", table, " WHERE ")
 	inInstitutions(q, institutions).sql(" AND ")
 	w.sql(q, "arrived_at")
-	rows, err := s.conn.Query(ctx, q.String(), q.args...)
-	if err != nil {
-		return nil, fmt.Errorf("contact groups: %w", err)
-	}
-	defer rows.Close()
-	var gs []group
-	for rows.Next() {
-		var g group
-		if err := rows.Scan(&g.institution, &g.unit, &g.channel); err != nil {
-			return nil, fmt.Errorf("contact groups: %w", err)
-		}
-		gs = append(gs, g)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("contact groups: %w", err)
-	}
-	sort.Slice(gs, func(i, j int) bool {
-		a, b := gs[i], gs[j]
-		if a.institution != b.institution {
-			return a.institution < b.institution
-		}
-		if a.unit != b.unit {
-			return a.unit < b.unit
-		}
-		return a.channel < b.channel
-	})
-	return gs, nil
+	return s.groupsOf(ctx, q)
 }
 
 // ContactTotals is ContactCounts over every contact that arrived before

@@ -44,3 +44,13 @@ func (s *Store) RecordMigration(ctx context.Context, version uint32, name, check
 		return b.Append(version, name, checksum, time.Now().UTC())
 	})
 }
+
+// WrittenRollupServes reports whether WrittenCounts reads q from the
+// written rollup.
+func (s *Store) WrittenRollupServes(ctx context.Context, q WrittenQuery) (bool, error) {
+	loc, err := namedLocation(q.Location)
+	if err != nil || q.Raw {
+		return false, err
+	}
+	return s.writtenRollupServes(ctx, []string{q.Institution}, loc, q.From, q.To)
+}

@@ -173,12 +173,22 @@ func scanContactSums(rows driver.Rows, params func(unit, channel string) kpi.Par
 	return true, nil
 }
 
-// recountContacts recounts the contact rollup of the institution's
+// recountContacts recounts the rollups of the institution's contact
+// buckets: the contact rollup (recountContactLevels) and the written
+// rollup of the local days that hold them (recountWritten).
+func (s *Store) recountContacts(ctx context.Context, institution string, buckets []time.Time) error {
+	if err := s.recountContactLevels(ctx, institution, buckets); err != nil {
+		return err
+	}
+	return s.recountWritten(ctx, institution, buckets)
+}
+
+// recountContactLevels recounts the contact rollup of the institution's
 // buckets from the newest versions of its contacts, with the store's
 // parameters, replacing the previous rows, inside ClickHouse: the seconds
 // from one read of the newest versions (recountSeconds), the buckets as
 // the sums of the seconds and the days as the sums of the buckets.
-func (s *Store) recountContacts(ctx context.Context, institution string, buckets []time.Time) error {
+func (s *Store) recountContactLevels(ctx context.Context, institution string, buckets []time.Time) error {
 	params := s.paramsOf(institution)
 	for _, chunk := range chunks(buckets) {
 		version := s.nextVersion() // before reading: a later recount wins
@@ -470,15 +480,16 @@ func (s *Store) recountFeedback(ctx context.Context, institution string, buckets
 }
 
 // RebuildRollups recounts every rollup bucket of the institution from its
-// raw versions, with the store's parameters, and records that its rollups
-// are built: from then on reads use them and every write keeps them
-// current. It reads the institution's history once, a month at a time.
+// raw versions, with the store's parameters, and its written rollup in its
+// zone, and records that its rollups are built: from then on reads use
+// them and every write keeps them current. It reads the institution's
+// history once, a month at a time.
 func (s *Store) RebuildRollups(ctx context.Context, institution string) error {
 	for _, r := range []struct {
 		table, column string
 		recount       func(context.Context, string, []time.Time) error
 	}{
-		{"contacts", "arrived_at", s.recountContacts},
+		{"contacts", "arrived_at", s.recountContactLevels},
 		{"feedback", "submitted_at", s.recountFeedback},
 	} {
 		buckets, err := s.allBuckets(ctx, r.table, r.column, institution)
@@ -488,6 +499,9 @@ func (s *Store) RebuildRollups(ctx context.Context, institution string) error {
 		if err := r.recount(ctx, institution, buckets); err != nil {
 			return err
 		}
+	}
+	if err := s.rebuildWritten(ctx, institution); err != nil {
+		return err
 	}
 	err := s.insertBatch(ctx, "rollup_builds_v2", "institution, version, built_at", 1, func(b driver.Batch) error {
 		return b.Append(institution, s.nextVersion(), time.Now().UTC())
@@ -523,30 +537,47 @@ func (s *Store) allBuckets(ctx context.Context, table, column, institution strin
 
 // EnsureRollups rebuilds the rollups of every institution that has none
 // yet, or whose contact rollup was counted with other thresholds than the
-// store's parameters give (the configuration changed); it returns the
+// store's parameters give (the configuration changed), and the written
+// rollup of every other institution whose written rollup is missing or was
+// counted in another time zone than the store's; it returns the
 // institutions it rebuilt.
 func (s *Store) EnsureRollups(ctx context.Context, institutions []string) ([]string, error) {
 	var rebuilt []string
 	for _, in := range institutions {
-		built, err := s.rollupsBuilt(ctx, in)
+		all, written, err := s.staleRollups(ctx, in)
 		if err != nil {
 			return rebuilt, err
 		}
-		if built {
-			current, err := s.rollupParamsCurrent(ctx, in)
-			if err != nil || current {
-				if err != nil {
-					return rebuilt, err
-				}
-				continue
-			}
+		switch {
+		case all:
+			err = s.RebuildRollups(ctx, in)
+		case written:
+			err = s.rebuildWritten(ctx, in)
+		default:
+			continue
 		}
-		if err := s.RebuildRollups(ctx, in); err != nil {
+		if err != nil {
 			return rebuilt, err
 		}
 		rebuilt = append(rebuilt, in)
 	}
 	return rebuilt, nil
+}
+
+// staleRollups reports whether all of the institution's rollups need a
+// rebuild (none was built, or with other thresholds), or else its written
+// rollup (none was built, or in another zone).
+func (s *Store) staleRollups(ctx context.Context, institution string) (all, written bool, err error) {
+	built, err := s.rollupsBuilt(ctx, institution)
+	if err != nil || !built {
+		return !built, false, err
+	}
+	current, err := s.rollupParamsCurrent(ctx, institution)
+	if err != nil || !current {
+		return !current, false, err
+	}
+	zone, err := s.builtWrittenZone(ctx, institution)
+	return false, zone != s.zoneOf(institution).String(), err
 }
 
 // rollupParamsCurrent reports whether every group of the institution's

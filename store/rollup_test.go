@@ -41,6 +41,13 @@ func TestRollupsEqualRawPath(t *testing.T) {
 		return p
 	}
 	s.SetParams(params)
+	zones := func(in string) *time.Location { // the written rollup counts SODRA's days in Vilnius, V'MI's in UTC
+		if in == "SODRA" {
+			return loc
+		}
+		return time.UTC
+	}
+	s.SetZones(zones)
 	institutions := []string{"SODRA", `V'MI`}
 	for _, in := range institutions {
 		if err := s.RebuildRollups(ctx, in); err != nil {
@@ -123,15 +130,19 @@ func TestRollupsEqualRawPath(t *testing.T) {
 		}
 	}
 
-	for trial := 0; trial < 16; trial++ {
+	served := 0 // written-case queries served by the written rollup
+	for trial := 0; trial < 24; trial++ {
 		in := institutions[r.IntN(len(institutions))]
-		from := start.Add(time.Duration(r.Int64N(int64(3 * 24 * time.Hour))))
-		if r.IntN(3) == 0 {
-			from = from.Truncate(time.Hour) // aligned to buckets
-		}
-		to := from.Add(time.Duration(1 + r.Int64N(int64(4*24*time.Hour))))
-		by := []store.By{store.ByTotal, store.ByDay, store.ByWeek, store.ByMonth}[r.IntN(4)]
 		loc := []*time.Location{loc, time.UTC}[r.IntN(2)] // in UTC, every whole day of a period comes from the day rollup
+		from := start.Add(time.Duration(r.Int64N(int64(3 * 24 * time.Hour))))
+		to := from.Add(time.Duration(1 + r.Int64N(int64(4*24*time.Hour))))
+		switch r.IntN(3) {
+		case 0:
+			from = from.Truncate(time.Hour) // aligned to buckets
+		case 1: // whole local days, which the written rollup serves in its zone
+			from, to = localMidnight(from, loc), localMidnight(to, loc).AddDate(0, 0, 1)
+		}
+		by := []store.By{store.ByTotal, store.ByDay, store.ByWeek, store.ByMonth}[r.IntN(4)]
 		asOf := from.Add(time.Duration(r.Int64N(int64(10 * 24 * time.Hour))))
 		p := func(unit, channel string) kpi.Params { return params(in, unit, channel) }
 		name := fmt.Sprintf("%s [%s, %s) by %s in %s as of %s", in, from.Format(time.RFC3339), to.Format(time.RFC3339), by, loc, asOf.Format(time.RFC3339))
@@ -139,6 +150,17 @@ func TestRollupsEqualRawPath(t *testing.T) {
 		cq := store.ContactQuery{Institution: in, Location: loc, From: from, To: to, By: by, Params: p}
 		fq := store.FeedbackQuery{Institution: in, Location: loc, From: from, To: to, By: by}
 		wq := store.WrittenQuery{Institution: in, Location: loc, Calendar: "LT", From: from, To: to, By: by, AsOf: asOf, Params: p}
+		serves, err := s.WrittenRollupServes(ctx, wq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wholeDays := localMidnight(from, loc).Equal(from) && localMidnight(to, loc).Equal(to)
+		if want := wholeDays && zones(in) == loc; serves != want {
+			t.Errorf("%s: served by the written rollup: %v, want %v", name, serves, want)
+		}
+		if serves {
+			served++
+		}
 		diff, contacts := rolledVsRaw(ctx, t, s, cq, fq, wq)
 		if contacts == 0 {
 			t.Logf("%s: no contacts", name)
@@ -147,6 +169,15 @@ func TestRollupsEqualRawPath(t *testing.T) {
 			t.Errorf("%s: counts differ:\n%s", name, diff)
 		}
 	}
+	if served < 3 {
+		t.Errorf("the written rollup served %d written-case queries, want at least 3", served)
+	}
+}
+
+// localMidnight returns the midnight in loc that starts t's local day.
+func localMidnight(t time.Time, loc *time.Location) time.Time {
+	l := t.In(loc)
+	return time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, loc)
 }
 
 // rolledVsRaw runs the contact, feedback and written-case queries through

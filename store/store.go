@@ -25,11 +25,13 @@ type Store struct {
 	cluster  *clusterMode // nil on a single server (see OpenCluster)
 
 	params ParamsFunc // thresholds the rollups are counted with; see SetParams
+	zones  ZonesFunc  // time zones the written rollup's days are counted in; see SetZones
 
 	mu          sync.Mutex
-	lastVersion uint64          // last checkpoint version handed out
-	built       map[string]bool // institutions whose rollups are known to be built
-	live        map[string]bool // sessions of the passes running on this store (see BeginPass)
+	lastVersion uint64            // last checkpoint version handed out
+	built       map[string]bool   // institutions whose rollups are known to be built
+	writtenZone map[string]string // institutions whose written rollup is known to be built, and its zone
+	live        map[string]bool   // sessions of the passes running on this store (see BeginPass)
 }
 
 // parseDSN parses a native-protocol DSN and applies password when it is not
@@ -91,7 +93,7 @@ func Open(ctx context.Context, dsn, password string) (*Store, error) {
 		conn.Close()
 		return nil, fmt.Errorf("ping ClickHouse %s database %s: %w", addr, opts.Auth.Database, redact(err, password))
 	}
-	return &Store{conn: &countingConn{Conn: conn}, database: opts.Auth.Database, addr: addr, built: map[string]bool{}}, nil
+	return &Store{conn: &countingConn{Conn: conn}, database: opts.Auth.Database, addr: addr, built: map[string]bool{}, writtenZone: map[string]string{}}, nil
 }
 
 // Close closes the connection.

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -77,6 +78,10 @@ func channels(keep func(string) bool) []string {
 // channels answered before AsOf whose corrected flag is known, so a source
 // that never reports corrections yields no correction_rate.
 //
+// A window of whole local days is read from the written rollup when it was
+// built in q.Location (see migration 0008), any other from the newest
+// versions of the cases; both give the same counts.
+//
 // It fails, naming the date, when the current load of the calendar does not
 // cover a case's arrival date or due day. Rows come sorted by period, unit
 // and channel.
@@ -90,9 +95,7 @@ func (s *Store) WrittenCounts(ctx context.Context, q WrittenQuery) ([]WrittenRow
 		return nil, fmt.Errorf("written counts of %s: %w", q.Institution, err)
 	}
 
-	rows, err := s.writtenCounts(ctx, []WrittenQuery{q}, loc, asOf, timeRange(q.From, q.To), func(query *query) *query {
-		return datePeriodExpr(query, by, "arrival_day")
-	})
+	rows, err := s.writtenCountsFromRollup(ctx, q, loc, asOf, by)
 	if err != nil {
 		return nil, err
 	}
@@ -100,6 +103,38 @@ func (s *Store) WrittenCounts(ctx context.Context, q WrittenQuery) ([]WrittenRow
 		rows[i].PeriodStart = periodStart(by, rows[i].PeriodStart, q.From, loc)
 	}
 	return rows, nil
+}
+
+// writtenCountsFromRollup runs WrittenCounts's query over the written
+// rollup where it serves q (local days, see writtenRollupServes), and
+// over the newest versions of the cases otherwise.
+func (s *Store) writtenCountsFromRollup(ctx context.Context, q WrittenQuery, loc *time.Location, asOf time.Time, by By) ([]WrittenRow, error) {
+	qs := []WrittenQuery{q}
+	period := func(query *query) *query { return datePeriodExpr(query, by, "arrival_day") }
+	w := timeRange(q.From, q.To)
+	if !q.Raw {
+		ok, err := s.writtenRollupServes(ctx, []string{q.Institution}, loc, q.From, q.To)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			rows, err := s.writtenCounts(ctx, qs, loc, asOf, s.rolledCases(loc, q.From.In(loc), q.To.In(loc)), period)
+			if !errors.Is(err, errUnknownGroup) {
+				return rows, err
+			}
+		}
+	}
+	return s.writtenCounts(ctx, qs, loc, asOf, s.rawCases(writtenTable(q), w), period)
+}
+
+// writtenTable is the table a raw written-case query reads: written_cases
+// holds every version of the contacts these KPIs read, and only those (see
+// migration 0004); a query that asks for the raw versions reads contacts.
+func writtenTable(q WrittenQuery) string {
+	if q.Raw {
+		return "contacts"
+	}
+	return "written_cases"
 }
 
 // WrittenCountsWindows returns, for every start in froms, the WrittenCounts
@@ -177,7 +212,7 @@ func (s *Store) writtenWindows(ctx context.Context, qs []WrittenQuery, froms []t
 	// that only a lambda reads from a subquery under a JOIN.)
 	sorted := append([]time.Time(nil), froms...)
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Before(sorted[j]) })
-	rows, err := s.writtenCounts(ctx, qs, loc, asOf, timeRange(first, qs[0].To), func(query *query) *query {
+	rows, err := s.writtenCounts(ctx, qs, loc, asOf, s.rawCases(writtenTable(qs[0]), timeRange(first, qs[0].To)), func(query *query) *query {
 		query.sql("toDate('1970-01-01') + 1 + arrayJoin(range(toUInt64(0")
 		for _, f := range sorted {
 			query.sql(" + (arrived_at >= ").time(f).sql(")")
@@ -243,19 +278,13 @@ func checkWrittenQuery(q WrittenQuery, from time.Time) (*time.Location, time.Tim
 }
 
 // writtenCounts runs the written-case query of qs, which share their time
-// zone (loc), calendar and table, over the cases that arrived in window w,
-// grouped per institution, unit, channel and period (periodExpr of
-// arrival_day, the local date of arrival, or arrived_at); a row's
-// PeriodStart is the period's date as UTC midnight.
+// zone (loc), calendar and table, over the cases src gives, grouped per
+// institution, unit, channel and period (periodExpr of arrival_day, the
+// local date of arrival, or of a column src adds); a row's PeriodStart is
+// the period's date as UTC midnight.
 func (s *Store) writtenCounts(ctx context.Context, qs []WrittenQuery, loc *time.Location,
-	asOf time.Time, w window, periodExpr func(*query) *query) ([]WrittenRow, error) {
-	q := qs[0] // the calendar and table of all
-	// written_cases has every version of the contacts these KPIs read, and
-	// only those (see migration 0004).
-	table := "written_cases"
-	if q.Raw {
-		table = "contacts"
-	}
+	asOf time.Time, src caseSource, periodExpr func(*query) *query) ([]WrittenRow, error) {
+	q := qs[0] // the calendar of all
 	institutions := make([]string, len(qs))
 	params := map[string]func(unit, channel string) kpi.Params{}
 	for i, q := range qs {
@@ -263,7 +292,7 @@ func (s *Store) writtenCounts(ctx context.Context, qs []WrittenQuery, loc *time.
 		params[q.Institution] = paramsOrDefault(q.Params)
 	}
 	name := strings.Join(institutions, ", ")
-	groups, err := s.contactGroups(ctx, table, institutions, w)
+	groups, err := src.groups(ctx, institutions)
 	if err != nil {
 		return nil, fmt.Errorf("written counts of %s: %w", name, err)
 	}
@@ -277,61 +306,43 @@ func (s *Store) writtenCounts(ctx context.Context, qs []WrittenQuery, loc *time.
 		}
 		return float64(p.ComplexDeadlineDays)
 	}
-	written := func(q *query) *query { return q.sql("channel IN (").list(channels(records.IsWritten)).sql(")") }
-	realTime := func(q *query) *query { return q.sql("channel IN (").list(channels(records.IsRealTime)).sql(")") }
-	tz := loc.String()
+	e := caseExprs{
+		institutions: institutions,
+		group:        func(q *query) *query { return groupNumber(q, groups) },
+		deadline:     func(q *query) *query { return paramExpr(q, groups, deadlineDays) },
+		asOf:         asOf,
+		loc:          loc,
+	}
 
 	// 18.16 allows one JOIN per SELECT, hence the nesting: the first join
 	// finds the seq of the arrival date, the second the working day whose
 	// seq is N greater. judged is false for complex written cases, which
-	// have no deadline and need no calendar. What the KPIs need of a case
-	// is worked out on every version before the newest is picked, and its
-	// unit and channel travel as the number g of their group (from 1 in
-	// the order of groups): ClickHouse then sorts narrow rows instead of
-	// strings and times, a third faster on a year of cases.
+	// have no deadline and need no calendar. A row of src stands for c
+	// cases; its unit and channel travel as the number g of their group
+	// (from 1 in the order of groups).
 	query := &query{}
 	query.sql(`SELECT g, period,
-    countIf(judged AND NOT arrival_known) AS arrival_missing,
+    sumIf(c, judged AND NOT arrival_known) AS arrival_missing,
     minIf(arrival_day, judged AND NOT arrival_known) AS first_arrival_missing,
-    countIf(judged AND arrival_known AND n >= 1 AND NOT due_known) AS due_missing,
+    sumIf(c, judged AND arrival_known AND n >= 1 AND NOT due_known) AS due_missing,
     minIf(arrival_day, judged AND arrival_known AND n >= 1 AND NOT due_known) AS first_due_missing,
-    countIf(judged AND covered AND (answered OR asof_day > due_day)) AS due,
-    countIf(judged AND covered AND answered AND answer_day <= due_day) AS met,
-    countIf(is_written AND answered AND isNotNull(corrected)) AS answered_known,
-    countIf(is_written AND answered AND ifNull(corrected, 0) = 1) AS corrected_answers
+    sumIf(c, judged AND covered AND (answered OR asof_day > due_day)) AS due,
+    sumIf(c, judged AND covered AND answered AND answer_day <= due_day) AS met,
+    sumIf(c, is_written AND answered AND corrected_flag >= 0) AS answered_known,
+    sumIf(c, is_written AND answered AND corrected_flag = 1) AS corrected_answers
 FROM (
-    SELECT g, period, arrival_day, n, is_written, judged, answered, answer_day, corrected, asof_day,
+    SELECT g, period, arrival_day, n, is_written, judged, answered, answer_day, corrected_flag, c, asof_day,
         arrival_known, due_known,
         if(n < 1, arrival_day, due_working_day) AS due_day,
         arrival_known = 1 AND (n < 1 OR due_known = 1) AS covered
     FROM (
-        SELECT g, period, arrival_day, n, is_written, judged, answered, answer_day, corrected, asof_day,
+        SELECT g, period, arrival_day, n, is_written, judged, answered, answer_day, corrected_flag, c, asof_day,
             arrival_known, toUInt32(arrival_seq + n) AS due_seq
         FROM (
             SELECT g, arrival_day, `)
-	periodExpr(query).sql(` AS period, n, is_written, judged, answered, answer_day, corrected, `).date(asOf.In(loc)).sql(` AS asof_day
-            FROM (
-                SELECT g, corrected, arrived_at, arrival_day, is_written, judged, answered, answer_day, n FROM (
-                    SELECT institution, source, id, deleted, arrived_at, corrected,
-                        `)
-	groupNumber(query, groups).sql(` AS g,
-                        toDate(arrived_at, `).bind(tz).sql(`) AS arrival_day,
-                        `)
-	written(query).sql(` AS is_written,
-                        NOT (is_written AND complex = 1) AS judged,
-                        if(is_written, answered_at, resolved_at) AS answer_at,
-                        ifNull(answer_at, `).time(asOf).sql(`) < `).time(asOf).sql(` AS answered,
-                        toDate(ifNull(answer_at, arrived_at), `).bind(tz).sql(`) AS answer_day,
-                        `)
-	paramExpr(query, groups, deadlineDays).sql(` AS n,
-                        is_written OR (complex = 1 AND `)
-	realTime(query).sql(`) AS is_case
-                    FROM `, table)
-	versionsOf(query, table, "arrived_at", institutions, w).sql(`
-                    ORDER BY version DESC, ingested_at DESC
-                    LIMIT 1 BY institution, source, id
-                ) WHERE deleted = 0 AND is_case AND `)
-	w.sql(query, "arrived_at").sql(`
+	periodExpr(query).sql(` AS period, n, is_written, judged, answered, answer_day, corrected_flag, c, `).date(asOf.In(loc)).sql(` AS asof_day
+            FROM (`)
+	src.rows(query, e).sql(`
             )
         ) ANY LEFT JOIN (
             SELECT day AS arrival_day, seq AS arrival_seq, toUInt8(1) AS arrival_known FROM (`)
@@ -365,7 +376,7 @@ ORDER BY period, g`)
 			return nil, fmt.Errorf("written counts of %s: %w", name, err)
 		}
 		if g < 1 || int(g) > len(groups) {
-			return nil, fmt.Errorf("written counts of %s: group %d of %d", name, g, len(groups))
+			return nil, fmt.Errorf("written counts of %s: %w %d of %d", name, errUnknownGroup, g, len(groups))
 		}
 		r.Institution, r.Unit, r.Channel = groups[g-1].institution, groups[g-1].unit, groups[g-1].channel
 		switch {

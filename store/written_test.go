@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -128,73 +129,110 @@ func TestWrittenCountsFixture(t *testing.T) {
 		other,
 	)
 
-	rows, err := s.WrittenCounts(testContext(t), store.WrittenQuery{
-		Institution: "SODRA", Location: loc, Calendar: "LT",
-		From: at(3, 29, 0, 0), To: at(4, 9, 0, 0),
-		AsOf:   at(4, 12, 0, 0), // 11 April 21:00 UTC
-		Params: writtenParams,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := map[string]kpi.WrittenCounts{
-		// due: e1 e2 e3 e4 e5 e6 e8; met: e1 e3 e4 e5 e8; corrected known:
-		// e1 (yes) e2 (no) e8 (no).
-		"cc/email":       {Due: 7, MetDeadline: 5, Answered: 3, Corrected: 1},
-		"cc/phone":       {Due: 2, MetDeadline: 1}, // c1 met, c2 missed
-		"north/web_form": {Due: 1, MetDeadline: 0, Answered: 1, Corrected: 1},
-	}
-	got := map[string]kpi.WrittenCounts{}
-	for _, r := range rows {
-		if r.Institution != "SODRA" || !r.PeriodStart.Equal(at(3, 29, 0, 0)) {
-			t.Errorf("row %s/%s: institution %q period %s", r.Unit, r.Channel, r.Institution, r.PeriodStart)
+	// The written cases are counted from their newest versions, and then
+	// again, with the same results, from the written rollup built in the
+	// institution's zone.
+	for _, rolled := range []bool{false, true} {
+		if rolled {
+			s.SetZones(func(string) *time.Location { return loc })
+			if err := s.RebuildRollups(testContext(t), "SODRA"); err != nil {
+				t.Fatal(err)
+			}
 		}
-		got[r.Unit+"/"+r.Channel] = r.Counts
-	}
-	if len(got) != len(want) {
-		t.Errorf("got groups %v, want %d", got, len(want))
-	}
-	for k, w := range want {
-		if g := got[k]; g != w {
-			t.Errorf("%s:\n got  %+v\n want %+v", k, g, w)
+		counts := func(q store.WrittenQuery) []store.WrittenRow {
+			t.Helper()
+			served, err := s.WrittenRollupServes(testContext(t), q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if served != rolled {
+				t.Errorf("[%s, %s) as of %s: served by the written rollup: %v, want %v", q.From, q.To, q.AsOf, served, rolled)
+			}
+			rows, err := s.WrittenCounts(testContext(t), q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return rows
 		}
-	}
-	if v := got["cc/email"].DeadlineMetRate(); !v.Valid || v.Value != 5.0/7 {
-		t.Errorf("cc/email deadline_met_rate = %+v, want 5/7", v)
-	}
+		rows := counts(store.WrittenQuery{
+			Institution: "SODRA", Location: loc, Calendar: "LT",
+			From: at(3, 29, 0, 0), To: at(4, 9, 0, 0),
+			AsOf:   at(4, 12, 0, 0), // 11 April 21:00 UTC
+			Params: writtenParams,
+		})
+		want := map[string]kpi.WrittenCounts{
+			// due: e1 e2 e3 e4 e5 e6 e8; met: e1 e3 e4 e5 e8; corrected known:
+			// e1 (yes) e2 (no) e8 (no).
+			"cc/email":       {Due: 7, MetDeadline: 5, Answered: 3, Corrected: 1},
+			"cc/phone":       {Due: 2, MetDeadline: 1}, // c1 met, c2 missed
+			"north/web_form": {Due: 1, MetDeadline: 0, Answered: 1, Corrected: 1},
+		}
+		got := map[string]kpi.WrittenCounts{}
+		for _, r := range rows {
+			if r.Institution != "SODRA" || !r.PeriodStart.Equal(at(3, 29, 0, 0)) {
+				t.Errorf("row %s/%s: institution %q period %s", r.Unit, r.Channel, r.Institution, r.PeriodStart)
+			}
+			got[r.Unit+"/"+r.Channel] = r.Counts
+		}
+		if len(got) != len(want) {
+			t.Errorf("got groups %v, want %d", got, len(want))
+		}
+		for k, w := range want {
+			if g := got[k]; g != w {
+				t.Errorf("%s:\n got  %+v\n want %+v", k, g, w)
+			}
+		}
+		if v := got["cc/email"].DeadlineMetRate(); !v.Valid || v.Value != 5.0/7 {
+			t.Errorf("cc/email deadline_met_rate = %+v, want 5/7", v)
+		}
 
-	// One second before the deadline of e6, it is not yet due.
-	rows, err = s.WrittenCounts(testContext(t), store.WrittenQuery{
-		Institution: "SODRA", Location: loc, Calendar: "LT", From: at(4, 4, 0, 0), To: at(4, 5, 0, 0),
-		AsOf: at(4, 12, 0, 0).Add(-time.Second), Params: writtenParams,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(rows) != 1 || rows[0].Counts != (kpi.WrittenCounts{}) {
-		t.Errorf("e6 just before its deadline: rows %+v, want one cc/email row with zero counts", rows)
-	}
+		// One second before the deadline of e6, it is not yet due.
+		rows = counts(store.WrittenQuery{
+			Institution: "SODRA", Location: loc, Calendar: "LT", From: at(4, 4, 0, 0), To: at(4, 5, 0, 0),
+			AsOf: at(4, 12, 0, 0).Add(-time.Second), Params: writtenParams,
+		})
+		if len(rows) != 1 || rows[0].Counts != (kpi.WrittenCounts{}) {
+			t.Errorf("e6 just before its deadline: rows %+v, want one cc/email row with zero counts", rows)
+		}
 
-	// By day: e1 and e2 on Friday 29 March, e3 on Saturday 30 March.
-	rows, err = s.WrittenCounts(testContext(t), store.WrittenQuery{
-		Institution: "SODRA", Location: loc, Calendar: "LT", From: at(3, 29, 0, 0), To: at(3, 31, 0, 0),
-		By: store.ByDay, AsOf: at(4, 12, 0, 0), Params: writtenParams,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var byDay []string
-	for _, r := range rows {
-		byDay = append(byDay, fmt.Sprintf("%s %s/%s due %v met %v", r.PeriodStart.Format(time.DateOnly), r.Unit, r.Channel, r.Counts.Due, r.Counts.MetDeadline))
-	}
-	wantByDay := []string{
-		"2024-03-29 cc/email due 2 met 1",
-		"2024-03-29 cc/phone due 1 met 1",
-		"2024-03-29 north/web_form due 1 met 0",
-		"2024-03-30 cc/email due 1 met 1",
-	}
-	if strings.Join(byDay, "\n") != strings.Join(wantByDay, "\n") {
-		t.Errorf("by day:\n got  %q\n want %q", byDay, wantByDay)
+		// By day: e1 and e2 on Friday 29 March, e3 on Saturday 30 March.
+		rows = counts(store.WrittenQuery{
+			Institution: "SODRA", Location: loc, Calendar: "LT", From: at(3, 29, 0, 0), To: at(3, 31, 0, 0),
+			By: store.ByDay, AsOf: at(4, 12, 0, 0), Params: writtenParams,
+		})
+		var byDay []string
+		for _, r := range rows {
+			byDay = append(byDay, fmt.Sprintf("%s %s/%s due %v met %v", r.PeriodStart.Format(time.DateOnly), r.Unit, r.Channel, r.Counts.Due, r.Counts.MetDeadline))
+		}
+		wantByDay := []string{
+			"2024-03-29 cc/email due 2 met 1",
+			"2024-03-29 cc/phone due 1 met 1",
+			"2024-03-29 north/web_form due 1 met 0",
+			"2024-03-30 cc/email due 1 met 1",
+		}
+		if strings.Join(byDay, "\n") != strings.Join(wantByDay, "\n") {
+			t.Errorf("by day:\n got  %q\n want %q", byDay, wantByDay)
+		}
+
+		// As of Tuesday 9 April 12:00 local, the day of e2's answer (00:00,
+		// before) and e4's (12:00, not before): due e1 e2 e3 e8, met e1 e3
+		// e8; e4 and e5 are open and not yet due, and so are e6, e7, c2.
+		rows = counts(store.WrittenQuery{
+			Institution: "SODRA", Location: loc, Calendar: "LT", From: at(3, 29, 0, 0), To: at(4, 9, 0, 0),
+			AsOf: at(4, 9, 12, 0), Params: writtenParams,
+		})
+		wantAsOf := map[string]kpi.WrittenCounts{
+			"cc/email":       {Due: 4, MetDeadline: 3, Answered: 3, Corrected: 1},
+			"cc/phone":       {Due: 1, MetDeadline: 1},
+			"north/web_form": {Due: 1, MetDeadline: 0, Answered: 1, Corrected: 1},
+		}
+		gotAsOf := map[string]kpi.WrittenCounts{}
+		for _, r := range rows {
+			gotAsOf[r.Unit+"/"+r.Channel] = r.Counts
+		}
+		if !reflect.DeepEqual(gotAsOf, wantAsOf) {
+			t.Errorf("as of 9 April 12:00:\n got  %+v\n want %+v", gotAsOf, wantAsOf)
+		}
 	}
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
@@ -57,22 +58,29 @@ func openStore(c *cli.Context, cfg *config.Config) (*store.Store, error) {
 	b := backoff.NewExponentialBackOff()
 	b.MaxElapsedTime = c.Duration("clickhouse.wait")
 	return backoff.RetryNotifyWithData(func() (*store.Store, error) {
-		if cluster := cfg.ClickHouse.Cluster; cluster != "" {
-			if err := store.EnsureClusterDatabase(ctx, dsn, password, cluster); err != nil {
-				return nil, err
-			}
-			return store.OpenCluster(ctx, dsn, password, store.ClusterOptions{Name: cluster})
-		}
-		if err := store.EnsureDatabase(ctx, dsn, password); err != nil {
-			return nil, err
-		}
-		st, err := store.Open(ctx, dsn, password)
+		st, err := connectStore(ctx, cfg, dsn, password)
 		if err != nil {
 			return nil, err
 		}
 		st.SetParams(cfg.Params) // the thresholds the rollups are counted with
+		st.SetZones(cfg.Zone)    // the zones whose local days the written rollup counts
 		return st, nil
 	}, backoff.WithContext(b, ctx), func(err error, next time.Duration) {
 		logger.Warn("ClickHouse not reachable, retrying", "err", err, "retry_in", next.Round(time.Millisecond))
 	})
+}
+
+// connectStore creates the database if it is missing and opens it, on the
+// configured cluster or on a single server.
+func connectStore(ctx context.Context, cfg *config.Config, dsn, password string) (*store.Store, error) {
+	if cluster := cfg.ClickHouse.Cluster; cluster != "" {
+		if err := store.EnsureClusterDatabase(ctx, dsn, password, cluster); err != nil {
+			return nil, err
+		}
+		return store.OpenCluster(ctx, dsn, password, store.ClusterOptions{Name: cluster})
+	}
+	if err := store.EnsureDatabase(ctx, dsn, password); err != nil {
+		return nil, err
+	}
+	return store.Open(ctx, dsn, password)
 }

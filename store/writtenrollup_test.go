@@ -1,0 +1,100 @@
+package store_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/ccbench/ccbench/kpi"
+	"github.com/ccbench/ccbench/servers/servertest"
+	"github.com/ccbench/ccbench/store"
+)
+
+// TestWrittenRollupFollowsZone checks that the written rollup serves only
+// queries in the zone it was built in, that EnsureRollups rebuilds it when
+// the institution's zone changes, and that a rebuild leaves no day counted
+// from before: a case that moved to another day while the rollup was
+// counted in UTC, and whose old version ClickHouse merged away, is gone
+// from its old Vilnius day when the zone changes back.
+func TestWrittenRollupFollowsZone(t *testing.T) {
+	s := servertest.NewStore(t)
+	ctx := testContext(t)
+	loc := vilnius(t)
+	loadLT(t, s, time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC), time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC))
+	zone := loc
+	s.SetZones(func(string) *time.Location { return zone })
+	if err := s.RebuildRollups(ctx, "SODRA"); err != nil {
+		t.Fatal(err)
+	}
+	// Wednesday 3 April 2024 00:30 in Vilnius is Tuesday 2 April 21:30 UTC;
+	// answered on Thursday 4 April, within any deadline.
+	arrived := time.Date(2024, 4, 3, 0, 30, 0, 0, loc)
+	answer := time.Date(2024, 4, 4, 10, 0, 0, 0, loc)
+	c := writtenCase("e1", "cc", "email", arrived, &answer, nil)
+	mustInsert(t, s, c)
+
+	asOf := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
+	check := func(step string, in *time.Location, day int, served bool, want kpi.WrittenCounts) {
+		t.Helper()
+		from := time.Date(2024, 4, day, 0, 0, 0, 0, in)
+		q := store.WrittenQuery{Institution: "SODRA", Location: in, Calendar: "LT", From: from, To: from.AddDate(0, 0, 1), AsOf: asOf, Params: writtenParams}
+		got, err := s.WrittenRollupServes(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != served {
+			t.Errorf("%s: 2024-04-%02d in %s served by the written rollup: %v, want %v", step, day, in, got, served)
+		}
+		rows, err := s.WrittenCounts(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var counts kpi.WrittenCounts
+		for _, r := range rows {
+			counts.Due += r.Counts.Due
+			counts.MetDeadline += r.Counts.MetDeadline
+		}
+		if counts != want {
+			t.Errorf("%s: 2024-04-%02d in %s: counts %+v, want %+v", step, day, in, counts, want)
+		}
+	}
+	met := kpi.WrittenCounts{Due: 1, MetDeadline: 1}
+	check("built in Vilnius", loc, 3, true, met)
+	check("built in Vilnius", loc, 2, true, kpi.WrittenCounts{})
+	check("built in Vilnius", time.UTC, 2, false, met)
+
+	zone = time.UTC
+	rebuilt, err := s.EnsureRollups(ctx, []string{"SODRA"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rebuilt) != 1 {
+		t.Errorf("after the zone changed, EnsureRollups rebuilt %v, want SODRA", rebuilt)
+	}
+	check("rebuilt in UTC", time.UTC, 2, true, met)
+	check("rebuilt in UTC", time.UTC, 3, true, kpi.WrittenCounts{})
+	check("rebuilt in UTC", loc, 3, false, met)
+
+	// The case moves to Wednesday 10 April, and ClickHouse merges its
+	// first version away: no version of it is left on 3 April.
+	moved := c
+	moved.Version = 2
+	moved.ArrivedAt = arrived.AddDate(0, 0, 7)
+	later := answer.AddDate(0, 0, 7)
+	moved.AnsweredAt, moved.EndedAt = &later, &later
+	mustInsert(t, s, moved)
+	if err := s.Exec(ctx, "OPTIMIZE TABLE written_cases FINAL"); err != nil {
+		t.Fatal(err)
+	}
+	check("moved in UTC", time.UTC, 2, true, kpi.WrittenCounts{})
+	check("moved in UTC", time.UTC, 9, true, met)
+
+	zone = loc
+	if rebuilt, err := s.EnsureRollups(ctx, []string{"SODRA"}); err != nil || len(rebuilt) != 1 {
+		t.Fatalf("after the zone changed back, EnsureRollups rebuilt %v (%v), want SODRA", rebuilt, err)
+	}
+	check("rebuilt in Vilnius again", loc, 3, true, kpi.WrittenCounts{})
+	check("rebuilt in Vilnius again", loc, 10, true, met)
+	if rebuilt, err := s.EnsureRollups(ctx, []string{"SODRA"}); err != nil || len(rebuilt) != 0 {
+		t.Errorf("EnsureRollups with nothing changed rebuilt %v (%v), want none", rebuilt, err)
+	}
+}
