@@ -56,6 +56,9 @@ type Query struct {
 	// Raw reads the raw record versions, never the rollups: the same
 	// figures, the slow way (benchmarks and tests compare the two).
 	Raw bool
+	// Progress, when set, is called once per institution whose KPIs were
+	// read, from several goroutines at once (a progress bar).
+	Progress func()
 }
 
 // Row is one KPI value. Pointers are nil where a value is absent; Unit,
@@ -132,7 +135,7 @@ func Build(ctx context.Context, cfg *config.Config, r Reader, q Query) (*Report,
 	if err != nil {
 		return nil, err
 	}
-	builders, err := buildInstitutions(ctx, cfg, r, q, insts)
+	builders, err := buildInstitutions(ctx, cfg, readWrittenAhead(ctx, cfg, r, q, insts), q, insts)
 	if err != nil {
 		return nil, err
 	}
@@ -169,6 +172,9 @@ func buildInstitutions(ctx context.Context, cfg *config.Config, r Reader, q Quer
 			defer func() { <-sem }()
 			if err := b.build(ctx); err != nil {
 				errs[i] = fmt.Errorf("%s: %w", in.ID, err)
+			}
+			if q.Progress != nil {
+				q.Progress()
 			}
 		}()
 	}

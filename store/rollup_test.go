@@ -162,6 +162,9 @@ func TestRollupsEqualRawPath(t *testing.T) {
 			served++
 		}
 		diff, contacts := rolledVsRaw(ctx, t, s, cq, fq, wq)
+		diff += writtenAllVsOne(ctx, t, s, wq, institutions, func(in string) func(unit, channel string) kpi.Params {
+			return func(unit, channel string) kpi.Params { return params(in, unit, channel) }
+		})
 		if contacts == 0 {
 			t.Logf("%s: no contacts", name)
 		}
@@ -217,6 +220,35 @@ func rolledVsRaw(ctx context.Context, t *testing.T, s *store.Store, cq store.Con
 		out += "written:\n" + diffRows(rolledW, rawW, func(r store.WrittenRow) string { return r.Unit + "/" + r.Channel + "@" + r.PeriodStart.String() })
 	}
 	return out, len(raw)
+}
+
+// writtenAllVsOne runs wq for every institution at once (WrittenCountsAll)
+// and for each on its own, and describes where they differ.
+func writtenAllVsOne(ctx context.Context, t *testing.T, s *store.Store, wq store.WrittenQuery, institutions []string,
+	params func(in string) func(unit, channel string) kpi.Params) string {
+	t.Helper()
+	var qs []store.WrittenQuery
+	for _, in := range institutions {
+		q := wq
+		q.Institution, q.Params = in, params(in)
+		qs = append(qs, q)
+	}
+	all, err := s.WrittenCountsAll(ctx, qs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out string
+	for i, q := range qs {
+		one, err := s.WrittenCounts(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(all[i], one) {
+			out += "written, all institutions at once, " + q.Institution + ":\n" +
+				diffRows(all[i], one, func(r store.WrittenRow) string { return r.Unit + "/" + r.Channel + "@" + r.PeriodStart.String() })
+		}
+	}
+	return out
 }
 
 // contactsVsRaw runs a contact query through the rollups and through the

@@ -95,7 +95,7 @@ func (s *Store) WrittenCounts(ctx context.Context, q WrittenQuery) ([]WrittenRow
 		return nil, fmt.Errorf("written counts of %s: %w", q.Institution, err)
 	}
 
-	rows, err := s.writtenCountsFromRollup(ctx, q, loc, asOf, by)
+	rows, err := s.writtenCountsFromRollup(ctx, []WrittenQuery{q}, loc, asOf, by)
 	if err != nil {
 		return nil, err
 	}
@@ -105,15 +105,91 @@ func (s *Store) WrittenCounts(ctx context.Context, q WrittenQuery) ([]WrittenRow
 	return rows, nil
 }
 
-// writtenCountsFromRollup runs WrittenCounts's query over the written
-// rollup where it serves q (local days, see writtenRollupServes), and
-// over the newest versions of the cases otherwise.
-func (s *Store) writtenCountsFromRollup(ctx context.Context, q WrittenQuery, loc *time.Location, asOf time.Time, by By) ([]WrittenRow, error) {
-	qs := []WrittenQuery{q}
+// WrittenCountsAll is WrittenCounts of several queries, of different
+// institutions: out[i] are the rows of qs[i]. The queries that share a
+// window, grouping, time zone, calendar and as-of time are read in one
+// query.
+func (s *Store) WrittenCountsAll(ctx context.Context, qs []WrittenQuery) ([][]WrittenRow, error) {
+	type kind struct {
+		from, to, asOf int64
+		by             By
+		zone, calendar string
+		raw            bool
+	}
+	kinds := map[kind][]int{} // the queries of each kind, by index
+	var order []kind
+	seen := map[string]bool{}
+	for i, q := range qs {
+		if seen[q.Institution] {
+			return nil, fmt.Errorf("written counts: query %d repeats institution %q", i, q.Institution)
+		}
+		seen[q.Institution] = true
+		k := kind{q.From.UnixNano(), q.To.UnixNano(), q.AsOf.UnixNano(), q.By, q.Location.String(), q.Calendar, q.Raw}
+		if _, ok := kinds[k]; !ok {
+			order = append(order, k)
+		}
+		kinds[k] = append(kinds[k], i)
+	}
+	out := make([][]WrittenRow, len(qs))
+	for _, k := range order {
+		same := make([]WrittenQuery, len(kinds[k]))
+		for n, i := range kinds[k] {
+			same[n] = qs[i]
+		}
+		rows, err := s.writtenCountsOf(ctx, same)
+		if err != nil {
+			return nil, err
+		}
+		for n, i := range kinds[k] {
+			out[i] = rows[n]
+		}
+	}
+	return out, nil
+}
+
+// writtenCountsOf is WrittenCounts of queries that differ only in their
+// institution (and parameters), read in one query.
+func (s *Store) writtenCountsOf(ctx context.Context, qs []WrittenQuery) ([][]WrittenRow, error) {
+	q := qs[0]
+	loc, asOf, err := checkWrittenQuery(q, q.From)
+	if err != nil {
+		return nil, err
+	}
+	by, err := checkGrouping(q.By)
+	if err != nil {
+		return nil, fmt.Errorf("written counts of %s: %w", q.Institution, err)
+	}
+	rows, err := s.writtenCountsFromRollup(ctx, qs, loc, asOf, by)
+	if err != nil {
+		return nil, err
+	}
+	out := make([][]WrittenRow, len(qs))
+	position := map[string]int{}
+	for n, q := range qs {
+		position[q.Institution] = n
+	}
+	for _, r := range rows {
+		r.PeriodStart = periodStart(by, r.PeriodStart, q.From, loc)
+		n := position[r.Institution]
+		out[n] = append(out[n], r)
+	}
+	return out, nil
+}
+
+// writtenCountsFromRollup runs WrittenCounts's query of qs, which differ
+// only in their institution, over the written rollup where it serves them
+// all (local days, see writtenRollupServes), and over the newest versions
+// of the cases otherwise.
+func (s *Store) writtenCountsFromRollup(ctx context.Context, qs []WrittenQuery, loc *time.Location, asOf time.Time, by By) ([]WrittenRow, error) {
+	q := qs[0] // the window of all
 	period := func(query *query) *query { return datePeriodExpr(query, by, "arrival_day") }
 	w := timeRange(q.From, q.To)
 	if !q.Raw {
-		ok, err := s.writtenRollupServes(ctx, []string{q.Institution}, loc, q.From, q.To)
+		institutions := make([]string, len(qs))
+		for i, q := range qs {
+			institutions[i] = q.Institution
+		}
+		ok, err := s.writtenRollupServes(ctx, institutions, loc, q.From, q.To)
 		if err != nil {
 			return nil, err
 		}

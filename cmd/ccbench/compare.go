@@ -1,11 +1,9 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"os"
-	"sort"
 	"strings"
 	"time"
 
@@ -74,8 +72,8 @@ func runCompare(c *cli.Context) error {
 	}
 	defer st.Close()
 
-	progress := newProgress(c, format, len(q.Institutions))
-	rep, err := buildReport(c.Context, cfg, st, q, progress)
+	q.Progress = newProgress(c, format, len(q.Institutions))
+	rep, err := report.Build(c.Context, cfg, st, q)
 	if err != nil {
 		return err
 	}
@@ -132,30 +130,6 @@ func hasRegisters(cfg *config.Config, ids []string) bool {
 		}
 	}
 	return false
-}
-
-// buildReport builds the report one institution at a time, so that a
-// progress bar can follow; the rows come out in the order one Build of all
-// of them gives (sorted by institution first).
-func buildReport(ctx context.Context, cfg *config.Config, st report.Reader, q report.Query, progress func()) (*report.Report, error) {
-	ids := append([]string(nil), q.Institutions...)
-	sort.Strings(ids)
-	var rep *report.Report
-	for _, id := range ids {
-		one := q
-		one.Institutions = []string{id}
-		r, err := report.Build(ctx, cfg, st, one)
-		if err != nil {
-			return nil, err
-		}
-		if rep == nil {
-			rep = r
-		} else {
-			rep.Rows = append(rep.Rows, r.Rows...)
-		}
-		progress()
-	}
-	return rep, nil
 }
 
 // newProgress returns a function to call after each institution: a
