@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ccbench/ccbench/collectors"
+	"github.com/ccbench/ccbench/kpi"
 	"github.com/ccbench/ccbench/records"
 	"github.com/ccbench/ccbench/servers/servertest"
 	"github.com/ccbench/ccbench/store"
@@ -141,4 +142,53 @@ func BenchmarkContactCountsWindows(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkWrittenCounts compares the written-case query over 90 days of
+// two SODRA-size institutions in Vilnius, as of a moment inside the last
+// day: from the written rollup, both institutions in one query and one
+// query each, and from the written cases themselves.
+func BenchmarkWrittenCounts(b *testing.B) {
+	s := servertest.NewStore(b)
+	ctx := context.Background()
+	loc, err := time.LoadLocation("Europe/Vilnius")
+	if err != nil {
+		b.Fatal(err)
+	}
+	s.SetZones(func(string) *time.Location { return loc })
+	from := time.Date(2024, 1, 1, 0, 0, 0, 0, loc)
+	cal, err := kpi.NewCalendar("LT")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := s.LoadCalendar(ctx, cal.Days("LT", from.AddDate(0, 0, -7), from.AddDate(0, 4, 0))); err != nil {
+		b.Fatal(err)
+	}
+	var qs []store.WrittenQuery
+	for _, in := range []string{"bench0", "bench1"} {
+		if _, err := s.GenerateSynthetic(ctx, store.Synthetic{Institution: in, Source: "synthetic", From: from.UTC(), Days: 90, PerDay: 9000}); err != nil {
+			b.Fatal(err)
+		}
+		to := from.AddDate(0, 0, 90)
+		qs = append(qs, store.WrittenQuery{Institution: in, Location: loc, Calendar: "LT", From: from, To: to, AsOf: to.Add(-3 * time.Hour)})
+	}
+	each := func(b *testing.B, raw bool) {
+		for range b.N {
+			for _, q := range qs {
+				q.Raw = raw
+				if _, err := s.WrittenCounts(ctx, q); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	}
+	b.Run("rollup-together", func(b *testing.B) {
+		for range b.N {
+			if _, err := s.WrittenCountsAll(ctx, qs); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("rollup-each", func(b *testing.B) { each(b, false) })
+	b.Run("raw-each", func(b *testing.B) { each(b, true) })
 }
