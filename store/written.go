@@ -86,23 +86,11 @@ func channels(keep func(string) bool) []string {
 // cover a case's arrival date or due day. Rows come sorted by period, unit
 // and channel.
 func (s *Store) WrittenCounts(ctx context.Context, q WrittenQuery) ([]WrittenRow, error) {
-	loc, asOf, err := checkWrittenQuery(q, q.From)
+	out, err := s.writtenCountsOf(ctx, []WrittenQuery{q})
 	if err != nil {
 		return nil, err
 	}
-	by, err := checkGrouping(q.By)
-	if err != nil {
-		return nil, fmt.Errorf("written counts of %s: %w", q.Institution, err)
-	}
-
-	rows, err := s.writtenCountsFromRollup(ctx, []WrittenQuery{q}, loc, asOf, by)
-	if err != nil {
-		return nil, err
-	}
-	for i := range rows {
-		rows[i].PeriodStart = periodStart(by, rows[i].PeriodStart, q.From, loc)
-	}
-	return rows, nil
+	return out[0], nil
 }
 
 // WrittenCountsAll is WrittenCounts of several queries, of different
@@ -120,6 +108,9 @@ func (s *Store) WrittenCountsAll(ctx context.Context, qs []WrittenQuery) ([][]Wr
 	var order []kind
 	seen := map[string]bool{}
 	for i, q := range qs {
+		if err := checkWindow("written counts", q.Institution, q.From, q.To); err != nil {
+			return nil, err
+		}
 		if seen[q.Institution] {
 			return nil, fmt.Errorf("written counts: query %d repeats institution %q", i, q.Institution)
 		}
