@@ -70,7 +70,7 @@ func (o *Options) defaults() {
 	def(&o.PerDay, 9000)
 	def(&o.ExporterInstitutions, 100)
 	def(&o.ExporterDays, 35)
-	def(&o.IngestDays, 14)
+	def(&o.IngestDays, 90)
 	def(&o.Scrapes, 200)
 	def(&o.ScrapeConcurrency, 8)
 	if o.IngestScale <= 0 {

@@ -57,6 +57,14 @@ func (r *run) ingest(ctx context.Context) error {
 	if err := writeIngestConfig(cfgPath, dsn, baseURL); err != nil {
 		return err
 	}
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		return err
+	}
+	// The sink's pass rolls up as the collector's does.
+	st.SetParams(cfg.Params)
+	st.SetZones(cfg.Zone)
+	st.SetSecondsHorizon(cfg.Exporter.SecondsHorizon(), r.o.Now)
 
 	start := time.Now()
 	cmd := exec.CommandContext(ctx, r.o.Executable, "collect", "--config", cfgPath, "--once")
@@ -274,7 +282,7 @@ func (r *run) csvRate(ctx context.Context, database string) (float64, error) {
 // its Finish, which recounts the rollups; and the same up to its last batch
 // (the rate of the batches alone).
 func (r *run) sinkRate(ctx context.Context, st *store.Store, n int) (sink, batches float64, err error) {
-	cs := syntheticRecords(n, r.o.Now())
+	cs := syntheticRecords(n, r.o.Now(), time.Duration(r.o.IngestDays)*24*time.Hour)
 	const batch = collectors.BatchRows
 	start := time.Now()
 	p := st.BeginPass()
@@ -291,11 +299,11 @@ func (r *run) sinkRate(ctx context.Context, st *store.Store, n int) (sink, batch
 }
 
 // syntheticRecords makes n answered phone and visit contacts arriving in
-// order over the two weeks before now, as a backfill delivers them.
-func syntheticRecords(n int, now time.Time) []records.Contact {
+// order over the span before now (the simulator's days), as a backfill
+// delivers them.
+func syntheticRecords(n int, now time.Time, span time.Duration) []records.Contact {
 	rnd := rand.New(rand.NewPCG(1, 2))
 	out := make([]records.Contact, n)
-	span := 14 * 24 * time.Hour
 	for i := range out {
 		arrived := now.Add(-span + time.Duration(int64(span)/int64(n)*int64(i))).UTC()
 		answered := arrived.Add(time.Duration(rnd.IntN(60000)) * time.Millisecond)

@@ -55,6 +55,7 @@ func (r *run) scaleStore(ctx context.Context, cfg *config.Config, have *int) (*s
 	}
 	st.SetParams(cfg.Params)
 	st.SetZones(cfg.Zone)
+	st.SetSecondsHorizon(cfg.Exporter.SecondsHorizon(), r.o.Now)
 	n := len(cfg.Institutions)
 	cal, err := kpi.NewCalendar("LT")
 	if err != nil {

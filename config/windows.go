@@ -28,3 +28,17 @@ func (e Exporter) WindowLabels() []string {
 	}
 	return out
 }
+
+// SecondsHorizon is how far back from now the rollups keep their
+// per-second level (store.Store.SetSecondsHorizon): the longest exporter
+// window, whose start is the oldest end of a window that is not a whole
+// number of 15-minute buckets, and a day to spare, so that a window read
+// while a collector recounts never needs a second the recount no longer
+// keeps. Older window ends are counted from the raw versions.
+func (e Exporter) SecondsHorizon() time.Duration {
+	var longest time.Duration
+	for _, w := range e.Windows {
+		longest = max(longest, time.Duration(w))
+	}
+	return longest + 24*time.Hour
+}

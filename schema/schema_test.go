@@ -65,7 +65,7 @@ func TestMigrations(t *testing.T) {
 	want := []string{"contacts", "feedback", "aggregates", "checkpoints", "quarantine", "practices", "reported_figures", "calendar_days", "register_loads", "targets",
 		"contact_rollup", "feedback_rollup", "written_cases", "rollup_builds", "contact_rollup_day", "feedback_rollup_day", "rollup_pending", "rollup_pending_done",
 		"contact_rollup_1s", "contact_rollup_15m", "contact_rollup_1d", "feedback_rollup_1s", "feedback_rollup_15m", "feedback_rollup_1d", "rollup_builds_v2",
-		"written_rollup", "written_answers", "written_rollup_builds"}
+		"written_rollup", "written_answers", "written_rollup_builds", "rollup_seconds_from"}
 	if !reflect.DeepEqual(tables, want) {
 		t.Errorf("tables created = %v, want %v", tables, want)
 	}

@@ -218,7 +218,7 @@ func (s *Store) ContactCounts(ctx context.Context, q ContactQuery) ([]ContactRow
 	}
 	params := paramsOrDefault(q.Params)
 	var parts []countedContacts
-	err = s.splitWindow(ctx, q.Institution, q.Raw,
+	err = s.splitWindow(ctx, q.Institution, q.From, q.To, q.Raw,
 		func() (bool, error) {
 			var ok bool
 			parts, ok, err = s.rollupContactCounts(ctx, q.Institution, q.From, q.To, by, loc, params)

@@ -54,3 +54,11 @@ func (s *Store) WrittenRollupServes(ctx context.Context, q WrittenQuery) (bool, 
 	}
 	return s.writtenRollupServes(ctx, []string{q.Institution}, loc, q.From, q.To)
 }
+
+// RollupsServe reports whether the institution's rollups serve a read of
+// the windows [froms[i], to): they are built and hold the seconds of the
+// windows' ends.
+func (s *Store) RollupsServe(ctx context.Context, institution string, froms []time.Time, to time.Time) (bool, error) {
+	served, err := s.servedOf(ctx, []string{institution}, froms, to)
+	return len(served) == 1, err
+}

@@ -57,7 +57,7 @@ func (s *Store) FeedbackCounts(ctx context.Context, q FeedbackQuery) ([]Feedback
 		return nil, fmt.Errorf("feedback counts of %s: %w", q.Institution, err)
 	}
 	var parts []countedFeedback
-	err = s.splitWindow(ctx, q.Institution, q.Raw,
+	err = s.splitWindow(ctx, q.Institution, q.From, q.To, q.Raw,
 		func() (bool, error) {
 			parts, err = s.rollupFeedbackCounts(ctx, q.Institution, q.From, q.To, by, loc)
 			return true, err

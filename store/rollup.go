@@ -53,13 +53,17 @@ func ceilTo(t time.Time, d time.Duration) time.Time {
 	return f.Add(d)
 }
 
-// splitWindow serves [from, to) from the rollups where it can: rollup
-// reads them (and reports false when they cannot serve the window, having
-// kept nothing), else raw reads the raw versions.
-func (s *Store) splitWindow(ctx context.Context, institution string, forceRaw bool,
+// splitWindow serves [from, to) from the rollups where it can: when they
+// are built and hold the seconds the window's ends need, rollup reads them
+// (and reports false when they cannot serve the window, having kept
+// nothing), else raw reads the raw versions.
+func (s *Store) splitWindow(ctx context.Context, institution string, from, to time.Time, forceRaw bool,
 	rollup func() (bool, error), raw func() error) error {
 	if !forceRaw {
 		built, err := s.rollupsBuilt(ctx, institution)
+		if err == nil && built {
+			built, err = s.secondsServe(ctx, institution, []time.Time{from}, to)
+		}
 		if err != nil {
 			return err
 		}
@@ -185,39 +189,69 @@ func (s *Store) recountContacts(ctx context.Context, institution string, buckets
 
 // recountContactLevels recounts the contact rollup of the institution's
 // buckets from the newest versions of its contacts, with the store's
-// parameters, replacing the previous rows, inside ClickHouse: the seconds
-// from one read of the newest versions (recountSeconds), the buckets as
-// the sums of the seconds and the days as the sums of the buckets.
+// parameters, replacing the previous rows (see recountLevels).
 func (s *Store) recountContactLevels(ctx context.Context, institution string, buckets []time.Time) error {
 	params := s.paramsOf(institution)
+	return s.recountLevels(ctx, contactRollup, institution, buckets, func(w window, key func(q *query) *query) (*query, error) {
+		return s.contactCountsQuery(ctx, institution, w, params, key)
+	})
+}
+
+// countsFunc returns the query of a rollup's counts of the newest versions
+// in w per group and key (nil when w has no records).
+type countsFunc func(w window, key func(q *query) *query) (*query, error)
+
+// recountLevels recounts r's levels of the institution's buckets inside
+// ClickHouse, from one read of the newest versions per chunk: the buckets
+// that keep their seconds (secondsFrom) as seconds, then the buckets as
+// their sums; older buckets straight as buckets; then the days as the sums
+// of the buckets.
+func (s *Store) recountLevels(ctx context.Context, r rollup, institution string, buckets []time.Time, counts countsFunc) error {
+	secondsFrom, err := s.secondsFrom(ctx, institution)
+	if err != nil {
+		return err
+	}
 	for _, chunk := range chunks(buckets) {
-		version := s.nextVersion() // before reading: a later recount wins
-		counts, err := s.contactCountsQuery(ctx, institution, bucketSet(chunk), params, func(q *query) *query { return q.sql("arrived_at") })
-		if err != nil {
-			return fmt.Errorf("recount contact rollup of %s: %w", institution, err)
+		older, recent := splitAt(chunk, secondsFrom)
+		if len(older) > 0 {
+			if err := s.recountLevel(ctx, r, r.bucketTable(), institution, older, s.nextVersion(), counts); err != nil {
+				return err
+			}
 		}
-		err = s.recountSeconds(ctx, contactRollup, institution, chunk, version, counts, "t_ms, s_ms, l_ms, "+contactCountNames, "offered")
-		if err != nil {
-			return err
+		if len(recent) > 0 {
+			version := s.nextVersion() // before reading: a later recount wins
+			if err := s.recountLevel(ctx, r, r.secondTable(), institution, recent, version, counts); err != nil {
+				return err
+			}
+			err := s.sumLevel(ctx, r, r.secondTable(), r.bucketTable(), "toStartOfFifteenMinutes", institution, bucketSet(recent), version)
+			if err != nil {
+				return err
+			}
 		}
-		if err := s.recountCoarser(ctx, contactRollup, institution, chunk, version); err != nil {
+		if err := s.recountDays(ctx, r, institution, chunk); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// recountSeconds writes the seconds of the institution's buckets (chunk)
-// to r's seconds table with version: the rows of counts (nil when the
-// buckets have no records), a query of key (the second), r's keys and the
-// columns sums (the table's after version), and a row of zeros for every
-// key of those buckets that had counts (nonZero > 0) and that counts lacks.
-func (s *Store) recountSeconds(ctx context.Context, r rollup, institution string, chunk []time.Time, version uint64, counts *query,
-	sums, nonZero string) error {
-	table := r.secondTable()
-	if counts != nil {
+// recountLevel writes the rows of the institution's buckets (chunk) to
+// table (r's seconds or buckets) with version: the counts of the newest
+// versions per key (the second or the bucket) and r's groups, and a row of
+// zeros for every key of those buckets that had counts and that the counts
+// lack.
+func (s *Store) recountLevel(ctx context.Context, r rollup, table, institution string, chunk []time.Time, version uint64, counts countsFunc) error {
+	key := func(q *query) *query { return q.sql(r.time) }
+	if table == r.bucketTable() {
+		key = func(q *query) *query { return q.sql("toStartOfFifteenMinutes(", r.time, ")") }
+	}
+	c, err := counts(bucketSet(chunk), key)
+	if err != nil {
+		return fmt.Errorf("recount %s of %s: %w", table, institution, err)
+	}
+	if c != nil {
 		q := &query{}
-		q.sql("INSERT INTO ", table, "\nSELECT ").bind(institution).sql(", key, ", r.keys, ", ").bind(version).sql(", ", sums, "\nFROM (").subquery(counts).sql(")")
+		q.sql("INSERT INTO ", table, "\nSELECT ").bind(institution).sql(", key, ", r.keys, ", ").bind(version).sql(", ", r.counts, "\nFROM (").subquery(c).sql(")")
 		if err := s.exec(ctx, table, q); err != nil {
 			return fmt.Errorf("recount %s of %s: %w", table, institution, err)
 		}
@@ -225,20 +259,11 @@ func (s *Store) recountSeconds(ctx context.Context, r rollup, institution string
 	// Keys that this recount did not write have an older version.
 	q := &query{}
 	q.sql("INSERT INTO ", table, "\nSELECT institution, bucket, ", r.keys, ", ").bind(version).sql(", ", r.zeros, "\nFROM ", table, " FINAL\nWHERE institution = ").bind(institution).sql(" AND ")
-	bucketSet(chunk).sql(q, "bucket").sql(" AND version < ").bind(version).sql(" AND ", nonZero, " > 0")
+	bucketSet(chunk).sql(q, "bucket").sql(" AND version < ").bind(version).sql(" AND ", r.nonZero, " > 0")
 	if err := s.exec(ctx, table, q); err != nil {
 		return fmt.Errorf("recount %s of %s: %w", table, institution, err)
 	}
 	return nil
-}
-
-// recountCoarser recounts the buckets (chunk) of r from its seconds, with
-// version, and then their days from the buckets.
-func (s *Store) recountCoarser(ctx context.Context, r rollup, institution string, chunk []time.Time, version uint64) error {
-	if err := s.sumLevel(ctx, r, r.secondTable(), r.bucketTable(), "toStartOfFifteenMinutes", institution, bucketSet(chunk), version); err != nil {
-		return err
-	}
-	return s.recountDays(ctx, r, institution, chunk)
 }
 
 // chunks splits sorted buckets into runs of at most maxBucketsPerRecount.
@@ -464,19 +489,11 @@ func (s *Store) beforeFeedback(ctx context.Context, fs []records.Feedback) (touc
 }
 
 // recountFeedback recounts the feedback rollup of the institution's
-// buckets, as recountContacts does for contacts.
+// buckets, as recountContactLevels does for contacts.
 func (s *Store) recountFeedback(ctx context.Context, institution string, buckets []time.Time) error {
-	for _, chunk := range chunks(buckets) {
-		version := s.nextVersion()
-		counts := feedbackCountsQuery(institution, bucketSet(chunk), func(q *query) *query { return q.sql("submitted_at") })
-		if err := s.recountSeconds(ctx, feedbackRollup, institution, chunk, version, counts, "responses, favourable", "responses"); err != nil {
-			return err
-		}
-		if err := s.recountCoarser(ctx, feedbackRollup, institution, chunk, version); err != nil {
-			return err
-		}
-	}
-	return nil
+	return s.recountLevels(ctx, feedbackRollup, institution, buckets, func(w window, key func(q *query) *query) (*query, error) {
+		return feedbackCountsQuery(institution, w, key), nil
+	})
 }
 
 // RebuildRollups recounts every rollup bucket of the institution from its

@@ -26,7 +26,10 @@ func dayCeil(t time.Time) time.Time { return ceilTo(t, daySize) }
 // its levels.
 type rollup struct {
 	name     string // the tables are name + "_1s", "_15m" and "_1d"
+	time     string // the records' column whose time the rows are counted by
 	keys     string // the group columns
+	counts   string // the columns of a counts query (countsFunc) that give the table's columns after version
+	nonZero  string // a column that is positive in a row that counts anything
 	sums     string // the SELECT list of sums over rollup rows, after keys
 	groupBy  string // columns after keys and the period that rows must agree on
 	nonEmpty string // HAVING condition that drops groups with nothing counted
@@ -42,7 +45,8 @@ func (r rollup) dayTable() string { return r.name + "_1d" }
 
 var (
 	contactRollup = rollup{
-		name: "contact_rollup", keys: "unit, channel", sums: contactRollupSums,
+		name: "contact_rollup", time: "arrived_at", keys: "unit, channel", sums: contactRollupSums,
+		counts: "t_ms, s_ms, l_ms, " + contactCountNames, nonZero: "offered",
 		zeros:   "t_ms, s_ms, l_ms, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0",
 		groupBy: ", t_ms, s_ms, l_ms", nonEmpty: "o > 0",
 		// A bucket or day whose finer rows were counted with other
@@ -57,7 +61,8 @@ var (
     sum(acw_sum_s), max(max_wait_ms)`,
 	}
 	feedbackRollup = rollup{
-		name: "feedback_rollup", keys: "unit, channel, instrument", sums: "sum(responses) AS n, sum(favourable)",
+		name: "feedback_rollup", time: "submitted_at", keys: "unit, channel, instrument", sums: "sum(responses) AS n, sum(favourable)",
+		counts: "responses, favourable", nonZero: "responses",
 		nonEmpty: "n > 0", daySums: "sum(responses), sum(favourable)", zeros: "0, 0",
 	}
 )

@@ -27,11 +27,17 @@ type Store struct {
 	params ParamsFunc // thresholds the rollups are counted with; see SetParams
 	zones  ZonesFunc  // time zones the written rollup's days are counted in; see SetZones
 
+	secondsHorizon time.Duration    // how long the per-second rollup level is kept; see SetSecondsHorizon
+	now            func() time.Time // the clock the horizon is counted back from
+
 	mu          sync.Mutex
 	lastVersion uint64            // last checkpoint version handed out
 	built       map[string]bool   // institutions whose rollups are known to be built
 	writtenZone map[string]string // institutions whose written rollup is known to be built, and its zone
 	live        map[string]bool   // sessions of the passes running on this store (see BeginPass)
+	// recordedSecondsFrom is the latest start of the per-second level that
+	// this store recorded per institution (see secondsFrom).
+	recordedSecondsFrom map[string]time.Time
 }
 
 // parseDSN parses a native-protocol DSN and applies password when it is not
@@ -93,7 +99,8 @@ func Open(ctx context.Context, dsn, password string) (*Store, error) {
 		conn.Close()
 		return nil, fmt.Errorf("ping ClickHouse %s database %s: %w", addr, opts.Auth.Database, redact(err, password))
 	}
-	return &Store{conn: &countingConn{Conn: conn}, database: opts.Auth.Database, addr: addr, built: map[string]bool{}, writtenZone: map[string]string{}}, nil
+	return &Store{conn: &countingConn{Conn: conn}, database: opts.Auth.Database, addr: addr, built: map[string]bool{}, writtenZone: map[string]string{},
+		recordedSecondsFrom: map[string]time.Time{}}, nil
 }
 
 // Close closes the connection.

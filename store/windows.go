@@ -84,19 +84,25 @@ func windowInstitutions[Q any](qs []Q, of func(Q) (institution string, to time.T
 	return out, nil
 }
 
-// builtOf returns those of institutions whose rollups are built.
-func (s *Store) builtOf(ctx context.Context, institutions []string) ([]string, error) {
-	var out []string
+// servedOf returns those of institutions whose rollups can serve the
+// windows [froms[i], to): they are built and hold the seconds the windows'
+// ends need.
+func (s *Store) servedOf(ctx context.Context, institutions []string, froms []time.Time, to time.Time) ([]string, error) {
+	var built []string
 	for _, in := range institutions {
-		built, err := s.rollupsBuilt(ctx, in)
+		ok, err := s.rollupsBuilt(ctx, in)
 		if err != nil {
 			return nil, err
 		}
-		if built {
-			out = append(out, in)
+		if ok {
+			built = append(built, in)
 		}
 	}
-	return out, nil
+	first, ok := firstSecondRead(froms, to)
+	if !ok {
+		return built, nil
+	}
+	return s.withSeconds(ctx, built, first)
 }
 
 // windowPlan says how trailing windows [froms[i], to) are read from the
@@ -138,7 +144,10 @@ func (p windowPlan) queries(r rollup, institutions []string) []*query {
 // An institution whose rollups are not built, or that has a group counted
 // with other thresholds than its query's parameters give, has no entry.
 func (s *Store) rollupContactCountsWindows(ctx context.Context, qs []ContactQuery, institutions []string, froms []time.Time) (map[string][][]countedContacts, error) {
-	institutions, err := s.builtOf(ctx, institutions)
+	if len(qs) == 0 {
+		return nil, nil
+	}
+	institutions, err := s.servedOf(ctx, institutions, froms, qs[0].To)
 	if err != nil || len(institutions) == 0 || len(froms) == 0 {
 		return nil, err
 	}
@@ -243,7 +252,7 @@ func (s *Store) FeedbackCountsWindowsAll(ctx context.Context, qs []FeedbackQuery
 // institution and window. An institution whose rollups are not built has
 // no entry.
 func (s *Store) rollupFeedbackCountsWindows(ctx context.Context, institutions []string, froms []time.Time, to time.Time) (map[string][][]countedFeedback, error) {
-	institutions, err := s.builtOf(ctx, institutions)
+	institutions, err := s.servedOf(ctx, institutions, froms, to)
 	if err != nil || len(institutions) == 0 || len(froms) == 0 {
 		return nil, err
 	}

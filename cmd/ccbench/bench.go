@@ -28,7 +28,7 @@ Example:
 			&cli.IntFlag{Name: "per-day", Value: 9000, Usage: "contacts per institution per day (SODRA size is about 9,000)"},
 			&cli.IntFlag{Name: "exporter.institutions", Value: 100, Usage: "institutions the exporter refreshes"},
 			&cli.IntFlag{Name: "exporter.days", Value: 35, Usage: "days of history of the institutions added for the exporter"},
-			&cli.IntFlag{Name: "ingest.days", Value: 14, Usage: "days of history of the SODRA-style simulator the collector reads"},
+			&cli.IntFlag{Name: "ingest.days", Value: 90, Usage: "days of history of the SODRA-style simulator the collector reads"},
 			&cli.Float64Flag{Name: "ingest.scale", Value: 1, Usage: "volume of that simulator (1 = SODRA size)"},
 			&cli.StringFlag{Name: "out", Usage: "also write the Markdown table to this file"},
 		},

@@ -64,6 +64,7 @@ func openStore(c *cli.Context, cfg *config.Config) (*store.Store, error) {
 		}
 		st.SetParams(cfg.Params) // the thresholds the rollups are counted with
 		st.SetZones(cfg.Zone)    // the zones whose local days the written rollup counts
+		st.SetSecondsHorizon(cfg.Exporter.SecondsHorizon(), time.Now)
 		return st, nil
 	}, backoff.WithContext(b, ctx), func(err error, next time.Duration) {
 		logger.Warn("ClickHouse not reachable, retrying", "err", err, "retry_in", next.Round(time.Millisecond))
