@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/common/model"
+
 	"github.com/ccbench/ccbench/kpi"
 )
 
@@ -171,5 +173,21 @@ func TestComposeConfigMatchesSample(t *testing.T) {
 	b, _ := compose.Marshal()
 	if string(a) != string(b) {
 		t.Errorf("deploy/compose/ccbench.yaml differs from deploy/ccbench.yaml beyond DSN and base URLs:\n%s\n---\n%s", a, b)
+	}
+}
+
+func TestSecondsHorizon(t *testing.T) {
+	day := 24 * time.Hour
+	for _, tc := range []struct {
+		windows []model.Duration
+		want    time.Duration
+	}{
+		{nil, 0 + day},
+		{[]model.Duration{model.Duration(time.Hour)}, time.Hour + day},
+		{[]model.Duration{model.Duration(30 * day), model.Duration(5 * time.Minute), model.Duration(7 * day)}, 31 * day},
+	} {
+		if got := (Exporter{Windows: tc.windows}).SecondsHorizon(); got != tc.want {
+			t.Errorf("windows %v: horizon %s, want %s", tc.windows, got, tc.want)
+		}
 	}
 }

@@ -26,6 +26,8 @@ func (s *Store) insertBatch(ctx context.Context, table, columns string, n int, a
 	}
 	ctx, done := s.clusterInsert(ctx, table) // no-op on a single server
 	defer done()
+	ctx, stop := batchContext(ctx)
+	defer stop()
 	b, err := s.conn.PrepareBatch(ctx, "INSERT INTO "+table+" ("+columns+")")
 	if err != nil {
 		return fmt.Errorf("insert into %s: prepare: %w", table, err)
@@ -38,6 +40,20 @@ func (s *Store) insertBatch(ctx context.Context, table, columns string, n int, a
 		return fmt.Errorf("insert into %s: send %d rows: %w", table, n, err)
 	}
 	return nil
+}
+
+// batchContext returns the context of a batch insert: it ends with ctx
+// while the insert runs, and never once stop is called. clickhouse-go
+// closes a batch's connection when the batch's context ends, from a
+// goroutine that a busy machine may run only after Send has put the
+// connection back in the pool; a context that ended right after the insert
+// (an errgroup's, when Wait returns; a caller's deferred cancel) then
+// closed a connection that another query had taken ("use of closed
+// network connection", seen once in the tests).
+func batchContext(ctx context.Context) (batchCtx context.Context, stop func()) {
+	batchCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	unregister := context.AfterFunc(ctx, cancel)
+	return batchCtx, func() { unregister() }
 }
 
 func utc(t time.Time) time.Time { return t.UTC() }
