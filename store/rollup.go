@@ -191,26 +191,45 @@ func (s *Store) recountContacts(ctx context.Context, institution string, buckets
 // buckets from the newest versions of its contacts, with the store's
 // parameters, replacing the previous rows (see recountLevels).
 func (s *Store) recountContactLevels(ctx context.Context, institution string, buckets []time.Time) error {
+	return s.recountLevels(ctx, contactRollup, institution, buckets, s.contactCounts(ctx, institution))
+}
+
+// contactCounts counts the institution's contacts with the store's
+// parameters.
+func (s *Store) contactCounts(ctx context.Context, institution string) countsFunc {
 	params := s.paramsOf(institution)
-	return s.recountLevels(ctx, contactRollup, institution, buckets, func(w window, key func(q *query) *query) (*query, error) {
+	return func(w window, key func(q *query) *query) (*query, error) {
 		return s.contactCountsQuery(ctx, institution, w, params, key)
-	})
+	}
+}
+
+// feedbackCounts counts the institution's feedback.
+func feedbackCounts(institution string) countsFunc {
+	return func(w window, key func(q *query) *query) (*query, error) {
+		return feedbackCountsQuery(institution, w, key), nil
+	}
 }
 
 // countsFunc returns the query of a rollup's counts of the newest versions
 // in w per group and key (nil when w has no records).
 type countsFunc func(w window, key func(q *query) *query) (*query, error)
 
-// recountLevels recounts r's levels of the institution's buckets inside
-// ClickHouse, from one read of the newest versions per chunk: the buckets
-// that keep their seconds (secondsFrom) as seconds, then the buckets as
-// their sums; older buckets straight as buckets; then the days as the sums
-// of the buckets.
+// recountLevels recounts r's levels of the institution's buckets, keeping
+// the seconds the horizon asks for (secondsFrom; see recountLevelsFrom).
 func (s *Store) recountLevels(ctx context.Context, r rollup, institution string, buckets []time.Time, counts countsFunc) error {
 	secondsFrom, err := s.secondsFrom(ctx, institution)
 	if err != nil {
 		return err
 	}
+	return s.recountLevelsFrom(ctx, r, institution, buckets, counts, secondsFrom)
+}
+
+// recountLevelsFrom recounts r's levels of the institution's buckets inside
+// ClickHouse, from one read of the newest versions per chunk: the buckets
+// from secondsFrom on as seconds, then the buckets as their sums; older
+// buckets straight as buckets; then the days as the sums of the buckets.
+func (s *Store) recountLevelsFrom(ctx context.Context, r rollup, institution string, buckets []time.Time, counts countsFunc,
+	secondsFrom time.Time) error {
 	for _, chunk := range chunks(buckets) {
 		older, recent := splitAt(chunk, secondsFrom)
 		if len(older) > 0 {
@@ -491,9 +510,7 @@ func (s *Store) beforeFeedback(ctx context.Context, fs []records.Feedback) (touc
 // recountFeedback recounts the feedback rollup of the institution's
 // buckets, as recountContactLevels does for contacts.
 func (s *Store) recountFeedback(ctx context.Context, institution string, buckets []time.Time) error {
-	return s.recountLevels(ctx, feedbackRollup, institution, buckets, func(w window, key func(q *query) *query) (*query, error) {
-		return feedbackCountsQuery(institution, w, key), nil
-	})
+	return s.recountLevels(ctx, feedbackRollup, institution, buckets, feedbackCounts(institution))
 }
 
 // RebuildRollups recounts every rollup bucket of the institution from its
@@ -556,8 +573,9 @@ func (s *Store) allBuckets(ctx context.Context, table, column, institution strin
 // yet, or whose contact rollup was counted with other thresholds than the
 // store's parameters give (the configuration changed), and the written
 // rollup of every other institution whose written rollup is missing or was
-// counted in another time zone than the store's; it returns the
-// institutions it rebuilt.
+// counted in another time zone than the store's; it writes the seconds of
+// any institution whose horizon grew (extendSeconds). It returns the
+// institutions it rebuilt or extended.
 func (s *Store) EnsureRollups(ctx context.Context, institutions []string) ([]string, error) {
 	var rebuilt []string
 	for _, in := range institutions {
@@ -570,13 +588,17 @@ func (s *Store) EnsureRollups(ctx context.Context, institutions []string) ([]str
 			err = s.RebuildRollups(ctx, in)
 		case written:
 			err = s.rebuildWritten(ctx, in)
-		default:
-			continue
 		}
 		if err != nil {
 			return rebuilt, err
 		}
-		rebuilt = append(rebuilt, in)
+		extended, err := s.extendSeconds(ctx, in)
+		if err != nil {
+			return rebuilt, err
+		}
+		if all || written || extended {
+			rebuilt = append(rebuilt, in)
+		}
 	}
 	return rebuilt, nil
 }

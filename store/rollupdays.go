@@ -13,7 +13,9 @@ import (
 // take every whole UTC day that lies in one period of the query from the
 // day table, the other whole buckets from the bucket table and the seconds
 // at the window's ends from the seconds table, so a window of a year reads
-// a few hundred rows per group and no window reads raw versions.
+// a few hundred rows per group. The seconds are kept for recent weeks
+// (seconds.go); a window with an end in an older bucket reads the raw
+// versions.
 
 // daySize is the width of a day-table row.
 const daySize = 24 * time.Hour

@@ -25,31 +25,101 @@ func (s *Store) SetSecondsHorizon(horizon time.Duration, now func() time.Time) {
 }
 
 // secondsFrom returns the first bucket whose seconds a recount of the
-// institution's rollups writes now (the zero time: every bucket), after
-// recording it in rollup_seconds_from when it is later than what this
-// store recorded before: a reader must know that older seconds may be
-// stale before any recount leaves them so.
+// institution's rollups writes now (the zero time: every bucket). When the
+// horizon asks for a later start than the one recorded, it records it
+// first: a reader must know that older seconds may be stale before any
+// recount leaves them so. An earlier start waits for extendSeconds, which
+// writes the seconds before it records it.
 func (s *Store) secondsFrom(ctx context.Context, institution string) (time.Time, error) {
-	if s.secondsHorizon <= 0 || s.now == nil {
+	want, ok := s.wantedSecondsFrom()
+	if !ok {
 		return time.Time{}, nil
 	}
-	from := dayFloor(s.now().Add(-s.secondsHorizon))
-	s.mu.Lock()
-	recorded := s.recordedSecondsFrom[institution]
-	s.mu.Unlock()
-	if !from.After(recorded) {
+	recorded, found, err := s.recordedSecondsFrom(ctx, institution)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if found && !want.After(recorded) {
 		return recorded, nil
 	}
-	err := s.insertBatch(ctx, "rollup_seconds_from", "institution, seconds_from, recorded_at", 1, func(b driver.Batch) error {
-		return b.Append(institution, from, time.Now().UTC())
+	return want, s.recordSecondsFrom(ctx, institution, want)
+}
+
+// wantedSecondsFrom returns the start of the UTC day the horizon reaches
+// back to, and false when the store keeps every second.
+func (s *Store) wantedSecondsFrom() (time.Time, bool) {
+	if s.secondsHorizon <= 0 || s.now == nil {
+		return time.Time{}, false
+	}
+	return dayFloor(s.now().Add(-s.secondsHorizon)), true
+}
+
+// recordedSecondsFrom returns the start of the institution's seconds that
+// was recorded last, and false when none was. It reads it once per store.
+func (s *Store) recordedSecondsFrom(ctx context.Context, institution string) (time.Time, bool, error) {
+	s.mu.Lock()
+	from, known := s.secondsStart[institution]
+	s.mu.Unlock()
+	if known {
+		return from, !from.IsZero(), nil
+	}
+	starts, err := s.secondsStarts(ctx, []string{institution})
+	if err != nil {
+		return time.Time{}, false, err
+	}
+	from = starts[institution]
+	s.mu.Lock()
+	s.secondsStart[institution] = from
+	s.mu.Unlock()
+	return from, !from.IsZero(), nil
+}
+
+// recordSecondsFrom records that the institution's seconds start at from.
+func (s *Store) recordSecondsFrom(ctx context.Context, institution string, from time.Time) error {
+	err := s.insertBatch(ctx, "rollup_seconds_from", "institution, seconds_from, version, recorded_at", 1, func(b driver.Batch) error {
+		return b.Append(institution, from, s.nextVersion(), time.Now().UTC())
 	})
 	if err != nil {
-		return time.Time{}, fmt.Errorf("record the seconds kept of %s: %w", institution, err)
+		return fmt.Errorf("record the seconds kept of %s: %w", institution, err)
 	}
 	s.mu.Lock()
-	s.recordedSecondsFrom[institution] = from
+	s.secondsStart[institution] = from
 	s.mu.Unlock()
-	return from, nil
+	return nil
+}
+
+// extendSeconds writes the seconds of the institution's buckets between
+// the start the horizon asks for and a later start recorded before (the
+// horizon grew: a longer exporter window), and then records the earlier
+// start. It reports whether it did.
+func (s *Store) extendSeconds(ctx context.Context, institution string) (bool, error) {
+	want, ok := s.wantedSecondsFrom()
+	if !ok {
+		return false, nil
+	}
+	recorded, found, err := s.recordedSecondsFrom(ctx, institution)
+	if err != nil || !found || !want.Before(recorded) {
+		return false, err
+	}
+	for _, r := range []struct {
+		rollup rollup
+		table  string
+		counts countsFunc
+	}{
+		{contactRollup, "contacts", s.contactCounts(ctx, institution)},
+		{feedbackRollup, "feedback", feedbackCounts(institution)},
+	} {
+		buckets, err := s.allBuckets(ctx, r.table, r.rollup.time, institution)
+		if err != nil {
+			return false, err
+		}
+		_, from := splitAt(buckets, want)
+		inside, _ := splitAt(from, recorded)
+		if err := s.recountLevelsFrom(ctx, r.rollup, institution, inside, r.counts, want); err != nil {
+			return false, err
+		}
+	}
+	return true, s.recordSecondsFrom(ctx, institution, want)
 }
 
 // splitAt splits sorted buckets into those before from and the others.
@@ -88,19 +158,36 @@ func firstSecondRead(froms []time.Time, to time.Time) (time.Time, bool) {
 }
 
 // withSeconds returns those of institutions whose per-second rollup holds
-// every bucket from first on: the largest start recorded in
-// rollup_seconds_from is not after it, or none is recorded.
+// every bucket from first on: the start recorded last is not after it, or
+// none is recorded.
 func (s *Store) withSeconds(ctx context.Context, institutions []string, first time.Time) ([]string, error) {
 	if len(institutions) == 0 {
 		return nil, nil
 	}
-	q := (&query{}).sql("SELECT institution, max(seconds_from) FROM rollup_seconds_from WHERE institution IN (").list(institutions).sql(") GROUP BY institution")
+	starts, err := s.secondsStarts(ctx, institutions)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, in := range institutions {
+		if !starts[in].After(first) { // the zero time when none is recorded
+			out = append(out, in)
+		}
+	}
+	return out, nil
+}
+
+// secondsStarts reads the start of the seconds recorded last per
+// institution; an institution with none recorded has no entry.
+func (s *Store) secondsStarts(ctx context.Context, institutions []string) (map[string]time.Time, error) {
+	q := (&query{}).sql("SELECT institution, argMax(seconds_from, version) FROM rollup_seconds_from WHERE institution IN (").
+		list(institutions).sql(") GROUP BY institution")
 	rows, err := s.conn.Query(ctx, q.String(), q.args...)
 	if err != nil {
 		return nil, fmt.Errorf("seconds kept in the rollups: %w", err)
 	}
 	defer rows.Close()
-	from := map[string]time.Time{}
+	out := map[string]time.Time{}
 	for rows.Next() {
 		var (
 			in string
@@ -109,16 +196,10 @@ func (s *Store) withSeconds(ctx context.Context, institutions []string, first ti
 		if err := rows.Scan(&in, &t); err != nil {
 			return nil, fmt.Errorf("seconds kept in the rollups: %w", err)
 		}
-		from[in] = t
+		out[in] = t.UTC()
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("seconds kept in the rollups: %w", err)
-	}
-	var out []string
-	for _, in := range institutions {
-		if t, ok := from[in]; !ok || !t.After(first) {
-			out = append(out, in)
-		}
 	}
 	return out, nil
 }

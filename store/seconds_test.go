@@ -86,4 +86,27 @@ func TestSecondsHorizon(t *testing.T) {
 			t.Errorf("%s: offered in the window read %v, want %v", tc.name, offered, tc.offered)
 		}
 	}
+
+	// A longer horizon (a longer exporter window) reaches back to 1 April:
+	// EnsureRollups writes the seconds of 1 and 2 April (c3's and c2's)
+	// before it records the earlier start, and the window from 10:04 on
+	// 2 April is served by the rollups again.
+	s.SetSecondsHorizon(4*24*time.Hour, func() time.Time { return now })
+	if got, err := s.EnsureRollups(ctx, []string{"SODRA"}); err != nil || len(got) != 1 {
+		t.Fatalf("EnsureRollups with a longer horizon: %v (%v), want SODRA", got, err)
+	}
+	q := "SELECT count() FROM contact_rollup_1s FINAL WHERE institution = 'SODRA' AND bucket < ? AND offered > 0"
+	if got, err := s.Count(ctx, q, cutoff); err != nil || got != 2 {
+		t.Errorf("seconds before 3 April after the horizon grew: %d (%v), want 2", got, err)
+	}
+	from := at(2, 10, 4, 0)
+	if served, err := s.RollupsServe(ctx, "SODRA", []time.Time{from}, to); err != nil || !served {
+		t.Errorf("window from %s after the horizon grew: served by the rollups: %v (%v), want true", from, served, err)
+	}
+	if got := totals(t, s, from, to)["cc/phone"].Offered; got != 4 {
+		t.Errorf("window from %s after the horizon grew: offered %v, want 4", from, got)
+	}
+	if got, err := s.EnsureRollups(ctx, []string{"SODRA"}); err != nil || len(got) != 0 {
+		t.Errorf("EnsureRollups again: %v (%v), want nothing to do", got, err)
+	}
 }

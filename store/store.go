@@ -35,9 +35,10 @@ type Store struct {
 	built       map[string]bool   // institutions whose rollups are known to be built
 	writtenZone map[string]string // institutions whose written rollup is known to be built, and its zone
 	live        map[string]bool   // sessions of the passes running on this store (see BeginPass)
-	// recordedSecondsFrom is the latest start of the per-second level that
-	// this store recorded per institution (see secondsFrom).
-	recordedSecondsFrom map[string]time.Time
+	// secondsStart is the start of the per-second level recorded last per
+	// institution, as this store read or wrote it (the zero time: none);
+	// see secondsFrom.
+	secondsStart map[string]time.Time
 }
 
 // parseDSN parses a native-protocol DSN and applies password when it is not
@@ -100,7 +101,7 @@ func Open(ctx context.Context, dsn, password string) (*Store, error) {
 		return nil, fmt.Errorf("ping ClickHouse %s database %s: %w", addr, opts.Auth.Database, redact(err, password))
 	}
 	return &Store{conn: &countingConn{Conn: conn}, database: opts.Auth.Database, addr: addr, built: map[string]bool{}, writtenZone: map[string]string{},
-		recordedSecondsFrom: map[string]time.Time{}}, nil
+		secondsStart: map[string]time.Time{}}, nil
 }
 
 // Close closes the connection.
