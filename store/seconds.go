@@ -55,23 +55,16 @@ func (s *Store) wantedSecondsFrom() (time.Time, bool) {
 }
 
 // recordedSecondsFrom returns the start of the institution's seconds that
-// was recorded last, and false when none was. It reads it once per store.
+// was recorded last, and false when none was. It reads it every time:
+// another process (a `schema migrate` with a longer horizon) may have
+// recorded an earlier start since.
 func (s *Store) recordedSecondsFrom(ctx context.Context, institution string) (time.Time, bool, error) {
-	s.mu.Lock()
-	from, known := s.secondsStart[institution]
-	s.mu.Unlock()
-	if known {
-		return from, !from.IsZero(), nil
-	}
 	starts, err := s.secondsStarts(ctx, []string{institution})
 	if err != nil {
 		return time.Time{}, false, err
 	}
-	from = starts[institution]
-	s.mu.Lock()
-	s.secondsStart[institution] = from
-	s.mu.Unlock()
-	return from, !from.IsZero(), nil
+	from, found := starts[institution]
+	return from, found, nil
 }
 
 // recordSecondsFrom records that the institution's seconds start at from.
@@ -82,9 +75,6 @@ func (s *Store) recordSecondsFrom(ctx context.Context, institution string, from 
 	if err != nil {
 		return fmt.Errorf("record the seconds kept of %s: %w", institution, err)
 	}
-	s.mu.Lock()
-	s.secondsStart[institution] = from
-	s.mu.Unlock()
 	return nil
 }
 

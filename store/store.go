@@ -35,10 +35,6 @@ type Store struct {
 	built       map[string]bool   // institutions whose rollups are known to be built
 	writtenZone map[string]string // institutions whose written rollup is known to be built, and its zone
 	live        map[string]bool   // sessions of the passes running on this store (see BeginPass)
-	// secondsStart is the start of the per-second level recorded last per
-	// institution, as this store read or wrote it (the zero time: none);
-	// see secondsFrom.
-	secondsStart map[string]time.Time
 }
 
 // parseDSN parses a native-protocol DSN and applies password when it is not
@@ -100,8 +96,7 @@ func Open(ctx context.Context, dsn, password string) (*Store, error) {
 		conn.Close()
 		return nil, fmt.Errorf("ping ClickHouse %s database %s: %w", addr, opts.Auth.Database, redact(err, password))
 	}
-	return &Store{conn: &countingConn{Conn: conn}, database: opts.Auth.Database, addr: addr, built: map[string]bool{}, writtenZone: map[string]string{},
-		secondsStart: map[string]time.Time{}}, nil
+	return &Store{conn: &countingConn{Conn: conn}, database: opts.Auth.Database, addr: addr, built: map[string]bool{}, writtenZone: map[string]string{}}, nil
 }
 
 // Close closes the connection.
