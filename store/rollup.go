@@ -60,14 +60,11 @@ func ceilTo(t time.Time, d time.Duration) time.Time {
 func (s *Store) splitWindow(ctx context.Context, institution string, from, to time.Time, forceRaw bool,
 	rollup func() (bool, error), raw func() error) error {
 	if !forceRaw {
-		built, err := s.rollupsBuilt(ctx, institution)
-		if err == nil && built {
-			built, err = s.secondsServe(ctx, institution, []time.Time{from}, to)
-		}
+		served, err := s.servedOf(ctx, []string{institution}, []time.Time{from}, to)
 		if err != nil {
 			return err
 		}
-		if built {
+		if len(served) == 1 {
 			ok, err := rollup()
 			if err != nil || ok {
 				return err

@@ -193,14 +193,3 @@ func (s *Store) secondsStarts(ctx context.Context, institutions []string) (map[s
 	}
 	return out, nil
 }
-
-// secondsServe reports whether the institution's rollups hold the seconds
-// that a read of the windows [froms[i], to) takes.
-func (s *Store) secondsServe(ctx context.Context, institution string, froms []time.Time, to time.Time) (bool, error) {
-	first, ok := firstSecondRead(froms, to)
-	if !ok {
-		return true, nil
-	}
-	kept, err := s.withSeconds(ctx, []string{institution}, first)
-	return len(kept) == 1, err
-}
