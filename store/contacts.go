@@ -331,7 +331,7 @@ func (s *Store) rawContactCounts(ctx context.Context, institution string, w wind
 // countContacts counts the newest versions of the institution's contacts
 // in window w per unit, channel and key (keyExpr of arrived_at).
 func (s *Store) countContacts(ctx context.Context, institution string, w window, params func(unit, channel string) kpi.Params, keyExpr func(q *query) *query) ([]countedContacts, error) {
-	query, err := s.contactCountsQuery(ctx, institution, w, params, keyExpr)
+	query, err := s.contactCountsQuery(ctx, institution, w, params, keyExpr, newestContacts)
 	if err != nil || query == nil {
 		return nil, err
 	}
@@ -374,13 +374,19 @@ func (s *Store) countContacts(ctx context.Context, institution string, w window,
 	return out, rows.Err()
 }
 
-// contactCountsQuery returns the query that counts the newest versions of
-// the institution's contacts in window w per unit, channel and key (keyExpr
-// of arrived_at), with each group's thresholds: the columns unit, channel,
-// key, t_ms, s_ms, l_ms and then contactCountColumns. It is nil when the
-// window has no contacts.
+// contactsIn appends a subquery that yields the contacts of the
+// institution that a count of window w reads (source, id and columns, one
+// row per contact): newestContacts, or firstVersions where no contact has
+// more than one row.
+type contactsIn func(q *query, institution string, w window, columns string) *query
+
+// contactCountsQuery returns the query that counts the institution's
+// contacts in window w (those rows yields) per unit, channel and key
+// (keyExpr of arrived_at), with each group's thresholds: the columns unit,
+// channel, key, t_ms, s_ms, l_ms and then contactCountColumns. It is nil
+// when the window has no contacts.
 func (s *Store) contactCountsQuery(ctx context.Context, institution string, w window, params func(unit, channel string) kpi.Params,
-	keyExpr func(q *query) *query) (*query, error) {
+	keyExpr func(q *query) *query, rows contactsIn) (*query, error) {
 	groups, err := s.contactGroups(ctx, "contacts", []string{institution}, w)
 	if err != nil || len(groups) == 0 {
 		return nil, err
@@ -418,7 +424,7 @@ FROM (
         `)
 	paramExpr(query, groups, func(g group) float64 { return ms(ps[g].LongWait) }).sql(` AS l
     FROM (`)
-	newestContacts(query, institution, w, cols).sql(`)
+	rows(query, institution, w, cols).sql(`)
 )
 GROUP BY unit, channel, key`)
 	return query, nil

@@ -45,6 +45,7 @@ type Pass struct {
 
 	mu       sync.Mutex
 	contacts touched              // contact buckets to recount
+	fresh    touched              // those of them that are fresh (sortFresh)
 	feedback touched              // feedback buckets to recount
 	earliest map[string]time.Time // per institution, the earliest contact bucket touched
 	since    time.Time            // contacts written from then on are the period's (ingested_at)
@@ -83,7 +84,7 @@ func (s *Store) BeginPass() *Pass {
 }
 
 func (p *Pass) reset() {
-	p.contacts, p.feedback = touched{}, touched{}
+	p.contacts, p.fresh, p.feedback = touched{}, touched{}, touched{}
 	p.earliest, p.through = map[string]time.Time{}, map[string]uint64{}
 	p.noted = map[noteKey]noteSpan{}
 	p.since = time.Now().UTC().Truncate(time.Second) // ingested_at holds whole seconds
@@ -99,6 +100,9 @@ func (p *Pass) InsertContacts(ctx context.Context, cs []records.Contact) error {
 	defer p.mu.Unlock()
 	before, err := p.beforeContacts(ctx, cs)
 	if err != nil {
+		return err
+	}
+	if err := p.sortFresh(ctx, cs, before); err != nil {
 		return err
 	}
 	if err := p.note(ctx, pendingContacts, before.touched); err != nil {
@@ -242,7 +246,7 @@ func (p *Pass) flush(ctx context.Context) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
 		for institution := range p.contacts {
-			if err := p.recountContacts(gctx, institution, p.contacts.sorted(institution)); err != nil {
+			if err := p.recountPassContacts(gctx, institution); err != nil {
 				return err
 			}
 		}

@@ -188,15 +188,15 @@ func (s *Store) recountContacts(ctx context.Context, institution string, buckets
 // buckets from the newest versions of its contacts, with the store's
 // parameters, replacing the previous rows (see recountLevels).
 func (s *Store) recountContactLevels(ctx context.Context, institution string, buckets []time.Time) error {
-	return s.recountLevels(ctx, contactRollup, institution, buckets, s.contactCounts(ctx, institution))
+	return s.recountLevels(ctx, contactRollup, institution, buckets, s.contactCounts(ctx, institution, newestContacts))
 }
 
-// contactCounts counts the institution's contacts with the store's
-// parameters.
-func (s *Store) contactCounts(ctx context.Context, institution string) countsFunc {
+// contactCounts counts the institution's contacts (those rows yields) with
+// the store's parameters.
+func (s *Store) contactCounts(ctx context.Context, institution string, rows contactsIn) countsFunc {
 	params := s.paramsOf(institution)
 	return func(w window, key func(q *query) *query) (*query, error) {
-		return s.contactCountsQuery(ctx, institution, w, params, key)
+		return s.contactCountsQuery(ctx, institution, w, params, key, rows)
 	}
 }
 
@@ -355,11 +355,12 @@ func (s *Store) earlierBuckets(ctx context.Context, table, timeColumn, idColumn 
 }
 
 // contactBatch is what InsertContacts finds out before it writes a batch:
-// the rollup buckets the batch's records are counted in now, and which of
-// them are written cases.
+// the rollup buckets the batch's records are counted in now, which of them
+// are stored already, and which of those are written cases.
 type contactBatch struct {
 	touched  touched
 	keys     keysBySource
+	stored   map[recordKey]bool
 	written  map[recordKey]bool
 	earliest time.Time // the earliest arrival of the batch's records, old or new
 }
@@ -373,7 +374,7 @@ type recordKey struct{ institution, source, id string }
 // case (so that a new version that is not one withdraws it from
 // written_cases).
 func (s *Store) beforeContacts(ctx context.Context, cs []records.Contact) (contactBatch, error) {
-	b := contactBatch{touched: touched{}, keys: keysBySource{}, written: map[recordKey]bool{}}
+	b := contactBatch{touched: touched{}, keys: keysBySource{}, stored: map[recordKey]bool{}, written: map[recordKey]bool{}}
 	for _, c := range cs {
 		if _, err := version("contact", c.Source, c.ID, c.Version); err != nil {
 			return b, err // before anything is sent: see rowsPerBlock
@@ -446,8 +447,10 @@ func (s *Store) storedContacts(ctx context.Context, institution, source string, 
 		if bucket.Before(b.earliest) {
 			b.earliest = bucket // where the record arrived until now
 		}
+		k := recordKey{institution, source, id}
+		b.stored[k] = true
 		if written == 1 {
-			b.written[recordKey{institution, source, id}] = true
+			b.written[k] = true
 		}
 	}
 	return rows.Err()
