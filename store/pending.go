@@ -46,7 +46,7 @@ type Pass struct {
 
 	mu       sync.Mutex
 	contacts touched              // contact buckets to recount
-	fresh    touched              // those of them that are fresh (sortFresh)
+	own      passOwn              // which of them are the pass's own (sortOwn)
 	feedback touched              // feedback buckets to recount
 	earliest map[string]time.Time // per institution, the earliest contact bucket touched
 	since    time.Time            // contacts written from then on are the period's (ingested_at)
@@ -89,7 +89,7 @@ func (s *Store) BeginPass() *Pass {
 }
 
 func (p *Pass) reset() {
-	p.contacts, p.fresh, p.feedback = touched{}, touched{}, touched{}
+	p.contacts, p.feedback, p.own = touched{}, touched{}, newPassOwn(maxRevised)
 	p.earliest, p.through = map[string]time.Time{}, map[string]uint64{}
 	p.noted = map[noteKey]noteSpan{}
 	p.since = time.Now().UTC().Truncate(time.Second) // ingested_at holds whole seconds
@@ -107,7 +107,7 @@ func (p *Pass) InsertContacts(ctx context.Context, cs []records.Contact) error {
 	if err != nil {
 		return err
 	}
-	if err := p.sortFresh(ctx, cs, before); err != nil {
+	if err := p.sortOwn(ctx, cs, before); err != nil {
 		return err
 	}
 	if err := p.note(ctx, pendingContacts, before.touched); err != nil {

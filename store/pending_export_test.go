@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"sort"
 	"time"
 )
 
@@ -20,10 +21,22 @@ func (s *Store) PendingNotes(ctx context.Context) (int, error) {
 	return len(ns), err
 }
 
-// FreshBuckets returns the institution's contact buckets that the pass
-// counts as fresh (see sortFresh), in order.
-func (p *Pass) FreshBuckets(institution string) []time.Time {
+// OwnBuckets returns the institution's contact buckets that are the pass's
+// own (see sortOwn), in order, and its revised records' ids.
+func (p *Pass) OwnBuckets(institution string) (buckets []time.Time, revised []string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.fresh.sorted(institution)
+	for k := range p.own.revised[institution] {
+		revised = append(revised, k.id)
+	}
+	sort.Strings(revised)
+	return p.own.buckets.sorted(institution), revised
+}
+
+// SetMaxRevised sets how many revised records the pass keeps per
+// institution before it counts the institution's own buckets as any other.
+func (p *Pass) SetMaxRevised(n int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.own.maxRevised = n
 }

@@ -114,6 +114,10 @@ func (s *Store) sumLevel(ctx context.Context, r rollup, from, to, truncate, inst
 func (s *Store) exec(ctx context.Context, table string, q *query) error {
 	ctx, done := s.clusterInsert(ctx, table)
 	defer done()
+	ctx, err := q.context(ctx)
+	if err != nil {
+		return err
+	}
 	return s.conn.Exec(ctx, q.String(), q.args...)
 }
 

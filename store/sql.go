@@ -1,8 +1,12 @@
 package store
 
 import (
+	"context"
 	"strings"
 	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/ext"
 )
 
 // query builds the text of a ClickHouse query and the values of its `?`
@@ -11,8 +15,31 @@ import (
 // string concatenation. Identifiers (tables, columns) come from the fixed
 // sets of this package, never from a caller.
 type query struct {
-	b    strings.Builder
-	args []any
+	b      strings.Builder
+	args   []any
+	tables []func() (*ext.Table, error) // external tables the query reads
+}
+
+// external makes the query send the table that table builds with it.
+func (q *query) external(table func() (*ext.Table, error)) *query {
+	q.tables = append(q.tables, table)
+	return q
+}
+
+// context returns ctx carrying the query's external tables.
+func (q *query) context(ctx context.Context) (context.Context, error) {
+	if len(q.tables) == 0 {
+		return ctx, nil
+	}
+	tables := make([]*ext.Table, len(q.tables))
+	for i, build := range q.tables {
+		t, err := build()
+		if err != nil {
+			return nil, err
+		}
+		tables[i] = t
+	}
+	return clickhouse.Context(ctx, clickhouse.WithExternalTable(tables...)), nil
 }
 
 // sql appends query text, which must hold no values.
@@ -67,9 +94,11 @@ func quoteIdent(name string) string {
 	return "`" + strings.NewReplacer("\\", "\\\\", "`", "\\`").Replace(name) + "`"
 }
 
-// subquery appends the text of o and its placeholders' values.
+// subquery appends the text of o, its placeholders' values and its
+// external tables.
 func (q *query) subquery(o *query) *query {
 	q.sql(o.String())
 	q.args = append(q.args, o.args...)
+	q.tables = append(q.tables, o.tables...)
 	return q
 }
