@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
-	"github.com/bits-and-blooms/bloom/v3"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/ccbench/ccbench/records"
@@ -52,10 +51,6 @@ type Pass struct {
 	since    time.Time            // contacts written from then on are the period's (ingested_at)
 	through  map[string]uint64    // per institution, the version of its newest note
 	noted    map[noteKey]noteSpan // per institution and kind, the hull of the notes not yet done
-	// Per institution and source of contacts, a filter of the ids the pass
-	// wrote when the source had no contacts before it (see mayBeStored),
-	// and nil when it had.
-	newSources map[sourceKey]*bloom.BloomFilter
 }
 
 type noteKey struct{ institution, kind string }
@@ -77,7 +72,7 @@ const noteMargin = 7 * 24 * time.Hour
 func (s *Store) BeginPass() *Pass {
 	var id [8]byte
 	_, _ = rand.Read(id[:]) // crypto/rand.Read never fails
-	p := &Pass{Store: s, session: hex.EncodeToString(id[:]), newSources: map[sourceKey]*bloom.BloomFilter{}}
+	p := &Pass{Store: s, session: hex.EncodeToString(id[:])}
 	p.reset()
 	s.mu.Lock()
 	if s.live == nil {
@@ -103,7 +98,7 @@ func (p *Pass) InsertContacts(ctx context.Context, cs []records.Contact) error {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	before, err := p.beforeContacts(ctx, cs, p.mayBeStored)
+	before, err := p.beforeContacts(ctx, cs)
 	if err != nil {
 		return err
 	}

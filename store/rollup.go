@@ -367,18 +367,13 @@ type contactBatch struct {
 
 type recordKey struct{ institution, source, id string }
 
-// idFilter returns those of ids, of one institution and source, that may
-// have stored versions: the others certainly have none.
-type idFilter func(ctx context.Context, institution, source string, ids []string) ([]string, error)
-
 // beforeContacts looks up, before a batch is written, where its records
 // are counted now: the bucket of each record's newest stored version (the
 // only one the rollup counts; ClickHouse may merge older versions away at
 // any time, but never the newest), and whether that version is a written
 // case (so that a new version that is not one withdraws it from
-// written_cases). It looks up the records mayBeStored lets through (all of
-// them when it is nil).
-func (s *Store) beforeContacts(ctx context.Context, cs []records.Contact, mayBeStored idFilter) (contactBatch, error) {
+// written_cases).
+func (s *Store) beforeContacts(ctx context.Context, cs []records.Contact) (contactBatch, error) {
 	b := contactBatch{touched: touched{}, keys: keysBySource{}, stored: map[recordKey]bool{}, written: map[recordKey]bool{}}
 	for _, c := range cs {
 		if _, err := version("contact", c.Source, c.ID, c.Version); err != nil {
@@ -394,15 +389,6 @@ func (s *Store) beforeContacts(ctx context.Context, cs []records.Contact, mayBeS
 	}
 	for institution, bySource := range b.keys {
 		for source, ids := range bySource {
-			if mayBeStored != nil {
-				var err error
-				if ids, err = mayBeStored(ctx, institution, source, ids); err != nil {
-					return b, err
-				}
-			}
-			if len(ids) == 0 {
-				continue
-			}
 			if err := s.storedContacts(ctx, institution, source, ids, &b); err != nil {
 				return b, err
 			}

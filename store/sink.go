@@ -120,7 +120,7 @@ func (s *Store) InsertContacts(ctx context.Context, cs []records.Contact) error 
 	if len(cs) == 0 {
 		return nil
 	}
-	before, err := s.beforeContacts(ctx, cs, nil)
+	before, err := s.beforeContacts(ctx, cs)
 	if err != nil {
 		return err
 	}
