@@ -302,3 +302,11 @@ func TestClusterConcurrentInserts(t *testing.T) {
 		t.Errorf("contacts: %d, want %d", n, want)
 	}
 }
+
+// TestClusterOwnBuckets runs the passes of TestOwnBuckets on the cluster,
+// where the count of a pass's own buckets reads the Distributed table
+// with the revised records sent as an external table (merges run there).
+func TestClusterOwnBuckets(t *testing.T) {
+	servertest.Cluster(t)
+	ownBuckets(t, servertest.NewClusterStore(t), "SODRA")
+}

@@ -23,7 +23,12 @@ func TestOwnBuckets(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = s.Exec(ctx, "SYSTEM START MERGES contacts") })
-	const institution = "fresh"
+	ownBuckets(t, s, "own")
+}
+
+// ownBuckets runs the passes of TestOwnBuckets for the institution.
+func ownBuckets(t *testing.T, s *store.Store, institution string) {
+	ctx := testContext(t)
 	if err := s.RebuildRollups(ctx, institution); err != nil {
 		t.Fatal(err)
 	}
