@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"hash/maphash"
 	"strings"
 	"time"
 
@@ -50,64 +49,66 @@ func newPassOwn(maxRevised int) passOwn {
 	return passOwn{buckets: touched{}, revised: map[string]map[revisedKey]struct{}{}, off: map[string]bool{}, maxRevised: maxRevised}
 }
 
-// sortOwn updates the pass's own buckets and revised records for a batch
-// of contacts about to be written; b is what beforeContacts found out
-// about it. A bucket becomes the pass's own when the batch is the pass's
-// first to put a contact into it and it holds no row yet. It must run
-// before the batch's rows are written.
-func (p *Pass) sortOwn(ctx context.Context, cs []records.Contact, b contactBatch) error {
+// emptyBuckets returns the buckets that batch cs puts contacts into for
+// the first time in the pass and that hold no contact row yet: those the
+// pass makes its own (sortOwn). It must run before the batch's rows are
+// written.
+func (p *Pass) emptyBuckets(ctx context.Context, cs []records.Contact) (touched, error) {
+	candidates := touched{}
+	for _, c := range cs {
+		if !p.own.off[c.Institution] && !p.contacts[c.Institution][bucketFloor(c.ArrivedAt).Unix()] {
+			candidates.add(c.Institution, c.ArrivedAt)
+		}
+	}
+	empty := touched{}
+	for institution := range candidates {
+		buckets := candidates.sorted(institution)
+		q := &query{}
+		q.sql("SELECT DISTINCT toStartOfFifteenMinutes(arrived_at) FROM contacts WHERE institution = ").bind(institution).sql(" AND ")
+		bucketSet(buckets).sql(q, "arrived_at")
+		held := touched{}
+		if err := p.collectBuckets(ctx, q, institution, held); err != nil {
+			return nil, err
+		}
+		for _, b := range buckets {
+			if !held[institution][b.Unix()] {
+				empty.add(institution, b)
+			}
+		}
+	}
+	return empty, nil
+}
+
+// sortOwn updates the pass's own buckets and revised records for batch cs:
+// b is what beforeContacts found out about it, and empty its buckets that
+// held no row (emptyBuckets), which become the pass's own.
+func (p *Pass) sortOwn(cs []records.Contact, b contactBatch, empty touched) {
 	for k := range b.stored {
 		p.revise(k)
 	}
 	for _, k := range twice(cs) {
 		p.revise(k)
 	}
-	candidates := touched{}
-	for institution, buckets := range b.touched { // the batch's buckets, and where its stored records are
+	for institution, buckets := range empty {
 		if p.own.off[institution] {
 			continue
 		}
 		for bucket := range buckets {
-			if !p.contacts[institution][bucket] {
-				candidates.add(institution, time.Unix(bucket, 0))
-			}
+			p.own.buckets.add(institution, time.Unix(bucket, 0))
 		}
 	}
-	for institution := range candidates {
-		if p.own.off[institution] {
-			continue
-		}
-		if err := p.ownIfEmpty(ctx, institution, candidates.sorted(institution)); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
-// twice returns the records that cs holds more than one version of. It
-// tells them apart by a hash of their key: a collision makes a record with
-// one version look revised, which only makes a recount pick its newest
-// version.
+// twice returns the records that cs holds more than one version of.
 func twice(cs []records.Contact) []recordKey {
-	seed := maphash.MakeSeed()
-	seen := make(map[uint64]bool, len(cs))
-	hashes := make([]uint64, len(cs))
-	for i, c := range cs {
-		var h maphash.Hash
-		h.SetSeed(seed)
-		h.WriteString(c.Institution)
-		h.WriteByte(0)
-		h.WriteString(c.Source)
-		h.WriteByte(0)
-		h.WriteString(c.ID)
-		hashes[i] = h.Sum64()
-		again, ok := seen[hashes[i]]
-		seen[hashes[i]] = ok || again
+	n := make(map[recordKey]int, len(cs))
+	for _, c := range cs {
+		n[recordKey{c.Institution, c.Source, c.ID}]++
 	}
 	var out []recordKey
-	for i, c := range cs {
-		if seen[hashes[i]] {
-			out = append(out, recordKey{c.Institution, c.Source, c.ID})
+	for k, v := range n {
+		if v > 1 {
+			out = append(out, k)
 		}
 	}
 	return out
@@ -130,24 +131,6 @@ func (p *Pass) revise(k recordKey) {
 		delete(p.own.revised, k.institution)
 		delete(p.own.buckets, k.institution)
 	}
-}
-
-// ownIfEmpty makes those of the institution's buckets (sorted) that hold
-// no contact row the pass's own.
-func (p *Pass) ownIfEmpty(ctx context.Context, institution string, buckets []time.Time) error {
-	q := &query{}
-	q.sql("SELECT DISTINCT toStartOfFifteenMinutes(arrived_at) FROM contacts WHERE institution = ").bind(institution).sql(" AND ")
-	bucketSet(buckets).sql(q, "arrived_at")
-	held := touched{}
-	if err := p.collectBuckets(ctx, q, institution, held); err != nil {
-		return err
-	}
-	for _, b := range buckets {
-		if !held[institution][b.Unix()] {
-			p.own.buckets.add(institution, b)
-		}
-	}
-	return nil
 }
 
 // revisedTable is the name of the external table of revised records a

@@ -98,19 +98,25 @@ func (p *Pass) InsertContacts(ctx context.Context, cs []records.Contact) error {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	before, err := p.beforeContacts(ctx, cs)
-	if err != nil {
+	// Where the batch's records are counted now, and which of its buckets
+	// hold no row yet: two reads, side by side.
+	var (
+		before contactBatch
+		empty  touched
+	)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) { before, err = p.beforeContacts(gctx, cs); return err })
+	g.Go(func() (err error) { empty, err = p.emptyBuckets(gctx, cs); return err })
+	if err := g.Wait(); err != nil {
 		return err
 	}
-	if err := p.sortOwn(ctx, cs, before); err != nil {
-		return err
-	}
+	p.sortOwn(cs, before, empty)
 	if err := p.note(ctx, pendingContacts, before.touched); err != nil {
 		return err
 	}
 	// The two tables take their rows at the same time: each insert has a
 	// fixed cost on the server that is worth overlapping.
-	g, gctx := errgroup.WithContext(ctx)
+	g, gctx = errgroup.WithContext(ctx)
 	g.Go(func() error { return p.insertContacts(gctx, cs) })
 	g.Go(func() error { return p.insertWrittenCases(gctx, cs, before.written) })
 	if err := g.Wait(); err != nil {
