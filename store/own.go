@@ -2,7 +2,8 @@ package store
 
 import (
 	"context"
-	"strings"
+	"hash/maphash"
+	"slices"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/ext"
@@ -33,20 +34,48 @@ import (
 // any other, from the newest versions of every record.
 const maxRevised = 200000
 
-// revisedKey is a revised record of an institution.
-type revisedKey struct{ source, id string }
+// revisedList holds the revised records of an institution, repeats and
+// all, as one arena of their sources and ids: it holds no pointers, so the
+// garbage collector does not scan it (a collector runs under a tight
+// memory limit, where every live pointer costs collections).
+type revisedList struct {
+	arena []byte
+	ends  []uint32 // where each source, then its id, ends in arena
+}
+
+func (r *revisedList) add(source, id string) {
+	r.arena = append(r.arena, source...)
+	r.ends = append(r.ends, uint32(len(r.arena)))
+	r.arena = append(r.arena, id...)
+	r.ends = append(r.ends, uint32(len(r.arena)))
+}
+
+// len is the number of records added, repeats counted.
+func (r *revisedList) len() int { return len(r.ends) / 2 }
+
+// each calls f with every record added.
+func (r *revisedList) each(f func(source, id string) error) error {
+	start := uint32(0)
+	for i := 0; i < len(r.ends); i += 2 {
+		if err := f(string(r.arena[start:r.ends[i]]), string(r.arena[r.ends[i]:r.ends[i+1]])); err != nil {
+			return err
+		}
+		start = r.ends[i+1]
+	}
+	return nil
+}
 
 // passOwn is what a pass knows about the contacts it wrote since its last
 // recount.
 type passOwn struct {
-	buckets    touched                            // per institution, its own buckets
-	revised    map[string]map[revisedKey]struct{} // per institution, its revised records
-	off        map[string]bool                    // institutions with more than maxRevised revised records
+	buckets    touched                 // per institution, its own buckets
+	revised    map[string]*revisedList // per institution, its revised records
+	off        map[string]bool         // institutions with more than maxRevised revised records
 	maxRevised int
 }
 
 func newPassOwn(maxRevised int) passOwn {
-	return passOwn{buckets: touched{}, revised: map[string]map[revisedKey]struct{}{}, off: map[string]bool{}, maxRevised: maxRevised}
+	return passOwn{buckets: touched{}, revised: map[string]*revisedList{}, off: map[string]bool{}, maxRevised: maxRevised}
 }
 
 // emptyBuckets returns the buckets that batch cs puts contacts into for
@@ -99,16 +128,32 @@ func (p *Pass) sortOwn(cs []records.Contact, b contactBatch, empty touched) {
 	}
 }
 
-// twice returns the records that cs holds more than one version of.
+// twice returns the records that cs holds more than one version of. It
+// tells them apart by a hash of their key, sorted rather than kept in a
+// map (no garbage to collect but one slice of numbers): a collision makes
+// a record with one version look revised, which only makes a recount pick
+// its newest version.
 func twice(cs []records.Contact) []recordKey {
-	n := make(map[recordKey]int, len(cs))
-	for _, c := range cs {
-		n[recordKey{c.Institution, c.Source, c.ID}]++
+	seed := maphash.MakeSeed()
+	hashes := make([]uint64, len(cs))
+	for i, c := range cs {
+		hashes[i] = maphash.String(seed, c.ID) ^ 31*maphash.String(seed, c.Source) ^ 961*maphash.String(seed, c.Institution)
+	}
+	sorted := slices.Clone(hashes)
+	slices.Sort(sorted)
+	var repeated map[uint64]bool
+	for i := 1; i < len(sorted); i++ {
+		if sorted[i] == sorted[i-1] {
+			if repeated == nil {
+				repeated = map[uint64]bool{}
+			}
+			repeated[sorted[i]] = true
+		}
 	}
 	var out []recordKey
-	for k, v := range n {
-		if v > 1 {
-			out = append(out, k)
+	for i, c := range cs {
+		if repeated[hashes[i]] {
+			out = append(out, recordKey{c.Institution, c.Source, c.ID})
 		}
 	}
 	return out
@@ -122,11 +167,11 @@ func (p *Pass) revise(k recordKey) {
 	}
 	r := p.own.revised[k.institution]
 	if r == nil {
-		r = map[revisedKey]struct{}{}
+		r = &revisedList{}
 		p.own.revised[k.institution] = r
 	}
-	r[revisedKey{strings.Clone(k.source), strings.Clone(k.id)}] = struct{}{}
-	if len(r) > p.own.maxRevised {
+	r.add(k.source, k.id)
+	if r.len() > p.own.maxRevised {
 		p.own.off[k.institution] = true
 		delete(p.own.revised, k.institution)
 		delete(p.own.buckets, k.institution)
@@ -148,7 +193,7 @@ func (p *Pass) ownVersions(institution string) contactsIn {
 	return func(q *query, institution string, w window, columns string) *query {
 		q.sql("SELECT source, id, ", columns, " FROM contacts WHERE institution = ").bind(institution).sql(" AND deleted = 0 AND ")
 		w.sql(q, "arrived_at")
-		if len(revised) == 0 {
+		if revised == nil {
 			return q
 		}
 		q.external(revisedRecords(revised))
@@ -164,18 +209,13 @@ func (p *Pass) ownVersions(institution string) contactsIn {
 }
 
 // revisedRecords returns the external table of the revised records.
-func revisedRecords(revised map[revisedKey]struct{}) func() (*ext.Table, error) {
+func revisedRecords(revised *revisedList) func() (*ext.Table, error) {
 	return func() (*ext.Table, error) {
 		t, err := ext.NewTable(revisedTable, ext.Column("source", "String"), ext.Column("id", "String"))
 		if err != nil {
 			return nil, err
 		}
-		for k := range revised {
-			if err := t.Append(k.source, k.id); err != nil {
-				return nil, err
-			}
-		}
-		return t, nil
+		return t, revised.each(func(source, id string) error { return t.Append(source, id) })
 	}
 }
 

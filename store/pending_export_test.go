@@ -26,8 +26,15 @@ func (s *Store) PendingNotes(ctx context.Context) (int, error) {
 func (p *Pass) OwnBuckets(institution string) (buckets []time.Time, revised []string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for k := range p.own.revised[institution] {
-		revised = append(revised, k.id)
+	seen := map[string]bool{}
+	if r := p.own.revised[institution]; r != nil {
+		_ = r.each(func(_, id string) error {
+			if !seen[id] {
+				seen[id] = true
+				revised = append(revised, id)
+			}
+			return nil
+		})
 	}
 	sort.Strings(revised)
 	return p.own.buckets.sorted(institution), revised
