@@ -376,8 +376,8 @@ func (s *Store) countContacts(ctx context.Context, institution string, w window,
 
 // contactsIn appends a subquery that yields the contacts of the
 // institution that a count of window w reads (source, id and columns, one
-// row per contact): newestContacts, or firstVersions where no contact has
-// more than one row.
+// row per contact): newestContacts, or a pass's ownVersions for the
+// buckets it wrote every row of.
 type contactsIn func(q *query, institution string, w window, columns string) *query
 
 // contactCountsQuery returns the query that counts the institution's
