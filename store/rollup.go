@@ -9,7 +9,6 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/ext"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/ccbench/ccbench/kpi"
 	"github.com/ccbench/ccbench/records"
@@ -225,44 +224,31 @@ func (s *Store) recountLevels(ctx context.Context, r rollup, institution string,
 // recountLevelsFrom recounts r's levels of the institution's buckets inside
 // ClickHouse, from one read of the newest versions per chunk: the buckets
 // from secondsFrom on as seconds, then the buckets as their sums; older
-// buckets straight as buckets. Two chunks are counted at a time: a pass's
-// recount runs when its batches are written, and one query leaves a core
-// idle. Then the days, as the sums of the buckets, once every chunk is
-// counted: two chunks may share a day.
+// buckets straight as buckets; then the days as the sums of the buckets.
 func (s *Store) recountLevelsFrom(ctx context.Context, r rollup, institution string, buckets []time.Time, counts countsFunc,
 	secondsFrom time.Time) error {
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(parallelRecounts)
 	for _, chunk := range chunks(buckets) {
-		g.Go(func() error { return s.recountChunk(gctx, r, institution, chunk, counts, secondsFrom) })
-	}
-	if err := g.Wait(); err != nil {
-		return err
-	}
-	return s.recountDays(ctx, r, institution, buckets)
-}
-
-// parallelRecounts is how many chunks of buckets a recount counts at a
-// time.
-const parallelRecounts = 2
-
-// recountChunk recounts the seconds and buckets of r's levels of a chunk of
-// the institution's buckets (see recountLevelsFrom).
-func (s *Store) recountChunk(ctx context.Context, r rollup, institution string, chunk []time.Time, counts countsFunc, secondsFrom time.Time) error {
-	older, recent := splitAt(chunk, secondsFrom)
-	if len(older) > 0 {
-		if err := s.recountLevel(ctx, r, r.bucketTable(), institution, older, s.nextVersion(), counts); err != nil {
+		older, recent := splitAt(chunk, secondsFrom)
+		if len(older) > 0 {
+			if err := s.recountLevel(ctx, r, r.bucketTable(), institution, older, s.nextVersion(), counts); err != nil {
+				return err
+			}
+		}
+		if len(recent) > 0 {
+			version := s.nextVersion() // before reading: a later recount wins
+			if err := s.recountLevel(ctx, r, r.secondTable(), institution, recent, version, counts); err != nil {
+				return err
+			}
+			err := s.sumLevel(ctx, r, r.secondTable(), r.bucketTable(), "toStartOfFifteenMinutes", institution, bucketSet(recent), version)
+			if err != nil {
+				return err
+			}
+		}
+		if err := s.recountDays(ctx, r, institution, chunk); err != nil {
 			return err
 		}
 	}
-	if len(recent) == 0 {
-		return nil
-	}
-	version := s.nextVersion() // before reading: a later recount wins
-	if err := s.recountLevel(ctx, r, r.secondTable(), institution, recent, version, counts); err != nil {
-		return err
-	}
-	return s.sumLevel(ctx, r, r.secondTable(), r.bucketTable(), "toStartOfFifteenMinutes", institution, bucketSet(recent), version)
+	return nil
 }
 
 // recountLevel writes the rows of the institution's buckets (chunk) to
