@@ -97,3 +97,12 @@ func totals(t *testing.T, s *store.Store, from, to time.Time) map[string]kpi.Con
 	}
 	return out
 }
+
+// offeredIn sums the contacts offered in rows.
+func offeredIn(rows []store.ContactRow) float64 {
+	var n float64
+	for _, r := range rows {
+		n += r.Counts.Offered
+	}
+	return n
+}

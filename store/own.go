@@ -182,30 +182,28 @@ func (p *Pass) revise(k recordKey) {
 // count of own buckets sends with its query.
 const revisedTable = "revised_records"
 
-// ownVersions returns the contactsIn of the pass's own buckets of the
+// ownVersions is the contactsIn of the pass's own buckets of the
 // institution: the rows of records that are not revised, as they are, and
-// the newest versions of the revised ones (matched by a hash of their
-// key, as newestVersions matches a wide window's records; a record whose
-// hash collides with a revised one's is picked from its versions too,
-// which gives the same row).
-func (p *Pass) ownVersions(institution string) contactsIn {
+// the newest versions of the revised ones (matched by a hash of their key,
+// as newestVersions matches a wide window's records; a record whose hash
+// collides with a revised one's is picked from its versions too, which
+// gives the same row).
+func (p *Pass) ownVersions(q *query, institution string, w window, columns string) *query {
+	q.sql("SELECT source, id, ", columns, " FROM contacts WHERE institution = ").bind(institution).sql(" AND deleted = 0 AND ")
+	w.sql(q, "arrived_at")
 	revised := p.own.revised[institution]
-	return func(q *query, institution string, w window, columns string) *query {
-		q.sql("SELECT source, id, ", columns, " FROM contacts WHERE institution = ").bind(institution).sql(" AND deleted = 0 AND ")
-		w.sql(q, "arrived_at")
-		if revised == nil {
-			return q
-		}
-		q.external(revisedRecords(revised))
-		q.sql(" AND cityHash64(source, id) NOT IN (SELECT cityHash64(source, id) FROM ", revisedTable, `)
+	if revised == nil {
+		return q
+	}
+	q.external(revisedRecords(revised))
+	q.sql(" AND cityHash64(source, id) NOT IN (SELECT cityHash64(source, id) FROM ", revisedTable, `)
     UNION ALL
     SELECT source, id, `, columns, " FROM (\n        SELECT source, id, deleted, ", columns, " FROM contacts WHERE institution = ").bind(institution).
-			sql(" AND cityHash64(source, id) IN (SELECT cityHash64(source, id) FROM ", revisedTable, `)
+		sql(" AND cityHash64(source, id) IN (SELECT cityHash64(source, id) FROM ", revisedTable, `)
         ORDER BY version DESC, ingested_at DESC
         LIMIT 1 BY source, id
     ) WHERE deleted = 0 AND `)
-		return w.sql(q, "arrived_at")
-	}
+	return w.sql(q, "arrived_at")
 }
 
 // revisedRecords returns the external table of the revised records.
@@ -225,8 +223,9 @@ func revisedRecords(revised *revisedList) func() (*ext.Table, error) {
 // record, and then the written rollup of the local days that hold them
 // all.
 func (p *Pass) recountPassContacts(ctx context.Context, institution string) error {
+	all := p.contacts.sorted(institution)
 	var own, other []time.Time
-	for _, b := range p.contacts.sorted(institution) {
+	for _, b := range all {
 		if p.own.buckets[institution][b.Unix()] {
 			own = append(own, b)
 		} else {
@@ -239,9 +238,9 @@ func (p *Pass) recountPassContacts(ctx context.Context, institution string) erro
 		}
 	}
 	if len(own) > 0 {
-		if err := p.recountLevels(ctx, contactRollup, institution, own, p.contactCounts(ctx, institution, p.ownVersions(institution))); err != nil {
+		if err := p.recountLevels(ctx, contactRollup, institution, own, p.contactCounts(ctx, institution, p.ownVersions)); err != nil {
 			return err
 		}
 	}
-	return p.recountWritten(ctx, institution, p.contacts.sorted(institution))
+	return p.recountWritten(ctx, institution, all)
 }

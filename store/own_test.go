@@ -120,11 +120,7 @@ func checkOffered(t *testing.T, s *store.Store, institution string, want map[tim
 		if err != nil {
 			t.Fatal(err)
 		}
-		var got float64
-		for _, r := range rows {
-			got += r.Counts.Offered
-		}
-		if got != offered {
+		if got := offeredIn(rows); got != offered {
 			t.Errorf("bucket %s: %v contacts offered, want %v", from.Format("15:04"), got, offered)
 		}
 	}

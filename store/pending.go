@@ -299,6 +299,10 @@ func (s *Store) feedbackAbout(ctx context.Context, institution string, earliest,
 
 // collectBuckets runs q, which selects buckets, and adds them to t.
 func (s *Store) collectBuckets(ctx context.Context, q *query, institution string, t touched) error {
+	ctx, err := q.context(ctx)
+	if err != nil {
+		return fmt.Errorf("rollup buckets to recount of %s: %w", institution, err)
+	}
 	rows, err := s.conn.Query(ctx, q.String(), q.args...)
 	if err != nil {
 		return fmt.Errorf("rollup buckets to recount of %s: %w", institution, err)

@@ -6,7 +6,6 @@ import (
 	"sort"
 	"time"
 
-	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/ext"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
@@ -336,11 +335,7 @@ func (k keysBySource) add(institution, source, id string) {
 func (s *Store) earlierBuckets(ctx context.Context, table, timeColumn, idColumn string, keys keysBySource, since time.Time, t touched) error {
 	for institution, bySource := range keys {
 		for source, ids := range bySource {
-			ctx, err := withIDs(ctx, ids)
-			if err != nil {
-				return fmt.Errorf("earlier %s buckets of %s: %w", table, institution, err)
-			}
-			q := &query{}
+			q := (&query{}).external(batchIDs(ids))
 			q.sql("SELECT DISTINCT toStartOfFifteenMinutes(", timeColumn, ") FROM ", table, " WHERE institution = ").bind(institution).
 				sql(" AND source = ").bind(source).sql(" AND ", idColumn, " IN ", idTable)
 			if !since.IsZero() {
@@ -401,34 +396,36 @@ func (s *Store) beforeContacts(ctx context.Context, cs []records.Contact) (conta
 // its query.
 const idTable = "batch_ids"
 
-// withIDs returns ctx carrying ids as the external table idTable (one
-// String column, id), so that a query looks up any number of records with
-// `id IN batch_ids`: one query, with the ids sent as a column rather than
-// parsed from its text.
-func withIDs(ctx context.Context, ids []string) (context.Context, error) {
-	t, err := ext.NewTable(idTable, ext.Column("id", "String"))
-	if err != nil {
-		return nil, err
-	}
-	for _, id := range ids {
-		if err := t.Append(id); err != nil {
+// batchIDs returns the builder of the external table idTable (one String
+// column, id) that holds ids, so that a query looks up any number of
+// records with `id IN batch_ids`: one query, with the ids sent as a column
+// rather than parsed from its text.
+func batchIDs(ids []string) func() (*ext.Table, error) {
+	return func() (*ext.Table, error) {
+		t, err := ext.NewTable(idTable, ext.Column("id", "String"))
+		if err != nil {
 			return nil, err
 		}
+		for _, id := range ids {
+			if err := t.Append(id); err != nil {
+				return nil, err
+			}
+		}
+		return t, nil
 	}
-	return clickhouse.Context(ctx, clickhouse.WithExternalTable(t)), nil
 }
 
 // storedContacts adds to b where the stored records ids are counted now.
 func (s *Store) storedContacts(ctx context.Context, institution, source string, ids []string, b *contactBatch) error {
-	ctx, err := withIDs(ctx, ids)
-	if err != nil {
-		return fmt.Errorf("stored contacts of %s: %w", institution, err)
-	}
-	q := &query{}
+	q := (&query{}).external(batchIDs(ids))
 	q.sql("SELECT id, argMax(toStartOfFifteenMinutes(arrived_at), tuple(version, ingested_at)), ",
 		"argMax(channel IN (").list(channels(records.IsWritten)).sql(") OR complex = 1, tuple(version, ingested_at))",
 		" FROM contacts WHERE institution = ").bind(institution).sql(" AND source = ").bind(source).
 		sql(" AND id IN ", idTable, " GROUP BY id")
+	ctx, err := q.context(ctx)
+	if err != nil {
+		return fmt.Errorf("stored contacts of %s: %w", institution, err)
+	}
 	rows, err := s.conn.Query(ctx, q.String(), q.args...)
 	if err != nil {
 		return fmt.Errorf("stored contacts of %s: %w", institution, err)
