@@ -50,6 +50,12 @@ func (r *revisedList) add(source, id string) {
 	r.ends = append(r.ends, uint32(len(r.arena)))
 }
 
+// snapshot returns the records added so far; records added later are not
+// in it, and it can be read while they are added.
+func (r *revisedList) snapshot() *revisedList {
+	return &revisedList{arena: r.arena[:len(r.arena):len(r.arena)], ends: r.ends[:len(r.ends):len(r.ends)]}
+}
+
 // len is the number of records added, repeats counted.
 func (r *revisedList) len() int { return len(r.ends) / 2 }
 
@@ -85,7 +91,8 @@ func newPassOwn(maxRevised int) passOwn {
 func (p *Pass) emptyBuckets(ctx context.Context, cs []records.Contact) (touched, error) {
 	candidates := touched{}
 	for _, c := range cs {
-		if !p.own.off[c.Institution] && !p.contacts[c.Institution][bucketFloor(c.ArrivedAt).Unix()] {
+		b := bucketFloor(c.ArrivedAt).Unix()
+		if !p.own.off[c.Institution] && !p.contacts[c.Institution][b] && !p.own.buckets[c.Institution][b] {
 			candidates.add(c.Institution, c.ArrivedAt)
 		}
 	}
@@ -182,28 +189,30 @@ func (p *Pass) revise(k recordKey) {
 // count of own buckets sends with its query.
 const revisedTable = "revised_records"
 
-// ownVersions is the contactsIn of the pass's own buckets of the
-// institution: the rows of records that are not revised, as they are, and
-// the newest versions of the revised ones (matched by a hash of their key,
-// as newestVersions matches a wide window's records; a record whose hash
+// ownVersions returns the contactsIn of the pass's own buckets of an
+// institution whose revised records are revised (nil when it has none):
+// the rows of records that are not revised, as they are, and the newest
+// versions of the revised ones (matched by a hash of their key, as
+// newestVersions matches a wide window's records; a record whose hash
 // collides with a revised one's is picked from its versions too, which
 // gives the same row).
-func (p *Pass) ownVersions(q *query, institution string, w window, columns string) *query {
-	q.sql("SELECT source, id, ", columns, " FROM contacts WHERE institution = ").bind(institution).sql(" AND deleted = 0 AND ")
-	w.sql(q, "arrived_at")
-	revised := p.own.revised[institution]
-	if revised == nil {
-		return q
-	}
-	q.external(revisedRecords(revised))
-	q.sql(" AND cityHash64(source, id) NOT IN (SELECT cityHash64(source, id) FROM ", revisedTable, `)
+func ownVersions(revised *revisedList) contactsIn {
+	return func(q *query, institution string, w window, columns string) *query {
+		q.sql("SELECT source, id, ", columns, " FROM contacts WHERE institution = ").bind(institution).sql(" AND deleted = 0 AND ")
+		w.sql(q, "arrived_at")
+		if revised == nil {
+			return q
+		}
+		q.external(revisedRecords(revised))
+		q.sql(" AND cityHash64(source, id) NOT IN (SELECT cityHash64(source, id) FROM ", revisedTable, `)
     UNION ALL
     SELECT source, id, `, columns, " FROM (\n        SELECT source, id, deleted, ", columns, " FROM contacts WHERE institution = ").bind(institution).
-		sql(" AND cityHash64(source, id) IN (SELECT cityHash64(source, id) FROM ", revisedTable, `)
+			sql(" AND cityHash64(source, id) IN (SELECT cityHash64(source, id) FROM ", revisedTable, `)
         ORDER BY version DESC, ingested_at DESC
         LIMIT 1 BY source, id
     ) WHERE deleted = 0 AND `)
-	return w.sql(q, "arrived_at")
+		return w.sql(q, "arrived_at")
+	}
 }
 
 // revisedRecords returns the external table of the revised records.
@@ -217,30 +226,50 @@ func revisedRecords(revised *revisedList) func() (*ext.Table, error) {
 	}
 }
 
-// recountPassContacts recounts the rollups of the institution's contact
-// buckets that the pass touched: its own from their rows and its revised
-// records (ownVersions), the others from the newest versions of every
-// record, and then the written rollup of the local days that hold them
-// all.
-func (p *Pass) recountPassContacts(ctx context.Context, institution string) error {
-	all := p.contacts.sorted(institution)
-	var own, other []time.Time
-	for _, b := range all {
+// contactRecount is a recount of some of an institution's contact
+// buckets that a pass touched: those that are its own, the others, and its
+// revised records when the recount was planned.
+type contactRecount struct {
+	institution string
+	own, other  []time.Time
+	revised     *revisedList
+}
+
+// planContactRecount plans the recount of the institution's buckets
+// (sorted). The plan holds no state of the pass that later batches change,
+// so it can run while they are written.
+func (p *Pass) planContactRecount(institution string, buckets []time.Time) contactRecount {
+	r := contactRecount{institution: institution}
+	for _, b := range buckets {
 		if p.own.buckets[institution][b.Unix()] {
-			own = append(own, b)
+			r.own = append(r.own, b)
 		} else {
-			other = append(other, b)
+			r.other = append(r.other, b)
 		}
 	}
-	if len(other) > 0 {
-		if err := p.recountContactLevels(ctx, institution, other); err != nil {
+	if revised := p.own.revised[institution]; revised != nil {
+		r.revised = revised.snapshot()
+	}
+	return r
+}
+
+// recountPassContacts recounts the rollups of a pass's contact buckets:
+// its own from their rows and its revised records (ownVersions), the
+// others from the newest versions of every record, and then the written
+// rollup of the local days that hold them all.
+func (s *Store) recountPassContacts(ctx context.Context, r contactRecount) error {
+	if len(r.other) > 0 {
+		if err := s.recountContactLevels(ctx, r.institution, r.other); err != nil {
 			return err
 		}
 	}
-	if len(own) > 0 {
-		if err := p.recountLevels(ctx, contactRollup, institution, own, p.contactCounts(ctx, institution, p.ownVersions)); err != nil {
+	if len(r.own) > 0 {
+		counts := s.contactCounts(ctx, r.institution, ownVersions(r.revised))
+		if err := s.recountLevels(ctx, contactRollup, r.institution, r.own, counts); err != nil {
 			return err
 		}
 	}
-	return p.recountWritten(ctx, institution, all)
+	all := append(slices.Clone(r.own), r.other...)
+	slices.SortFunc(all, func(a, b time.Time) int { return a.Compare(b) })
+	return s.recountWritten(ctx, r.institution, all)
 }

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -37,6 +38,14 @@ func TestPassEdgesEqualRawPath(t *testing.T) {
 		c.AnsweredAt = &later
 		return c
 	}
+	moved := func(c records.Contact, to time.Time) records.Contact {
+		c = withVersion(c, 2)
+		shift := to.Sub(c.ArrivedAt)
+		c.ArrivedAt = to
+		c.AnsweredAt = ptr(c.AnsweredAt.Add(shift))
+		c.EndedAt = ptr(c.EndedAt.Add(shift))
+		return c
+	}
 	negative := phone("neg", at(11, 0, 0), 0)
 	before := negative.ArrivedAt.Add(-3 * time.Second)
 	negative.AnsweredAt = &before
@@ -44,6 +53,8 @@ func TestPassEdgesEqualRawPath(t *testing.T) {
 	type step struct {
 		passes  [][][]records.Contact // passes of batches
 		rebuild bool                  // rebuild the rollups after the first pass's batches, before it finishes
+		ahead   bool                  // recount ahead whatever the latest batch did not touch, before the next batch
+		failing bool                  // and let every recount ahead fail
 		params  time.Duration         // when set, the phone threshold from the second pass on
 	}
 	for _, tc := range []struct {
@@ -72,6 +83,13 @@ func TestPassEdgesEqualRawPath(t *testing.T) {
 			{{phone("r1", at(12, 0, 0), 5)}, {phone("r2", at(12, 0, 1), 50)}},
 			{{phone("r3", at(12, 0, 0), 5)}},
 		}}, 3},
+		{"a contact moved after its bucket was recounted ahead", step{ahead: true, passes: [][][]records.Contact{
+			{{phone("a1", at(9, 0, 0), 5)}, {phone("a2", at(13, 0, 0), 5)}, {moved(phone("a1", at(9, 0, 0), 5), at(16, 0, 0)), phone("a3", at(9, 1, 0), 50)},
+				{phone("a4", at(20, 0, 0), 5)}},
+		}}, 4},
+		{"recounts ahead that fail", step{ahead: true, failing: true, passes: [][][]records.Contact{
+			{{phone("f1", at(9, 0, 0), 5)}, {phone("f2", at(13, 0, 0), 5)}, {phone("f3", at(16, 0, 0), 50)}},
+		}}, 3},
 		{"thresholds changed between passes", step{params: 30 * time.Second, passes: [][][]records.Contact{
 			{{phone("t1", at(14, 0, 0), 25)}},
 			{{phone("t2", at(14, 0, 0), 25), phone("t3", at(14, 20, 0), 25)}},
@@ -92,6 +110,12 @@ func TestPassEdgesEqualRawPath(t *testing.T) {
 					})
 				}
 				p := s.BeginPass()
+				if tc.step.ahead {
+					p.SetRecountAhead(1)
+				}
+				if tc.step.failing {
+					p.FailRecountsAhead(errors.New("injected"))
+				}
 				for _, b := range batches {
 					for j := range b {
 						b[j].Institution = institution
@@ -99,11 +123,17 @@ func TestPassEdgesEqualRawPath(t *testing.T) {
 					if err := p.InsertContacts(ctx, b); err != nil {
 						t.Fatal(err)
 					}
+					if tc.step.ahead {
+						p.WaitAhead() // each recount ahead sees the batches before it, and no later one
+					}
 				}
 				if i == 0 && tc.step.rebuild {
 					if err := s.RebuildRollups(ctx, institution); err != nil {
 						t.Fatal(err)
 					}
+				}
+				if tc.step.ahead && p.RecountsAhead() == 0 {
+					t.Fatal("the pass recounted nothing ahead: the case shows nothing")
 				}
 				if err := p.Finish(ctx); err != nil {
 					t.Fatal(err)

@@ -29,7 +29,10 @@ const (
 // Pass writes records like the Store, but recounts the rollup buckets its
 // batches touch once, when it is finished (or when maxPassBuckets are
 // pending), instead of after every batch: a backfill of hundreds of
-// batches over the same days recounts each bucket once. Before a batch is
+// batches over the same days recounts each bucket once. Contact buckets
+// that earlier batches touched and the latest did not are recounted ahead,
+// while the next batches are written (recountAhead), so that the rollups
+// of a long backfill follow it and its Finish has little left to do. Before a batch is
 // written, the pass notes the span of buckets it touches in rollup_pending;
 // Finish recounts them and marks the notes done. A pass that never finishes
 // (the process died) leaves its notes pending, and RecoverPending, which
@@ -51,6 +54,7 @@ type Pass struct {
 	since    time.Time            // contacts written from then on are the period's (ingested_at)
 	through  map[string]uint64    // per institution, the version of its newest note
 	noted    map[noteKey]noteSpan // per institution and kind, the hull of the notes not yet done
+	ahead    ahead                // the recount of settled buckets while later batches are written
 }
 
 type noteKey struct{ institution, kind string }
@@ -72,7 +76,7 @@ const noteMargin = 7 * 24 * time.Hour
 func (s *Store) BeginPass() *Pass {
 	var id [8]byte
 	_, _ = rand.Read(id[:]) // crypto/rand.Read never fails
-	p := &Pass{Store: s, session: hex.EncodeToString(id[:])}
+	p := &Pass{Store: s, session: hex.EncodeToString(id[:]), ahead: ahead{min: recountAheadBuckets, recount: s.recountPassContacts}}
 	p.reset()
 	s.mu.Lock()
 	if s.live == nil {
@@ -130,7 +134,11 @@ func (p *Pass) InsertContacts(ctx context.Context, cs []records.Contact) error {
 			p.earliest[institution] = before.earliest
 		}
 	}
-	return p.flushIfFull(ctx)
+	if err := p.flushIfFull(ctx); err != nil {
+		return err
+	}
+	p.recountAhead(ctx, before.touched)
+	return nil
 }
 
 // InsertFeedback writes a batch of feedback versions; the rollups follow
@@ -247,19 +255,25 @@ func (p *Pass) Finish(ctx context.Context) error {
 // about the contacts written since the last flush (their unit and channel
 // come from the contact); then it marks the notes done.
 func (p *Pass) flush(ctx context.Context) error {
+	if err := p.waitAhead(ctx); err != nil {
+		return err
+	}
 	// The contact rollup and the feedback rollup are counted from the raw
 	// versions, not from each other: they are recounted side by side.
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
-		for institution := range p.contacts {
-			if err := p.recountPassContacts(gctx, institution); err != nil {
+		for institution, buckets := range p.contacts {
+			if len(buckets) == 0 {
+				continue // recounted ahead
+			}
+			if err := p.recountPassContacts(gctx, p.planContactRecount(institution, p.contacts.sorted(institution))); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
 	g.Go(func() error {
-		for institution := range p.contacts {
+		for institution := range p.earliest { // every institution the pass wrote contacts of
 			if err := p.feedbackAbout(gctx, institution, p.earliest[institution], p.since, p.feedback); err != nil {
 				return err
 			}

@@ -47,3 +47,40 @@ func (p *Pass) SetMaxRevised(n int) {
 	defer p.mu.Unlock()
 	p.own.maxRevised = n
 }
+
+// SetRecountAhead sets how many settled contact buckets start a recount
+// ahead (see recountAhead).
+func (p *Pass) SetRecountAhead(n int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.ahead.min = n
+}
+
+// RecountsAhead returns how many recounts ahead the pass started.
+func (p *Pass) RecountsAhead() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.ahead.runs
+}
+
+// FailRecountsAhead makes the pass's recounts ahead fail with err.
+func (p *Pass) FailRecountsAhead(err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.ahead.recount = func(context.Context, contactRecount) error { return err }
+}
+
+// WaitAhead waits for the pass's recount ahead, if one runs, to end.
+func (p *Pass) WaitAhead() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	_ = p.waitAhead(context.Background())
+}
+
+// RecountingAhead reports whether the pass has a recount ahead that it
+// has not waited for.
+func (p *Pass) RecountingAhead() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.ahead.done != nil
+}

@@ -12,7 +12,8 @@ import (
 )
 
 // TestPassRollupsEqualRawPath writes random batches through passes, which
-// recount the rollups only when they finish, and checks that the counts
+// recount the rollups when they finish (and ahead, while they write, in
+// one of them), and checks that the counts
 // served through the rollups then equal the raw versions' exactly; and
 // that a pass that dies between writing and recounting leaves rollups that
 // differ from the raw path until the next RecoverPending, after which they
@@ -38,8 +39,11 @@ func TestPassRollupsEqualRawPath(t *testing.T) {
 	}
 	r := rand.New(rand.NewPCG(3, 5))
 	w := newWorld(r, start)
-	pass := func(batches int) *store.Pass {
+	pass := func(batches, ahead int) *store.Pass {
 		p := s.BeginPass()
+		if ahead > 0 {
+			p.SetRecountAhead(ahead)
+		}
 		for range batches {
 			cs, fs := w.batch(institutions)
 			if err := p.InsertContacts(ctx, cs); err != nil {
@@ -52,11 +56,21 @@ func TestPassRollupsEqualRawPath(t *testing.T) {
 		return p
 	}
 
-	// Two finished passes: the rollups are exact.
-	for range 2 {
-		if err := pass(8).Finish(ctx); err != nil {
-			t.Fatal(err)
-		}
+	// Two finished passes, the second recounting ahead after every batch
+	// the buckets it does not touch, which later batches touch again: the
+	// rollups are exact.
+	if err := pass(8, 0).Finish(ctx); err != nil {
+		t.Fatal(err)
+	}
+	p := pass(8, 1)
+	if p.RecountsAhead() == 0 {
+		t.Fatal("the pass recounted nothing ahead: the test shows nothing of it")
+	}
+	if err := p.Finish(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if p.RecountingAhead() {
+		t.Fatal("Finish returned without waiting for the recount ahead")
 	}
 	if diff := rollupVsRaw(ctx, t, s, institutions, loc, start); diff != "" {
 		t.Fatalf("after finished passes:\n%s", diff)
@@ -64,8 +78,8 @@ func TestPassRollupsEqualRawPath(t *testing.T) {
 
 	// A pass dies after writing: its buckets are stale until recovered. A
 	// pass still running on the store is left alone.
-	pass(8).Abandon()
-	running := pass(1)
+	pass(8, 0).Abandon()
+	running := pass(1, 0)
 	if diff := rollupVsRaw(ctx, t, s, institutions, loc, start); diff == "" {
 		t.Fatal("the rollups equal the raw path before the dead pass was recounted: the test shows nothing")
 	}

@@ -1,0 +1,129 @@
+package store
+
+import (
+	"context"
+	"sort"
+	"time"
+)
+
+// recountAheadBuckets is how many settled contact buckets start a recount
+// ahead (recountAhead): about eleven days. Every recount has a fixed cost
+// of a dozen small queries, so a pass recounts ahead a few times per month
+// of data rather than after every batch.
+const recountAheadBuckets = 1024
+
+// ahead is a pass's recount of settled contact buckets that runs while its
+// later batches are written.
+type ahead struct {
+	min     int                                         // settled buckets that start one
+	recount func(context.Context, contactRecount) error // Store.recountPassContacts
+	done    chan struct{}                               // closed when the running one ends; nil when none runs
+	cancel  context.CancelFunc                          // ends the running one
+	plans   []contactRecount                            // what the running one recounts
+	err     error                                       // why the running one failed, read once done is closed
+	runs    int                                         // recounts started, for tests
+}
+
+// recountAhead starts, unless one runs, a recount of the contact buckets
+// the pass touched before its latest batch (whose buckets are latest), once
+// there are at least p.ahead.min of them. A backfill moves through time, so
+// those buckets are settled, and recounting them while the next batches are
+// written takes most of the recount off the path of Finish, on a second
+// core. A bucket that a later batch touches again is recounted again, later
+// and with a greater version, so it ends exact whatever the recount ahead
+// read. A recount ahead that fails gives its buckets back to the pass,
+// whose Finish recounts them (and reports what fails then).
+//
+// It must be called with p.mu held; the recount itself holds nothing of the
+// pass that later batches change (planContactRecount).
+func (p *Pass) recountAhead(ctx context.Context, latest touched) {
+	if p.ahead.done != nil {
+		select {
+		case <-p.ahead.done:
+			p.endAhead()
+		default:
+			return // one at a time: the settled buckets wait for the next
+		}
+	}
+	plans := p.settledPlans(latest)
+	if len(plans) == 0 {
+		return
+	}
+	// The recount outlives the batch's context, which its caller may end
+	// as soon as the batch returns; Finish ends it with its own.
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	p.ahead.done, p.ahead.cancel, p.ahead.plans = done, cancel, plans
+	p.ahead.runs++
+	go func() {
+		defer close(done)
+		for _, r := range plans {
+			if err := p.ahead.recount(ctx, r); err != nil {
+				p.ahead.err = err
+				return
+			}
+		}
+	}()
+}
+
+// settledPlans takes out of the pass's pending contact buckets those that
+// are not latest, when there are at least p.ahead.min of them, and returns
+// the plans of their recount.
+func (p *Pass) settledPlans(latest touched) []contactRecount {
+	n := 0
+	for institution, buckets := range p.contacts {
+		for b := range buckets {
+			if !latest[institution][b] {
+				n++
+			}
+		}
+	}
+	if n == 0 || n < p.ahead.min {
+		return nil
+	}
+	var plans []contactRecount
+	for institution, buckets := range p.contacts {
+		var settled []time.Time
+		for b := range buckets {
+			if !latest[institution][b] {
+				settled = append(settled, time.Unix(b, 0).UTC())
+				delete(buckets, b)
+			}
+		}
+		if len(settled) > 0 {
+			sort.Slice(settled, func(i, j int) bool { return settled[i].Before(settled[j]) })
+			plans = append(plans, p.planContactRecount(institution, settled))
+		}
+	}
+	return plans
+}
+
+// waitAhead waits until the recount ahead, if one runs, has ended; when
+// ctx ends first, it ends the recount and returns ctx's error once the
+// recount has stopped. Called with p.mu held.
+func (p *Pass) waitAhead(ctx context.Context) error {
+	if p.ahead.done == nil {
+		return nil
+	}
+	stop := context.AfterFunc(ctx, p.ahead.cancel)
+	<-p.ahead.done
+	stop()
+	p.endAhead()
+	return ctx.Err()
+}
+
+// endAhead takes the end of the recount ahead, whose done is closed: when
+// it failed, its buckets go back to the pass's pending ones.
+func (p *Pass) endAhead() {
+	p.ahead.cancel()
+	if p.ahead.err != nil {
+		for _, r := range p.ahead.plans {
+			for _, bs := range [][]time.Time{r.own, r.other} {
+				for _, b := range bs {
+					p.contacts.add(r.institution, b)
+				}
+			}
+		}
+	}
+	p.ahead.done, p.ahead.cancel, p.ahead.plans, p.ahead.err = nil, nil, nil, nil
+}
