@@ -5,7 +5,9 @@
 //
 //   - ingest: the collector end to end from a local SODRA-style simulator
 //     (rows/s and peak RSS of the `ccbench collect` process), the store's
-//     sink alone, and clickhouse-client loading the same rows as CSV;
+//     sink alone, and clickhouse-client loading the same rows as CSV,
+//     several times over (the machine's speed moves between runs), each
+//     ratio taken within a run and reported as the median of the runs;
 //   - KPI queries: `compare` over a year of N institutions from the
 //     rollups and from the raw versions, with their results checked equal;
 //   - the exporter: one refresh of M institutions × the configured windows,
@@ -50,6 +52,9 @@ type Options struct {
 	// collector reads.
 	IngestDays  int
 	IngestScale float64
+	// IngestRuns is how many times the ingest is measured, each time into
+	// a new database; its figures are the medians.
+	IngestRuns int
 	// Scrapes concurrent scrapes of ScrapeConcurrency clients each.
 	Scrapes           int
 	ScrapeConcurrency int
@@ -71,6 +76,7 @@ func (o *Options) defaults() {
 	def(&o.ExporterInstitutions, 100)
 	def(&o.ExporterDays, 35)
 	def(&o.IngestDays, 90)
+	def(&o.IngestRuns, 3)
 	def(&o.Scrapes, 200)
 	def(&o.ScrapeConcurrency, 8)
 	if o.IngestScale <= 0 {

@@ -43,7 +43,26 @@ func TestWriteMarkdown(t *testing.T) {
 func TestOptionsDefaults(t *testing.T) {
 	var o Options
 	o.defaults()
-	if o.Institutions != 10 || o.Days != 365 || o.PerDay != 9000 || o.ExporterInstitutions != 100 || o.IngestScale != 1 || o.Now == nil {
+	if o.Institutions != 10 || o.Days != 365 || o.PerDay != 9000 || o.ExporterInstitutions != 100 || o.IngestScale != 1 || o.IngestRuns != 3 || o.Now == nil {
 		t.Errorf("defaults %+v: want the scale of the issue's targets", o)
+	}
+}
+
+func TestMedianAndRatioRange(t *testing.T) {
+	for _, tc := range []struct {
+		in     []float64
+		median float64
+		ratios string
+	}{
+		{[]float64{0.3}, 0.3, "0.30×"},
+		{[]float64{0.24, 0.19, 0.21}, 0.21, "0.21× (0.19-0.24×, 3 runs)"},
+		{[]float64{0.5, 0.2, 0.4, 0.3}, 0.35, "0.35× (0.20-0.50×, 4 runs)"},
+	} {
+		if got := median(tc.in); got != tc.median {
+			t.Errorf("median(%v) = %v, want %v", tc.in, got, tc.median)
+		}
+		if got := ratioRange(tc.in); got != tc.ratios {
+			t.Errorf("ratioRange(%v) = %q, want %q", tc.in, got, tc.ratios)
+		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -48,19 +49,44 @@ func (r *run) ingest(ctx context.Context) error {
 		return err
 	}
 
-	const database = "bench_ingest"
+	var runs []ingestRun
+	for i := range r.o.IngestRuns {
+		run, err := r.ingestOnce(ctx, fmt.Sprintf("bench_ingest_%d", i+1), baseURL, cache)
+		if err != nil {
+			return fmt.Errorf("run %d of %d: %w", i+1, r.o.IngestRuns, err)
+		}
+		r.o.Logger.Info("ingest run", "run", i+1, "collector", run.collect, "csv", run.csv, "sink", run.sink, "batches", run.batches)
+		runs = append(runs, run)
+	}
+	r.reportIngest(runs)
+	return nil
+}
+
+// ingestRun is what one run of the ingest measured, in rows per second
+// but for the RSS and the bytes of pages served.
+type ingestRun struct {
+	rows                        int64
+	collect, csv, sink, batches float64
+	rssKB, pageBytes            int64
+}
+
+// ingestOnce collects the simulator's pages from baseURL into a new
+// database as `ccbench collect --once` does, then measures clickhouse-client
+// loading the same rows as CSV and the store's sink writing as many.
+func (r *run) ingestOnce(ctx context.Context, database, baseURL string, cache *pageCache) (ingestRun, error) {
+	var m ingestRun
 	st, dsn, err := r.openStore(ctx, database)
 	if err != nil {
-		return err
+		return m, err
 	}
 	defer st.Close()
-	cfgPath := filepath.Join(r.dir, "ingest.yaml")
+	cfgPath := filepath.Join(r.dir, database+".yaml")
 	if err := writeIngestConfig(cfgPath, dsn, baseURL); err != nil {
-		return err
+		return m, err
 	}
 	cfg, err := config.Load(cfgPath)
 	if err != nil {
-		return err
+		return m, err
 	}
 	// The sink's pass rolls up as the collector's does.
 	st.SetParams(cfg.Params)
@@ -73,38 +99,81 @@ func (r *run) ingest(ctx context.Context) error {
 	var out strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("ccbench collect --once: %w", err)
+		return m, fmt.Errorf("ccbench collect --once: %w", err)
 	}
 	peak := watchPeakRSS(cmd.Process.Pid)
 	err = cmd.Wait()
 	took := time.Since(start)
-	rssKB := peak()
+	m.rssKB, m.pageBytes = peak(), cache.served.Load()
 	if err != nil {
-		return fmt.Errorf("ccbench collect --once: %w\n%s", err, out.String())
+		return m, fmt.Errorf("ccbench collect --once: %w\n%s", err, out.String())
 	}
 	rows, err := st.CountRows(ctx)
 	if err != nil {
-		return err
+		return m, err
 	}
-	collectRate := float64(rows) / took.Seconds()
+	m.rows = int64(rows)
+	m.collect = float64(rows) / took.Seconds()
+	if m.csv, err = r.csvRate(ctx, database); err != nil {
+		return m, err
+	}
+	m.sink, m.batches, err = r.sinkRate(ctx, st, int(rows))
+	return m, err
+}
 
-	csvRate, err := r.csvRate(ctx, database)
-	if err != nil {
-		return err
+// reportIngest adds the figures of the ingest runs: the median of each
+// rate and of each ratio to the CSV rate of the same run, with the range
+// of the ratios.
+func (r *run) reportIngest(runs []ingestRun) {
+	pick := func(f func(ingestRun) float64) []float64 {
+		out := make([]float64, len(runs))
+		for i, m := range runs {
+			out[i] = f(m)
+		}
+		return out
 	}
-	sinkRate, writeRate, err := r.sinkRate(ctx, st, int(rows))
-	if err != nil {
-		return err
+	csv := pick(func(m ingestRun) float64 { return m.csv })
+	baseline := "clickhouse-client CSV " + rate(median(csv))
+	figure := func(what, target string, f func(ingestRun) float64) Figure {
+		ratios := pick(func(m ingestRun) float64 { return f(m) / m.csv })
+		return Figure{Section: "ingest", What: what, Value: rate(median(pick(f))), Baseline: baseline,
+			Ratio: ratioRange(ratios), Target: target}
 	}
-	r.add(Figure{Section: "ingest", What: fmt.Sprintf("`ccbench collect --once`, %d contact and feedback versions from the local SODRA-style simulator (%d days)", rows, r.o.IngestDays),
-		Value: rate(collectRate), Baseline: "clickhouse-client CSV " + rate(csvRate), Ratio: ratio(collectRate, csvRate), Target: "≥ 0.5×"})
-	r.add(Figure{Section: "ingest", What: fmt.Sprintf("store sink alone (a pass of `InsertContacts` in batches of %s, then `Finish`, which recounts the rollups)", thousands(collectors.BatchRows)),
-		Value: rate(sinkRate), Baseline: "clickhouse-client CSV " + rate(csvRate), Ratio: ratio(sinkRate, csvRate), Target: "≥ 1×"})
-	r.add(Figure{Section: "ingest", What: "the same pass's batches alone, before `Finish` (lookups, inserts and the crash-safe notes, without the rollup recount)",
-		Value: rate(writeRate), Baseline: "clickhouse-client CSV " + rate(csvRate), Ratio: ratio(writeRate, csvRate)})
-	r.add(Figure{Section: "ingest", What: fmt.Sprintf("peak RSS of the collector process, reading %.2f GB of pages", float64(cache.served.Load())/1e9),
-		Value: fmt.Sprintf("%.0f MB", float64(rssKB)/1024), Target: "< 100 MB, flat in the input size"})
-	return nil
+	last := runs[len(runs)-1]
+	r.add(figure(fmt.Sprintf("`ccbench collect --once`, %s contact and feedback versions from the local SODRA-style simulator (%d days)", thousands(float64(last.rows)), r.o.IngestDays),
+		"≥ 0.5×", func(m ingestRun) float64 { return m.collect }))
+	r.add(figure(fmt.Sprintf("store sink alone (a pass of `InsertContacts` in batches of %s, then `Finish`, which recounts the rollups)", thousands(collectors.BatchRows)),
+		"≥ 1×", func(m ingestRun) float64 { return m.sink }))
+	r.add(figure("the same pass's batches alone, before `Finish` (lookups, inserts and the crash-safe notes, with the recounts that ran ahead meanwhile)",
+		"", func(m ingestRun) float64 { return m.batches }))
+	peak := slices.Max(pick(func(m ingestRun) float64 { return float64(m.rssKB) }))
+	r.add(Figure{Section: "ingest", What: fmt.Sprintf("peak RSS of the collector process, reading %.2f GB of pages (the largest of the runs)", float64(last.pageBytes)/1e9),
+		Value: fmt.Sprintf("%.0f MB", peak/1024), Target: "< 100 MB, flat in the input size"})
+}
+
+// median returns the median of xs (the mean of the middle two when their
+// number is even).
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
+}
+
+// ratioRange renders the median of ratios, and their range when there are
+// several: "0.22× (0.19-0.24×, 3 runs)".
+func ratioRange(ratios []float64) string {
+	m := fmt.Sprintf("%.2f×", median(ratios))
+	if len(ratios) < 2 {
+		return m
+	}
+	return fmt.Sprintf("%s (%.2f-%.2f×, %d runs)", m, slices.Min(ratios), slices.Max(ratios), len(ratios))
 }
 
 // pageCache serves the answers of next from memory: the first answer (200)

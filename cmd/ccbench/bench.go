@@ -30,6 +30,7 @@ Example:
 			&cli.IntFlag{Name: "exporter.days", Value: 35, Usage: "days of history of the institutions added for the exporter"},
 			&cli.IntFlag{Name: "ingest.days", Value: 90, Usage: "days of history of the SODRA-style simulator the collector reads"},
 			&cli.Float64Flag{Name: "ingest.scale", Value: 1, Usage: "volume of that simulator (1 = SODRA size)"},
+			&cli.IntFlag{Name: "ingest.runs", Value: 3, Usage: "times the ingest is measured; its figures are the medians, with the range of the ratios"},
 			&cli.StringFlag{Name: "out", Usage: "also write the Markdown table to this file"},
 		},
 		Action: func(c *cli.Context) error {
@@ -45,7 +46,7 @@ Example:
 				Executable: exe, Logger: logger,
 				Institutions: c.Int("institutions"), Days: c.Int("days"), PerDay: c.Int("per-day"),
 				ExporterInstitutions: c.Int("exporter.institutions"), ExporterDays: c.Int("exporter.days"),
-				IngestDays: c.Int("ingest.days"), IngestScale: c.Float64("ingest.scale"),
+				IngestDays: c.Int("ingest.days"), IngestScale: c.Float64("ingest.scale"), IngestRuns: c.Int("ingest.runs"),
 			})
 			if rep != nil {
 				if werr := rep.WriteMarkdown(c.App.Writer); werr != nil && err == nil {
