@@ -123,8 +123,8 @@ func (r *run) compare(ctx context.Context) error {
 	if !reflect.DeepEqual(rolled.Rows, raw.Rows) {
 		same = "ROWS DIFFER"
 	}
-	r.add(Figure{Section: "compare", What: fmt.Sprintf("`compare --by total`, %d days of %d institutions (%s contact versions), %d rows, %s",
-		r.o.Days, r.o.Institutions, thousands(float64(rows)), len(rolled.Rows), same),
+	r.add(Figure{Section: "compare", What: fmt.Sprintf("`compare --by total`, %d days of %d institutions (%s contact versions), %s rows, %s",
+		r.o.Days, r.o.Institutions, thousands(float64(rows)), thousands(float64(len(rolled.Rows))), same),
 		Value: rolledTook.Round(time.Millisecond).String(), Baseline: "raw versions " + rawTook.Round(time.Millisecond).String(),
 		Ratio: ratio(rawTook.Seconds(), rolledTook.Seconds()) + " faster", Target: "< 1 s, ≥ 20× faster, identical"})
 	if same != "identical rows" {
