@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"sort"
+	"sync/atomic"
 	"time"
 )
 
@@ -19,7 +20,8 @@ type ahead struct {
 	recount func(context.Context, contactRecount) error // Store.recountPassContacts
 	done    chan struct{}                               // closed when the running one ends; nil when none runs
 	cancel  context.CancelFunc                          // ends the running one
-	plans   []contactRecount                            // what the running one recounts
+	counts  touched                                     // the buckets the running one recounts
+	waits   atomic.Int64                                // batches that waited for one (waitAheadOf), for tests
 	err     error                                       // why the running one failed, read once done is closed
 	runs    int                                         // recounts started, for tests
 }
@@ -29,10 +31,10 @@ type ahead struct {
 // there are at least p.ahead.min of them. A backfill moves through time, so
 // those buckets are settled, and recounting them while the next batches are
 // written takes most of the recount off the path of Finish, on a second
-// core. A bucket that a later batch touches again is recounted again, later
-// and with a greater version, so it ends exact whatever the recount ahead
-// read. A recount ahead that fails gives its buckets back to the pass,
-// whose Finish recounts them (and reports what fails then).
+// core. A later batch that touches one of those buckets waits for the
+// recount first (waitAheadOf), and the bucket is recounted again, later and
+// with a greater version. A recount ahead that fails gives its buckets back
+// to the pass, whose Finish recounts them (and reports what fails then).
 //
 // It must be called with p.mu held; the recount itself holds nothing of the
 // pass that later batches change (planContactRecount).
@@ -53,7 +55,7 @@ func (p *Pass) recountAhead(ctx context.Context, latest touched) {
 	// as soon as the batch returns; Finish ends it with its own.
 	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan struct{})
-	p.ahead.done, p.ahead.cancel, p.ahead.plans = done, cancel, plans
+	p.ahead.done, p.ahead.cancel, p.ahead.counts = done, cancel, bucketsOf(plans)
 	p.ahead.runs++
 	go func() {
 		defer close(done)
@@ -117,13 +119,46 @@ func (p *Pass) waitAhead(ctx context.Context) error {
 func (p *Pass) endAhead() {
 	p.ahead.cancel()
 	if p.ahead.err != nil {
-		for _, r := range p.ahead.plans {
-			for _, bs := range [][]time.Time{r.own, r.other} {
-				for _, b := range bs {
-					p.contacts.add(r.institution, b)
-				}
+		for institution, buckets := range p.ahead.counts {
+			for b := range buckets {
+				p.contacts.add(institution, time.Unix(b, 0))
 			}
 		}
 	}
-	p.ahead.done, p.ahead.cancel, p.ahead.plans, p.ahead.err = nil, nil, nil, nil
+	p.ahead.done, p.ahead.cancel, p.ahead.counts, p.ahead.err = nil, nil, nil, nil
+}
+
+// waitAheadOf waits for the recount ahead, if one runs, when a batch is
+// about to write to a bucket it counts: its rows' buckets and those of its
+// records' stored versions (t). A recount ahead so never reads a bucket
+// while rows are written into it or records in it revised; it could count
+// a record revised meanwhile twice, since it does not know it revised. The
+// rollups of a pass are stale until it recounts, never wrong. A backfill
+// moves through time, and its batches seldom touch settled buckets.
+func (p *Pass) waitAheadOf(ctx context.Context, t touched) error {
+	if p.ahead.done == nil {
+		return nil
+	}
+	for institution, buckets := range t {
+		for b := range buckets {
+			if p.ahead.counts[institution][b] {
+				p.ahead.waits.Add(1)
+				return p.waitAhead(ctx)
+			}
+		}
+	}
+	return nil
+}
+
+// bucketsOf returns the buckets the plans recount.
+func bucketsOf(plans []contactRecount) touched {
+	t := touched{}
+	for _, r := range plans {
+		for _, bs := range [][]time.Time{r.own, r.other} {
+			for _, b := range bs {
+				t.add(r.institution, b)
+			}
+		}
+	}
+	return t
 }

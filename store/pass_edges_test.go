@@ -163,3 +163,70 @@ func TestPassEdgesEqualRawPath(t *testing.T) {
 		})
 	}
 }
+
+// TestBatchWaitsForTheRecountAheadOfItsBucket: a batch that revises a
+// contact in a bucket that a recount ahead is counting waits for that
+// recount, which does not know the contact revised and would count both
+// its versions. Until the pass finishes, the bucket's rollup is then as it
+// was before the batch (stale), never the contact twice; after, as it is.
+func TestBatchWaitsForTheRecountAheadOfItsBucket(t *testing.T) {
+	s := servertest.NewStore(t)
+	ctx := testContext(t)
+	const institution = "ahead"
+	if err := s.RebuildRollups(ctx, institution); err != nil {
+		t.Fatal(err)
+	}
+	nine := time.Date(2024, 5, 6, 9, 0, 0, 0, time.UTC)
+	phone := func(id string, arrived time.Time, waitS int) records.Contact {
+		c := answered(id, "cc", records.ChannelPhone, arrived, waitS, 100, 10, 5)
+		c.Institution = institution
+		return c
+	}
+	p := s.BeginPass()
+	p.SetRecountAhead(1)
+	started, release := make(chan struct{}, 8), make(chan struct{})
+	p.BlockRecountsAhead(started, release)
+	for _, c := range []records.Contact{phone("a", nine, 5), phone("b", nine.Add(4*time.Hour), 5)} {
+		if err := p.InsertContacts(ctx, []records.Contact{c}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	<-started // the 9:00 bucket, settled by the second batch, is being recounted ahead
+
+	done := make(chan error, 1)
+	go func() { done <- p.InsertContacts(ctx, []records.Contact{withVersion(phone("a", nine, 40), 2)}) }()
+	for p.AheadWaits() == 0 {
+		select {
+		case err := <-done:
+			t.Fatalf("the batch revising a contact of the bucket being recounted ahead did not wait for the recount (err %v)", err)
+		case <-time.After(time.Millisecond):
+		}
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	p.WaitAhead()
+	checkBucket(t, s, institution, nine, 1, 5) // as before the batch
+	if err := p.Finish(ctx); err != nil {
+		t.Fatal(err)
+	}
+	checkBucket(t, s, institution, nine, 1, 40)
+}
+
+// checkBucket checks the contacts offered and the sum of the answer waits
+// served through the rollups for the bucket from from.
+func checkBucket(t *testing.T, s *store.Store, institution string, from time.Time, offered, waitSumS float64) {
+	t.Helper()
+	rows, err := s.ContactCounts(testContext(t), store.ContactQuery{Institution: institution, From: from, To: from.Add(store.BucketSize)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var waits float64
+	for _, r := range rows {
+		waits += r.Counts.AnswerWaitSumS
+	}
+	if got := offeredIn(rows); got != offered || waits != waitSumS {
+		t.Errorf("bucket %s: %v contacts offered with %v s of answer waits, want %v with %v s", from.Format("15:04"), got, waits, offered, waitSumS)
+	}
+}

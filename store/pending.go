@@ -118,6 +118,9 @@ func (p *Pass) InsertContacts(ctx context.Context, cs []records.Contact) error {
 	if err := p.note(ctx, pendingContacts, before.touched); err != nil {
 		return err
 	}
+	if err := p.waitAheadOf(ctx, before.touched); err != nil {
+		return err
+	}
 	// The two tables take their rows at the same time: each insert has a
 	// fixed cost on the server that is worth overlapping.
 	g, gctx = errgroup.WithContext(ctx)

@@ -84,3 +84,21 @@ func (p *Pass) RecountingAhead() bool {
 	defer p.mu.Unlock()
 	return p.ahead.done != nil
 }
+
+// BlockRecountsAhead makes the pass's recounts ahead signal started, then
+// wait until release is closed before they count.
+func (p *Pass) BlockRecountsAhead(started chan<- struct{}, release <-chan struct{}) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	recount := p.ahead.recount
+	p.ahead.recount = func(ctx context.Context, r contactRecount) error {
+		started <- struct{}{}
+		<-release
+		return recount(ctx, r)
+	}
+}
+
+// AheadWaits returns how many batches waited for a recount ahead that
+// counted a bucket they touch. It does not take the pass's lock, which a
+// waiting batch holds.
+func (p *Pass) AheadWaits() int64 { return p.ahead.waits.Load() }
