@@ -189,9 +189,9 @@ func (p *Pass) revise(k recordKey) {
 // count of own buckets sends with its query.
 const revisedTable = "revised_records"
 
-// ownVersions returns the contactsIn of the pass's own buckets of an
-// institution whose revised records are revised (nil when it has none):
-// the rows of records that are not revised, as they are, and the newest
+// ownVersions returns the contactsIn of a pass's own buckets of an
+// institution, given its revised records (nil when it has none): the rows
+// of records that are not revised, as they are, and the newest
 // versions of the revised ones (matched by a hash of their key, as
 // newestVersions matches a wide window's records; a record whose hash
 // collides with a revised one's is picked from its versions too, which

@@ -32,13 +32,13 @@ const (
 // batches over the same days recounts each bucket once. Contact buckets
 // that earlier batches touched and the latest did not are recounted ahead,
 // while the next batches are written (recountAhead), so that the rollups
-// of a long backfill follow it and its Finish has little left to do. Before a batch is
-// written, the pass notes the span of buckets it touches in rollup_pending;
-// Finish recounts them and marks the notes done. A pass that never finishes
-// (the process died) leaves its notes pending, and RecoverPending, which
-// the collector runs before every pass, recounts them: no bucket stays
-// stale. Until a pass finishes, the rollups of the buckets it wrote may lag
-// behind the raw versions.
+// of a long backfill follow it and its Finish has little left to do.
+// Before a batch is written, the pass notes the span of buckets it touches
+// in rollup_pending; Finish recounts them and marks the notes done. A pass
+// that never finishes (the process died) leaves its notes pending, and
+// RecoverPending, which the collector runs before every pass, recounts
+// them: no bucket stays stale. Until a pass finishes, the rollups of the
+// buckets it wrote may lag behind the raw versions.
 //
 // A Pass is the collectors.Sink of one collection pass; its methods are
 // safe for concurrent use, and it must not be used after Finish.
