@@ -63,7 +63,15 @@ type Options struct {
 	Now    func() time.Time
 }
 
-// Defaults of Options: the scale of the targets.
+// DefaultOptions returns the options a run takes for every field left
+// zero: the scale of the targets.
+func DefaultOptions() Options {
+	var o Options
+	o.defaults()
+	return o
+}
+
+// defaults sets every zero field of o to its default.
 func (o *Options) defaults() {
 	def := func(v *int, d int) {
 		if *v <= 0 {

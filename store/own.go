@@ -30,7 +30,8 @@ import (
 // records.
 
 // maxRevised bounds the revised records a pass keeps per institution
-// between recounts (some 10 MB); past it, the institution's own buckets are counted as
+// until its flush (Finish, or maxPassBuckets pending; recounts ahead keep
+// them), some 10 MB; past it, the institution's own buckets are counted as
 // any other, from the newest versions of every record.
 const maxRevised = 200000
 
@@ -72,7 +73,7 @@ func (r *revisedList) each(f func(source, id string) error) error {
 }
 
 // passOwn is what a pass knows about the contacts it wrote since its last
-// recount.
+// flush (recounts ahead leave it as it is).
 type passOwn struct {
 	buckets    touched                 // per institution, its own buckets
 	revised    map[string]*revisedList // per institution, its revised records

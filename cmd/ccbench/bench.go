@@ -10,6 +10,7 @@ import (
 )
 
 func benchCommand() *cli.Command {
+	def := bench.DefaultOptions()
 	return &cli.Command{
 		Name:  "bench",
 		Usage: "measure ingest, KPI queries and the exporter on this machine, each next to its baseline",
@@ -23,14 +24,14 @@ docs/benchmarks.md and take several minutes; smaller values run in seconds.
 Example:
    ccbench bench --institutions 2 --days 30 --exporter.institutions 5 --out /tmp/bench.md`,
 		Flags: []cli.Flag{
-			&cli.IntFlag{Name: "institutions", Value: 10, Usage: "institutions with a history of --days days, for compare"},
-			&cli.IntFlag{Name: "days", Value: 365, Usage: "days of history of each of those institutions"},
-			&cli.IntFlag{Name: "per-day", Value: 9000, Usage: "contacts per institution per day (SODRA size is about 9,000)"},
-			&cli.IntFlag{Name: "exporter.institutions", Value: 100, Usage: "institutions the exporter refreshes"},
-			&cli.IntFlag{Name: "exporter.days", Value: 35, Usage: "days of history of the institutions added for the exporter"},
-			&cli.IntFlag{Name: "ingest.days", Value: 90, Usage: "days of history of the SODRA-style simulator the collector reads"},
-			&cli.Float64Flag{Name: "ingest.scale", Value: 1, Usage: "volume of that simulator (1 = SODRA size)"},
-			&cli.IntFlag{Name: "ingest.runs", Value: 3, Usage: "times the ingest is measured; its figures are the medians, with the range of the ratios"},
+			&cli.IntFlag{Name: "institutions", Value: def.Institutions, Usage: "institutions with a history of --days days, for compare"},
+			&cli.IntFlag{Name: "days", Value: def.Days, Usage: "days of history of each of those institutions"},
+			&cli.IntFlag{Name: "per-day", Value: def.PerDay, Usage: "contacts per institution per day (SODRA size is about 9,000)"},
+			&cli.IntFlag{Name: "exporter.institutions", Value: def.ExporterInstitutions, Usage: "institutions the exporter refreshes"},
+			&cli.IntFlag{Name: "exporter.days", Value: def.ExporterDays, Usage: "days of history of the institutions added for the exporter"},
+			&cli.IntFlag{Name: "ingest.days", Value: def.IngestDays, Usage: "days of history of the SODRA-style simulator the collector reads"},
+			&cli.Float64Flag{Name: "ingest.scale", Value: def.IngestScale, Usage: "volume of that simulator (1 = SODRA size)"},
+			&cli.IntFlag{Name: "ingest.runs", Value: def.IngestRuns, Usage: "times the ingest is measured; its figures are the medians, with the range of the ratios"},
 			&cli.StringFlag{Name: "out", Usage: "also write the Markdown table to this file"},
 		},
 		Action: func(c *cli.Context) error {
