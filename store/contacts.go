@@ -44,8 +44,9 @@ type ContactRow struct {
 // window is the records a query reads: a condition on a time column, and
 // how long a span of time it covers at most.
 type window struct {
-	cond func(q *query, column string) *query
-	span time.Duration
+	cond    func(q *query, column string) *query
+	span    time.Duration
+	buckets []time.Time // the rollup buckets it is, if it is a bucketSet
 }
 
 // sql appends the window's condition on column.
@@ -65,7 +66,11 @@ func timeRange(from, to time.Time) window {
 // bucketSet is the window of the given rollup buckets (sorted, at least
 // one): a time range, which lets ClickHouse skip partitions, and the
 // buckets themselves.
-func bucketSet(buckets []time.Time) window { return periodSet(buckets, BucketSize) }
+func bucketSet(buckets []time.Time) window {
+	w := periodSet(buckets, BucketSize)
+	w.buckets = buckets
+	return w
+}
 
 // periodSet is the window of the given periods of size (sorted, at least
 // one, each aligned to size from the Unix epoch, as UTC buckets and days

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"hash/maphash"
 	"slices"
@@ -35,42 +36,96 @@ import (
 // any other, from the newest versions of every record.
 const maxRevised = 200000
 
-// revisedList holds the revised records of an institution, repeats and
-// all, as one arena of their sources and ids: it holds no pointers, so the
-// garbage collector does not scan it (a collector runs under a tight
-// memory limit, where every live pointer costs collections).
+// revisedList holds the revised records of an institution as one arena
+// of their sources and ids, each with a bucket that holds one of its
+// versions (a record is added once per such bucket, and again when a
+// later batch revises it). It holds no pointers, so the garbage collector
+// does not scan it (a collector runs under a tight memory limit, where
+// every live pointer costs collections).
+//
+// One of the buckets added with a record holds its newest version: a
+// record is added when a batch revises it, with the bucket of its newest
+// version stored before the batch and those of the batch's versions of
+// it, so the newest of all its versions is in one of them. A count of some buckets then picks the newest versions of
+// the records added with one of those buckets from the buckets added with
+// them (reach), not from the institution's whole history.
 type revisedList struct {
-	arena []byte
-	ends  []uint32 // where each source, then its id, ends in arena
+	arena   []byte
+	ends    []uint32 // where each source, then its id, ends in arena
+	buckets []uint32 // per record added, its bucket's number (bucketNumber)
 }
 
-func (r *revisedList) add(source, id string) {
+// bucketNumber numbers a bucket as ClickHouse does in periodSet: its Unix
+// time divided by the bucket's size.
+func bucketNumber(bucket time.Time) uint32 {
+	return uint32(bucket.Unix() / int64(BucketSize/time.Second))
+}
+
+func (r *revisedList) add(source, id string, bucket time.Time) {
 	r.arena = append(r.arena, source...)
 	r.ends = append(r.ends, uint32(len(r.arena)))
 	r.arena = append(r.arena, id...)
 	r.ends = append(r.ends, uint32(len(r.arena)))
+	r.buckets = append(r.buckets, bucketNumber(bucket))
 }
 
 // snapshot returns the records added so far; records added later are not
 // in it, and it can be read while they are added.
 func (r *revisedList) snapshot() *revisedList {
-	return &revisedList{arena: r.arena[:len(r.arena):len(r.arena)], ends: r.ends[:len(r.ends):len(r.ends)]}
+	return &revisedList{
+		arena:   r.arena[:len(r.arena):len(r.arena)],
+		ends:    r.ends[:len(r.ends):len(r.ends)],
+		buckets: r.buckets[:len(r.buckets):len(r.buckets)],
+	}
 }
 
 // len is the number of records added, repeats counted.
-func (r *revisedList) len() int { return len(r.ends) / 2 }
+func (r *revisedList) len() int { return len(r.buckets) }
 
-// each calls f with every record added.
-func (r *revisedList) each(f func(source, id string) error) error {
+// each calls f with every record added and its bucket's number.
+func (r *revisedList) each(f func(source, id string, bucket uint32) error) error {
 	start := uint32(0)
 	for i := 0; i < len(r.ends); i += 2 {
-		if err := f(string(r.arena[start:r.ends[i]]), string(r.arena[r.ends[i]:r.ends[i+1]])); err != nil {
+		if err := f(string(r.arena[start:r.ends[i]]), string(r.arena[r.ends[i]:r.ends[i+1]]), r.buckets[i/2]); err != nil {
 			return err
 		}
 		start = r.ends[i+1]
 	}
 	return nil
 }
+
+// about returns the records with a version in buckets (sorted), once
+// each, and reach: buckets and every bucket added with those records,
+// sorted, which hold their newest versions.
+func (r *revisedList) about(buckets []time.Time) (keys []sourceID, reach []time.Time) {
+	in := make(map[uint32]bool, len(buckets))
+	for _, b := range buckets {
+		in[bucketNumber(b)] = true
+	}
+	found := map[sourceID]bool{}
+	_ = r.each(func(source, id string, bucket uint32) error {
+		if in[bucket] {
+			found[sourceID{source, id}] = true
+		}
+		return nil
+	})
+	reach = slices.Clone(buckets)
+	_ = r.each(func(source, id string, bucket uint32) error {
+		if found[sourceID{source, id}] && !in[bucket] {
+			in[bucket] = true
+			reach = append(reach, time.Unix(int64(bucket)*int64(BucketSize/time.Second), 0).UTC())
+		}
+		return nil
+	})
+	for k := range found {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(reach, func(a, b time.Time) int { return a.Compare(b) })
+	return keys, reach
+}
+
+// sourceID is a record's key within its institution.
+type sourceID struct{ source, id string }
 
 // passOwn is what a pass knows about the contacts it wrote since its last
 // flush (recounts ahead leave it as it is).
@@ -120,11 +175,8 @@ func (p *Pass) emptyBuckets(ctx context.Context, cs []records.Contact) (touched,
 // b is what beforeContacts found out about it, and empty its buckets that
 // held no row (emptyBuckets), which become the pass's own.
 func (p *Pass) sortOwn(cs []records.Contact, b contactBatch, empty touched) {
-	for k := range b.stored {
-		p.revise(k)
-	}
-	for _, k := range twice(cs) {
-		p.revise(k)
+	for _, r := range revisedIn(cs, b.stored) {
+		p.revise(r.key, r.bucket)
 	}
 	for institution, buckets := range empty {
 		if p.own.off[institution] {
@@ -136,12 +188,49 @@ func (p *Pass) sortOwn(cs []records.Contact, b contactBatch, empty touched) {
 	}
 }
 
-// twice returns the records that cs holds more than one version of. It
-// tells them apart by a hash of their key, sorted rather than kept in a
-// map (no garbage to collect but one slice of numbers): a collision makes
-// a record with one version look revised, which only makes a recount pick
-// its newest version.
-func twice(cs []records.Contact) []recordKey {
+// revisedRecord is a record that a batch revises and a bucket that holds
+// one of its versions.
+type revisedRecord struct {
+	key    recordKey
+	bucket time.Time
+}
+
+// revisedIn returns the records that batch cs revises, each with every
+// bucket that holds its newest version stored before the batch (stored)
+// or one of the batch's versions of it, once each: the records stored
+// already and those the batch holds more than one version of (twice).
+func revisedIn(cs []records.Contact, stored map[recordKey]time.Time) []revisedRecord {
+	var out []revisedRecord
+	for k, bucket := range stored {
+		out = append(out, revisedRecord{k, bucket})
+	}
+	repeated := twice(cs)
+	for i, c := range cs {
+		if repeated[i] {
+			out = append(out, revisedRecord{recordKey{c.Institution, c.Source, c.ID}, bucketFloor(c.ArrivedAt)})
+			continue
+		}
+		if len(stored) == 0 {
+			continue
+		}
+		k := recordKey{c.Institution, c.Source, c.ID}
+		if _, ok := stored[k]; ok {
+			out = append(out, revisedRecord{k, bucketFloor(c.ArrivedAt)})
+		}
+	}
+	slices.SortFunc(out, func(a, b revisedRecord) int {
+		return cmp.Or(cmp.Compare(a.key.institution, b.key.institution), cmp.Compare(a.key.source, b.key.source),
+			cmp.Compare(a.key.id, b.key.id), a.bucket.Compare(b.bucket))
+	})
+	return slices.Compact(out)
+}
+
+// twice reports which rows of cs are versions of records that cs holds
+// more than one version of. It tells them apart by a hash of their key,
+// sorted rather than kept in a map (no garbage to collect but one slice of
+// numbers): a collision makes a record with one version look revised,
+// which only makes a recount pick its newest version.
+func twice(cs []records.Contact) map[int]bool {
 	seed := maphash.MakeSeed()
 	hashes := make([]uint64, len(cs))
 	for i, c := range cs {
@@ -158,18 +247,21 @@ func twice(cs []records.Contact) []recordKey {
 			repeated[sorted[i]] = true
 		}
 	}
-	var out []recordKey
-	for i, c := range cs {
-		if repeated[hashes[i]] {
-			out = append(out, recordKey{c.Institution, c.Source, c.ID})
+	if repeated == nil {
+		return nil
+	}
+	rows := map[int]bool{}
+	for i, h := range hashes {
+		if repeated[h] {
+			rows[i] = true
 		}
 	}
-	return out
+	return rows
 }
 
 // revise records that the pass wrote a version of k that is not its
-// first and only one.
-func (p *Pass) revise(k recordKey) {
+// first and only one, and a bucket that holds one of its versions.
+func (p *Pass) revise(k recordKey, bucket time.Time) {
 	if p.own.off[k.institution] {
 		return
 	}
@@ -178,7 +270,7 @@ func (p *Pass) revise(k recordKey) {
 		r = &revisedList{}
 		p.own.revised[k.institution] = r
 	}
-	r.add(k.source, k.id)
+	r.add(k.source, k.id, bucket)
 	if r.len() > p.own.maxRevised {
 		p.own.off[k.institution] = true
 		delete(p.own.revised, k.institution)
@@ -192,11 +284,13 @@ const revisedTable = "revised_records"
 
 // ownVersions returns the contactsIn of a pass's own buckets of an
 // institution, given its revised records (nil when it has none): the rows
-// of records that are not revised, as they are, and the newest
-// versions of the revised ones (matched by a hash of their key, as
-// newestVersions matches a wide window's records; a record whose hash
+// of records that are not revised, as they are, and the newest versions
+// of the revised ones with a version in the window, picked from the
+// buckets that hold them (revisedList.about; all buckets when the window
+// is not a set of buckets). Records are matched by a hash of their key, as
+// newestVersions matches a wide window's records: a record whose hash
 // collides with a revised one's is picked from its versions too, which
-// gives the same row).
+// gives the same row.
 func ownVersions(revised *revisedList) contactsIn {
 	return func(q *query, institution string, w window, columns string) *query {
 		q.sql("SELECT source, id, ", columns, " FROM contacts WHERE institution = ").bind(institution).sql(" AND deleted = 0 AND ")
@@ -204,11 +298,27 @@ func ownVersions(revised *revisedList) contactsIn {
 		if revised == nil {
 			return q
 		}
-		q.external(revisedRecords(revised))
+		var (
+			keys  []sourceID
+			reach []time.Time
+		)
+		if w.buckets != nil {
+			keys, reach = revised.about(w.buckets)
+		} else {
+			keys = revised.keys()
+		}
+		if len(keys) == 0 {
+			return q
+		}
+		q.external(revisedRecords(keys))
 		q.sql(" AND cityHash64(source, id) NOT IN (SELECT cityHash64(source, id) FROM ", revisedTable, `)
     UNION ALL
     SELECT source, id, `, columns, " FROM (\n        SELECT source, id, deleted, ", columns, " FROM contacts WHERE institution = ").bind(institution).
-			sql(" AND cityHash64(source, id) IN (SELECT cityHash64(source, id) FROM ", revisedTable, `)
+			sql(" AND cityHash64(source, id) IN (SELECT cityHash64(source, id) FROM ", revisedTable, ")")
+		if reach != nil {
+			bucketSet(reach).sql(q.sql(" AND "), "arrived_at")
+		}
+		q.sql(`
         ORDER BY version DESC, ingested_at DESC
         LIMIT 1 BY source, id
     ) WHERE deleted = 0 AND `)
@@ -216,14 +326,33 @@ func ownVersions(revised *revisedList) contactsIn {
 	}
 }
 
-// revisedRecords returns the external table of the revised records.
-func revisedRecords(revised *revisedList) func() (*ext.Table, error) {
+// keys returns the records added, once each.
+func (r *revisedList) keys() []sourceID {
+	found := map[sourceID]bool{}
+	var keys []sourceID
+	_ = r.each(func(source, id string, _ uint32) error {
+		if k := (sourceID{source, id}); !found[k] {
+			found[k] = true
+			keys = append(keys, k)
+		}
+		return nil
+	})
+	return keys
+}
+
+// revisedRecords returns the external table of the records keys.
+func revisedRecords(keys []sourceID) func() (*ext.Table, error) {
 	return func() (*ext.Table, error) {
 		t, err := ext.NewTable(revisedTable, ext.Column("source", "String"), ext.Column("id", "String"))
 		if err != nil {
 			return nil, err
 		}
-		return t, revised.each(func(source, id string) error { return t.Append(source, id) })
+		for _, k := range keys {
+			if err := t.Append(k.source, k.id); err != nil {
+				return nil, err
+			}
+		}
+		return t, nil
 	}
 }
 

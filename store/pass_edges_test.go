@@ -17,7 +17,8 @@ import (
 // beyond the random sequences of TestPassRollupsEqualRawPath: new contacts
 // in the very second of stored ones, two versions of a record in one
 // batch, a tombstone of a record never seen, a negative wait, a rebuild of
-// the rollups while a pass runs, and thresholds changed between passes.
+// the rollups while a pass runs, contacts moved before and after a
+// recount ahead of their buckets, and thresholds changed between passes.
 // After each case the counts served through the rollups equal the raw
 // path's, and the number of contacts offered is the one the case wrote.
 func TestPassEdgesEqualRawPath(t *testing.T) {
@@ -87,6 +88,10 @@ func TestPassEdgesEqualRawPath(t *testing.T) {
 			{{phone("a1", at(9, 0, 0), 5)}, {phone("a2", at(13, 0, 0), 5)}, {moved(phone("a1", at(9, 0, 0), 5), at(16, 0, 0)), phone("a3", at(9, 1, 0), 50)},
 				{phone("a4", at(20, 0, 0), 5)}},
 		}}, 4},
+		{"a contact moved out of a bucket recounted ahead without its new one", step{ahead: true, passes: [][][]records.Contact{
+			{{phone("m1", at(9, 0, 0), 5)}, {phone("m2", at(13, 0, 0), 5)}, {moved(phone("m1", at(9, 0, 0), 5), at(16, 0, 0))},
+				{phone("m3", at(16, 0, 0), 5)}},
+		}}, 3},
 		{"recounts ahead that fail", step{ahead: true, failing: true, passes: [][][]records.Contact{
 			{{phone("f1", at(9, 0, 0), 5)}, {phone("f2", at(13, 0, 0), 5)}, {phone("f3", at(16, 0, 0), 50)}},
 		}}, 3},

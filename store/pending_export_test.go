@@ -28,7 +28,7 @@ func (p *Pass) OwnBuckets(institution string) (buckets []time.Time, revised []st
 	defer p.mu.Unlock()
 	seen := map[string]bool{}
 	if r := p.own.revised[institution]; r != nil {
-		_ = r.each(func(_, id string) error {
+		_ = r.each(func(_, id string, _ uint32) error {
 			if !seen[id] {
 				seen[id] = true
 				revised = append(revised, id)

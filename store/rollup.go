@@ -355,7 +355,7 @@ func (s *Store) earlierBuckets(ctx context.Context, table, timeColumn, idColumn 
 type contactBatch struct {
 	touched  touched
 	keys     keysBySource
-	stored   map[recordKey]bool
+	stored   map[recordKey]time.Time // the bucket of each stored record's newest version
 	written  map[recordKey]bool
 	earliest time.Time // the earliest arrival of the batch's records, old or new
 }
@@ -369,7 +369,7 @@ type recordKey struct{ institution, source, id string }
 // case (so that a new version that is not one withdraws it from
 // written_cases).
 func (s *Store) beforeContacts(ctx context.Context, cs []records.Contact) (contactBatch, error) {
-	b := contactBatch{touched: touched{}, keys: keysBySource{}, stored: map[recordKey]bool{}, written: map[recordKey]bool{}}
+	b := contactBatch{touched: touched{}, keys: keysBySource{}, stored: map[recordKey]time.Time{}, written: map[recordKey]bool{}}
 	for _, c := range cs {
 		if _, err := version("contact", c.Source, c.ID, c.Version); err != nil {
 			return b, err // before anything is sent: see rowsPerBlock
@@ -445,7 +445,7 @@ func (s *Store) storedContacts(ctx context.Context, institution, source string, 
 			b.earliest = bucket // where the record arrived until now
 		}
 		k := recordKey{institution, source, id}
-		b.stored[k] = true
+		b.stored[k] = bucket
 		if written == 1 {
 			b.written[k] = true
 		}
