@@ -1,7 +1,6 @@
 package store
 
 import (
-	"cmp"
 	"context"
 	"hash/maphash"
 	"slices"
@@ -29,11 +28,17 @@ import (
 // records in the pass's buckets; a retry of the batch finds them stored
 // and revises them, and without a retry they are the only versions of new
 // records.
+//
+// All of this assumes that the pass is the only writer of its
+// institution's contacts while it runs, as a collector is of its
+// sources: a version written by another process into an own bucket, or a
+// newer version of a revised record written elsewhere, would not be seen.
 
-// maxRevised bounds the revised records a pass keeps per institution
-// until its flush (Finish, or maxPassBuckets pending; recounts ahead keep
-// them), some 10 MB; past it, the institution's own buckets are counted as
-// any other, from the newest versions of every record.
+// maxRevised bounds the entries of revised records a pass keeps per
+// institution until its flush (Finish, or maxPassBuckets pending; recounts
+// ahead keep them), some 10 MB: a record takes one per bucket that holds a
+// version of it (revisedList). Past it, the institution's own buckets are
+// counted as any other, from the newest versions of every record.
 const maxRevised = 200000
 
 // revisedList holds the revised records of an institution as one arena
@@ -46,9 +51,10 @@ const maxRevised = 200000
 // One of the buckets added with a record holds its newest version: a
 // record is added when a batch revises it, with the bucket of its newest
 // version stored before the batch and those of the batch's versions of
-// it, so the newest of all its versions is in one of them. A count of some buckets then picks the newest versions of
-// the records added with one of those buckets from the buckets added with
-// them (reach), not from the institution's whole history.
+// it, so the newest of all its versions is in one of them. A count of
+// some buckets then picks the newest versions of the records added with
+// one of those buckets from the buckets added with them (reach), not from
+// the institution's whole history.
 type revisedList struct {
 	arena   []byte
 	ends    []uint32 // where each source, then its id, ends in arena
@@ -94,31 +100,45 @@ func (r *revisedList) each(f func(source, id string, bucket uint32) error) error
 	return nil
 }
 
-// about returns the records with a version in buckets (sorted), once
+// maxReach bounds the buckets a count of revised records reads beyond
+// the buckets it counts: past it, it reads their whole history instead,
+// so that the query's text stays well under ClickHouse's max_query_size.
+const maxReach = maxBucketsPerRecount
+
+// within returns the records with a version in buckets (sorted), once
 // each, and reach: buckets and every bucket added with those records,
-// sorted, which hold their newest versions.
-func (r *revisedList) about(buckets []time.Time) (keys []sourceID, reach []time.Time) {
+// sorted, which hold their newest versions (nil when they are more than
+// maxReach beyond buckets: read them all). It builds a string only for
+// the records it returns.
+func (r *revisedList) within(buckets []time.Time) (keys []sourceID, reach []time.Time) {
 	in := make(map[uint32]bool, len(buckets))
 	for _, b := range buckets {
 		in[bucketNumber(b)] = true
 	}
-	found := map[sourceID]bool{}
-	_ = r.each(func(source, id string, bucket uint32) error {
-		if in[bucket] {
-			found[sourceID{source, id}] = true
+	found := map[string]bool{} // source and id, one after the other
+	start := uint32(0)
+	for i := 0; i < len(r.ends); i += 2 {
+		if in[r.buckets[i/2]] {
+			key := r.arena[start:r.ends[i+1]]
+			if !found[string(key)] {
+				found[string(key)] = true
+				keys = append(keys, sourceID{string(r.arena[start:r.ends[i]]), string(r.arena[r.ends[i]:r.ends[i+1]])})
+			}
 		}
-		return nil
-	})
+		start = r.ends[i+1]
+	}
 	reach = slices.Clone(buckets)
-	_ = r.each(func(source, id string, bucket uint32) error {
-		if found[sourceID{source, id}] && !in[bucket] {
+	start = 0
+	for i := 0; i < len(r.ends); i += 2 {
+		bucket := r.buckets[i/2]
+		if !in[bucket] && found[string(r.arena[start:r.ends[i+1]])] {
 			in[bucket] = true
 			reach = append(reach, time.Unix(int64(bucket)*int64(BucketSize/time.Second), 0).UTC())
 		}
-		return nil
-	})
-	for k := range found {
-		keys = append(keys, k)
+		start = r.ends[i+1]
+	}
+	if len(reach) > len(buckets)+maxReach {
+		return keys, nil
 	}
 	slices.SortFunc(reach, func(a, b time.Time) int { return a.Compare(b) })
 	return keys, reach
@@ -175,9 +195,7 @@ func (p *Pass) emptyBuckets(ctx context.Context, cs []records.Contact) (touched,
 // b is what beforeContacts found out about it, and empty its buckets that
 // held no row (emptyBuckets), which become the pass's own.
 func (p *Pass) sortOwn(cs []records.Contact, b contactBatch, empty touched) {
-	for _, r := range revisedIn(cs, b.stored) {
-		p.revise(r.key, r.bucket)
-	}
+	p.reviseAll(cs, b.stored)
 	for institution, buckets := range empty {
 		if p.own.off[institution] {
 			continue
@@ -188,48 +206,51 @@ func (p *Pass) sortOwn(cs []records.Contact, b contactBatch, empty touched) {
 	}
 }
 
-// revisedRecord is a record that a batch revises and a bucket that holds
-// one of its versions.
-type revisedRecord struct {
-	key    recordKey
-	bucket time.Time
-}
-
-// revisedIn returns the records that batch cs revises, each with every
-// bucket that holds its newest version stored before the batch (stored)
-// or one of the batch's versions of it, once each: the records stored
-// already and those the batch holds more than one version of (twice).
-func revisedIn(cs []records.Contact, stored map[recordKey]time.Time) []revisedRecord {
-	var out []revisedRecord
+// reviseAll adds the records that batch cs revises to the pass's revised
+// records, each with every bucket that holds its newest version stored
+// before the batch (stored) or one of the batch's versions of it: the
+// records stored already and those the batch holds more than one version
+// of (twice). A record is added once per bucket, but for a rare hash
+// collision in twice.
+func (p *Pass) reviseAll(cs []records.Contact, stored map[recordKey]time.Time) {
 	for k, bucket := range stored {
-		out = append(out, revisedRecord{k, bucket})
+		p.revise(k, bucket)
 	}
 	repeated := twice(cs)
+	var seen map[revisedRecord]bool // the batch's repeated records, per bucket
 	for i, c := range cs {
-		if repeated[i] {
-			out = append(out, revisedRecord{recordKey{c.Institution, c.Source, c.ID}, bucketFloor(c.ArrivedAt)})
-			continue
-		}
-		if len(stored) == 0 {
-			continue
-		}
-		k := recordKey{c.Institution, c.Source, c.ID}
-		if _, ok := stored[k]; ok {
-			out = append(out, revisedRecord{k, bucketFloor(c.ArrivedAt)})
+		switch {
+		case repeated[i]:
+			r := revisedRecord{recordKey{c.Institution, c.Source, c.ID}, bucketFloor(c.ArrivedAt).Unix()}
+			if seen == nil {
+				seen = map[revisedRecord]bool{}
+			}
+			if stored, ok := stored[r.key]; !seen[r] && (!ok || stored.Unix() != r.bucket) {
+				seen[r] = true
+				p.revise(r.key, time.Unix(r.bucket, 0))
+			}
+		case len(stored) > 0:
+			k := recordKey{c.Institution, c.Source, c.ID}
+			if bucket, ok := stored[k]; ok && !bucket.Equal(bucketFloor(c.ArrivedAt)) {
+				p.revise(k, c.ArrivedAt)
+			}
 		}
 	}
-	slices.SortFunc(out, func(a, b revisedRecord) int {
-		return cmp.Or(cmp.Compare(a.key.institution, b.key.institution), cmp.Compare(a.key.source, b.key.source),
-			cmp.Compare(a.key.id, b.key.id), a.bucket.Compare(b.bucket))
-	})
-	return slices.Compact(out)
+}
+
+// revisedRecord is a record that a batch revises and the bucket (Unix
+// seconds) of one of its versions.
+type revisedRecord struct {
+	key    recordKey
+	bucket int64
 }
 
 // twice reports which rows of cs are versions of records that cs holds
-// more than one version of. It tells them apart by a hash of their key,
-// sorted rather than kept in a map (no garbage to collect but one slice of
-// numbers): a collision makes a record with one version look revised,
-// which only makes a recount pick its newest version.
+// more than one version of (nil when none). It tells them apart by a hash
+// of their key, found repeated by sorting the hashes rather than by a map
+// of the keys (no garbage to collect but one slice of numbers): a
+// collision makes a record with one version look revised, which only
+// makes a recount pick its newest version.
 func twice(cs []records.Contact) map[int]bool {
 	seed := maphash.MakeSeed()
 	hashes := make([]uint64, len(cs))
@@ -286,8 +307,8 @@ const revisedTable = "revised_records"
 // institution, given its revised records (nil when it has none): the rows
 // of records that are not revised, as they are, and the newest versions
 // of the revised ones with a version in the window, picked from the
-// buckets that hold them (revisedList.about; all buckets when the window
-// is not a set of buckets). Records are matched by a hash of their key, as
+// buckets that hold them (revisedList.within), or from all their versions
+// when the window is not a set of buckets or they reach too far. Records are matched by a hash of their key, as
 // newestVersions matches a wide window's records: a record whose hash
 // collides with a revised one's is picked from its versions too, which
 // gives the same row.
@@ -303,7 +324,7 @@ func ownVersions(revised *revisedList) contactsIn {
 			reach []time.Time
 		)
 		if w.buckets != nil {
-			keys, reach = revised.about(w.buckets)
+			keys, reach = revised.within(w.buckets)
 		} else {
 			keys = revised.keys()
 		}

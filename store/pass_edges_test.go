@@ -17,8 +17,9 @@ import (
 // beyond the random sequences of TestPassRollupsEqualRawPath: new contacts
 // in the very second of stored ones, two versions of a record in one
 // batch, a tombstone of a record never seen, a negative wait, a rebuild of
-// the rollups while a pass runs, contacts moved before and after a
-// recount ahead of their buckets, and thresholds changed between passes.
+// the rollups while a pass runs, contacts moved (and back, and an old
+// version replayed) before and after recounts ahead of their buckets, and
+// thresholds changed between passes.
 // After each case the counts served through the rollups equal the raw
 // path's, and the number of contacts offered is the one the case wrote.
 func TestPassEdgesEqualRawPath(t *testing.T) {
@@ -92,6 +93,14 @@ func TestPassEdgesEqualRawPath(t *testing.T) {
 			{{phone("m1", at(9, 0, 0), 5)}, {phone("m2", at(13, 0, 0), 5)}, {moved(phone("m1", at(9, 0, 0), 5), at(16, 0, 0))},
 				{phone("m3", at(16, 0, 0), 5)}},
 		}}, 3},
+		{"a contact moved back after both its buckets were recounted ahead", step{ahead: true, passes: [][][]records.Contact{
+			{{phone("b1", at(9, 0, 0), 5)}, {phone("b2", at(13, 0, 0), 5)}, {moved(phone("b1", at(9, 0, 0), 5), at(16, 0, 0))},
+				{phone("b3", at(16, 0, 0), 5)}, {withVersion(phone("b1", at(9, 0, 0), 5), 3)}, {phone("b4", at(9, 5, 0), 5)}},
+		}}, 4},
+		{"an old version replayed after the new one was recounted ahead", step{ahead: true, passes: [][][]records.Contact{
+			{{phone("o1", at(9, 0, 0), 5)}, {phone("o2", at(13, 0, 0), 5)}, {moved(phone("o1", at(9, 0, 0), 5), at(16, 0, 0))},
+				{phone("o3", at(16, 0, 0), 5)}, {phone("o1", at(9, 0, 0), 5)}, {phone("o4", at(9, 5, 0), 5)}},
+		}}, 4},
 		{"recounts ahead that fail", step{ahead: true, failing: true, passes: [][][]records.Contact{
 			{{phone("f1", at(9, 0, 0), 5)}, {phone("f2", at(13, 0, 0), 5)}, {phone("f3", at(16, 0, 0), 50)}},
 		}}, 3},
