@@ -142,21 +142,30 @@ func OpenClusterStore(tb testing.TB, dsn string) *store.Store {
 // NewClusterStore returns a cluster-mode store on a fresh database of the
 // shared cluster, migrated to the cluster form of the schema; the database
 // is dropped and the store closed when the test ends. The database comes
-// from the pool of migrated databases (clusterPool) when it has one.
+// from the pool of migrated databases (clusterPool); when the pool could
+// not make one (a test had a node down while it migrated, say), the test
+// migrates its own.
 func NewClusterStore(tb testing.TB) *store.Store {
 	tb.Helper()
 	c := Cluster(tb)
 	dsn, err := clusterPool.take(c)
-	if err != nil {
-		tb.Fatalf("migrate cluster store: %v", err)
+	pooled := err == nil
+	if pooled {
+		tb.Cleanup(func() { dropClusterDatabase(tb, c, dsn) })
+	} else {
+		tb.Logf("no database from the pool, migrating one: %v", err)
+		dsn = ClusterDSN(tb)
 	}
 	tb.Logf("cluster database %s", dsn[strings.LastIndex(dsn, "/")+1:])
-	tb.Cleanup(func() { dropClusterDatabase(tb, c, dsn) })
 	s := OpenClusterStore(tb, dsn)
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
-	if _, err := s.Migrate(ctx); err != nil { // applies nothing, and checks that
+	applied, err := s.Migrate(ctx)
+	if err != nil {
 		tb.Fatalf("migrate cluster store: %v", err)
+	}
+	if pooled && len(applied) > 0 {
+		tb.Fatalf("the pool's database %s lacked migrations %v", dsn, applied)
 	}
 	return s
 }
@@ -176,6 +185,11 @@ func dropClusterDatabase(tb testing.TB, c *servers.Cluster, dsn string) {
 // about as long as one; a package runs dozens of tests one after another,
 // each on a database of its own.
 var clusterPool databasePool
+
+// poolWait is how long a test waits for the pool's next database before
+// it migrates one of its own: longer than a migration takes even while
+// other tests run (10-30 s).
+const poolWait = 3 * time.Minute
 
 // poolAhead is how many databases the pool migrates side by side, and so
 // how many it holds ready at most.
@@ -204,8 +218,8 @@ func (p *databasePool) take(c *servers.Cluster) (string, error) {
 	select {
 	case d := <-p.ready:
 		return d.dsn, d.err
-	case <-time.After(5 * time.Minute):
-		return "", errors.New("no migrated database from the pool in 5 minutes")
+	case <-time.After(poolWait):
+		return "", fmt.Errorf("none ready after %v", poolWait)
 	}
 }
 
@@ -243,42 +257,34 @@ func (p *databasePool) stop() {
 }
 
 // migratedDatabase creates a database on every node of c and migrates it
-// to the cluster form of the schema, trying again a few times: a test may
-// have a node down for a while. It returns the database's DSN.
+// to the cluster form of the schema. It returns the database's DSN; on
+// failure (a test may have a node down meanwhile) it drops the database.
 func migratedDatabase(ctx context.Context, c *servers.Cluster) (string, error) {
-	var errs []error
-	for range 3 {
-		dsn := c.Nodes[0].DSN(fmt.Sprintf("c_pool_%d_%d", os.Getpid(), dbSeq.Add(1)))
-		err := migrateOnCluster(ctx, c, dsn)
-		if err == nil {
-			return dsn, nil
-		}
-		errs = append(errs, err)
+	dsn := c.Nodes[0].DSN(fmt.Sprintf("c_pool_%d_%d", os.Getpid(), dbSeq.Add(1)))
+	if err := migrateOnCluster(ctx, c, dsn); err != nil {
 		dropQuietly(c, dsn)
-		if ctx.Err() != nil {
-			break
-		}
+		return "", fmt.Errorf("pooled database (migrated while earlier tests ran): %w", err)
 	}
-	return "", errors.Join(errs...)
+	return dsn, nil
 }
 
 // migrateOnCluster creates the database of dsn on every node of c and
 // migrates it.
 func migrateOnCluster(ctx context.Context, c *servers.Cluster, dsn string) error {
-	ctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	if err := store.EnsureClusterDatabase(ctx, dsn, "", c.Name); err != nil {
-		return fmt.Errorf("create test database on the cluster: %w", err)
+		return fmt.Errorf("create: %w", err)
 	}
 	opts := ClusterTimeouts
 	opts.Name = c.Name
 	s, err := store.OpenCluster(ctx, dsn, "", opts)
 	if err != nil {
-		return fmt.Errorf("open cluster store: %w", err)
+		return fmt.Errorf("open: %w", err)
 	}
 	defer s.Close()
 	if _, err := s.Migrate(ctx); err != nil {
-		return fmt.Errorf("migrate cluster store: %w", err)
+		return fmt.Errorf("migrate: %w", err)
 	}
 	return nil
 }
