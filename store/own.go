@@ -210,8 +210,9 @@ func (p *Pass) sortOwn(cs []records.Contact, b contactBatch, empty touched) {
 // records, each with every bucket that holds its newest version stored
 // before the batch (stored) or one of the batch's versions of it: the
 // records stored already and those the batch holds more than one version
-// of (twice). A record is added once per bucket, but for a rare hash
-// collision in twice.
+// of (twice). A record is added once per bucket; a hash collision in
+// twice adds a record that has one version, which only makes a count pick
+// its newest version.
 func (p *Pass) reviseAll(cs []records.Contact, stored map[recordKey]time.Time) {
 	for k, bucket := range stored {
 		p.revise(k, bucket)
@@ -225,7 +226,7 @@ func (p *Pass) reviseAll(cs []records.Contact, stored map[recordKey]time.Time) {
 			if seen == nil {
 				seen = map[revisedRecord]bool{}
 			}
-			if stored, ok := stored[r.key]; !seen[r] && (!ok || stored.Unix() != r.bucket) {
+			if bucket, ok := stored[r.key]; !seen[r] && (!ok || bucket.Unix() != r.bucket) {
 				seen[r] = true
 				p.revise(r.key, time.Unix(r.bucket, 0))
 			}
