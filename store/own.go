@@ -62,9 +62,13 @@ type revisedList struct {
 }
 
 // bucketNumber numbers a bucket as ClickHouse does in periodSet: its Unix
-// time divided by the bucket's size.
+// time divided by the bucket's size; bucketOfNumber is its inverse.
 func bucketNumber(bucket time.Time) uint32 {
 	return uint32(bucket.Unix() / int64(BucketSize/time.Second))
+}
+
+func bucketOfNumber(n uint32) time.Time {
+	return time.Unix(int64(n)*int64(BucketSize/time.Second), 0).UTC()
 }
 
 func (r *revisedList) add(source, id string, bucket time.Time) {
@@ -85,19 +89,19 @@ func (r *revisedList) snapshot() *revisedList {
 	}
 }
 
-// len is the number of records added, repeats counted.
+// len is the number of entries added: a record once per bucket added
+// with it.
 func (r *revisedList) len() int { return len(r.buckets) }
 
-// each calls f with every record added and its bucket's number.
-func (r *revisedList) each(f func(source, id string, bucket uint32) error) error {
+// walk calls f with every entry: the record's key (its source and id, one
+// after the other), where its source ends in key, and its bucket's number.
+// key is a view of the arena, valid only during the call.
+func (r *revisedList) walk(f func(key []byte, sourceEnd int, bucket uint32)) {
 	start := uint32(0)
 	for i := 0; i < len(r.ends); i += 2 {
-		if err := f(string(r.arena[start:r.ends[i]]), string(r.arena[r.ends[i]:r.ends[i+1]]), r.buckets[i/2]); err != nil {
-			return err
-		}
+		f(r.arena[start:r.ends[i+1]], int(r.ends[i]-start), r.buckets[i/2])
 		start = r.ends[i+1]
 	}
-	return nil
 }
 
 // maxReach bounds the buckets a count of revised records reads beyond
@@ -107,36 +111,32 @@ const maxReach = maxBucketsPerRecount
 
 // within returns the records with a version in buckets (sorted), once
 // each, and reach: buckets and every bucket added with those records,
-// sorted, which hold their newest versions (nil when they are more than
-// maxReach beyond buckets: read them all). It builds a string only for
-// the records it returns.
+// sorted, which hold their newest versions. Nil buckets stand for every
+// bucket; reach is then nil, as it is when it would hold more than
+// maxReach buckets beyond buckets: read every version of the records. It
+// builds strings only for the records it returns.
 func (r *revisedList) within(buckets []time.Time) (keys []sourceID, reach []time.Time) {
 	in := make(map[uint32]bool, len(buckets))
 	for _, b := range buckets {
 		in[bucketNumber(b)] = true
 	}
-	found := map[string]bool{} // source and id, one after the other
-	start := uint32(0)
-	for i := 0; i < len(r.ends); i += 2 {
-		if in[r.buckets[i/2]] {
-			key := r.arena[start:r.ends[i+1]]
-			if !found[string(key)] {
-				found[string(key)] = true
-				keys = append(keys, sourceID{string(r.arena[start:r.ends[i]]), string(r.arena[r.ends[i]:r.ends[i+1]])})
-			}
+	found := map[string]bool{}
+	r.walk(func(key []byte, sourceEnd int, bucket uint32) {
+		if (buckets == nil || in[bucket]) && !found[string(key)] {
+			found[string(key)] = true
+			keys = append(keys, sourceID{string(key[:sourceEnd]), string(key[sourceEnd:])})
 		}
-		start = r.ends[i+1]
+	})
+	if buckets == nil {
+		return keys, nil
 	}
 	reach = slices.Clone(buckets)
-	start = 0
-	for i := 0; i < len(r.ends); i += 2 {
-		bucket := r.buckets[i/2]
-		if !in[bucket] && found[string(r.arena[start:r.ends[i+1]])] {
+	r.walk(func(key []byte, _ int, bucket uint32) {
+		if !in[bucket] && found[string(key)] {
 			in[bucket] = true
-			reach = append(reach, time.Unix(int64(bucket)*int64(BucketSize/time.Second), 0).UTC())
+			reach = append(reach, bucketOfNumber(bucket))
 		}
-		start = r.ends[i+1]
-	}
+	})
 	if len(reach) > len(buckets)+maxReach {
 		return keys, nil
 	}
@@ -309,10 +309,10 @@ const revisedTable = "revised_records"
 // of records that are not revised, as they are, and the newest versions
 // of the revised ones with a version in the window, picked from the
 // buckets that hold them (revisedList.within), or from all their versions
-// when the window is not a set of buckets or they reach too far. Records are matched by a hash of their key, as
-// newestVersions matches a wide window's records: a record whose hash
-// collides with a revised one's is picked from its versions too, which
-// gives the same row.
+// when the window is not a set of buckets or they reach too far. Records
+// are matched by a hash of their key, as newestVersions matches a wide
+// window's records: a record whose hash collides with a revised one's is
+// picked from its versions too, which gives the same row.
 func ownVersions(revised *revisedList) contactsIn {
 	return func(q *query, institution string, w window, columns string) *query {
 		q.sql("SELECT source, id, ", columns, " FROM contacts WHERE institution = ").bind(institution).sql(" AND deleted = 0 AND ")
@@ -320,15 +320,7 @@ func ownVersions(revised *revisedList) contactsIn {
 		if revised == nil {
 			return q
 		}
-		var (
-			keys  []sourceID
-			reach []time.Time
-		)
-		if w.buckets != nil {
-			keys, reach = revised.within(w.buckets)
-		} else {
-			keys = revised.keys()
-		}
+		keys, reach := revised.within(w.buckets)
 		if len(keys) == 0 {
 			return q
 		}
@@ -346,20 +338,6 @@ func ownVersions(revised *revisedList) contactsIn {
     ) WHERE deleted = 0 AND `)
 		return w.sql(q, "arrived_at")
 	}
-}
-
-// keys returns the records added, once each.
-func (r *revisedList) keys() []sourceID {
-	found := map[sourceID]bool{}
-	var keys []sourceID
-	_ = r.each(func(source, id string, _ uint32) error {
-		if k := (sourceID{source, id}); !found[k] {
-			found[k] = true
-			keys = append(keys, k)
-		}
-		return nil
-	})
-	return keys
 }
 
 // revisedRecords returns the external table of the records keys.

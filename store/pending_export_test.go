@@ -28,12 +28,11 @@ func (p *Pass) OwnBuckets(institution string) (buckets []time.Time, revised []st
 	defer p.mu.Unlock()
 	seen := map[string]bool{}
 	if r := p.own.revised[institution]; r != nil {
-		_ = r.each(func(_, id string, _ uint32) error {
-			if !seen[id] {
+		r.walk(func(key []byte, sourceEnd int, _ uint32) {
+			if id := string(key[sourceEnd:]); !seen[id] {
 				seen[id] = true
 				revised = append(revised, id)
 			}
-			return nil
 		})
 	}
 	sort.Strings(revised)
