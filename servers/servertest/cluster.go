@@ -119,7 +119,7 @@ func ClusterDSN(tb testing.TB) string {
 	if err := store.EnsureClusterDatabase(ctx, dsn, "", c.Name); err != nil {
 		tb.Fatalf("create test database on the cluster: %v", err)
 	}
-	tb.Cleanup(func() { dropClusterDatabase(tb, c, dsn) })
+	dropClusterDatabase(tb, c, dsn)
 	return dsn
 }
 
@@ -129,14 +129,20 @@ func OpenClusterStore(tb testing.TB, dsn string) *store.Store {
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	opts := ClusterTimeouts
-	opts.Name = Cluster(tb).Name
-	s, err := store.OpenCluster(ctx, dsn, "", opts)
+	s, err := openClusterStore(ctx, Cluster(tb), dsn)
 	if err != nil {
 		tb.Fatalf("open cluster store: %v", err)
 	}
 	tb.Cleanup(func() { s.Close() })
 	return s
+}
+
+// openClusterStore opens a cluster-mode store on dsn, a node of c, with
+// the test timeouts.
+func openClusterStore(ctx context.Context, c *servers.Cluster, dsn string) (*store.Store, error) {
+	opts := ClusterTimeouts
+	opts.Name = c.Name
+	return store.OpenCluster(ctx, dsn, "", opts)
 }
 
 // NewClusterStore returns a cluster-mode store on a fresh database of the
@@ -151,7 +157,7 @@ func NewClusterStore(tb testing.TB) *store.Store {
 	dsn, err := clusterPool.take(c)
 	pooled := err == nil
 	if pooled {
-		tb.Cleanup(func() { dropClusterDatabase(tb, c, dsn) })
+		dropClusterDatabase(tb, c, dsn)
 	} else {
 		tb.Logf("no database from the pool, migrating one: %v", err)
 		dsn = ClusterDSN(tb)
@@ -170,13 +176,21 @@ func NewClusterStore(tb testing.TB) *store.Store {
 	return s
 }
 
-// dropClusterDatabase drops the database of dsn on every node of c.
+// dropClusterDatabase drops the database of dsn on every node of c when
+// the test ends.
 func dropClusterDatabase(tb testing.TB, c *servers.Cluster, dsn string) {
+	tb.Cleanup(func() {
+		if err := dropDatabase(c, dsn); err != nil {
+			tb.Errorf("drop test database on the cluster: %v", err)
+		}
+	})
+}
+
+// dropDatabase drops the database of dsn on every node of c.
+func dropDatabase(c *servers.Cluster, dsn string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	if err := store.DropClusterDatabase(ctx, dsn, "", c.Name); err != nil {
-		tb.Errorf("drop test database on the cluster: %v", err)
-	}
+	return store.DropClusterDatabase(ctx, dsn, "", c.Name)
 }
 
 // clusterPool migrates databases on the shared cluster ahead of the tests
@@ -276,9 +290,7 @@ func migrateOnCluster(ctx context.Context, c *servers.Cluster, dsn string) error
 	if err := store.EnsureClusterDatabase(ctx, dsn, "", c.Name); err != nil {
 		return fmt.Errorf("create: %w", err)
 	}
-	opts := ClusterTimeouts
-	opts.Name = c.Name
-	s, err := store.OpenCluster(ctx, dsn, "", opts)
+	s, err := openClusterStore(ctx, c, dsn)
 	if err != nil {
 		return fmt.Errorf("open: %w", err)
 	}
@@ -292,9 +304,7 @@ func migrateOnCluster(ctx context.Context, c *servers.Cluster, dsn string) error
 // dropQuietly drops the database of dsn on every node of c, reporting a
 // failure on stderr: the pool's databases belong to no test.
 func dropQuietly(c *servers.Cluster, dsn string) {
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	if err := store.DropClusterDatabase(ctx, dsn, "", c.Name); err != nil {
+	if err := dropDatabase(c, dsn); err != nil {
 		fmt.Fprintf(os.Stderr, "servertest: drop pooled database: %v\n", err)
 	}
 }
