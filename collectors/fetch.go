@@ -101,6 +101,15 @@ func (r *retryable) Unwrap() error { return r.err }
 // Get returns the body of a 200 answer to GET url. It retries until the
 // answer comes, a permanent error, MaxElapsed, or ctx is done.
 func (f *Fetcher) Get(ctx context.Context, url string) ([]byte, error) {
+	return f.GetInto(ctx, url, nil)
+}
+
+// GetInto is Get reading the body into buf's storage when it fits, and
+// into a new buffer otherwise. A caller that is done with one page before
+// it fetches the next can so read every page into one buffer, instead of
+// allocating (and the runtime clearing) a new one of a page's size each
+// time; the returned body must not be kept past the next call.
+func (f *Fetcher) GetInto(ctx context.Context, url string, buf []byte) ([]byte, error) {
 	b := backoff.NewExponentialBackOff()
 	b.InitialInterval = cmpOr(f.InitialInterval, 500*time.Millisecond)
 	b.MaxInterval = 30 * time.Second
@@ -110,7 +119,7 @@ func (f *Fetcher) Get(ctx context.Context, url string) ([]byte, error) {
 	}
 	b.Reset()
 	for attempt := 1; ; attempt++ {
-		body, err := f.try(ctx, url)
+		body, err := f.try(ctx, url, buf)
 		if err == nil {
 			return body, nil
 		}
@@ -135,7 +144,7 @@ func (f *Fetcher) Get(ctx context.Context, url string) ([]byte, error) {
 	}
 }
 
-func (f *Fetcher) try(ctx context.Context, url string) ([]byte, error) {
+func (f *Fetcher) try(ctx context.Context, url string, buf []byte) ([]byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return nil, fmt.Errorf("GET %s: %w", url, err)
@@ -157,7 +166,7 @@ func (f *Fetcher) try(ctx context.Context, url string) ([]byte, error) {
 		return nil, &retryable{err: fmt.Errorf("GET %s: %w", url, err)}
 	}
 	defer resp.Body.Close()
-	body, err := readBody(resp)
+	body, err := readBody(resp, buf)
 	if err != nil {
 		return nil, &retryable{err: fmt.Errorf("GET %s: reading body: %w", url, err)}
 	}
@@ -229,15 +238,15 @@ func cmpOr(d, def time.Duration) time.Duration {
 	return def
 }
 
-// readBody reads at most maxBody+1 bytes of a response's body, into one
-// buffer of the right size when the response gives its length (io.ReadAll
-// grows its buffer step by step, allocating about three times a large
-// page's size).
-func readBody(resp *http.Response) ([]byte, error) {
-	var buf bytes.Buffer
+// readBody reads at most maxBody+1 bytes of a response's body into buf's
+// storage, grown once to the right size when the response gives its
+// length and buf is shorter (io.ReadAll grows its buffer step by step,
+// allocating about three times a large page's size).
+func readBody(resp *http.Response, buf []byte) ([]byte, error) {
+	b := bytes.NewBuffer(buf[:0])
 	if n := resp.ContentLength; n > 0 && n <= maxBody {
-		buf.Grow(int(n) + bytes.MinRead) // room to read the end of the body without growing
+		b.Grow(int(n) + bytes.MinRead) // room to read the end of the body without growing
 	}
-	_, err := buf.ReadFrom(io.LimitReader(resp.Body, maxBody+1))
-	return buf.Bytes(), err
+	_, err := b.ReadFrom(io.LimitReader(resp.Body, maxBody+1))
+	return b.Bytes(), err
 }

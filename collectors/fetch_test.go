@@ -218,3 +218,27 @@ func TestFetcherStopsWhenContextIsDone(t *testing.T) {
 		t.Errorf("%d requests, want 3 (none after the context ended)", s.calls.Load())
 	}
 }
+
+func TestGetIntoReadsIntoTheCallersBuffer(t *testing.T) {
+	bodies := []string{strings.Repeat("a", 3000), strings.Repeat("b", 10), strings.Repeat("c", 5000)}
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(bodies[n.Add(1)-1]))
+	}))
+	defer srv.Close()
+	f := fastFetcher("")
+	buf := make([]byte, 0, 4096+512) // room for the first two bodies and bytes.MinRead
+	for i, want := range bodies {
+		body, err := f.GetInto(context.Background(), srv.URL, buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(body) != want {
+			t.Fatalf("body %d: got %d bytes %.10q..., want %d bytes %.10q...", i, len(body), body, len(want), want)
+		}
+		inBuf := &body[0] == &buf[:1][0]
+		if fits := len(want) <= 4096; inBuf != fits {
+			t.Errorf("body %d of %d bytes: read into the caller's buffer of 4,608 bytes = %v, want %v", i, len(want), inBuf, fits)
+		}
+	}
+}

@@ -406,10 +406,8 @@ func batchIDs(ids []string) func() (*ext.Table, error) {
 		if err != nil {
 			return nil, err
 		}
-		for _, id := range ids {
-			if err := t.Append(id); err != nil {
-				return nil, err
-			}
+		if _, err := t.Block().Columns[0].Append(ids); err != nil { // a whole column: no value boxed per row
+			return nil, err
 		}
 		return t, nil
 	}

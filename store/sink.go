@@ -58,27 +58,11 @@ func batchContext(ctx context.Context) (batchCtx context.Context, stop func()) {
 
 func utc(t time.Time) time.Time { return t.UTC() }
 
-func utcPtr(t *time.Time) *time.Time {
-	if t == nil {
-		return nil
-	}
-	u := t.UTC()
-	return &u
-}
-
 func boolByte(b bool) uint8 {
 	if b {
 		return 1
 	}
 	return 0
-}
-
-func boolBytePtr(b *bool) *uint8 {
-	if b == nil {
-		return nil
-	}
-	v := boolByte(*b)
-	return &v
 }
 
 func version(kind, source, id string, v int64) (uint64, error) {
@@ -91,10 +75,10 @@ func version(kind, source, id string, v int64) (uint64, error) {
 // waitMS returns the wait of c in milliseconds, from the full-precision
 // times of the record (shared/kpis.md): AnsweredAt − ArrivedAt of an
 // answered contact, EndedAt − ArrivedAt of an abandoned one, truncated to
-// the millisecond. It is nil for other outcomes and when the end time is
-// missing. The stored DateTime columns hold whole seconds only, so the wait
-// KPIs are computed from this value, not from the stored times.
-func waitMS(c records.Contact) *int64 {
+// the millisecond. It has none (ok false) for other outcomes and when the
+// end time is missing. The stored DateTime columns hold whole seconds only,
+// so the wait KPIs are computed from this value, not from the stored times.
+func waitMS(c records.Contact) (ms int64, ok bool) {
 	var end *time.Time
 	switch c.Outcome {
 	case records.OutcomeAnswered:
@@ -103,10 +87,9 @@ func waitMS(c records.Contact) *int64 {
 		end = c.EndedAt
 	}
 	if end == nil {
-		return nil
+		return 0, false
 	}
-	ms := end.Sub(c.ArrivedAt).Milliseconds()
-	return &ms
+	return end.Sub(c.ArrivedAt).Milliseconds(), true
 }
 
 // InsertContacts writes one row per contact version. Writing the same
@@ -135,9 +118,9 @@ func (s *Store) InsertContacts(ctx context.Context, cs []records.Contact) error 
 
 func (s *Store) insertContacts(ctx context.Context, cs []records.Contact) error {
 	return s.insertBatch(ctx, "contacts", contactColumns, len(cs), func(b driver.Batch) error {
+		var cols contactCols
 		for start := 0; start < len(cs); start += rowsPerBlock {
-			cols, err := contactColumnsOf(cs[start:min(len(cs), start+rowsPerBlock)])
-			if err != nil {
+			if err := cols.fill(cs[start:min(len(cs), start+rowsPerBlock)]); err != nil {
 				return err
 			}
 			if err := cols.appendTo(b); err != nil {
@@ -169,9 +152,11 @@ func flushEvery(b driver.Batch, i int) error {
 	return b.Flush()
 }
 
-// contactCols holds a batch of contacts column by column, in the order of
+// contactCols holds a block of contacts column by column, in the order of
 // contactColumns: the native protocol is columnar, so appending whole
-// columns costs far less than appending row by row.
+// columns costs far less than appending row by row. One contactCols serves
+// every block of a batch (fill reuses its slices), since the driver copies
+// what is appended.
 type contactCols struct {
 	institution, source, id               []string
 	version                               []uint64
@@ -182,34 +167,77 @@ type contactCols struct {
 	measures, complex, deleted            []uint8
 	waitMS                                []*int64
 	corrected                             []*uint8
+
+	// What the nullable columns point into, three times and once per row,
+	// instead of a small allocation per value.
+	times []time.Time
+	waits []int64
+	flags []uint8
 }
 
-func contactColumnsOf(cs []records.Contact) (*contactCols, error) {
+// fill sets the columns to the contacts cs, reusing their storage.
+func (c *contactCols) fill(cs []records.Contact) error {
 	n := len(cs)
-	c := &contactCols{
-		institution: make([]string, n), source: make([]string, n), id: make([]string, n), version: make([]uint64, n),
-		updatedAt: make([]time.Time, n), arrivedAt: make([]time.Time, n), ingestedAt: make([]time.Time, n),
-		unit: make([]string, n), channel: make([]string, n), queue: make([]string, n), outcome: make([]string, n), origin: make([]string, n),
-		answeredAt: make([]*time.Time, n), endedAt: make([]*time.Time, n), resolvedAt: make([]*time.Time, n),
-		talk: make([]uint32, n), hold: make([]uint32, n), acw: make([]uint32, n),
-		measures: make([]uint8, n), complex: make([]uint8, n), deleted: make([]uint8, n),
-		waitMS: make([]*int64, n), corrected: make([]*uint8, n),
+	for _, col := range []*[]string{&c.institution, &c.source, &c.id, &c.unit, &c.channel, &c.queue, &c.outcome, &c.origin} {
+		*col = resize(*col, n)
 	}
+	for _, col := range []*[]time.Time{&c.updatedAt, &c.arrivedAt, &c.ingestedAt} {
+		*col = resize(*col, n)
+	}
+	for _, col := range []*[]*time.Time{&c.answeredAt, &c.endedAt, &c.resolvedAt} {
+		*col = resize(*col, n)
+	}
+	for _, col := range []*[]uint32{&c.talk, &c.hold, &c.acw} {
+		*col = resize(*col, n)
+	}
+	for _, col := range []*[]uint8{&c.measures, &c.complex, &c.deleted} {
+		*col = resize(*col, n)
+	}
+	c.version, c.waitMS, c.corrected = resize(c.version, n), resize(c.waitMS, n), resize(c.corrected, n)
+	c.times, c.waits, c.flags = resize(c.times, 3*n), resize(c.waits, n), resize(c.flags, n)
 	now := time.Now().UTC()
 	for i, r := range cs {
 		v, err := version("contact", r.Source, r.ID, r.Version)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		c.institution[i], c.source[i], c.id[i], c.version[i] = r.Institution, r.Source, r.ID, v
 		c.updatedAt[i], c.arrivedAt[i], c.ingestedAt[i] = utc(r.UpdatedAt), utc(r.ArrivedAt), now
 		c.unit[i], c.channel[i], c.queue[i], c.outcome[i], c.origin[i] = r.Unit, r.Channel, r.Queue, r.Outcome, r.Origin
-		c.answeredAt[i], c.endedAt[i], c.resolvedAt[i] = utcPtr(r.AnsweredAt), utcPtr(r.EndedAt), utcPtr(r.ResolvedAt)
+		c.answeredAt[i] = utcInto(&c.times[3*i], r.AnsweredAt)
+		c.endedAt[i] = utcInto(&c.times[3*i+1], r.EndedAt)
+		c.resolvedAt[i] = utcInto(&c.times[3*i+2], r.ResolvedAt)
 		c.talk[i], c.hold[i], c.acw[i] = r.TalkS, r.HoldS, r.AcwS
 		c.measures[i], c.complex[i], c.deleted[i] = uint8(r.Measures), boolByte(r.Complex), boolByte(r.Deleted)
-		c.waitMS[i], c.corrected[i] = waitMS(r), boolBytePtr(r.Corrected)
+		c.waitMS[i], c.corrected[i] = nil, nil
+		if ms, ok := waitMS(r); ok {
+			c.waits[i] = ms
+			c.waitMS[i] = &c.waits[i]
+		}
+		if r.Corrected != nil {
+			c.flags[i] = boolByte(*r.Corrected)
+			c.corrected[i] = &c.flags[i]
+		}
 	}
-	return c, nil
+	return nil
+}
+
+// resize returns s with length n, reusing its storage when it is large
+// enough. The elements are left as they were: the caller sets them all.
+func resize[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
+}
+
+// utcInto returns nil for nil, and otherwise dst set to t in UTC.
+func utcInto(dst, t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	*dst = t.UTC()
+	return dst
 }
 
 // appendTo appends the columns to a batch of INSERT INTO contacts
@@ -218,6 +246,18 @@ func (c *contactCols) appendTo(b driver.Batch) error {
 	for i, col := range []any{c.institution, c.source, c.id, c.version, c.updatedAt, c.unit, c.channel, c.queue,
 		c.arrivedAt, c.answeredAt, c.endedAt, c.outcome, c.talk, c.hold, c.acw, c.measures, c.waitMS,
 		c.complex, c.resolvedAt, c.corrected, c.origin, c.deleted, c.ingestedAt} {
+		if err := b.Column(i).Append(col); err != nil {
+			return fmt.Errorf("column %d: %w", i, err)
+		}
+	}
+	return nil
+}
+
+// appendWrittenTo appends the columns of written_cases (writtenCaseColumns)
+// to a batch.
+func (c *contactCols) appendWrittenTo(b driver.Batch) error {
+	for i, col := range []any{c.institution, c.source, c.id, c.version, c.unit, c.channel, c.arrivedAt, c.answeredAt,
+		c.complex, c.resolvedAt, c.corrected, c.deleted, c.ingestedAt} {
 		if err := b.Column(i).Append(col); err != nil {
 			return fmt.Errorf("column %d: %w", i, err)
 		}

@@ -26,12 +26,12 @@ func TestWaitMS(t *testing.T) {
 		{"zero wait", records.OutcomeAbandoned, nil, at(0), ptr(int64(0))},
 	} {
 		c := records.Contact{ID: "c", ArrivedAt: arrived, Outcome: tc.outcome, AnsweredAt: tc.answered, EndedAt: tc.ended}
-		got := waitMS(c)
+		got, ok := waitMS(c)
 		switch {
-		case (got == nil) != (tc.want == nil):
-			t.Errorf("%s: waitMS = %v, want %v", tc.name, got, tc.want)
-		case got != nil && *got != *tc.want:
-			t.Errorf("%s: waitMS = %d, want %d", tc.name, *got, *tc.want)
+		case ok != (tc.want != nil):
+			t.Errorf("%s: waitMS = %d, %v, want %v", tc.name, got, ok, tc.want)
+		case ok && got != *tc.want:
+			t.Errorf("%s: waitMS = %d, want %d", tc.name, got, *tc.want)
 		}
 	}
 }

@@ -495,18 +495,16 @@ func (s *Store) insertWrittenCases(ctx context.Context, cs []records.Contact, me
 			keep = append(keep, c)
 		}
 	}
-	now := time.Now().UTC()
 	return s.insertBatch(ctx, "written_cases", writtenCaseColumns, len(keep), func(b driver.Batch) error {
-		for i, c := range keep {
-			v, err := version("contact", c.Source, c.ID, c.Version)
-			if err != nil {
+		var cols contactCols
+		for start := 0; start < len(keep); start += rowsPerBlock {
+			if err := cols.fill(keep[start:min(len(keep), start+rowsPerBlock)]); err != nil {
 				return err
 			}
-			if err := b.Append(c.Institution, c.Source, c.ID, v, c.Unit, c.Channel, utc(c.ArrivedAt), utcPtr(c.AnsweredAt),
-				boolByte(c.Complex), utcPtr(c.ResolvedAt), boolBytePtr(c.Corrected), boolByte(c.Deleted), now); err != nil {
-				return fmt.Errorf("written case %s/%s version %d: %w", c.Source, c.ID, c.Version, err)
+			if err := cols.appendWrittenTo(b); err != nil {
+				return err
 			}
-			if err := flushEvery(b, i); err != nil {
+			if err := b.Flush(); err != nil {
 				return err
 			}
 		}

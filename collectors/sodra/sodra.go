@@ -182,9 +182,11 @@ func pages[T any](ctx context.Context, c *Collector, stream string, start checkp
 			}
 		}
 		pos, since, token := start, start.UpdatedAt, ""
+		var body []byte // every page is read into it: parse copies what it keeps
 		for {
 			u := c.pageURL(stream, since, token)
-			body, err := c.fetch.Get(ctx, u)
+			var err error
+			body, err = c.fetch.GetInto(ctx, u, body)
 			if err != nil {
 				send(fetchedPage[T]{url: u, err: err})
 				return
