@@ -8,6 +8,7 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2/ext"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/ccbench/ccbench/kpi"
 	"github.com/ccbench/ccbench/records"
@@ -224,30 +225,43 @@ func (s *Store) recountLevels(ctx context.Context, r rollup, institution string,
 // ClickHouse, from one read of the newest versions per chunk: the buckets
 // from secondsFrom on as seconds, then the buckets as their sums; older
 // buckets straight as buckets; then the days as the sums of the buckets.
+// The reads of different chunks, and of the older and the recent buckets of
+// one, cover different buckets and run levelRecounts at a time; the days
+// are summed once they are all done.
 func (s *Store) recountLevelsFrom(ctx context.Context, r rollup, institution string, buckets []time.Time, counts countsFunc,
 	secondsFrom time.Time) error {
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(levelRecounts)
 	for _, chunk := range chunks(buckets) {
 		older, recent := splitAt(chunk, secondsFrom)
 		if len(older) > 0 {
-			if err := s.recountLevel(ctx, r, r.bucketTable(), institution, older, s.nextVersion(), counts); err != nil {
-				return err
-			}
+			g.Go(func() error {
+				return s.recountLevel(gctx, r, r.bucketTable(), institution, older, s.nextVersion(), counts)
+			})
 		}
 		if len(recent) > 0 {
-			version := s.nextVersion() // before reading: a later recount wins
-			if err := s.recountLevel(ctx, r, r.secondTable(), institution, recent, version, counts); err != nil {
-				return err
-			}
-			err := s.sumLevel(ctx, r, r.secondTable(), r.bucketTable(), "toStartOfFifteenMinutes", institution, bucketSet(recent), version)
-			if err != nil {
-				return err
-			}
-		}
-		if err := s.recountDays(ctx, r, institution, chunk); err != nil {
-			return err
+			g.Go(func() error { return s.recountSeconds(gctx, r, institution, recent, counts) })
 		}
 	}
-	return nil
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	return s.recountDays(ctx, r, institution, buckets)
+}
+
+// levelRecounts is how many reads of one recount run at a time: the two
+// cores of the machines measured here (docs/benchmarks.md) are kept busy
+// by two, where one left the second idle while the other counted.
+const levelRecounts = 2
+
+// recountSeconds recounts the seconds of the institution's buckets (at
+// most a chunk), then the buckets as their sums.
+func (s *Store) recountSeconds(ctx context.Context, r rollup, institution string, buckets []time.Time, counts countsFunc) error {
+	version := s.nextVersion() // before reading: a later recount wins
+	if err := s.recountLevel(ctx, r, r.secondTable(), institution, buckets, version, counts); err != nil {
+		return err
+	}
+	return s.sumLevel(ctx, r, r.secondTable(), r.bucketTable(), "toStartOfFifteenMinutes", institution, bucketSet(buckets), version)
 }
 
 // recountLevel writes the rows of the institution's buckets (chunk) to
