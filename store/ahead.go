@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"sync/atomic"
 	"time"
@@ -13,10 +14,20 @@ import (
 // of data rather than after every batch.
 const recountAheadBuckets = 1024
 
+// recountAheadLag is how many of the latest batches keep the buckets they
+// touch out of a recount ahead. The batches of a backfill revise records
+// a few days behind their own (e-mails answered later): with the latest
+// batch alone, 6 of the 28 batches of a 90-day SODRA-style pass touched a
+// bucket being recounted ahead and waited 0.3-0.7 s for it, and the bucket
+// was counted twice; with three, none did (docs/benchmarks.md).
+const recountAheadLag = 3
+
 // ahead is a pass's recount of settled contact buckets that runs while its
 // later batches are written.
 type ahead struct {
 	min     int                                         // settled buckets that start one
+	lag     int                                         // latest batches whose buckets are not settled (recountAheadLag)
+	recent  []touched                                   // the buckets of those batches, oldest first
 	recount func(context.Context, contactRecount) error // Store.recountPassContacts
 	done    chan struct{}                               // closed when the running one ends; nil when none runs
 	cancel  context.CancelFunc                          // ends the running one
@@ -27,11 +38,11 @@ type ahead struct {
 }
 
 // recountAhead starts, unless one runs, a recount of the contact buckets
-// the pass touched before its latest batch (whose buckets are latest), once
-// there are at least p.ahead.min of them. A backfill moves through time, so
-// those buckets are settled, and recounting them while the next batches are
-// written takes most of the recount off the path of Finish, on a second
-// core. A later batch that touches one of those buckets waits for the
+// the pass touched that none of its latest p.ahead.lag batches touched (the
+// latest's buckets are latest), once there are at least p.ahead.min of
+// them. A backfill moves through time, so those buckets are settled, and
+// recounting them while the next batches are written takes most of the
+// recount off the path of Finish, on a second core. A later batch that touches one of those buckets waits for the
 // recount first (waitAheadOf), and the bucket is recounted again, later and
 // with a greater version. A recount ahead that fails gives its buckets back
 // to the pass, whose Finish recounts them (and reports what fails then).
@@ -39,6 +50,10 @@ type ahead struct {
 // It must be called with p.mu held; the recount itself holds nothing of the
 // pass that later batches change (planContactRecount).
 func (p *Pass) recountAhead(ctx context.Context, latest touched) {
+	p.ahead.recent = append(p.ahead.recent, latest)
+	if extra := len(p.ahead.recent) - max(p.ahead.lag, 1); extra > 0 {
+		p.ahead.recent = slices.Delete(p.ahead.recent, 0, extra)
+	}
 	if p.ahead.done != nil {
 		select {
 		case <-p.ahead.done:
@@ -47,7 +62,7 @@ func (p *Pass) recountAhead(ctx context.Context, latest touched) {
 			return // one at a time: the settled buckets wait for the next
 		}
 	}
-	plans := p.settledPlans(latest)
+	plans := p.settledPlans(p.ahead.recent)
 	if len(plans) == 0 {
 		return
 	}
@@ -69,13 +84,21 @@ func (p *Pass) recountAhead(ctx context.Context, latest touched) {
 }
 
 // settledPlans takes out of the pass's pending contact buckets those that
-// are not latest, when there are at least p.ahead.min of them, and returns
-// the plans of their recount.
-func (p *Pass) settledPlans(latest touched) []contactRecount {
+// none of the recent batches touched, when there are at least p.ahead.min
+// of them, and returns the plans of their recount.
+func (p *Pass) settledPlans(recent []touched) []contactRecount {
+	latest := func(institution string, b int64) bool {
+		for _, t := range recent {
+			if t[institution][b] {
+				return true
+			}
+		}
+		return false
+	}
 	n := 0
 	for institution, buckets := range p.contacts {
 		for b := range buckets {
-			if !latest[institution][b] {
+			if !latest(institution, b) {
 				n++
 			}
 		}
@@ -87,7 +110,7 @@ func (p *Pass) settledPlans(latest touched) []contactRecount {
 	for institution, buckets := range p.contacts {
 		var settled []time.Time
 		for b := range buckets {
-			if !latest[institution][b] {
+			if !latest(institution, b) {
 				settled = append(settled, time.Unix(b, 0).UTC())
 				delete(buckets, b)
 			}

@@ -76,7 +76,7 @@ const noteMargin = 7 * 24 * time.Hour
 func (s *Store) BeginPass() *Pass {
 	var id [8]byte
 	_, _ = rand.Read(id[:]) // crypto/rand.Read never fails
-	p := &Pass{Store: s, session: hex.EncodeToString(id[:]), ahead: ahead{min: recountAheadBuckets, recount: s.recountPassContacts}}
+	p := &Pass{Store: s, session: hex.EncodeToString(id[:]), ahead: ahead{min: recountAheadBuckets, lag: recountAheadLag, recount: s.recountPassContacts}}
 	p.reset()
 	s.mu.Lock()
 	if s.live == nil {

@@ -48,11 +48,13 @@ func (p *Pass) SetMaxRevised(n int) {
 }
 
 // SetRecountAhead sets how many settled contact buckets start a recount
-// ahead (see recountAhead).
+// ahead (see recountAhead), and settles a batch's buckets as soon as the
+// next batch does not touch them, so that a test's batches are recounted
+// ahead one by one.
 func (p *Pass) SetRecountAhead(n int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.ahead.min = n
+	p.ahead.min, p.ahead.lag = n, 1
 }
 
 // RecountsAhead returns how many recounts ahead the pass started.

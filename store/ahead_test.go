@@ -1,0 +1,49 @@
+package store
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+)
+
+// TestRecountAheadLeavesTheLatestBatchesBuckets adds the buckets of five
+// batches to a pass, a day each, and checks which a recount ahead takes
+// after each batch: none that the latest lag batches touched.
+func TestRecountAheadLeavesTheLatestBatchesBuckets(t *testing.T) {
+	day := func(d int) time.Time { return time.Date(2024, 5, d, 9, 0, 0, 0, time.UTC) }
+	for _, tc := range []struct {
+		lag  int
+		want [][]time.Time // the buckets recounted ahead after each batch
+	}{
+		{1, [][]time.Time{nil, {day(1)}, {day(2)}, {day(3)}, {day(4)}}},
+		// The fifth batch touches the second day again, which three
+		// batches keep back, and one batch does not.
+		{3, [][]time.Time{nil, nil, nil, {day(1)}, nil}},
+	} {
+		var got []time.Time
+		p := &Pass{ahead: ahead{min: 1, lag: tc.lag, recount: func(_ context.Context, r contactRecount) error {
+			got = append(append(got, r.own...), r.other...)
+			return nil
+		}}}
+		p.reset()
+		for i := range 5 {
+			batch := touched{}
+			batch.add("sodra", day(i+1))
+			if i == 4 { // the last batch also revises a record of the second day's
+				batch.add("sodra", day(2))
+			}
+			for b := range batch["sodra"] {
+				p.contacts.add("sodra", time.Unix(b, 0))
+			}
+			got = nil
+			p.recountAhead(context.Background(), batch)
+			if err := p.waitAhead(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			if want := tc.want[i]; !slices.EqualFunc(got, want, time.Time.Equal) {
+				t.Errorf("lag %d, after batch %d: recounted ahead %v, want %v", tc.lag, i+1, got, want)
+			}
+		}
+	}
+}
