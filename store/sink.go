@@ -118,20 +118,29 @@ func (s *Store) InsertContacts(ctx context.Context, cs []records.Contact) error 
 
 func (s *Store) insertContacts(ctx context.Context, cs []records.Contact) error {
 	return s.insertBatch(ctx, "contacts", contactColumns, len(cs), func(b driver.Batch) error {
-		var cols contactCols
-		for start := 0; start < len(cs); start += rowsPerBlock {
-			if err := cols.fill(cs[start:min(len(cs), start+rowsPerBlock)]); err != nil {
-				return err
-			}
-			if err := cols.appendTo(b); err != nil {
-				return err
-			}
-			if err := b.Flush(); err != nil {
-				return err
+		return appendContactBlocks(b, cs, (*contactCols).contactsColumns)
+	})
+}
+
+// appendContactBlocks appends cs to b and sends them, rowsPerBlock rows at
+// a time, as the columns that columns picks (in the order of the batch's
+// INSERT), through one contactCols.
+func appendContactBlocks(b driver.Batch, cs []records.Contact, columns func(*contactCols) []any) error {
+	var cols contactCols
+	for start := 0; start < len(cs); start += rowsPerBlock {
+		if err := cols.fill(cs[start:min(len(cs), start+rowsPerBlock)]); err != nil {
+			return err
+		}
+		for i, col := range columns(&cols) {
+			if err := b.Column(i).Append(col); err != nil {
+				return fmt.Errorf("column %d: %w", i, err)
 			}
 		}
-		return nil
-	})
+		if err := b.Flush(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // rowsPerBlock is how many rows an insert sends to ClickHouse at a time:
@@ -240,29 +249,17 @@ func utcInto(dst, t *time.Time) *time.Time {
 	return dst
 }
 
-// appendTo appends the columns to a batch of INSERT INTO contacts
-// (contactColumns).
-func (c *contactCols) appendTo(b driver.Batch) error {
-	for i, col := range []any{c.institution, c.source, c.id, c.version, c.updatedAt, c.unit, c.channel, c.queue,
+// contactsColumns returns the columns of contacts (contactColumns).
+func (c *contactCols) contactsColumns() []any {
+	return []any{c.institution, c.source, c.id, c.version, c.updatedAt, c.unit, c.channel, c.queue,
 		c.arrivedAt, c.answeredAt, c.endedAt, c.outcome, c.talk, c.hold, c.acw, c.measures, c.waitMS,
-		c.complex, c.resolvedAt, c.corrected, c.origin, c.deleted, c.ingestedAt} {
-		if err := b.Column(i).Append(col); err != nil {
-			return fmt.Errorf("column %d: %w", i, err)
-		}
-	}
-	return nil
+		c.complex, c.resolvedAt, c.corrected, c.origin, c.deleted, c.ingestedAt}
 }
 
-// appendWrittenTo appends the columns of written_cases (writtenCaseColumns)
-// to a batch.
-func (c *contactCols) appendWrittenTo(b driver.Batch) error {
-	for i, col := range []any{c.institution, c.source, c.id, c.version, c.unit, c.channel, c.arrivedAt, c.answeredAt,
-		c.complex, c.resolvedAt, c.corrected, c.deleted, c.ingestedAt} {
-		if err := b.Column(i).Append(col); err != nil {
-			return fmt.Errorf("column %d: %w", i, err)
-		}
-	}
-	return nil
+// writtenColumns returns the columns of written_cases (writtenCaseColumns).
+func (c *contactCols) writtenColumns() []any {
+	return []any{c.institution, c.source, c.id, c.version, c.unit, c.channel, c.arrivedAt, c.answeredAt,
+		c.complex, c.resolvedAt, c.corrected, c.deleted, c.ingestedAt}
 }
 
 // InsertFeedback writes one row per feedback version and recounts the

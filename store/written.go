@@ -496,18 +496,6 @@ func (s *Store) insertWrittenCases(ctx context.Context, cs []records.Contact, me
 		}
 	}
 	return s.insertBatch(ctx, "written_cases", writtenCaseColumns, len(keep), func(b driver.Batch) error {
-		var cols contactCols
-		for start := 0; start < len(keep); start += rowsPerBlock {
-			if err := cols.fill(keep[start:min(len(keep), start+rowsPerBlock)]); err != nil {
-				return err
-			}
-			if err := cols.appendWrittenTo(b); err != nil {
-				return err
-			}
-			if err := b.Flush(); err != nil {
-				return err
-			}
-		}
-		return nil
+		return appendContactBlocks(b, keep, (*contactCols).writtenColumns)
 	})
 }
