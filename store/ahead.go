@@ -42,10 +42,11 @@ type ahead struct {
 // latest's buckets are latest), once there are at least p.ahead.min of
 // them. A backfill moves through time, so those buckets are settled, and
 // recounting them while the next batches are written takes most of the
-// recount off the path of Finish, on a second core. A later batch that touches one of those buckets waits for the
-// recount first (waitAheadOf), and the bucket is recounted again, later and
-// with a greater version. A recount ahead that fails gives its buckets back
-// to the pass, whose Finish recounts them (and reports what fails then).
+// recount off the path of Finish, on a second core. A later batch that
+// touches one of those buckets waits for the recount first (waitAheadOf),
+// and the bucket is recounted again, later and with a greater version. A
+// recount ahead that fails gives its buckets back to the pass, whose
+// Finish recounts them (and reports what fails then).
 //
 // It must be called with p.mu held; the recount itself holds nothing of the
 // pass that later batches change (planContactRecount).
@@ -157,7 +158,8 @@ func (p *Pass) endAhead() {
 // while rows are written into it or records in it revised; it could count
 // a record revised meanwhile twice, since it does not know it revised. The
 // rollups of a pass are stale until it recounts, never wrong. A backfill
-// moves through time, and its batches seldom touch settled buckets.
+// moves through time, and with the buckets of its latest recountAheadLag
+// batches held back, its batches seldom touch settled buckets.
 func (p *Pass) waitAheadOf(ctx context.Context, t touched) error {
 	if p.ahead.done == nil {
 		return nil
