@@ -146,6 +146,7 @@ func (p *Pass) endAhead() {
 		for institution, buckets := range p.ahead.counts {
 			for b := range buckets {
 				p.contacts.add(institution, time.Unix(b, 0))
+				p.written.add(institution, time.Unix(b, 0)) // as if its written cases changed: some may have
 			}
 		}
 	}

@@ -336,7 +336,7 @@ func (s *Store) rawContactCounts(ctx context.Context, institution string, w wind
 // countContacts counts the newest versions of the institution's contacts
 // in window w per unit, channel and key (keyExpr of arrived_at).
 func (s *Store) countContacts(ctx context.Context, institution string, w window, params func(unit, channel string) kpi.Params, keyExpr func(q *query) *query) ([]countedContacts, error) {
-	query, err := s.contactCountsQuery(ctx, institution, w, params, keyExpr, newestContacts)
+	query, err := s.contactCountsQuery(ctx, institution, w, params, keyExpr, newestContacts, nil)
 	if err != nil || query == nil {
 		return nil, err
 	}
@@ -389,12 +389,19 @@ type contactsIn func(q *query, institution string, w window, columns string) *qu
 // contacts in window w (those rows yields) per unit, channel and key
 // (keyExpr of arrived_at), with each group's thresholds: the columns unit,
 // channel, key, t_ms, s_ms, l_ms and then contactCountColumns. It is nil
-// when the window has no contacts.
+// when the window has no contacts. known, when not nil, holds every group
+// the rows may have (more do no harm); else they are looked up.
 func (s *Store) contactCountsQuery(ctx context.Context, institution string, w window, params func(unit, channel string) kpi.Params,
-	keyExpr func(q *query) *query, rows contactsIn) (*query, error) {
-	groups, err := s.contactGroups(ctx, "contacts", []string{institution}, w)
-	if err != nil || len(groups) == 0 {
-		return nil, err
+	keyExpr func(q *query) *query, rows contactsIn, known []group) (*query, error) {
+	groups := known
+	if groups == nil {
+		var err error
+		if groups, err = s.contactGroups(ctx, "contacts", []string{institution}, w); err != nil {
+			return nil, err
+		}
+	}
+	if len(groups) == 0 {
+		return nil, nil
 	}
 	ps := make(map[group]kpi.Params, len(groups))
 	for _, g := range groups {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"hash/maphash"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/ext"
@@ -152,12 +153,36 @@ type sourceID struct{ source, id string }
 type passOwn struct {
 	buckets    touched                 // per institution, its own buckets
 	revised    map[string]*revisedList // per institution, its revised records
+	groups     map[group]bool          // the groups of the contacts it wrote, which its own buckets' rows have
 	off        map[string]bool         // institutions with more than maxRevised revised records
 	maxRevised int
 }
 
 func newPassOwn(maxRevised int) passOwn {
-	return passOwn{buckets: touched{}, revised: map[string]*revisedList{}, off: map[string]bool{}, maxRevised: maxRevised}
+	return passOwn{buckets: touched{}, revised: map[string]*revisedList{}, groups: map[group]bool{}, off: map[string]bool{},
+		maxRevised: maxRevised}
+}
+
+// addGroups adds the groups of batch cs to the pass's.
+func (o passOwn) addGroups(cs []records.Contact) {
+	var last group
+	for i, c := range cs {
+		if g := (group{c.Institution, c.Unit, c.Channel}); i == 0 || g != last {
+			o.groups[g], last = true, g
+		}
+	}
+}
+
+// groupsOf returns the institution's groups that the pass wrote, sorted.
+func (o passOwn) groupsOf(institution string) []group {
+	out := []group{} // not nil: a count's groups are known
+	for g := range o.groups {
+		if g.institution == institution {
+			out = append(out, g)
+		}
+	}
+	slices.SortFunc(out, func(a, b group) int { return strings.Compare(a.key(), b.key()) })
+	return out
 }
 
 // emptyBuckets returns the buckets that batch cs puts contacts into for
@@ -195,6 +220,7 @@ func (p *Pass) emptyBuckets(ctx context.Context, cs []records.Contact) (touched,
 // b is what beforeContacts found out about it, and empty its buckets that
 // held no row (emptyBuckets), which become the pass's own.
 func (p *Pass) sortOwn(cs []records.Contact, b contactBatch, empty touched) {
+	p.own.addGroups(cs)
 	p.reviseAll(cs, b.stored)
 	for institution, buckets := range empty {
 		if p.own.off[institution] {
@@ -363,6 +389,8 @@ type contactRecount struct {
 	institution string
 	own, other  []time.Time
 	revised     *revisedList
+	groups      []group     // every group of the own buckets' rows
+	written     []time.Time // those of the buckets whose written cases the pass wrote (writtenTouched)
 }
 
 // planContactRecount plans the recount of the institution's buckets
@@ -380,13 +408,23 @@ func (p *Pass) planContactRecount(institution string, buckets []time.Time) conta
 	if revised := p.own.revised[institution]; revised != nil {
 		r.revised = revised.snapshot()
 	}
+	if len(r.own) > 0 {
+		r.groups = p.own.groupsOf(institution)
+	}
+	for _, b := range buckets {
+		if p.written[institution][b.Unix()] {
+			r.written = append(r.written, b)
+			delete(p.written[institution], b.Unix())
+		}
+	}
 	return r
 }
 
 // recountPassContacts recounts the rollups of a pass's contact buckets:
-// its own from their rows and its revised records (ownVersions), the
-// others from the newest versions of every record, and then the written
-// rollup of the local days that hold them all.
+// its own from their rows and its revised records (ownVersions), with the
+// groups the pass wrote, the others from the newest versions of every
+// record, and then the written rollup of the local days that hold those
+// whose written cases the pass wrote (no other day's changed).
 func (s *Store) recountPassContacts(ctx context.Context, r contactRecount) error {
 	if len(r.other) > 0 {
 		if err := s.recountContactLevels(ctx, r.institution, r.other); err != nil {
@@ -394,12 +432,10 @@ func (s *Store) recountPassContacts(ctx context.Context, r contactRecount) error
 		}
 	}
 	if len(r.own) > 0 {
-		counts := s.contactCounts(ctx, r.institution, ownVersions(r.revised))
+		counts := s.contactCounts(ctx, r.institution, ownVersions(r.revised), r.groups)
 		if err := s.recountLevels(ctx, contactRollup, r.institution, r.own, counts); err != nil {
 			return err
 		}
 	}
-	all := append(slices.Clone(r.own), r.other...)
-	slices.SortFunc(all, func(a, b time.Time) int { return a.Compare(b) })
-	return s.recountWritten(ctx, r.institution, all)
+	return s.recountWritten(ctx, r.institution, r.written)
 }

@@ -250,3 +250,73 @@ func checkBucket(t *testing.T, s *store.Store, institution string, from time.Tim
 		t.Errorf("bucket %s: %v contacts offered with %v s of answer waits, want %v with %v s", from.Format("15:04"), got, waits, offered, waitSumS)
 	}
 }
+
+// TestFinishRecountsAlongsideTheRecountAhead: the buckets a pass has left
+// when it finishes are recounted while a recount ahead of other buckets is
+// still running, in two halves that share a day, and the rollups of every
+// bucket and day then equal the raw path's.
+func TestFinishRecountsAlongsideTheRecountAhead(t *testing.T) {
+	s := servertest.NewStore(t)
+	ctx := testContext(t)
+	const institution = "alongside"
+	if err := s.RebuildRollups(ctx, institution); err != nil {
+		t.Fatal(err)
+	}
+	first := time.Date(2024, 5, 6, 9, 0, 0, 0, time.UTC)
+	phone := func(id string, arrived time.Time, waitS int) records.Contact {
+		c := answered(id, "cc", records.ChannelPhone, arrived, waitS, 100, 10, 5)
+		c.Institution = institution
+		return c
+	}
+	// After the first day, a contact in every bucket of three days: the
+	// halves of what Finish has left meet in the middle of the second.
+	from := first.AddDate(0, 0, 2).Truncate(24 * time.Hour)
+	var later []records.Contact
+	for i := range 3 * 96 {
+		later = append(later, phone(fmt.Sprint("l", i), from.Add(time.Duration(i)*store.BucketSize+time.Minute), 1+i%60))
+	}
+	p := s.BeginPass()
+	p.SetRecountAhead(1)
+	started, release := make(chan struct{}, 8), make(chan struct{})
+	p.BlockRecountsAhead(started, release)
+	for _, b := range [][]records.Contact{{phone("a", first, 5)}, later} {
+		if err := p.InsertContacts(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	<-started // the first day's bucket, settled by the second batch, is being recounted ahead
+
+	done := make(chan error, 1)
+	go func() { done <- p.Finish(ctx) }()
+	middle := from.Add(36 * time.Hour) // where the two halves meet
+	for {
+		rows, err := s.ContactCounts(ctx, store.ContactQuery{Institution: institution, From: middle, To: middle.Add(store.BucketSize)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if offeredIn(rows) == 1 {
+			break // recounted while the recount ahead is held
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("Finish returned (err %v) before the recount ahead it had to wait for was released", err)
+		case <-ctx.Done():
+			t.Fatal("Finish did not recount the buckets it had left while a recount ahead ran")
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	for _, by := range []store.By{store.ByDay, store.ByTotal} {
+		q := store.ContactQuery{Institution: institution, From: first.AddDate(0, 0, -1), To: from.AddDate(0, 0, 4), By: by}
+		rolled, _, diff := contactsVsRaw(ctx, t, s, q)
+		if diff != "" {
+			t.Errorf("by %v: rollups differ from the raw path:\n%s", by, diff)
+		}
+		if got, want := offeredIn(rolled), float64(1+len(later)); got != want {
+			t.Errorf("by %v: %v contacts offered through the rollups, want %v", by, got, want)
+		}
+	}
+}

@@ -48,6 +48,7 @@ type Pass struct {
 
 	mu       sync.Mutex
 	contacts touched              // contact buckets to recount
+	written  touched              // those of them whose written cases the pass wrote (writtenTouched)
 	own      passOwn              // which of them are the pass's own (sortOwn)
 	feedback touched              // feedback buckets to recount
 	earliest map[string]time.Time // per institution, the earliest contact bucket touched
@@ -88,7 +89,7 @@ func (s *Store) BeginPass() *Pass {
 }
 
 func (p *Pass) reset() {
-	p.contacts, p.feedback, p.own = touched{}, touched{}, newPassOwn(maxRevised)
+	p.contacts, p.written, p.feedback, p.own = touched{}, touched{}, touched{}, newPassOwn(maxRevised)
 	p.earliest, p.through = map[string]time.Time{}, map[string]uint64{}
 	p.noted = map[noteKey]noteSpan{}
 	p.since = time.Now().UTC().Truncate(time.Second) // ingested_at holds whole seconds
@@ -129,6 +130,7 @@ func (p *Pass) InsertContacts(ctx context.Context, cs []records.Contact) error {
 	if err := g.Wait(); err != nil {
 		return err
 	}
+	writtenTouched(cs, before, p.written)
 	for institution, buckets := range before.touched {
 		for b := range buckets {
 			p.contacts.add(institution, time.Unix(b, 0))
@@ -142,6 +144,24 @@ func (p *Pass) InsertContacts(ctx context.Context, cs []records.Contact) error {
 	}
 	p.recountAhead(ctx, before.touched)
 	return nil
+}
+
+// writtenTouched adds to t the buckets whose written cases batch cs
+// changed, once its rows are in written_cases (see insertWrittenCases,
+// which added the batch's written cases to b.written): those of the
+// versions it wrote there and of their records' newest versions stored
+// before. The written rollup of no other bucket's local day changed.
+func writtenTouched(cs []records.Contact, b contactBatch, t touched) {
+	for _, c := range cs {
+		k := recordKey{c.Institution, c.Source, c.ID}
+		if !b.written[k] {
+			continue
+		}
+		t.add(c.Institution, c.ArrivedAt)
+		if stored, ok := b.stored[k]; ok {
+			t.add(c.Institution, stored)
+		}
+	}
 }
 
 // InsertFeedback writes a batch of feedback versions; the rollups follow
@@ -256,25 +276,17 @@ func (p *Pass) Finish(ctx context.Context) error {
 // flush recounts the pending buckets: the contact buckets and, side by
 // side, the feedback buckets of the feedback written and of the responses
 // about the contacts written since the last flush (their unit and channel
-// come from the contact); then it marks the notes done.
+// come from the contact); then it marks the notes done. A recount ahead
+// that still runs counts other contact buckets than those pending, and
+// they are recounted alongside it (see leftContacts); buckets it failed to
+// recount come back pending and are recounted once it has ended.
 func (p *Pass) flush(ctx context.Context) error {
-	if err := p.waitAhead(ctx); err != nil {
-		return err
-	}
+	left := p.leftContacts()
 	// The contact rollup and the feedback rollup are counted from the raw
 	// versions, not from each other: they are recounted side by side.
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error {
-		for institution, buckets := range p.contacts {
-			if len(buckets) == 0 {
-				continue // recounted ahead
-			}
-			if err := p.recountPassContacts(gctx, p.planContactRecount(institution, p.contacts.sorted(institution))); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	g.Go(func() error { return p.waitAhead(gctx) })
+	g.Go(func() error { return p.recountAll(gctx, left) })
 	g.Go(func() error {
 		for institution := range p.earliest { // every institution the pass wrote contacts of
 			if err := p.feedbackAbout(gctx, institution, p.earliest[institution], p.since, p.feedback); err != nil {
@@ -291,11 +303,60 @@ func (p *Pass) flush(ctx context.Context) error {
 	if err := g.Wait(); err != nil {
 		return err
 	}
+	if err := p.recountAll(ctx, p.leftContacts()); err != nil { // those a failed recount ahead gave back
+		return err
+	}
 	if err := p.markDone(ctx, p.session, p.through); err != nil {
 		return err
 	}
 	p.reset()
 	return nil
+}
+
+// leftContacts takes the pending contact buckets out of the pass and
+// returns the plans of their recount. They never include a bucket that a
+// running recount ahead counts (settledPlans took those out), so the two
+// recounts may run at the same time: each writes only its own buckets'
+// seconds and 15-minute rows, and a day (or local day of the written
+// rollup) that both touch is summed by each with a version taken after
+// its own rows were written, so the one with the greater version, which
+// replaces the other, read both.
+func (p *Pass) leftContacts() []contactRecount {
+	var plans []contactRecount
+	for institution := range p.contacts {
+		for _, part := range halves(p.contacts.sorted(institution)) {
+			plans = append(plans, p.planContactRecount(institution, part))
+		}
+	}
+	p.contacts = touched{}
+	return plans
+}
+
+// halves splits sorted buckets into two runs, earlier and later, when
+// there are enough of them that counting them on two cores pays for a
+// second recount's fixed queries.
+func halves(buckets []time.Time) [][]time.Time {
+	switch {
+	case len(buckets) == 0:
+		return nil
+	case len(buckets) < minHalf*2:
+		return [][]time.Time{buckets}
+	}
+	return [][]time.Time{buckets[:len(buckets)/2], buckets[len(buckets)/2:]}
+}
+
+// minHalf is the fewest buckets (a day) worth a recount of their own.
+const minHalf = 96
+
+// recountAll recounts the plans, two at a time: they cover different
+// buckets (see leftContacts for the days they share).
+func (s *Store) recountAll(ctx context.Context, plans []contactRecount) error {
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(levelRecounts)
+	for _, r := range plans {
+		g.Go(func() error { return s.recountPassContacts(gctx, r) })
+	}
+	return g.Wait()
 }
 
 // feedbackAbout adds to t the buckets of the institution's responses about

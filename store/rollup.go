@@ -188,15 +188,16 @@ func (s *Store) recountContacts(ctx context.Context, institution string, buckets
 // buckets from the newest versions of its contacts, with the store's
 // parameters, replacing the previous rows (see recountLevels).
 func (s *Store) recountContactLevels(ctx context.Context, institution string, buckets []time.Time) error {
-	return s.recountLevels(ctx, contactRollup, institution, buckets, s.contactCounts(ctx, institution, newestContacts))
+	return s.recountLevels(ctx, contactRollup, institution, buckets, s.contactCounts(ctx, institution, newestContacts, nil))
 }
 
 // contactCounts counts the institution's contacts (those rows yields) with
-// the store's parameters.
-func (s *Store) contactCounts(ctx context.Context, institution string, rows contactsIn) countsFunc {
+// the store's parameters; known, when not nil, holds every group they may
+// have (see contactCountsQuery).
+func (s *Store) contactCounts(ctx context.Context, institution string, rows contactsIn, known []group) countsFunc {
 	params := s.paramsOf(institution)
 	return func(w window, key func(q *query) *query) (*query, error) {
-		return s.contactCountsQuery(ctx, institution, w, params, key, rows)
+		return s.contactCountsQuery(ctx, institution, w, params, key, rows, known)
 	}
 }
 

@@ -96,7 +96,7 @@ func (s *Store) extendSeconds(ctx context.Context, institution string) (bool, er
 		table  string
 		counts countsFunc
 	}{
-		{contactRollup, "contacts", s.contactCounts(ctx, institution, newestContacts)},
+		{contactRollup, "contacts", s.contactCounts(ctx, institution, newestContacts, nil)},
 		{feedbackRollup, "feedback", feedbackCounts(institution)},
 	} {
 		buckets, err := s.allBuckets(ctx, r.table, r.rollup.time, institution)

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/ccbench/ccbench/kpi"
+	"github.com/ccbench/ccbench/records"
 	"github.com/ccbench/ccbench/servers/servertest"
 	"github.com/ccbench/ccbench/store"
 )
@@ -100,5 +101,60 @@ func TestWrittenRollupFollowsZone(t *testing.T) {
 	check("rebuilt in Vilnius again", loc, 20, true, kpi.WrittenCounts{})
 	if rebuilt, err := s.EnsureRollups(ctx, []string{"SODRA"}); err != nil || len(rebuilt) != 0 {
 		t.Errorf("EnsureRollups with nothing changed rebuilt %v (%v), want none", rebuilt, err)
+	}
+}
+
+// TestPassRecountsTheWrittenDaysOfItsCases: a pass recounts the written
+// rollup of the days its written cases arrive on and of the days their
+// stored versions arrived on (a case moved to another day leaves the old
+// one), and of no other day.
+func TestPassRecountsTheWrittenDaysOfItsCases(t *testing.T) {
+	s := servertest.NewStore(t)
+	ctx := testContext(t)
+	loadLT(t, s, time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC), time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC))
+	if err := s.RebuildRollups(ctx, "SODRA"); err != nil {
+		t.Fatal(err)
+	}
+	pass := func(cs ...records.Contact) {
+		t.Helper()
+		p := s.BeginPass()
+		if err := p.InsertContacts(ctx, cs); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Finish(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Tuesday 2 April 2024, answered the next day; a phone call on Friday.
+	arrived := time.Date(2024, 4, 2, 10, 0, 0, 0, time.UTC)
+	answer := arrived.AddDate(0, 0, 1)
+	c := writtenCase("e1", "cc", "email", arrived, &answer, nil)
+	pass(c, answered("p1", "cc", records.ChannelPhone, arrived.AddDate(0, 0, 3), 5, 60, 0, 0))
+	// A later pass moves the case to Tuesday 9 April.
+	moved := c
+	moved.Version = 2
+	moved.ArrivedAt = arrived.AddDate(0, 0, 7)
+	later := answer.AddDate(0, 0, 7)
+	moved.AnsweredAt, moved.EndedAt = &later, &later
+	pass(moved)
+
+	asOf := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
+	for day, want := range map[int]float64{2: 0, 9: 1} {
+		from := time.Date(2024, 4, day, 0, 0, 0, 0, time.UTC)
+		q := store.WrittenQuery{Institution: "SODRA", Location: time.UTC, Calendar: "LT", From: from, To: from.AddDate(0, 0, 1), AsOf: asOf, Params: writtenParams}
+		if served, err := s.WrittenRollupServes(ctx, q); err != nil || !served {
+			t.Fatalf("2024-04-%02d served by the written rollup: %v (%v), want true", day, served, err)
+		}
+		rows, err := s.WrittenCounts(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var due float64
+		for _, r := range rows {
+			due += r.Counts.Due
+		}
+		if due != want {
+			t.Errorf("2024-04-%02d: %v cases due through the written rollup, want %v", day, due, want)
+		}
 	}
 }
