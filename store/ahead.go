@@ -55,6 +55,26 @@ func (p *Pass) recountAhead(ctx context.Context, latest touched) {
 	if extra := len(p.ahead.recent) - max(p.ahead.lag, 1); extra > 0 {
 		p.ahead.recent = slices.Delete(p.ahead.recent, 0, extra)
 	}
+	p.startAhead(ctx, p.ahead.min)
+}
+
+// settleContacts starts, unless one runs, a recount ahead of every contact
+// bucket the pass has pending, those of its latest batches too. A
+// collector writes a source's contacts before its feedback
+// (collectors/sodra), so when a batch of feedback comes, its contacts have
+// moved on, and the buckets of their last batches would otherwise wait
+// for Finish, to be recounted there next to the feedback. A contact batch
+// that comes later and touches one of them waits for the recount
+// (waitAheadOf), as any other. Called with p.mu held.
+func (p *Pass) settleContacts(ctx context.Context) {
+	p.ahead.recent = nil
+	p.startAhead(ctx, 1)
+}
+
+// startAhead starts, unless one runs, a recount of the pending contact
+// buckets that none of p.ahead.recent touched, once there are atLeast of
+// them. Called with p.mu held.
+func (p *Pass) startAhead(ctx context.Context, atLeast int) {
 	if p.ahead.done != nil {
 		select {
 		case <-p.ahead.done:
@@ -63,7 +83,7 @@ func (p *Pass) recountAhead(ctx context.Context, latest touched) {
 			return // one at a time: the settled buckets wait for the next
 		}
 	}
-	plans := p.settledPlans(p.ahead.recent)
+	plans := p.settledPlans(p.ahead.recent, atLeast)
 	if len(plans) == 0 {
 		return
 	}
@@ -85,9 +105,9 @@ func (p *Pass) recountAhead(ctx context.Context, latest touched) {
 }
 
 // settledPlans takes out of the pass's pending contact buckets those that
-// none of the recent batches touched, when there are at least p.ahead.min
-// of them, and returns the plans of their recount.
-func (p *Pass) settledPlans(recent []touched) []contactRecount {
+// none of the recent batches touched, when there are atLeast of them or
+// more, and returns the plans of their recount.
+func (p *Pass) settledPlans(recent []touched, atLeast int) []contactRecount {
 	latest := func(institution string, b int64) bool {
 		for _, t := range recent {
 			if t[institution][b] {
@@ -104,7 +124,7 @@ func (p *Pass) settledPlans(recent []touched) []contactRecount {
 			}
 		}
 	}
-	if n == 0 || n < p.ahead.min {
+	if n == 0 || n < atLeast {
 		return nil
 	}
 	var plans []contactRecount

@@ -320,3 +320,37 @@ func TestFinishRecountsAlongsideTheRecountAhead(t *testing.T) {
 		}
 	}
 }
+
+// TestFeedbackBatchRecountsTheContactsAhead: a pass's first batch of
+// feedback starts a recount ahead of the contact buckets its contact
+// batches left, which no contact batch had started (too few settled).
+func TestFeedbackBatchRecountsTheContactsAhead(t *testing.T) {
+	s := servertest.NewStore(t)
+	ctx := testContext(t)
+	const institution = "settle"
+	if err := s.RebuildRollups(ctx, institution); err != nil {
+		t.Fatal(err)
+	}
+	nine := time.Date(2024, 5, 6, 9, 0, 0, 0, time.UTC)
+	c := answered("c1", "cc", records.ChannelPhone, nine, 5, 100, 10, 5)
+	c.Institution = institution
+	p := s.BeginPass()
+	if err := p.InsertContacts(ctx, []records.Contact{c}); err != nil {
+		t.Fatal(err)
+	}
+	if n := p.RecountsAhead(); n != 0 {
+		t.Fatalf("%d recounts ahead after one contact batch, want none", n)
+	}
+	f := response("f1", "cc", records.ChannelPhone, "post_contact", records.Scale1to5, 5, nine.Add(time.Hour))
+	f.Institution = institution
+	if err := p.InsertFeedback(ctx, []records.Feedback{f}); err != nil {
+		t.Fatal(err)
+	}
+	if n := p.RecountsAhead(); n != 1 {
+		t.Errorf("%d recounts ahead after the feedback batch, want 1", n)
+	}
+	if err := p.Finish(ctx); err != nil {
+		t.Fatal(err)
+	}
+	checkBucket(t, s, institution, nine, 1, 5)
+}
