@@ -190,18 +190,9 @@ func TestPassEdgesEqualRawPath(t *testing.T) {
 // its versions. Until the pass finishes, the bucket's rollup is then as it
 // was before the batch (stale), never the contact twice; after, as it is.
 func TestBatchWaitsForTheRecountAheadOfItsBucket(t *testing.T) {
-	s := servertest.NewStore(t)
-	ctx := testContext(t)
 	const institution = "ahead"
-	if err := s.RebuildRollups(ctx, institution); err != nil {
-		t.Fatal(err)
-	}
+	s, ctx, phone := builtStore(t, institution)
 	nine := time.Date(2024, 5, 6, 9, 0, 0, 0, time.UTC)
-	phone := func(id string, arrived time.Time, waitS int) records.Contact {
-		c := answered(id, "cc", records.ChannelPhone, arrived, waitS, 100, 10, 5)
-		c.Institution = institution
-		return c
-	}
 	p := s.BeginPass()
 	p.SetRecountAhead(1)
 	started, release := make(chan struct{}, 8), make(chan struct{})
@@ -234,6 +225,23 @@ func TestBatchWaitsForTheRecountAheadOfItsBucket(t *testing.T) {
 	checkBucket(t, s, institution, nine, 1, 40)
 }
 
+// builtStore returns a store whose rollups of institution are built (so
+// reads are served from them), a context, and a maker of the
+// institution's phone calls answered after waitS seconds.
+func builtStore(t *testing.T, institution string) (*store.Store, context.Context, func(id string, arrived time.Time, waitS int) records.Contact) {
+	t.Helper()
+	s := servertest.NewStore(t)
+	ctx := testContext(t)
+	if err := s.RebuildRollups(ctx, institution); err != nil {
+		t.Fatal(err)
+	}
+	return s, ctx, func(id string, arrived time.Time, waitS int) records.Contact {
+		c := answered(id, "cc", records.ChannelPhone, arrived, waitS, 100, 10, 5)
+		c.Institution = institution
+		return c
+	}
+}
+
 // checkBucket checks the contacts offered and the sum of the answer waits
 // served through the rollups for the bucket from from.
 func checkBucket(t *testing.T, s *store.Store, institution string, from time.Time, offered, waitSumS float64) {
@@ -256,18 +264,9 @@ func checkBucket(t *testing.T, s *store.Store, institution string, from time.Tim
 // still running, in two halves that share a day, and the rollups of every
 // bucket and day then equal the raw path's.
 func TestFinishRecountsAlongsideTheRecountAhead(t *testing.T) {
-	s := servertest.NewStore(t)
-	ctx := testContext(t)
 	const institution = "alongside"
-	if err := s.RebuildRollups(ctx, institution); err != nil {
-		t.Fatal(err)
-	}
+	s, ctx, phone := builtStore(t, institution)
 	first := time.Date(2024, 5, 6, 9, 0, 0, 0, time.UTC)
-	phone := func(id string, arrived time.Time, waitS int) records.Contact {
-		c := answered(id, "cc", records.ChannelPhone, arrived, waitS, 100, 10, 5)
-		c.Institution = institution
-		return c
-	}
 	// After the first day, a contact in every bucket of three days: the
 	// halves of what Finish has left meet in the middle of the second.
 	from := first.AddDate(0, 0, 2).Truncate(24 * time.Hour)
@@ -325,15 +324,10 @@ func TestFinishRecountsAlongsideTheRecountAhead(t *testing.T) {
 // feedback starts a recount ahead of the contact buckets its contact
 // batches left, which no contact batch had started (too few settled).
 func TestFeedbackBatchRecountsTheContactsAhead(t *testing.T) {
-	s := servertest.NewStore(t)
-	ctx := testContext(t)
 	const institution = "settle"
-	if err := s.RebuildRollups(ctx, institution); err != nil {
-		t.Fatal(err)
-	}
+	s, ctx, phone := builtStore(t, institution)
 	nine := time.Date(2024, 5, 6, 9, 0, 0, 0, time.UTC)
-	c := answered("c1", "cc", records.ChannelPhone, nine, 5, 100, 10, 5)
-	c.Institution = institution
+	c := phone("c1", nine, 5)
 	p := s.BeginPass()
 	if err := p.InsertContacts(ctx, []records.Contact{c}); err != nil {
 		t.Fatal(err)
