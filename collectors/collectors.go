@@ -37,6 +37,23 @@ type Sink interface {
 	LiveIDs(ctx context.Context, kind, source, origin string) ([]string, error)
 }
 
+// ContactsSettler is implemented by sinks that gain from knowing that a
+// collector's pass has written the last contacts it has for now: a
+// store.Pass then recounts their rollup buckets while the rest of the pass
+// is written, instead of at its end.
+type ContactsSettler interface {
+	SettleContacts(ctx context.Context)
+}
+
+// SettleContacts tells sink, when it is a ContactsSettler, that the caller
+// has written the last contacts of its pass for now. A collector whose
+// streams come one after the other calls it when its contact stream ends.
+func SettleContacts(ctx context.Context, sink Sink) {
+	if s, ok := sink.(ContactsSettler); ok {
+		s.SettleContacts(ctx)
+	}
+}
+
 // Stats counts what one pass of a collector did.
 type Stats struct {
 	Fetched     int // pages or files fetched

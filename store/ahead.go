@@ -59,13 +59,13 @@ func (p *Pass) recountAhead(ctx context.Context, latest touched) {
 }
 
 // settleContacts starts, unless one runs, a recount ahead of every contact
-// bucket the pass has pending, those of its latest batches too. A
-// collector writes a source's contacts before its feedback
-// (collectors/sodra), so when a batch of feedback comes, its contacts have
-// moved on, and the buckets of their last batches would otherwise wait
-// for Finish, to be recounted there next to the feedback. A contact batch
-// that comes later and touches one of them waits for the recount
-// (waitAheadOf), as any other. Called with p.mu held.
+// bucket the pass has pending, those of its latest batches too: the caller
+// has written its last contacts for now (SettleContacts; a SODRA-style
+// collector's contact stream ends before its feedback stream begins), and
+// the buckets of the last batches would otherwise wait for Finish, to be
+// recounted there next to the feedback. A contact batch that comes later
+// and touches one of them waits for the recount (waitAheadOf), as any
+// other. Called with p.mu held.
 func (p *Pass) settleContacts(ctx context.Context) {
 	p.ahead.recent = nil
 	p.startAhead(ctx, 1)

@@ -48,11 +48,11 @@ func TestRecountAheadLeavesTheLatestBatchesBuckets(t *testing.T) {
 	}
 }
 
-// TestFeedbackSettlesTheContactBuckets: the buckets of the latest contact
-// batches, held back from a recount ahead, are recounted ahead once a
-// batch of feedback comes (the collector has moved on to the feedback),
+// TestSettleContactsTakesTheHeldBackBuckets: the buckets of the latest
+// contact batches, held back from a recount ahead, are recounted ahead once
+// the contacts are settled (the collector has moved on to its feedback),
 // even fewer of them than start a recount ahead between contact batches.
-func TestFeedbackSettlesTheContactBuckets(t *testing.T) {
+func TestSettleContactsTakesTheHeldBackBuckets(t *testing.T) {
 	day := func(d int) time.Time { return time.Date(2024, 5, d, 9, 0, 0, 0, time.UTC) }
 	var got []time.Time
 	p := &Pass{ahead: ahead{min: 1024, lag: 3, recount: func(_ context.Context, r contactRecount) error {
@@ -80,7 +80,7 @@ func TestFeedbackSettlesTheContactBuckets(t *testing.T) {
 	want := []time.Time{day(1), day(2), day(3), day(4)}
 	slices.SortFunc(got, time.Time.Compare)
 	if !slices.EqualFunc(got, want, time.Time.Equal) {
-		t.Errorf("recounted ahead %v when feedback came, want %v", got, want)
+		t.Errorf("recounted ahead %v when the contacts were settled, want %v", got, want)
 	}
 	if n := len(p.contacts["sodra"]); n != 0 {
 		t.Errorf("%d contact buckets still pending, want none", n)

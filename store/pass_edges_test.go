@@ -320,10 +320,11 @@ func TestFinishRecountsAlongsideTheRecountAhead(t *testing.T) {
 	}
 }
 
-// TestFeedbackBatchRecountsTheContactsAhead: a pass's first batch of
-// feedback starts a recount ahead of the contact buckets its contact
-// batches left, which no contact batch had started (too few settled).
-func TestFeedbackBatchRecountsTheContactsAhead(t *testing.T) {
+// TestSettleContactsRecountsAhead: SettleContacts starts a recount ahead of
+// the contact buckets a pass's contact batches left, which no contact
+// batch had started (too few settled), and a batch of feedback alone does
+// not (a VMI-style collector writes contacts and feedback file by file).
+func TestSettleContactsRecountsAhead(t *testing.T) {
 	const institution = "settle"
 	s, ctx, phone := builtStore(t, institution)
 	nine := time.Date(2024, 5, 6, 9, 0, 0, 0, time.UTC)
@@ -340,8 +341,12 @@ func TestFeedbackBatchRecountsTheContactsAhead(t *testing.T) {
 	if err := p.InsertFeedback(ctx, []records.Feedback{f}); err != nil {
 		t.Fatal(err)
 	}
+	if n := p.RecountsAhead(); n != 0 {
+		t.Errorf("%d recounts ahead after a feedback batch, want none", n)
+	}
+	p.SettleContacts(ctx)
 	if n := p.RecountsAhead(); n != 1 {
-		t.Errorf("%d recounts ahead after the feedback batch, want 1", n)
+		t.Errorf("%d recounts ahead after SettleContacts, want 1", n)
 	}
 	if err := p.Finish(ctx); err != nil {
 		t.Fatal(err)

@@ -187,11 +187,17 @@ func (p *Pass) InsertFeedback(ctx context.Context, fs []records.Feedback) error 
 			p.feedback.add(institution, time.Unix(b, 0))
 		}
 	}
-	if err := p.flushIfFull(ctx); err != nil {
-		return err
-	}
+	return p.flushIfFull(ctx)
+}
+
+// SettleContacts tells the pass that its caller has written the last
+// contacts it has for now (collectors.ContactsSettler): it recounts the
+// buckets of all of them ahead, while the rest of the pass (a source's
+// feedback) is written (settleContacts).
+func (p *Pass) SettleContacts(ctx context.Context) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	p.settleContacts(ctx)
-	return nil
 }
 
 // note records in rollup_pending, before a batch is written, the span of

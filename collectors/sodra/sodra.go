@@ -62,6 +62,7 @@ func (c *Collector) Collect(ctx context.Context, sink collectors.Sink) (collecto
 	if err != nil {
 		return st, err
 	}
+	collectors.SettleContacts(ctx, sink)
 	fst, err := pull(ctx, c, sink, StreamFeedback, parseFeedbackPage, sink.InsertFeedback)
 	return st.Add(fst), err
 }

@@ -412,3 +412,32 @@ func TestNextBatchIsFetchedDuringAWrite(t *testing.T) {
 	}
 	e.checkSinkMatches(t)
 }
+
+// settleSink records what its MemSink held when the contacts were settled.
+type settleSink struct {
+	*collectorstest.MemSink
+	settled            int
+	contacts, feedback int // written when the contacts were settled
+}
+
+func (s *settleSink) SettleContacts(context.Context) {
+	s.settled++
+	s.contacts, s.feedback = len(s.Contacts()), len(s.Feedback())
+}
+
+// TestContactsAreSettledBeforeTheFeedback: a pass tells a sink that cares
+// (collectors.ContactsSettler) once that its contacts are all written,
+// before it writes any feedback.
+func TestContactsAreSettledBeforeTheFeedback(t *testing.T) {
+	e := newEnv(t, sodrasim.Options{Seed: 3, Days: 1}, nil, token)
+	e.col.(*Collector).batchRows = 1200
+	sink := &settleSink{MemSink: e.sink}
+	if _, err := e.col.Collect(context.Background(), sink); err != nil {
+		t.Fatal(err)
+	}
+	e.checkSinkMatches(t)
+	if sink.settled != 1 || sink.contacts != len(e.sink.Contacts()) || sink.feedback != 0 || sink.contacts == 0 {
+		t.Errorf("settled %d times, with %d contacts and %d responses written; want once, with all %d contacts and no response",
+			sink.settled, sink.contacts, sink.feedback, len(e.sink.Contacts()))
+	}
+}
