@@ -28,6 +28,7 @@ type ahead struct {
 	min     int                                         // settled buckets that start one
 	lag     int                                         // latest batches whose buckets are not settled (recountAheadLag)
 	recent  []touched                                   // the buckets of those batches, oldest first
+	settled bool                                        // no contacts since SettleContacts: every pending bucket is settled
 	recount func(context.Context, contactRecount) error // Store.recountPassContacts
 	done    chan struct{}                               // closed when the running one ends; nil when none runs
 	cancel  context.CancelFunc                          // ends the running one
@@ -51,6 +52,7 @@ type ahead struct {
 // It must be called with p.mu held; the recount itself holds nothing of the
 // pass that later batches change (planContactRecount).
 func (p *Pass) recountAhead(ctx context.Context, latest touched) {
+	p.ahead.settled = false
 	p.ahead.recent = append(p.ahead.recent, latest)
 	if extra := len(p.ahead.recent) - max(p.ahead.lag, 1); extra > 0 {
 		p.ahead.recent = slices.Delete(p.ahead.recent, 0, extra)
@@ -58,17 +60,27 @@ func (p *Pass) recountAhead(ctx context.Context, latest touched) {
 	p.startAhead(ctx, p.ahead.min)
 }
 
-// settleContacts starts, unless one runs, a recount ahead of every contact
-// bucket the pass has pending, those of its latest batches too: the caller
-// has written its last contacts for now (SettleContacts; a SODRA-style
-// collector's contact stream ends before its feedback stream begins), and
-// the buckets of the last batches would otherwise wait for Finish, to be
-// recounted there next to the feedback. A contact batch that comes later
-// and touches one of them waits for the recount (waitAheadOf), as any
-// other. Called with p.mu held.
+// settleContacts takes every contact bucket the pass has pending as
+// settled, those of its latest batches too: the caller has written its
+// last contacts for now (SettleContacts; a SODRA-style collector's contact
+// stream ends before its feedback stream begins), and the buckets of the
+// last batches would otherwise wait for Finish, to be recounted there next
+// to the feedback. It starts their recount ahead, or, when one runs, the
+// next batch of other records does (keepSettling); a contact batch ends
+// that. A contact batch that touches one of the buckets waits for the
+// recount (waitAheadOf), as any other. Called with p.mu held.
 func (p *Pass) settleContacts(ctx context.Context) {
-	p.ahead.recent = nil
+	p.ahead.recent, p.ahead.settled = nil, true
 	p.startAhead(ctx, 1)
+}
+
+// keepSettling starts the recount ahead of the settled contact buckets
+// that settleContacts could not start, after a batch of records other than
+// contacts. Called with p.mu held.
+func (p *Pass) keepSettling(ctx context.Context) {
+	if p.ahead.settled {
+		p.startAhead(ctx, 1)
+	}
 }
 
 // startAhead starts, unless one runs, a recount of the pending contact

@@ -86,3 +86,45 @@ func TestSettleContactsTakesTheHeldBackBuckets(t *testing.T) {
 		t.Errorf("%d contact buckets still pending, want none", n)
 	}
 }
+
+// TestSettledContactsWaitForTheRunningRecount: contacts settled while a
+// recount ahead runs are recounted by the next batch of other records
+// once it has ended, and no longer after a batch of contacts.
+func TestSettledContactsWaitForTheRunningRecount(t *testing.T) {
+	day := func(d int) time.Time { return time.Date(2024, 5, d, 9, 0, 0, 0, time.UTC) }
+	release := make(chan struct{})
+	var got []time.Time
+	p := &Pass{ahead: ahead{min: 1, lag: 1, recount: func(_ context.Context, r contactRecount) error {
+		<-release
+		got = append(append(got, r.own...), r.other...)
+		return nil
+	}}}
+	p.reset()
+	ctx := context.Background()
+	contacts := func(d int) {
+		batch := touched{}
+		batch.add("sodra", day(d))
+		p.contacts.add("sodra", day(d))
+		p.recountAhead(ctx, batch)
+	}
+	contacts(1)
+	contacts(2) // the first day's bucket is settled: its recount starts, and waits
+	p.settleContacts(ctx)
+	if p.ahead.runs != 1 {
+		t.Fatalf("%d recounts ahead started while one ran, want 1", p.ahead.runs)
+	}
+	close(release)
+	<-p.ahead.done
+	p.keepSettling(ctx) // after a batch of feedback
+	if err := p.waitAhead(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if want := []time.Time{day(1), day(2)}; !slices.EqualFunc(got, want, time.Time.Equal) {
+		t.Errorf("recounted ahead %v, want %v", got, want)
+	}
+	contacts(3)
+	p.keepSettling(ctx)
+	if p.ahead.runs != 2 {
+		t.Errorf("%d recounts ahead started after a batch of contacts came, want still 2", p.ahead.runs)
+	}
+}

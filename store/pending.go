@@ -187,7 +187,11 @@ func (p *Pass) InsertFeedback(ctx context.Context, fs []records.Feedback) error 
 			p.feedback.add(institution, time.Unix(b, 0))
 		}
 	}
-	return p.flushIfFull(ctx)
+	if err := p.flushIfFull(ctx); err != nil {
+		return err
+	}
+	p.keepSettling(ctx)
+	return nil
 }
 
 // SettleContacts tells the pass that its caller has written the last
