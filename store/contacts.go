@@ -77,20 +77,24 @@ func bucketSet(buckets []time.Time) window {
 // are). A period is matched by its number, the time in seconds divided by
 // size: ClickHouse 18.16 matched a set of a thousand DateTime literals
 // several times slower than the whole recount of those buckets took
-// otherwise (1-2 s against 0.25 s for 100,000 contacts).
+// otherwise (1-2 s against 0.25 s for 100,000 contacts). The numbers come
+// as one array literal unfolded by a subquery, not as a list of literals:
+// ClickHouse parses and analyses a list of 1,400 literals in about 15 ms,
+// each time a query names it, which made up half of a recount's time
+// (docs/benchmarks.md, "Bucket sets as arrays").
 func periodSet(periods []time.Time, size time.Duration) window {
 	all := timeRange(periods[0], periods[len(periods)-1].Add(size))
 	seconds := int64(size / time.Second)
 	return window{span: all.span, cond: func(q *query, column string) *query {
 		all.sql(q, column)
-		q.sql(" AND intDiv(toUInt32(", column, "), ").bind(seconds).sql(") IN (")
+		q.sql(" AND intDiv(toUInt32(", column, "), ").bind(seconds).sql(") IN (SELECT toUInt32(arrayJoin([")
 		for i, p := range periods {
 			if i > 0 {
 				q.sql(", ")
 			}
 			q.bind(p.Unix() / seconds)
 		}
-		return q.sql(")")
+		return q.sql("])))")
 	}}
 }
 
