@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/ext"
@@ -332,11 +333,18 @@ func (t touched) sorted(institution string) []time.Time {
 // keysBySource groups record ids by institution and source.
 type keysBySource map[string]map[string][]string
 
-func (k keysBySource) add(institution, source, id string) {
+// add adds a record's id; room is how many ids at most are still to come,
+// which a source's first id makes room for (a batch's ids are mostly of
+// one source: this saves growing its slice afresh for every batch).
+func (k keysBySource) add(institution, source, id string, room int) {
 	if k[institution] == nil {
 		k[institution] = map[string][]string{}
 	}
-	k[institution][source] = append(k[institution][source], id)
+	ids, ok := k[institution][source]
+	if !ok {
+		ids = make([]string, 0, room)
+	}
+	k[institution][source] = append(ids, id)
 }
 
 // earlierBuckets adds to t the buckets (of timeColumn) of the stored
@@ -350,13 +358,16 @@ func (k keysBySource) add(institution, source, id string) {
 func (s *Store) earlierBuckets(ctx context.Context, table, timeColumn, idColumn string, keys keysBySource, since time.Time, t touched) error {
 	for institution, bySource := range keys {
 		for source, ids := range bySource {
-			q := (&query{}).external(batchIDs(ids))
+			build, done := s.batchIDs(ids)
+			q := (&query{}).external(build)
 			q.sql("SELECT DISTINCT toStartOfFifteenMinutes(", timeColumn, ") FROM ", table, " WHERE institution = ").bind(institution).
 				sql(" AND source = ").bind(source).sql(" AND ", idColumn, " IN ", idTable)
 			if !since.IsZero() {
 				q.sql(" AND ", timeColumn, " >= ").time(since)
 			}
-			if err := s.collectBuckets(ctx, q, institution, t); err != nil {
+			err := s.collectBuckets(ctx, q, institution, t)
+			done()
+			if err != nil {
 				return fmt.Errorf("earlier %s buckets: %w", table, err)
 			}
 		}
@@ -390,9 +401,9 @@ func (s *Store) beforeContacts(ctx context.Context, cs []records.Contact) (conta
 			return b, err // before anything is sent: see rowsPerBlock
 		}
 	}
-	for _, c := range cs {
+	for i, c := range cs {
 		b.touched.add(c.Institution, c.ArrivedAt)
-		b.keys.add(c.Institution, c.Source, c.ID)
+		b.keys.add(c.Institution, c.Source, c.ID, len(cs)-i)
 		if b.earliest.IsZero() || c.ArrivedAt.Before(b.earliest) {
 			b.earliest = c.ArrivedAt
 		}
@@ -414,11 +425,14 @@ const idTable = "batch_ids"
 // batchIDs returns the builder of the external table idTable (one String
 // column, id) that holds ids, so that a query looks up any number of
 // records with `id IN batch_ids`: one query, with the ids sent as a column
-// rather than parsed from its text.
-func batchIDs(ids []string) func() (*ext.Table, error) {
-	return func() (*ext.Table, error) {
-		t, err := ext.NewTable(idTable, ext.Column("id", "String"))
-		if err != nil {
+// rather than parsed from its text. The table comes from the store's pool
+// (see idTables); done gives it back once the query's rows are closed,
+// when the driver has sent it.
+func (s *Store) batchIDs(ids []string) (build func() (*ext.Table, error), done func()) {
+	var t *ext.Table
+	build = func() (*ext.Table, error) {
+		var err error
+		if t, err = s.idTables.get(); err != nil {
 			return nil, err
 		}
 		if _, err := t.Block().Columns[0].Append(ids); err != nil { // a whole column: no value boxed per row
@@ -426,11 +440,52 @@ func batchIDs(ids []string) func() (*ext.Table, error) {
 		}
 		return t, nil
 	}
+	return build, func() {
+		if t != nil {
+			s.idTables.put(t)
+		}
+	}
+}
+
+// idTablePool keeps the external tables of lookups' ids for reuse: a
+// table's column keeps the room its last ids took, where a new one grew
+// it afresh for every batch (a tenth of a collector's allocations). It
+// keeps a few, in a list of its own: a sync.Pool drops them at every
+// garbage collection, which a collector runs several times a batch.
+type idTablePool struct {
+	mu   sync.Mutex
+	free []*ext.Table
+}
+
+// maxIDTables is how many tables the pool keeps: as many as lookups run
+// at once.
+const maxIDTables = 4
+
+func (p *idTablePool) get() (*ext.Table, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if n := len(p.free); n > 0 {
+		t := p.free[n-1]
+		p.free = p.free[:n-1]
+		t.Block().Reset()
+		return t, nil
+	}
+	return ext.NewTable(idTable, ext.Column("id", "String"))
+}
+
+func (p *idTablePool) put(t *ext.Table) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.free) < maxIDTables {
+		p.free = append(p.free, t)
+	}
 }
 
 // storedContacts adds to b where the stored records ids are counted now.
 func (s *Store) storedContacts(ctx context.Context, institution, source string, ids []string, b *contactBatch) error {
-	q := (&query{}).external(batchIDs(ids))
+	build, done := s.batchIDs(ids)
+	defer done() // after the rows are closed: deferred first, run last
+	q := (&query{}).external(build)
 	q.sql("SELECT id, argMax(toStartOfFifteenMinutes(arrived_at), tuple(version, ingested_at)), ",
 		"argMax(channel IN (").list(channels(records.IsWritten)).sql(") OR complex = 1, tuple(version, ingested_at))",
 		" FROM contacts WHERE institution = ").bind(institution).sql(" AND source = ").bind(source).
@@ -510,9 +565,9 @@ func (s *Store) beforeFeedback(ctx context.Context, fs []records.Feedback) (touc
 			return t, err // before anything is sent: see rowsPerBlock
 		}
 	}
-	for _, f := range fs {
+	for i, f := range fs {
 		t.add(f.Institution, f.SubmittedAt)
-		keys.add(f.Institution, f.Source, f.ID)
+		keys.add(f.Institution, f.Source, f.ID, len(fs)-i)
 	}
 	return t, s.earlierBuckets(ctx, "feedback", "submitted_at", "id", keys, time.Time{}, t)
 }

@@ -35,6 +35,8 @@ type Store struct {
 	built       map[string]bool   // institutions whose rollups are known to be built
 	writtenZone map[string]string // institutions whose written rollup is known to be built, and its zone
 	live        map[string]bool   // sessions of the passes running on this store (see BeginPass)
+
+	idTables idTablePool // external tables of lookups' ids (batchIDs)
 }
 
 // parseDSN parses a native-protocol DSN and applies password when it is not

@@ -485,7 +485,13 @@ const writtenCaseColumns = "institution, source, id, version, unit, channel, arr
 // written_cases, and for a record that was a written case and whose new
 // version is not, writes that version as withdrawn from written_cases.
 func (s *Store) insertWrittenCases(ctx context.Context, cs []records.Contact, members map[recordKey]bool) error {
-	var keep []records.Contact
+	n := 0
+	for _, c := range cs {
+		if isWrittenCase(c) || members[recordKey{c.Institution, c.Source, c.ID}] {
+			n++
+		}
+	}
+	keep := make([]records.Contact, 0, n) // sized up front rather than grown: each is a copy
 	for _, c := range cs {
 		if isWrittenCase(c) {
 			members[recordKey{c.Institution, c.Source, c.ID}] = true
