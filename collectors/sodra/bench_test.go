@@ -54,7 +54,7 @@ var simPages = sync.OnceValues(func() (map[string][][]byte, error) {
 	return out, nil
 })
 
-func benchmarkParse[T any](b *testing.B, stream string, parse func([]byte, meta) (page[T], error)) {
+func benchmarkParse[T any](b *testing.B, stream string, parse func([]byte, meta, []T) (page[T], error)) {
 	all, err := simPages()
 	if err != nil {
 		b.Fatal(err)
@@ -62,7 +62,7 @@ func benchmarkParse[T any](b *testing.B, stream string, parse func([]byte, meta)
 	pages := all[stream]
 	size, rows := 0, 0
 	for _, body := range pages {
-		p, err := parse(body, testMeta)
+		p, err := parse(body, testMeta, nil)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -71,10 +71,15 @@ func benchmarkParse[T any](b *testing.B, stream string, parse func([]byte, meta)
 	}
 	b.SetBytes(int64(size))
 	b.ReportAllocs()
+	var into []T // each page's records go where the last page's were, as in pull
 	for b.Loop() {
 		for _, body := range pages {
-			if _, err := parse(body, testMeta); err != nil {
+			p, err := parse(body, testMeta, into)
+			if err != nil {
 				b.Fatal(err)
+			}
+			if p.Records != nil {
+				into = p.Records
 			}
 		}
 	}
@@ -89,7 +94,7 @@ func benchmarkParse[T any](b *testing.B, stream string, parse func([]byte, meta)
 func BenchmarkParseContactsPage(b *testing.B) {
 	b.Run("scan", func(b *testing.B) { benchmarkParse(b, StreamContacts, parseContactsPage) })
 	b.Run("encoding-json", func(b *testing.B) {
-		benchmarkParse(b, StreamContacts, func(body []byte, m meta) (page[records.Contact], error) {
+		benchmarkParse(b, StreamContacts, func(body []byte, m meta, _ []records.Contact) (page[records.Contact], error) {
 			return oracleParsePage(body, m, "contacts", parseContact)
 		})
 	})
@@ -100,7 +105,7 @@ func BenchmarkParseContactsPage(b *testing.B) {
 func BenchmarkParseFeedbackPage(b *testing.B) {
 	b.Run("scan", func(b *testing.B) { benchmarkParse(b, StreamFeedback, parseFeedbackPage) })
 	b.Run("encoding-json", func(b *testing.B) {
-		benchmarkParse(b, StreamFeedback, func(body []byte, m meta) (page[records.Feedback], error) {
+		benchmarkParse(b, StreamFeedback, func(body []byte, m meta, _ []records.Feedback) (page[records.Feedback], error) {
 			return oracleParsePage(body, m, "feedback", parseFeedback)
 		})
 	})

@@ -86,7 +86,7 @@ var trickyPages = []struct{ name, body string }{
 
 // checkSameAsOracle parses body with both parsers, as contacts and as
 // feedback, and fails on any difference. The fast parser reads the page in
-// as many chunks as parsePage does and in chunks of one to three items.
+// as many chunks as parseContactsPage does and in chunks of one to three items.
 func checkSameAsOracle(t *testing.T, body []byte, m meta) {
 	t.Helper()
 	wantC, wantErrC := oracleParsePage(body, m, "contacts", parseContact)
@@ -94,12 +94,12 @@ func checkSameAsOracle(t *testing.T, body []byte, m meta) {
 	for _, chunks := range []struct {
 		name string
 		of   func(n int) int
-	}{{"as parsePage", chunksFor}, {"in small chunks", func(n int) int { return (n + 2) / 3 }}} {
-		gotC, errC := parsePageInChunks(body, m, "contacts", parseContact, chunks.of)
+	}{{"as parseContactsPage", chunksFor}, {"in small chunks", func(n int) int { return (n + 2) / 3 }}} {
+		gotC, errC := parsePageInChunks(body, m, "contacts", parseContact, chunks.of, nil)
 		if !reflect.DeepEqual(gotC, wantC) || errText(errC) != errText(wantErrC) {
 			t.Errorf("contacts page %q, %s:\ngot  %+v, %v\nwant %+v, %v", clipBody(body), chunks.name, gotC, errC, wantC, wantErrC)
 		}
-		gotF, errF := parsePageInChunks(body, m, "feedback", parseFeedback, chunks.of)
+		gotF, errF := parsePageInChunks(body, m, "feedback", parseFeedback, chunks.of, nil)
 		if !reflect.DeepEqual(gotF, wantF) || errText(errF) != errText(wantErrF) {
 			t.Errorf("feedback page %q, %s:\ngot  %+v, %v\nwant %+v, %v", clipBody(body), chunks.name, gotF, errF, wantF, wantErrF)
 		}

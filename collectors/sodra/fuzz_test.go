@@ -20,7 +20,7 @@ func FuzzParseContactsPage(f *testing.F) {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		p, err := parseContactsPage(body, testMeta)
+		p, err := parseContactsPage(body, testMeta, nil)
 		if err != nil {
 			return
 		}

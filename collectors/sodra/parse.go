@@ -75,35 +75,34 @@ var (
 
 // parseContactsPage parses a /v1/contacts page. A page that is not the
 // contract's envelope is an error; an item that breaks the contract is
-// quarantined and the rest of the page kept.
-func parseContactsPage(body []byte, m meta) (page[records.Contact], error) {
-	return parsePage(body, m, "contacts", parseContact)
+// quarantined and the rest of the page kept. The records go into into when
+// it has room for the page's items (a page's slice that its reader is done
+// with; see pull), else into a new slice.
+func parseContactsPage(body []byte, m meta, into []records.Contact) (page[records.Contact], error) {
+	return parsePageInChunks(body, m, "contacts", parseContact, chunksFor, into)
 }
 
 // parseFeedbackPage parses a /v1/feedback page, like parseContactsPage.
-func parseFeedbackPage(body []byte, m meta) (page[records.Feedback], error) {
-	return parsePage(body, m, "feedback", parseFeedback)
+func parseFeedbackPage(body []byte, m meta, into []records.Feedback) (page[records.Feedback], error) {
+	return parsePageInChunks(body, m, "feedback", parseFeedback, chunksFor, into)
 }
 
 type itemParser[T any] func(o fields, m meta) (T, *fieldError)
 
-func parsePage[T any](body []byte, m meta, stream string, parse itemParser[T]) (page[T], error) {
-	return parsePageInChunks(body, m, stream, parse, chunksFor)
-}
-
-// minChunkItems is the fewest items parsePage gives a goroutine of their
+// minChunkItems is the fewest items a page parser gives a goroutine of their
 // own: below it, starting one costs more than it saves.
 const minChunkItems = 256
 
-// chunksFor is how many chunks parsePage parses a page of n items in at
+// chunksFor is how many chunks a page parser parses a page of n items in at
 // once: one a processor, and at least minChunkItems items a chunk.
 func chunksFor(n int) int {
 	return max(1, min(runtime.GOMAXPROCS(0), n/minChunkItems))
 }
 
 // parsePageInChunks parses a page whose items it splits into chunks(n)
-// consecutive chunks, parsed concurrently and joined in order.
-func parsePageInChunks[T any](body []byte, m meta, stream string, parse itemParser[T], chunks func(n int) int) (page[T], error) {
+// consecutive chunks, parsed concurrently and joined in order, into into
+// when it has room (see parseContactsPage).
+func parsePageInChunks[T any](body []byte, m meta, stream string, parse itemParser[T], chunks func(n int) int, into []T) (page[T], error) {
 	env, ok := scanEnvelope(body)
 	if !ok {
 		var err error
@@ -117,7 +116,11 @@ func parsePageInChunks[T any](body []byte, m meta, stream string, parse itemPars
 	n := len(env.items)
 	// Every chunk writes its records into its own window of one slice,
 	// which the join then closes up.
-	records := make([]T, n)
+	records := into[:0]
+	if cap(records) < n {
+		records = make([]T, n)
+	}
+	records = records[:n]
 	parts := make([]page[T], max(1, min(chunks(n), n)))
 	var wg sync.WaitGroup
 	for c := range parts {

@@ -104,7 +104,7 @@ func TestParseContactFieldRules(t *testing.T) {
 		{"times in another offset", map[string]any{"updated_at": "2024-01-15T08:05:15Z"}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p, err := parseContactsPage(pageOf(t, edit(validContact(), tc.changes)), testMeta)
+			p, err := parseContactsPage(pageOf(t, edit(validContact(), tc.changes)), testMeta, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -129,7 +129,7 @@ func TestParseContactFieldRules(t *testing.T) {
 }
 
 func TestParseContactValues(t *testing.T) {
-	p, err := parseContactsPage(pageOf(t, validContact()), testMeta)
+	p, err := parseContactsPage(pageOf(t, validContact()), testMeta, nil)
 	if err != nil || len(p.Records) != 1 {
 		t.Fatalf("%v %+v", err, p)
 	}
@@ -173,7 +173,7 @@ func TestParseFeedbackFieldRules(t *testing.T) {
 		{"score missing", map[string]any{"score": del}, "score"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p, err := parseFeedbackPage(pageOf(t, edit(validFeedback(), tc.changes)), testMeta)
+			p, err := parseFeedbackPage(pageOf(t, edit(validFeedback(), tc.changes)), testMeta, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -193,7 +193,7 @@ func TestParseFeedbackUnitAndChannel(t *testing.T) {
 	survey := edit(validFeedback(), map[string]any{"id": "fb-2", "instrument": "satisfaction_survey", "subject": "ch-20240115-00007"})
 	shopper := edit(validFeedback(), map[string]any{"id": "fb-3", "instrument": "mystery_shopper", "subject": "branch-kaunas"})
 	faq := edit(validFeedback(), map[string]any{"id": "fb-4", "instrument": "faq", "subject": "faq-7", "scale": "yes-no", "score": 1})
-	p, err := parseFeedbackPage(pageOf(t, validFeedback(), survey, shopper, faq), testMeta)
+	p, err := parseFeedbackPage(pageOf(t, validFeedback(), survey, shopper, faq), testMeta, nil)
 	if err != nil || len(p.Records) != 4 {
 		t.Fatalf("%v %+v", err, p)
 	}
@@ -213,7 +213,7 @@ func TestParseFeedbackUnitAndChannel(t *testing.T) {
 func TestParsePageKeepsGoodItemsNextToBadOnes(t *testing.T) {
 	good2 := edit(validContact(), map[string]any{"id": "ph-3", "updated_at": "2024-01-15T10:06:00+02:00"})
 	bad := edit(validContact(), map[string]any{"id": "ph-2", "talk_s": -4})
-	p, err := parseContactsPage(pageOf(t, validContact(), bad, "not an object", good2), testMeta)
+	p, err := parseContactsPage(pageOf(t, validContact(), bad, "not an object", good2), testMeta, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,7 +230,7 @@ func TestParsePageKeepsGoodItemsNextToBadOnes(t *testing.T) {
 
 func TestParsePageErrors(t *testing.T) {
 	for _, body := range []string{``, `{`, `[]`, `{"next_page_token": ""}`, `{"items": {}}`, `{"items": [], "next_page_token": 3}`} {
-		_, err := parseContactsPage([]byte(body), testMeta)
+		_, err := parseContactsPage([]byte(body), testMeta, nil)
 		if err == nil {
 			t.Errorf("%q: want an error", body)
 			continue
@@ -239,7 +239,7 @@ func TestParsePageErrors(t *testing.T) {
 			t.Errorf("%q: error does not name the page: %v", body, err)
 		}
 	}
-	p, err := parseContactsPage([]byte(`{"items": [], "next_page_token": ""}`), testMeta)
+	p, err := parseContactsPage([]byte(`{"items": [], "next_page_token": ""}`), testMeta, nil)
 	if err != nil || len(p.Records) != 0 || p.Next != "" || !p.Max.UpdatedAt.IsZero() {
 		t.Errorf("empty page: %+v, %v", p, err)
 	}
@@ -279,7 +279,7 @@ func TestParsePageSkipsAcceptedItems(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			m := testMeta
 			m.After = tc.after
-			p, err := parseContactsPage(pageOf(t, items...), m)
+			p, err := parseContactsPage(pageOf(t, items...), m, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -300,7 +300,7 @@ func TestParsePageSkipsAcceptedItems(t *testing.T) {
 	// An item that cannot be placed (no id) is never taken as accepted.
 	m := testMeta
 	m.After = position{at(t2), "e"}
-	p, err := parseContactsPage(pageOf(t, edit(contactAt("x", t0), map[string]any{"id": del})), m)
+	p, err := parseContactsPage(pageOf(t, edit(contactAt("x", t0), map[string]any{"id": del})), m, nil)
 	if err != nil || len(p.Quarantined) != 1 || p.Skipped != 0 {
 		t.Errorf("item without id: %d quarantined, %d skipped, %v; want it quarantined", len(p.Quarantined), p.Skipped, err)
 	}
