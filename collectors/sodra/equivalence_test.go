@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ccbench/ccbench/records"
 )
 
 // contactItem is a valid contact whose fields the cases below vary by text.
@@ -167,4 +169,66 @@ func FuzzParseMatchesOracle(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		checkSameAsOracle(t, body, testMeta)
 	})
+}
+
+// TestParseIntoAnEarlierPagesRecords parses each of the simulator's pages
+// into the records of the page before it, not cleared (pull clears them;
+// this is the worse case), from the start of the listing and from the
+// middle of the page: the page must be the oracle's, whatever the slice
+// held. The pages quarantine and skip items, so a slot the parse did not
+// fill would show.
+func TestParseIntoAnEarlierPagesRecords(t *testing.T) {
+	all, err := simPages()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var into []records.Contact
+	for i, body := range all[StreamContacts] {
+		want, err := oracleParsePage(body, testMeta, "contacts", parseContact)
+		if err != nil {
+			t.Fatal(err)
+		}
+		metas := []meta{testMeta}
+		if n := len(want.Records); n > 0 {
+			m := testMeta
+			m.After = position{want.Records[n/2].UpdatedAt, want.Records[n/2].ID}
+			metas = append(metas, m)
+		}
+		for _, m := range metas {
+			want, _ := oracleParsePage(body, m, "contacts", parseContact)
+			got, err := parseContactsPage(body, m, into)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("page %d parsed into page %d's records, after %v: got %d records, %d quarantined, want %d, %d",
+					i, i-1, m.After, len(got.Records), len(got.Quarantined), len(want.Records), len(want.Quarantined))
+			}
+			if got.Records != nil {
+				into = got.Records
+			}
+		}
+	}
+}
+
+// TestRecycledRecordsKeepNothing checks that a page's records handed back
+// for the next page are cleared (they would keep a batch's strings alive)
+// and that no more wait than the list holds.
+func TestRecycledRecordsKeepNothing(t *testing.T) {
+	free := make(chan []records.Contact, 1)
+	page := []records.Contact{{ID: "a"}, {ID: "b"}, {ID: "c"}}
+	recycle(free, page[:2]) // the parse's slice may be longer than its page
+	recycle(free, []records.Contact{{ID: "d"}})
+	got := reused(free)
+	if len(got) != 0 || cap(got) != 3 {
+		t.Fatalf("reused: len %d cap %d, want the first slice handed back, empty", len(got), cap(got))
+	}
+	for i, r := range got[:cap(got)] {
+		if r.ID != "" {
+			t.Errorf("record %d of the recycled slice still holds %q", i, r.ID)
+		}
+	}
+	if extra := reused(free); extra != nil {
+		t.Errorf("a second slice was kept: %v", extra)
+	}
 }
