@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -64,5 +65,66 @@ func TestMedianAndRatioRange(t *testing.T) {
 		if got := ratioRange(tc.in); got != tc.ratios {
 			t.Errorf("ratioRange(%v) = %q, want %q", tc.in, got, tc.ratios)
 		}
+	}
+}
+
+func TestStatCPU(t *testing.T) {
+	for _, tc := range []struct {
+		name, stat string
+		want       time.Duration
+		ok         bool
+	}{
+		{"plain", "4242 (clickhouse-serv) S 1 4242 4242 0 -1 4194560 93 0 0 0 250 50 0 0 20 0 47 0 123 456 789", 3 * time.Second, true},
+		{"a name with spaces and parentheses", "7 (a (b) c) R 1 7 7 0 -1 0 0 0 0 0 1 2 0 0 20 0 1 0 1 1 1", 30 * time.Millisecond, true},
+		{"cut short", "7 (x) R 1 7 7 0", 0, false},
+		{"not numbers", "7 (x) R 1 7 7 0 -1 0 0 0 0 0 a b 0 0", 0, false},
+	} {
+		got, ok := statCPU(tc.stat)
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("%s: statCPU = %v, %v; want %v, %v", tc.name, got, ok, tc.want, tc.ok)
+		}
+	}
+}
+
+// TestReportIngestCPU checks the CPU figures of three runs against sums
+// done by hand, and that they are left out when a run could not read the
+// server's CPU time.
+func TestReportIngestCPU(t *testing.T) {
+	costs := func(collector, server, csvClient, csvServer time.Duration) ingestRun {
+		return ingestRun{rows: 200000, csvRows: 100000, sinkRows: 100000,
+			collectCPU: cpuCost{client: collector, server: server, measured: true},
+			csvCPU:     cpuCost{client: csvClient, server: csvServer, measured: true},
+			sinkCPU:    cpuCost{client: time.Second / 10, server: time.Second / 2, measured: true}}
+	}
+	runs := []ingestRun{
+		costs(time.Second, 2*time.Second, time.Second/10, time.Second/5),    // 1.50 s per 100,000; CSV 0.30
+		costs(time.Second, 3*time.Second, time.Second/10, time.Second/10),   // 2.00; CSV 0.20
+		costs(time.Second/2, time.Second, time.Second/10, 3*time.Second/10), // 0.75; CSV 0.40
+	}
+	r := &run{o: Options{Logger: slog.New(slog.DiscardHandler)}, report: &Report{}}
+	r.reportIngestCPU(runs)
+	if len(r.report.Figures) != 2 {
+		t.Fatalf("%d figures, want 2", len(r.report.Figures))
+	}
+	collect, sink := r.report.Figures[0], r.report.Figures[1]
+	if want := "1.50 s (a middle run: 0.50 + ClickHouse 1.00)"; collect.Value != want {
+		t.Errorf("collector: %q, want %q", collect.Value, want)
+	}
+	if want := "clickhouse-client CSV 0.30 s (a middle run: 0.10 + ClickHouse 0.20)"; collect.Baseline != want {
+		t.Errorf("baseline: %q, want %q", collect.Baseline, want)
+	}
+	// CSV over the collector per run: 0.30/1.50, 0.20/2.00, 0.40/0.75.
+	if want := "0.20× (0.10-0.53×, 3 runs)"; collect.Ratio != want {
+		t.Errorf("collector ratio: %q, want %q", collect.Ratio, want)
+	}
+	if want := "0.60 s (a middle run: 0.10 + ClickHouse 0.50)"; sink.Value != want {
+		t.Errorf("sink: %q, want %q", sink.Value, want)
+	}
+
+	runs[1].csvCPU.measured = false
+	r = &run{o: Options{Logger: slog.New(slog.DiscardHandler)}, report: &Report{}}
+	r.reportIngestCPU(runs)
+	if len(r.report.Figures) != 0 {
+		t.Errorf("%d figures with a run unmeasured, want none", len(r.report.Figures))
 	}
 }

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -68,6 +69,8 @@ type ingestRun struct {
 	rows                        int64
 	collect, csv, sink, batches float64
 	rssKB, pageBytes            int64
+	csvRows, sinkRows           int64
+	collectCPU, csvCPU, sinkCPU cpuCost
 }
 
 // ingestOnce collects the simulator's pages from baseURL into a new
@@ -93,6 +96,11 @@ func (r *run) ingestOnce(ctx context.Context, database, baseURL string, cache *p
 	st.SetZones(cfg.Zone)
 	st.SetSecondsHorizon(cfg.Exporter.SecondsHorizon(), r.o.Now)
 
+	meter := serverMeter{pid: r.ch.PID(), st: st}
+	server0, ok0, err := meter.quiet(ctx)
+	if err != nil {
+		return m, err
+	}
 	cache.served.Store(0) // count the timed run's pages only
 	start := time.Now()
 	cmd := exec.CommandContext(ctx, r.o.Executable, "collect", "--config", cfgPath, "--once")
@@ -108,16 +116,22 @@ func (r *run) ingestOnce(ctx context.Context, database, baseURL string, cache *p
 	if err != nil {
 		return m, fmt.Errorf("ccbench collect --once: %w\n%s", err, out.String())
 	}
+	server1, ok1, err := meter.quiet(ctx)
+	if err != nil {
+		return m, err
+	}
+	m.collectCPU = cpuCost{client: childCPU(cmd.ProcessState), server: server1 - server0, measured: ok0 && ok1}
 	rows, err := st.CountRows(ctx)
 	if err != nil {
 		return m, err
 	}
 	m.rows = int64(rows)
 	m.collect = float64(rows) / took.Seconds()
-	if m.csv, err = r.csvRate(ctx, database); err != nil {
+	if m.csv, m.csvRows, m.csvCPU, err = r.csvRate(ctx, database, meter); err != nil {
 		return m, err
 	}
-	m.sink, m.batches, err = r.sinkRate(ctx, st, int(rows))
+	m.sinkRows = m.rows
+	m.sink, m.batches, m.sinkCPU, err = r.sinkRate(ctx, st, int(rows), meter)
 	return m, err
 }
 
@@ -146,9 +160,59 @@ func (r *run) reportIngest(runs []ingestRun) {
 		"≥ 1×", func(m ingestRun) float64 { return m.sink }))
 	r.add(figure("the same pass's batches alone, before `Finish` (lookups, inserts and the crash-safe notes, with the recounts that ran ahead meanwhile)",
 		"", func(m ingestRun) float64 { return m.batches }))
+	r.reportIngestCPU(runs)
 	peak := slices.Max(pick(func(m ingestRun) float64 { return float64(m.rssKB) }))
 	r.add(Figure{Section: "ingest", What: fmt.Sprintf("peak RSS of the collector process, reading %.2f GB of pages (the largest of the runs)", float64(last.pageBytes)/1e9),
 		Value: fmt.Sprintf("%.0f MB", peak/1024), Target: "< 100 MB, flat in the input size"})
+}
+
+// reportIngestCPU adds the CPU time per 100,000 rows of the collector and
+// of the sink next to the CSV load's, each with the ClickHouse server's
+// share (its merges included), where the runs could read it: a figure
+// that the machine's speed moves far less than the rates, since a busy
+// two-core machine slows the collector and the one-client CSV load
+// differently. The ratio is the CSV load's CPU time over the step's,
+// which is the rate ratio where both are bound by CPU alone.
+func (r *run) reportIngestCPU(runs []ingestRun) {
+	for _, m := range runs {
+		if !m.collectCPU.measured || !m.csvCPU.measured || !m.sinkCPU.measured {
+			return
+		}
+	}
+	csv := func(m ingestRun) (cpuCost, int64) { return m.csvCPU, m.csvRows }
+	baseline := "clickhouse-client CSV " + medianCost(runs, csv)
+	for _, step := range []struct {
+		what string
+		cost func(ingestRun) (cpuCost, int64)
+	}{
+		{"CPU time per 100,000 rows of `ccbench collect --once`, the collector's + the ClickHouse server's (its merges included)",
+			func(m ingestRun) (cpuCost, int64) { return m.collectCPU, m.rows }},
+		{"CPU time per 100,000 rows of the sink's pass, the bench's + the ClickHouse server's (its merges included)",
+			func(m ingestRun) (cpuCost, int64) { return m.sinkCPU, m.sinkRows }},
+	} {
+		ratios := make([]float64, len(runs))
+		for i, m := range runs {
+			ratios[i] = perRows(csv(m)) / perRows(step.cost(m))
+		}
+		r.add(Figure{Section: "ingest", What: step.what, Value: medianCost(runs, step.cost), Baseline: baseline, Ratio: ratioRange(ratios)})
+	}
+}
+
+// perRows is a cost's CPU time per 100,000 rows, in seconds.
+func perRows(c cpuCost, rows int64) float64 { return c.total().Seconds() * 1e5 / float64(rows) }
+
+// medianCost renders the median of the runs' costs per 100,000 rows, with
+// the split of a middle run (the median run when they are odd in number).
+func medianCost(runs []ingestRun, cost func(ingestRun) (cpuCost, int64)) string {
+	sorted := slices.Clone(runs)
+	slices.SortFunc(sorted, func(a, b ingestRun) int { return cmp.Compare(perRows(cost(a)), perRows(cost(b))) })
+	totals := make([]float64, len(runs))
+	for i, m := range runs {
+		totals[i] = perRows(cost(m))
+	}
+	c, rows := cost(sorted[len(sorted)/2])
+	split := func(d time.Duration) float64 { return d.Seconds() * 1e5 / float64(rows) }
+	return fmt.Sprintf("%.2f s (a middle run: %.2f + ClickHouse %.2f)", median(totals), split(c.client), split(c.server))
 }
 
 // median returns the median of xs (the mean of the middle two when their
@@ -305,8 +369,9 @@ func writeIngestConfig(path, dsn, baseURL string) error {
 }
 
 // csvRate exports the collected contacts as CSV and times clickhouse-client
-// loading them into a copy of the table.
-func (r *run) csvRate(ctx context.Context, database string) (float64, error) {
+// loading them into a copy of the table; it returns the rate, the rows
+// loaded and the load's CPU time.
+func (r *run) csvRate(ctx context.Context, database string, meter serverMeter) (float64, int64, cpuCost, error) {
 	port := r.ch.Addr()[strings.LastIndex(r.ch.Addr(), ":")+1:]
 	client := func(query string) *exec.Cmd {
 		return exec.CommandContext(ctx, "clickhouse-client", "--port", port, "--database", database, "--query", query)
@@ -314,61 +379,83 @@ func (r *run) csvRate(ctx context.Context, database string) (float64, error) {
 	csv := filepath.Join(r.dir, "contacts.csv")
 	f, err := os.Create(csv)
 	if err != nil {
-		return 0, err
+		return 0, 0, cpuCost{}, err
 	}
 	dump := client("SELECT * FROM contacts FORMAT CSV")
 	var stderr strings.Builder
 	dump.Stdout, dump.Stderr = f, &stderr
 	if err := dump.Run(); err != nil {
 		f.Close()
-		return 0, fmt.Errorf("export CSV: %w: %s", err, stderr.String())
+		return 0, 0, cpuCost{}, fmt.Errorf("export CSV: %w: %s", err, stderr.String())
 	}
 	f.Close()
 	if out, err := client("CREATE TABLE contacts_csv AS contacts").CombinedOutput(); err != nil {
-		return 0, fmt.Errorf("create CSV table: %w: %s", err, out)
+		return 0, 0, cpuCost{}, fmt.Errorf("create CSV table: %w: %s", err, out)
 	}
 	in, err := os.Open(csv)
 	if err != nil {
-		return 0, err
+		return 0, 0, cpuCost{}, err
 	}
 	defer in.Close()
 	load := client("INSERT INTO contacts_csv FORMAT CSV")
 	load.Stdin = in
+	server0, ok0, err := meter.quiet(ctx)
+	if err != nil {
+		return 0, 0, cpuCost{}, err
+	}
 	start := time.Now()
 	if out, err := load.CombinedOutput(); err != nil {
-		return 0, fmt.Errorf("load CSV: %w: %s", err, out)
+		return 0, 0, cpuCost{}, fmt.Errorf("load CSV: %w: %s", err, out)
 	}
 	took := time.Since(start)
+	server1, ok1, err := meter.quiet(ctx)
+	if err != nil {
+		return 0, 0, cpuCost{}, err
+	}
+	cost := cpuCost{client: childCPU(load.ProcessState), server: server1 - server0, measured: ok0 && ok1}
 	var n int
 	out, err := client("SELECT count() FROM contacts_csv").Output()
 	if err != nil {
-		return 0, fmt.Errorf("count CSV rows: %w", err)
+		return 0, 0, cpuCost{}, fmt.Errorf("count CSV rows: %w", err)
 	}
 	if _, err := fmt.Sscan(string(out), &n); err != nil {
-		return 0, err
+		return 0, 0, cpuCost{}, err
 	}
-	return float64(n) / took.Seconds(), nil
+	return float64(n) / took.Seconds(), int64(n), cost, nil
 }
 
 // sinkRate times a store pass writing n contacts of another institution,
 // in batches of collectors.BatchRows, as a collector's pass does, up to and including
 // its Finish, which recounts the rollups; and the same up to its last batch
-// (the rate of the batches alone).
-func (r *run) sinkRate(ctx context.Context, st *store.Store, n int) (sink, batches float64, err error) {
+// (the rate of the batches alone); and the pass's CPU time (this process's,
+// which does nothing else meanwhile, and the server's).
+func (r *run) sinkRate(ctx context.Context, st *store.Store, n int, meter serverMeter) (sink, batches float64, cost cpuCost, err error) {
 	cs := syntheticRecords(n, r.o.Now(), time.Duration(r.o.IngestDays)*24*time.Hour)
 	const batch = collectors.BatchRows
+	server0, ok0, err := meter.quiet(ctx)
+	if err != nil {
+		return 0, 0, cost, err
+	}
+	self0 := selfCPU()
 	start := time.Now()
 	p := st.BeginPass()
 	for i := 0; i < len(cs); i += batch {
 		if err := p.InsertContacts(ctx, cs[i:min(i+batch, len(cs))]); err != nil {
-			return 0, 0, err
+			return 0, 0, cost, err
 		}
 	}
 	written := time.Since(start)
 	if err := p.Finish(ctx); err != nil {
-		return 0, 0, err
+		return 0, 0, cost, err
 	}
-	return float64(len(cs)) / time.Since(start).Seconds(), float64(len(cs)) / written.Seconds(), nil
+	took := time.Since(start)
+	self1 := selfCPU()
+	server1, ok1, err := meter.quiet(ctx)
+	if err != nil {
+		return 0, 0, cost, err
+	}
+	cost = cpuCost{client: self1 - self0, server: server1 - server0, measured: ok0 && ok1}
+	return float64(len(cs)) / took.Seconds(), float64(len(cs)) / written.Seconds(), cost, nil
 }
 
 // syntheticRecords makes n answered phone and visit contacts arriving in

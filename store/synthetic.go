@@ -81,3 +81,14 @@ func (s *Store) CountRows(ctx context.Context) (uint64, error) {
 	}
 	return n, nil
 }
+
+// Merges returns how many merges of table parts ClickHouse is running: a
+// benchmark waits for none before it reads the server's CPU time, so that
+// the merges that one write started are not counted to the next.
+func (s *Store) Merges(ctx context.Context) (uint64, error) {
+	var n uint64
+	if err := s.conn.QueryRow(ctx, "SELECT count() FROM system.merges").Scan(&n); err != nil {
+		return 0, fmt.Errorf("count merges: %w", err)
+	}
+	return n, nil
+}
