@@ -91,6 +91,25 @@ func (m serverMeter) quiet(ctx context.Context) (time.Duration, bool, error) {
 	return cpu, ok, nil
 }
 
+// measure runs step between two quiet points (see quiet) and returns its
+// cost: the client's CPU time, which step returns, and the server's
+// meanwhile.
+func (m serverMeter) measure(ctx context.Context, step func() (client time.Duration, err error)) (cpuCost, error) {
+	server0, ok0, err := m.quiet(ctx)
+	if err != nil {
+		return cpuCost{}, err
+	}
+	client, err := step()
+	if err != nil {
+		return cpuCost{}, err
+	}
+	server1, ok1, err := m.quiet(ctx)
+	if err != nil {
+		return cpuCost{}, err
+	}
+	return cpuCost{client: client, server: server1 - server0, measured: ok0 && ok1}, nil
+}
+
 // cpuCost is the CPU time a step of the ingest took: the client's (the
 // collector, clickhouse-client, or this process for the sink) and the
 // ClickHouse server's, the latter zero where it could not be read.

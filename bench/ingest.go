@@ -69,7 +69,7 @@ type ingestRun struct {
 	rows                        int64
 	collect, csv, sink, batches float64
 	rssKB, pageBytes            int64
-	csvRows, sinkRows           int64
+	csvRows                     int64 // the contact rows the CSV load took (rows also counts feedback)
 	collectCPU, csvCPU, sinkCPU cpuCost
 }
 
@@ -97,30 +97,28 @@ func (r *run) ingestOnce(ctx context.Context, database, baseURL string, cache *p
 	st.SetSecondsHorizon(cfg.Exporter.SecondsHorizon(), r.o.Now)
 
 	meter := serverMeter{pid: r.ch.PID(), st: st}
-	server0, ok0, err := meter.quiet(ctx)
+	var took time.Duration
+	m.collectCPU, err = meter.measure(ctx, func() (time.Duration, error) {
+		cache.served.Store(0) // count the timed run's pages only
+		start := time.Now()
+		cmd := exec.CommandContext(ctx, r.o.Executable, "collect", "--config", cfgPath, "--once")
+		var out strings.Builder
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Start(); err != nil {
+			return 0, fmt.Errorf("ccbench collect --once: %w", err)
+		}
+		peak := watchPeakRSS(cmd.Process.Pid)
+		err := cmd.Wait()
+		took = time.Since(start)
+		m.rssKB, m.pageBytes = peak(), cache.served.Load()
+		if err != nil {
+			return 0, fmt.Errorf("ccbench collect --once: %w\n%s", err, out.String())
+		}
+		return childCPU(cmd.ProcessState), nil
+	})
 	if err != nil {
 		return m, err
 	}
-	cache.served.Store(0) // count the timed run's pages only
-	start := time.Now()
-	cmd := exec.CommandContext(ctx, r.o.Executable, "collect", "--config", cfgPath, "--once")
-	var out strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		return m, fmt.Errorf("ccbench collect --once: %w", err)
-	}
-	peak := watchPeakRSS(cmd.Process.Pid)
-	err = cmd.Wait()
-	took := time.Since(start)
-	m.rssKB, m.pageBytes = peak(), cache.served.Load()
-	if err != nil {
-		return m, fmt.Errorf("ccbench collect --once: %w\n%s", err, out.String())
-	}
-	server1, ok1, err := meter.quiet(ctx)
-	if err != nil {
-		return m, err
-	}
-	m.collectCPU = cpuCost{client: childCPU(cmd.ProcessState), server: server1 - server0, measured: ok0 && ok1}
 	rows, err := st.CountRows(ctx)
 	if err != nil {
 		return m, err
@@ -130,7 +128,6 @@ func (r *run) ingestOnce(ctx context.Context, database, baseURL string, cache *p
 	if m.csv, m.csvRows, m.csvCPU, err = r.csvRate(ctx, database, meter); err != nil {
 		return m, err
 	}
-	m.sinkRows = m.rows
 	m.sink, m.batches, m.sinkCPU, err = r.sinkRate(ctx, st, int(rows), meter)
 	return m, err
 }
@@ -168,11 +165,11 @@ func (r *run) reportIngest(runs []ingestRun) {
 
 // reportIngestCPU adds the CPU time per 100,000 rows of the collector and
 // of the sink next to the CSV load's, each with the ClickHouse server's
-// share (its merges included), where the runs could read it: a figure
-// that the machine's speed moves far less than the rates, since a busy
-// two-core machine slows the collector and the one-client CSV load
-// differently. The ratio is the CSV load's CPU time over the step's,
-// which is the rate ratio where both are bound by CPU alone.
+// share (its merges included), where the runs could read it: it shows
+// where each step's cost goes, on the client or on the server. The ratio
+// is the CSV load's CPU time over the step's, which is the rate ratio
+// where both are bound by CPU alone. It moves with the machine's state
+// too (docs/benchmarks.md, "CPU per row").
 func (r *run) reportIngestCPU(runs []ingestRun) {
 	for _, m := range runs {
 		if !m.collectCPU.measured || !m.csvCPU.measured || !m.sinkCPU.measured {
@@ -188,7 +185,7 @@ func (r *run) reportIngestCPU(runs []ingestRun) {
 		{"CPU time per 100,000 rows of `ccbench collect --once`, the collector's + the ClickHouse server's (its merges included)",
 			func(m ingestRun) (cpuCost, int64) { return m.collectCPU, m.rows }},
 		{"CPU time per 100,000 rows of the sink's pass, the bench's + the ClickHouse server's (its merges included)",
-			func(m ingestRun) (cpuCost, int64) { return m.sinkCPU, m.sinkRows }},
+			func(m ingestRun) (cpuCost, int64) { return m.sinkCPU, m.rows }}, // the sink writes as many rows
 	} {
 		ratios := make([]float64, len(runs))
 		for i, m := range runs {
@@ -399,20 +396,18 @@ func (r *run) csvRate(ctx context.Context, database string, meter serverMeter) (
 	defer in.Close()
 	load := client("INSERT INTO contacts_csv FORMAT CSV")
 	load.Stdin = in
-	server0, ok0, err := meter.quiet(ctx)
+	var took time.Duration
+	cost, err := meter.measure(ctx, func() (time.Duration, error) {
+		start := time.Now()
+		if out, err := load.CombinedOutput(); err != nil {
+			return 0, fmt.Errorf("load CSV: %w: %s", err, out)
+		}
+		took = time.Since(start)
+		return childCPU(load.ProcessState), nil
+	})
 	if err != nil {
 		return 0, 0, cpuCost{}, err
 	}
-	start := time.Now()
-	if out, err := load.CombinedOutput(); err != nil {
-		return 0, 0, cpuCost{}, fmt.Errorf("load CSV: %w: %s", err, out)
-	}
-	took := time.Since(start)
-	server1, ok1, err := meter.quiet(ctx)
-	if err != nil {
-		return 0, 0, cpuCost{}, err
-	}
-	cost := cpuCost{client: childCPU(load.ProcessState), server: server1 - server0, measured: ok0 && ok1}
 	var n int
 	out, err := client("SELECT count() FROM contacts_csv").Output()
 	if err != nil {
@@ -432,29 +427,26 @@ func (r *run) csvRate(ctx context.Context, database string, meter serverMeter) (
 func (r *run) sinkRate(ctx context.Context, st *store.Store, n int, meter serverMeter) (sink, batches float64, cost cpuCost, err error) {
 	cs := syntheticRecords(n, r.o.Now(), time.Duration(r.o.IngestDays)*24*time.Hour)
 	const batch = collectors.BatchRows
-	server0, ok0, err := meter.quiet(ctx)
-	if err != nil {
-		return 0, 0, cost, err
-	}
-	self0 := selfCPU()
-	start := time.Now()
-	p := st.BeginPass()
-	for i := 0; i < len(cs); i += batch {
-		if err := p.InsertContacts(ctx, cs[i:min(i+batch, len(cs))]); err != nil {
-			return 0, 0, cost, err
+	var took, written time.Duration
+	cost, err = meter.measure(ctx, func() (time.Duration, error) {
+		self0 := selfCPU()
+		start := time.Now()
+		p := st.BeginPass()
+		for i := 0; i < len(cs); i += batch {
+			if err := p.InsertContacts(ctx, cs[i:min(i+batch, len(cs))]); err != nil {
+				return 0, err
+			}
 		}
-	}
-	written := time.Since(start)
-	if err := p.Finish(ctx); err != nil {
-		return 0, 0, cost, err
-	}
-	took := time.Since(start)
-	self1 := selfCPU()
-	server1, ok1, err := meter.quiet(ctx)
+		written = time.Since(start)
+		if err := p.Finish(ctx); err != nil {
+			return 0, err
+		}
+		took = time.Since(start)
+		return selfCPU() - self0, nil
+	})
 	if err != nil {
 		return 0, 0, cost, err
 	}
-	cost = cpuCost{client: self1 - self0, server: server1 - server0, measured: ok0 && ok1}
 	return float64(len(cs)) / took.Seconds(), float64(len(cs)) / written.Seconds(), cost, nil
 }
 

@@ -184,18 +184,21 @@ func TestParseIntoAnEarlierPagesRecords(t *testing.T) {
 	}
 	var into []records.Contact
 	for i, body := range all[StreamContacts] {
-		want, err := oracleParsePage(body, testMeta, "contacts", parseContact)
+		whole, err := oracleParsePage(body, testMeta, "contacts", parseContact)
 		if err != nil {
 			t.Fatal(err)
 		}
 		metas := []meta{testMeta}
-		if n := len(want.Records); n > 0 {
+		if n := len(whole.Records); n > 0 {
 			m := testMeta
-			m.After = position{want.Records[n/2].UpdatedAt, want.Records[n/2].ID}
+			m.After = position{whole.Records[n/2].UpdatedAt, whole.Records[n/2].ID}
 			metas = append(metas, m)
 		}
 		for _, m := range metas {
-			want, _ := oracleParsePage(body, m, "contacts", parseContact)
+			want, err := oracleParsePage(body, m, "contacts", parseContact)
+			if err != nil {
+				t.Fatal(err)
+			}
 			got, err := parseContactsPage(body, m, into)
 			if err != nil {
 				t.Fatal(err)
