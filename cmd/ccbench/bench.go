@@ -16,7 +16,7 @@ func benchCommand() *cli.Command {
 		Usage: "measure ingest, KPI queries and the exporter on this machine, each next to its baseline",
 		Description: `Starts its own ClickHouse in a temporary directory and prints, from one run:
 the collector's rows/s against clickhouse-client loading the same rows as CSV
-(and each one's CPU time per 100,000 rows, the ClickHouse server's included),
+(the median of three loads per run; and each one's CPU time per 100,000 rows, the ClickHouse server's included),
 compare over a year of N institutions from the rollups against the raw
 versions (results checked identical), one exporter refresh of M institutions,
 scrape latency, and the collector's peak RSS. The defaults are the scale of
