@@ -2,6 +2,7 @@ package bench
 
 import (
 	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -64,6 +65,29 @@ func TestMedianAndRatioRange(t *testing.T) {
 		}
 		if got := ratioRange(tc.in); got != tc.ratios {
 			t.Errorf("ratioRange(%v) = %q, want %q", tc.in, got, tc.ratios)
+		}
+	}
+}
+
+func TestMedianLoad(t *testing.T) {
+	load := func(rate float64, serverMS int) csvLoad {
+		return csvLoad{rate: rate, rows: 1000, cost: cpuCost{server: time.Duration(serverMS) * time.Millisecond, measured: true}}
+	}
+	for _, tc := range []struct {
+		loads []csvLoad
+		want  csvLoad
+	}{
+		{[]csvLoad{load(300, 1)}, load(300, 1)},
+		// The middle rate's own cost comes with it, not the middle cost.
+		{[]csvLoad{load(390, 2), load(250, 3), load(300, 1)}, load(300, 1)},
+		{[]csvLoad{load(200, 1), load(400, 2), load(300, 3), load(100, 4)}, load(300, 3)},
+	} {
+		in := slices.Clone(tc.loads)
+		if got := medianLoad(tc.loads); got != tc.want {
+			t.Errorf("medianLoad(%v) = %v, want %v", tc.loads, got, tc.want)
+		}
+		if !slices.Equal(in, tc.loads) {
+			t.Errorf("medianLoad reordered its argument: %v, was %v", tc.loads, in)
 		}
 	}
 }

@@ -380,12 +380,7 @@ func (r *run) csvRate(ctx context.Context, database string, meter serverMeter) (
 	if err := r.dumpCSV(ctx, database, csv); err != nil {
 		return 0, 0, cpuCost{}, err
 	}
-	type load struct {
-		rate float64
-		rows int64
-		cost cpuCost
-	}
-	loads := make([]load, csvLoads)
+	loads := make([]csvLoad, csvLoads)
 	for i := range loads {
 		l := &loads[i]
 		var err error
@@ -393,9 +388,24 @@ func (r *run) csvRate(ctx context.Context, database string, meter serverMeter) (
 			return 0, 0, cpuCost{}, err
 		}
 	}
-	slices.SortFunc(loads, func(a, b load) int { return cmp.Compare(a.rate, b.rate) })
-	m := loads[len(loads)/2]
+	m := medianLoad(loads)
 	return m.rate, m.rows, m.cost, nil
+}
+
+// csvLoad is what one CSV load measured.
+type csvLoad struct {
+	rate float64
+	rows int64
+	cost cpuCost
+}
+
+// medianLoad returns the load of the median rate (of the upper middle
+// two when their number is even), so that the rate and the CPU time a run
+// reports come from the same load.
+func medianLoad(loads []csvLoad) csvLoad {
+	sorted := slices.Clone(loads)
+	slices.SortFunc(sorted, func(a, b csvLoad) int { return cmp.Compare(a.rate, b.rate) })
+	return sorted[len(sorted)/2]
 }
 
 // clickhouseClient returns the clickhouse-client command that runs query
