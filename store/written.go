@@ -485,13 +485,16 @@ const writtenCaseColumns = "institution, source, id, version, unit, channel, arr
 // written_cases, and for a record that was a written case and whose new
 // version is not, writes that version as withdrawn from written_cases.
 func (s *Store) insertWrittenCases(ctx context.Context, cs []records.Contact, members map[recordKey]bool) error {
-	n := 0
+	// Sized up front rather than grown, each being a copy: the written
+	// cases, and the members withdrawn, of which there are mostly no more
+	// than members holds (counted without a second lookup per record).
+	n := len(members)
 	for _, c := range cs {
-		if isWrittenCase(c) || members[recordKey{c.Institution, c.Source, c.ID}] {
+		if isWrittenCase(c) {
 			n++
 		}
 	}
-	keep := make([]records.Contact, 0, n) // sized up front rather than grown: each is a copy
+	keep := make([]records.Contact, 0, n)
 	for _, c := range cs {
 		if isWrittenCase(c) {
 			members[recordKey{c.Institution, c.Source, c.ID}] = true
