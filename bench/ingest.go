@@ -125,9 +125,11 @@ func (r *run) ingestOnce(ctx context.Context, database, baseURL string, cache *p
 	}
 	m.rows = int64(rows)
 	m.collect = float64(rows) / took.Seconds()
-	if m.csv, m.csvRows, m.csvCPU, err = r.csvRate(ctx, database, meter); err != nil {
+	csv, err := r.csvRate(ctx, database, meter)
+	if err != nil {
 		return m, err
 	}
+	m.csv, m.csvRows, m.csvCPU = csv.rate, csv.rows, csv.cost
 	m.sink, m.batches, m.sinkCPU, err = r.sinkRate(ctx, st, int(rows), meter)
 	return m, err
 }
@@ -373,26 +375,25 @@ func writeIngestConfig(path, dsn, baseURL string) error {
 const csvLoads = 3
 
 // csvRate exports the collected contacts as CSV and times clickhouse-client
-// loading them, csvLoads times, each into a new copy of the table; it
-// returns the median load's rate, the rows it loaded and its CPU time.
-func (r *run) csvRate(ctx context.Context, database string, meter serverMeter) (float64, int64, cpuCost, error) {
+// loading them, csvLoads times, each into a new copy of the table, and
+// returns the median load (medianLoad).
+func (r *run) csvRate(ctx context.Context, database string, meter serverMeter) (csvLoad, error) {
 	csv := filepath.Join(r.dir, "contacts.csv")
 	if err := r.dumpCSV(ctx, database, csv); err != nil {
-		return 0, 0, cpuCost{}, err
+		return csvLoad{}, err
 	}
 	loads := make([]csvLoad, csvLoads)
 	for i := range loads {
-		l := &loads[i]
 		var err error
-		if l.rate, l.rows, l.cost, err = r.loadCSV(ctx, database, fmt.Sprintf("contacts_csv_%d", i+1), csv, meter); err != nil {
-			return 0, 0, cpuCost{}, err
+		if loads[i], err = r.loadCSV(ctx, database, fmt.Sprintf("contacts_csv_%d", i+1), csv, meter); err != nil {
+			return csvLoad{}, err
 		}
 	}
-	m := medianLoad(loads)
-	return m.rate, m.rows, m.cost, nil
+	return medianLoad(loads), nil
 }
 
-// csvLoad is what one CSV load measured.
+// csvLoad is what one CSV load measured: its rate, the rows it loaded and
+// its CPU time.
 type csvLoad struct {
 	rate float64
 	rows int64
@@ -432,15 +433,14 @@ func (r *run) dumpCSV(ctx context.Context, database, path string) error {
 }
 
 // loadCSV times clickhouse-client loading the CSV file csv into table, a
-// new copy of contacts dropped once its rows are counted, and returns the
-// rate, the rows loaded and the load's CPU time.
-func (r *run) loadCSV(ctx context.Context, database, table, csv string, meter serverMeter) (float64, int64, cpuCost, error) {
+// new copy of contacts dropped once its rows are counted.
+func (r *run) loadCSV(ctx context.Context, database, table, csv string, meter serverMeter) (csvLoad, error) {
 	if out, err := r.clickhouseClient(ctx, database, "CREATE TABLE "+table+" AS contacts").CombinedOutput(); err != nil {
-		return 0, 0, cpuCost{}, fmt.Errorf("create CSV table: %w: %s", err, out)
+		return csvLoad{}, fmt.Errorf("create CSV table: %w: %s", err, out)
 	}
 	in, err := os.Open(csv)
 	if err != nil {
-		return 0, 0, cpuCost{}, err
+		return csvLoad{}, err
 	}
 	defer in.Close()
 	load := r.clickhouseClient(ctx, database, "INSERT INTO "+table+" FORMAT CSV")
@@ -455,22 +455,22 @@ func (r *run) loadCSV(ctx context.Context, database, table, csv string, meter se
 		return childCPU(load.ProcessState), nil
 	})
 	if err != nil {
-		return 0, 0, cpuCost{}, err
+		return csvLoad{}, err
 	}
 	var n int
 	out, err := r.clickhouseClient(ctx, database, "SELECT count() FROM "+table).Output()
 	if err != nil {
-		return 0, 0, cpuCost{}, fmt.Errorf("count CSV rows: %w", err)
+		return csvLoad{}, fmt.Errorf("count CSV rows: %w", err)
 	}
 	if _, err := fmt.Sscan(string(out), &n); err != nil {
-		return 0, 0, cpuCost{}, err
+		return csvLoad{}, err
 	}
 	// No copy stays: the next load and the sink find the server as the
 	// first load did.
 	if out, err := r.clickhouseClient(ctx, database, "DROP TABLE "+table).CombinedOutput(); err != nil {
-		return 0, 0, cpuCost{}, fmt.Errorf("drop CSV table: %w: %s", err, out)
+		return csvLoad{}, fmt.Errorf("drop CSV table: %w: %s", err, out)
 	}
-	return float64(n) / took.Seconds(), int64(n), cost, nil
+	return csvLoad{rate: float64(n) / took.Seconds(), rows: int64(n), cost: cost}, nil
 }
 
 // sinkRate times a store pass writing n contacts of another institution,
