@@ -118,7 +118,8 @@ func TestReportIngestCPU(t *testing.T) {
 		return ingestRun{rows: 200000, csvRows: 100000, // the sink writes as many rows as the collector
 			collectCPU: cpuCost{client: collector, server: server, measured: true},
 			csvCPU:     cpuCost{client: csvClient, server: csvServer, measured: true},
-			sinkCPU:    cpuCost{client: time.Second / 5, server: time.Second, measured: true}}
+			sinkCPU:    cpuCost{client: time.Second / 5, server: time.Second, measured: true},
+			rawCPU:     cpuCost{client: time.Second / 10, server: 3 * time.Second / 10, measured: true}}
 	}
 	runs := []ingestRun{
 		costs(time.Second, 2*time.Second, time.Second/10, time.Second/5),    // 1.50 s per 100,000; CSV 0.30
@@ -127,10 +128,10 @@ func TestReportIngestCPU(t *testing.T) {
 	}
 	r := &run{o: Options{Logger: slog.New(slog.DiscardHandler)}, report: &Report{}}
 	r.reportIngestCPU(runs)
-	if len(r.report.Figures) != 2 {
-		t.Fatalf("%d figures, want 2", len(r.report.Figures))
+	if len(r.report.Figures) != 3 {
+		t.Fatalf("%d figures, want 3", len(r.report.Figures))
 	}
-	collect, sink := r.report.Figures[0], r.report.Figures[1]
+	collect, sink, raw := r.report.Figures[0], r.report.Figures[1], r.report.Figures[2]
 	if want := "1.50 s (a middle run: 0.50 + ClickHouse 1.00)"; collect.Value != want {
 		t.Errorf("collector: %q, want %q", collect.Value, want)
 	}
@@ -144,11 +145,24 @@ func TestReportIngestCPU(t *testing.T) {
 	if want := "0.60 s (a middle run: 0.10 + ClickHouse 0.50)"; sink.Value != want {
 		t.Errorf("sink: %q, want %q", sink.Value, want)
 	}
+	if want := "0.20 s (a middle run: 0.05 + ClickHouse 0.15)"; raw.Value != want {
+		t.Errorf("raw versions only: %q, want %q", raw.Value, want)
+	}
+	// CSV over the raw versions per run: 0.30/0.20, 0.20/0.20, 0.40/0.20.
+	if want := "1.50× (1.00-2.00×, 3 runs)"; raw.Ratio != want {
+		t.Errorf("raw versions only ratio: %q, want %q", raw.Ratio, want)
+	}
 
-	runs[1].csvCPU.measured = false
-	r = &run{o: Options{Logger: slog.New(slog.DiscardHandler)}, report: &Report{}}
-	r.reportIngestCPU(runs)
-	if len(r.report.Figures) != 0 {
-		t.Errorf("%d figures with a run unmeasured, want none", len(r.report.Figures))
+	for _, unmeasured := range []func(m *ingestRun){
+		func(m *ingestRun) { m.csvCPU.measured = false },
+		func(m *ingestRun) { m.rawCPU.measured = false },
+	} {
+		runs := slices.Clone(runs)
+		unmeasured(&runs[1])
+		r = &run{o: Options{Logger: slog.New(slog.DiscardHandler)}, report: &Report{}}
+		r.reportIngestCPU(runs)
+		if len(r.report.Figures) != 0 {
+			t.Errorf("%d figures with a run unmeasured, want none", len(r.report.Figures))
+		}
 	}
 }

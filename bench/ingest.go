@@ -56,7 +56,7 @@ func (r *run) ingest(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("run %d of %d: %w", i+1, r.o.IngestRuns, err)
 		}
-		r.o.Logger.Info("ingest run", "run", i+1, "collector", run.collect, "csv", run.csv, "sink", run.sink, "batches", run.batches)
+		r.o.Logger.Info("ingest run", "run", i+1, "collector", run.collect, "csv", run.csv, "sink", run.sink, "batches", run.batches, "raw", run.raw)
 		runs = append(runs, run)
 	}
 	r.reportIngest(runs)
@@ -71,6 +71,8 @@ type ingestRun struct {
 	rssKB, pageBytes            int64
 	csvRows                     int64 // the contact rows the CSV load took (rows also counts feedback)
 	collectCPU, csvCPU, sinkCPU cpuCost
+	raw                         float64 // the sink's contacts as raw versions only (rawRate)
+	rawCPU                      cpuCost
 }
 
 // ingestOnce collects the simulator's pages from baseURL into a new
@@ -131,6 +133,10 @@ func (r *run) ingestOnce(ctx context.Context, database, baseURL string, cache *p
 	}
 	m.csv, m.csvRows, m.csvCPU = csv.rate, csv.rows, csv.cost
 	m.sink, m.batches, m.sinkCPU, err = r.sinkRate(ctx, st, int(rows), meter)
+	if err != nil {
+		return m, err
+	}
+	m.raw, m.rawCPU, err = r.rawRate(ctx, st, int(rows), meter)
 	return m, err
 }
 
@@ -159,6 +165,8 @@ func (r *run) reportIngest(runs []ingestRun) {
 		"≥ 1×", func(m ingestRun) float64 { return m.sink }))
 	r.add(figure("the same pass's batches alone, before `Finish` (lookups, inserts and the crash-safe notes, with the recounts that ran ahead meanwhile)",
 		"", func(m ingestRun) float64 { return m.batches }))
+	r.add(figure("the same contacts written as raw versions only, in the same batches, with no rollup upkeep (no lookups, written cases, notes or recounts): the floor under the sink",
+		"", func(m ingestRun) float64 { return m.raw }))
 	r.reportIngestCPU(runs)
 	peak := slices.Max(pick(func(m ingestRun) float64 { return float64(m.rssKB) }))
 	r.add(Figure{Section: "ingest", What: fmt.Sprintf("peak RSS of the collector process, reading %.2f GB of pages (the largest of the runs)", float64(last.pageBytes)/1e9),
@@ -174,7 +182,7 @@ func (r *run) reportIngest(runs []ingestRun) {
 // too (docs/benchmarks.md, "CPU per row").
 func (r *run) reportIngestCPU(runs []ingestRun) {
 	for _, m := range runs {
-		if !m.collectCPU.measured || !m.csvCPU.measured || !m.sinkCPU.measured {
+		if !m.collectCPU.measured || !m.csvCPU.measured || !m.sinkCPU.measured || !m.rawCPU.measured {
 			return
 		}
 	}
@@ -188,6 +196,8 @@ func (r *run) reportIngestCPU(runs []ingestRun) {
 			func(m ingestRun) (cpuCost, int64) { return m.collectCPU, m.rows }},
 		{"CPU time per 100,000 rows of the sink's pass, the bench's + the ClickHouse server's (its merges included)",
 			func(m ingestRun) (cpuCost, int64) { return m.sinkCPU, m.rows }}, // the sink writes as many rows
+		{"CPU time per 100,000 rows of the same contacts as raw versions only, the bench's + the ClickHouse server's (its merges included)",
+			func(m ingestRun) (cpuCost, int64) { return m.rawCPU, m.rows }},
 	} {
 		ratios := make([]float64, len(runs))
 		for i, m := range runs {
@@ -502,6 +512,34 @@ func (r *run) sinkRate(ctx context.Context, st *store.Store, n int, meter server
 		return 0, 0, cost, err
 	}
 	return float64(len(cs)) / took.Seconds(), float64(len(cs)) / written.Seconds(), cost, nil
+}
+
+// rawRate times the sink's n contacts, under an institution of their own,
+// written as raw versions only (store.Store.InsertContactsWithoutRollups)
+// in the sink's batches: what the insert costs by itself, the floor under
+// the sink's rate; and its CPU time as sinkRate measures it.
+func (r *run) rawRate(ctx context.Context, st *store.Store, n int, meter serverMeter) (float64, cpuCost, error) {
+	cs := syntheticRecords(n, r.o.Now(), time.Duration(r.o.IngestDays)*24*time.Hour)
+	for i := range cs {
+		cs[i].Institution = "sink-raw"
+	}
+	const batch = collectors.BatchRows
+	var took time.Duration
+	cost, err := meter.measure(ctx, func() (time.Duration, error) {
+		self0 := selfCPU()
+		start := time.Now()
+		for i := 0; i < len(cs); i += batch {
+			if err := st.InsertContactsWithoutRollups(ctx, cs[i:min(i+batch, len(cs))]); err != nil {
+				return 0, err
+			}
+		}
+		took = time.Since(start)
+		return selfCPU() - self0, nil
+	})
+	if err != nil {
+		return 0, cost, err
+	}
+	return float64(len(cs)) / took.Seconds(), cost, nil
 }
 
 // syntheticRecords makes n answered phone and visit contacts arriving in

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -323,6 +324,36 @@ func TestLargeBatchGoesWhole(t *testing.T) {
 		t.Fatal(err)
 	}
 	for table, want := range map[string]uint64{"contacts": n, "written_cases": n / 2, "feedback": n} {
+		if got, err := s.Count(ctx, "SELECT count() FROM "+table); err != nil || got != want {
+			t.Errorf("%s holds %d rows (%v), want %d", table, got, err, want)
+		}
+	}
+}
+
+// TestInsertContactsWithoutRollups checks that the bench's floor writes
+// the versions and nothing of their upkeep, and refuses a bad batch before
+// sending any of it.
+func TestInsertContactsWithoutRollups(t *testing.T) {
+	s := servertest.NewStore(t)
+	ctx := testContext(t)
+	cs := []records.Contact{
+		answered("a", "cc", records.ChannelPhone, nineAM, 10, 60, 0, 5),
+		openCase("b", "cc", records.ChannelEmail, nineAM),
+		abandoned("c", "cc", records.ChannelPhone, nineAM, 30),
+	}
+	bad := slices.Clone(cs)
+	bad[2].Version = -1
+	err := s.InsertContactsWithoutRollups(ctx, bad)
+	if err == nil || !strings.Contains(err.Error(), "sodra-cc/c") || !strings.Contains(err.Error(), "version") {
+		t.Fatalf("a batch with a negative version: %v, want an error naming the record and the field", err)
+	}
+	if got, err := s.Count(ctx, "SELECT count() FROM contacts"); err != nil || got != 0 {
+		t.Fatalf("after the refused batch, contacts holds %d rows (%v), want none", got, err)
+	}
+	if err := s.InsertContactsWithoutRollups(ctx, cs); err != nil {
+		t.Fatal(err)
+	}
+	for table, want := range map[string]uint64{"contacts": 3, "written_cases": 0, "contact_rollup_15m": 0, "contact_rollup_1s": 0, "rollup_pending": 0} {
 		if got, err := s.Count(ctx, "SELECT count() FROM "+table); err != nil || got != want {
 			t.Errorf("%s holds %d rows (%v), want %d", table, got, err, want)
 		}

@@ -17,7 +17,8 @@ func benchCommand() *cli.Command {
 		Description: `Starts its own ClickHouse in a temporary directory and prints, from one run:
 the collector's rows/s against clickhouse-client loading the same rows as CSV
 (the median of three loads per run; and each one's CPU time per 100,000 rows, the ClickHouse server's included),
-compare over a year of N institutions from the rollups against the raw
+the store's sink alone, and the same contacts written as raw versions with no
+rollup upkeep (the floor under the sink), compare over a year of N institutions from the rollups against the raw
 versions (results checked identical), one exporter refresh of M institutions,
 scrape latency, and the collector's peak RSS. The defaults are the scale of
 docs/benchmarks.md and take several minutes; smaller values run in seconds.
