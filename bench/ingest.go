@@ -153,24 +153,29 @@ func (r *run) reportIngest(runs []ingestRun) {
 	}
 	csv := pick(func(m ingestRun) float64 { return m.csv })
 	baseline := "clickhouse-client CSV " + rate(median(csv))
-	figure := func(what, target string, f func(ingestRun) float64) Figure {
+	// figure adds a rate next to the CSV rate; minRatio, when not zero, is
+	// its target.
+	figure := func(what string, minRatio float64, f func(ingestRun) float64) Figure {
 		ratios := pick(func(m ingestRun) float64 { return f(m) / m.csv })
-		return Figure{Section: "ingest", What: what, Value: rate(median(pick(f))), Baseline: baseline,
-			Ratio: ratioRange(ratios), Target: target}
+		fig := Figure{Section: "ingest", What: what, Value: rate(median(pick(f))), Baseline: baseline, Ratio: ratioRange(ratios)}
+		if minRatio > 0 {
+			fig.Target = r.o.ingestTarget(minRatio, median(ratios))
+		}
+		return fig
 	}
 	last := runs[len(runs)-1]
 	r.add(figure(fmt.Sprintf("`ccbench collect --once`, %s contact and feedback versions from the local SODRA-style simulator (%d days)", thousands(float64(last.rows)), r.o.IngestDays),
-		"≥ 0.5×", func(m ingestRun) float64 { return m.collect }))
+		0.5, func(m ingestRun) float64 { return m.collect }))
 	r.add(figure(fmt.Sprintf("store sink alone (a pass of `InsertContacts` in batches of %s, then `Finish`, which recounts the rollups)", thousands(collectors.BatchRows)),
-		"≥ 1×", func(m ingestRun) float64 { return m.sink }))
+		1, func(m ingestRun) float64 { return m.sink }))
 	r.add(figure("the same pass's batches alone, before `Finish` (lookups, inserts and the crash-safe notes, with the recounts that ran ahead meanwhile)",
-		"", func(m ingestRun) float64 { return m.batches }))
+		0, func(m ingestRun) float64 { return m.batches }))
 	r.add(figure("the same contacts written as raw versions only, in the same batches, with no rollup upkeep (no lookups, written cases, notes or recounts): the floor under the sink",
-		"", func(m ingestRun) float64 { return m.raw }))
+		0, func(m ingestRun) float64 { return m.raw }))
 	r.reportIngestCPU(runs)
 	peak := slices.Max(pick(func(m ingestRun) float64 { return float64(m.rssKB) }))
 	r.add(Figure{Section: "ingest", What: fmt.Sprintf("peak RSS of the collector process, reading %.2f GB of pages (the largest of the runs)", float64(last.pageBytes)/1e9),
-		Value: fmt.Sprintf("%.0f MB", peak/1024), Target: "< 100 MB, flat in the input size"})
+		Value: fmt.Sprintf("%.0f MB", peak/1024), Target: rssTarget(peak/1024, last.pageBytes)})
 }
 
 // reportIngestCPU adds the CPU time per 100,000 rows of the collector and

@@ -22,6 +22,8 @@ rollup upkeep (the floor under the sink), compare over a year of N institutions 
 versions (results checked identical), one exporter refresh of M institutions,
 scrape latency, and the collector's peak RSS. The defaults are the scale of
 docs/benchmarks.md and take several minutes; smaller values run in seconds.
+Each figure with a target says whether it is met, or, in a run smaller than
+the scale the target is stated at, at what scale it is judged.
 
 Example:
    ccbench bench --institutions 2 --days 30 --exporter.institutions 5 --out /tmp/bench.md`,
