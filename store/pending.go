@@ -379,14 +379,32 @@ func (s *Store) recountAll(ctx context.Context, plans []contactRecount) error {
 // The contacts are matched by a hash of their key, which ClickHouse 18.16
 // matches about seven times faster than the (source, id) tuple (1.07 s
 // against 0.14 s for a pass of 829,000 contacts); a collision only adds a
-// bucket to recount, which leaves it as it was.
+// bucket to recount, which leaves it as it was. An institution with no
+// response about a contact submitted since earliest (no feedback source, or
+// none that names contacts) has none to find, and its contacts are not read.
 func (s *Store) feedbackAbout(ctx context.Context, institution string, earliest, since time.Time, t touched) error {
+	if found, err := s.anyResponseAbout(ctx, institution, earliest); err != nil || !found {
+		return err
+	}
 	q := &query{}
 	q.sql("SELECT DISTINCT toStartOfFifteenMinutes(submitted_at) FROM feedback WHERE institution = ").bind(institution).
 		sql(" AND submitted_at >= ").time(earliest).
 		sql(" AND cityHash64(source, contact_id) IN (SELECT cityHash64(source, id) FROM contacts WHERE institution = ").bind(institution).
 		sql(" AND arrived_at >= ").time(earliest).sql(" AND ingested_at >= ").time(since).sql(")")
 	return s.collectBuckets(ctx, q, institution, t)
+}
+
+// anyResponseAbout reports whether the institution has a response about a
+// contact submitted since earliest.
+func (s *Store) anyResponseAbout(ctx context.Context, institution string, earliest time.Time) (bool, error) {
+	q := &query{}
+	q.sql("SELECT count() FROM feedback WHERE institution = ").bind(institution).
+		sql(" AND submitted_at >= ").time(earliest).sql(" AND contact_id != ''")
+	var n uint64
+	if err := s.conn.QueryRow(ctx, q.String(), q.args...).Scan(&n); err != nil {
+		return false, fmt.Errorf("responses about contacts of %s: %w", institution, err)
+	}
+	return n > 0, nil
 }
 
 // collectBuckets runs q, which selects buckets, and adds them to t.
