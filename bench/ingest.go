@@ -495,16 +495,13 @@ func (r *run) loadCSV(ctx context.Context, database, table, csv string, meter se
 // which does nothing else meanwhile, and the server's).
 func (r *run) sinkRate(ctx context.Context, st *store.Store, n int, meter serverMeter) (sink, batches float64, cost cpuCost, err error) {
 	cs := syntheticRecords(n, r.o.Now(), time.Duration(r.o.IngestDays)*24*time.Hour)
-	const batch = collectors.BatchRows
 	var took, written time.Duration
 	cost, err = meter.measure(ctx, func() (time.Duration, error) {
 		self0 := selfCPU()
 		start := time.Now()
 		p := st.BeginPass()
-		for i := 0; i < len(cs); i += batch {
-			if err := p.InsertContacts(ctx, cs[i:min(i+batch, len(cs))]); err != nil {
-				return 0, err
-			}
+		if err := writeBatches(ctx, cs, p.InsertContacts); err != nil {
+			return 0, err
 		}
 		written = time.Since(start)
 		if err := p.Finish(ctx); err != nil {
@@ -528,15 +525,12 @@ func (r *run) rawRate(ctx context.Context, st *store.Store, n int, meter serverM
 	for i := range cs {
 		cs[i].Institution = "sink-raw"
 	}
-	const batch = collectors.BatchRows
 	var took time.Duration
 	cost, err := meter.measure(ctx, func() (time.Duration, error) {
 		self0 := selfCPU()
 		start := time.Now()
-		for i := 0; i < len(cs); i += batch {
-			if err := st.InsertContactsWithoutRollups(ctx, cs[i:min(i+batch, len(cs))]); err != nil {
-				return 0, err
-			}
+		if err := writeBatches(ctx, cs, st.InsertContactsWithoutRollups); err != nil {
+			return 0, err
 		}
 		took = time.Since(start)
 		return selfCPU() - self0, nil
@@ -545,6 +539,17 @@ func (r *run) rawRate(ctx context.Context, st *store.Store, n int, meter serverM
 		return 0, cost, err
 	}
 	return float64(len(cs)) / took.Seconds(), cost, nil
+}
+
+// writeBatches writes cs with insert in batches of collectors.BatchRows, as
+// a collector's pass does.
+func writeBatches(ctx context.Context, cs []records.Contact, insert func(context.Context, []records.Contact) error) error {
+	for i := 0; i < len(cs); i += collectors.BatchRows {
+		if err := insert(ctx, cs[i:min(i+collectors.BatchRows, len(cs))]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // syntheticRecords makes n answered phone and visit contacts arriving in
