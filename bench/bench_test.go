@@ -115,9 +115,9 @@ func TestStatCPU(t *testing.T) {
 // server's CPU time.
 func TestReportIngestCPU(t *testing.T) {
 	costs := func(collector, server, csvClient, csvServer time.Duration) ingestRun {
-		return ingestRun{rows: 200000, csvRows: 100000, // the sink writes as many rows as the collector
+		return ingestRun{rows: 200000, // the sink writes as many rows as the collector
 			collectCPU: cpuCost{client: collector, server: server, measured: true},
-			csvCPU:     cpuCost{client: csvClient, server: csvServer, measured: true},
+			csv:        csvLoad{rows: 100000, cost: cpuCost{client: csvClient, server: csvServer, measured: true}},
 			sinkCPU:    cpuCost{client: time.Second / 5, server: time.Second, measured: true},
 			rawCPU:     cpuCost{client: time.Second / 10, server: 3 * time.Second / 10, measured: true}}
 	}
@@ -154,7 +154,7 @@ func TestReportIngestCPU(t *testing.T) {
 	}
 
 	for _, unmeasured := range []func(m *ingestRun){
-		func(m *ingestRun) { m.csvCPU.measured = false },
+		func(m *ingestRun) { m.csv.cost.measured = false },
 		func(m *ingestRun) { m.rawCPU.measured = false },
 	} {
 		runs := slices.Clone(runs)

@@ -56,7 +56,7 @@ func (r *run) ingest(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("run %d of %d: %w", i+1, r.o.IngestRuns, err)
 		}
-		r.o.Logger.Info("ingest run", "run", i+1, "collector", run.collect, "csv", run.csv, "sink", run.sink, "batches", run.batches, "raw", run.raw)
+		r.o.Logger.Info("ingest run", "run", i+1, "collector", run.collect, "csv", run.csv.rate, "sink", run.sink, "batches", run.batches, "raw", run.raw)
 		runs = append(runs, run)
 	}
 	r.reportIngest(runs)
@@ -66,13 +66,13 @@ func (r *run) ingest(ctx context.Context) error {
 // ingestRun is what one run of the ingest measured, in rows per second
 // but for the RSS and the bytes of pages served.
 type ingestRun struct {
-	rows                        int64
-	collect, csv, sink, batches float64
-	rssKB, pageBytes            int64
-	csvRows                     int64 // the contact rows the CSV load took (rows also counts feedback)
-	collectCPU, csvCPU, sinkCPU cpuCost
-	raw                         float64 // the sink's contacts as raw versions only (rawRate)
-	rawCPU                      cpuCost
+	rows                   int64
+	collect, sink, batches float64
+	csv                    csvLoad // its rows are the contacts only (rows also counts feedback)
+	rssKB, pageBytes       int64
+	collectCPU, sinkCPU    cpuCost
+	raw                    float64 // the sink's contacts as raw versions only (rawRate)
+	rawCPU                 cpuCost
 }
 
 // ingestOnce collects the simulator's pages from baseURL into a new
@@ -127,11 +127,9 @@ func (r *run) ingestOnce(ctx context.Context, database, baseURL string, cache *p
 	}
 	m.rows = int64(rows)
 	m.collect = float64(rows) / took.Seconds()
-	csv, err := r.csvRate(ctx, database, meter)
-	if err != nil {
+	if m.csv, err = r.csvRate(ctx, database, meter); err != nil {
 		return m, err
 	}
-	m.csv, m.csvRows, m.csvCPU = csv.rate, csv.rows, csv.cost
 	m.sink, m.batches, m.sinkCPU, err = r.sinkRate(ctx, st, int(rows), meter)
 	if err != nil {
 		return m, err
@@ -151,12 +149,12 @@ func (r *run) reportIngest(runs []ingestRun) {
 		}
 		return out
 	}
-	csv := pick(func(m ingestRun) float64 { return m.csv })
+	csv := pick(func(m ingestRun) float64 { return m.csv.rate })
 	baseline := "clickhouse-client CSV " + rate(median(csv))
 	// figure adds a rate next to the CSV rate; minRatio, when not zero, is
 	// its target.
 	figure := func(what string, minRatio float64, f func(ingestRun) float64) Figure {
-		ratios := pick(func(m ingestRun) float64 { return f(m) / m.csv })
+		ratios := pick(func(m ingestRun) float64 { return f(m) / m.csv.rate })
 		fig := Figure{Section: "ingest", What: what, Value: rate(median(pick(f))), Baseline: baseline, Ratio: ratioRange(ratios)}
 		if minRatio > 0 {
 			fig.Target = r.o.ingestTarget(minRatio, median(ratios))
@@ -187,11 +185,11 @@ func (r *run) reportIngest(runs []ingestRun) {
 // too (docs/benchmarks.md, "CPU per row").
 func (r *run) reportIngestCPU(runs []ingestRun) {
 	for _, m := range runs {
-		if !m.collectCPU.measured || !m.csvCPU.measured || !m.sinkCPU.measured || !m.rawCPU.measured {
+		if !m.collectCPU.measured || !m.csv.cost.measured || !m.sinkCPU.measured || !m.rawCPU.measured {
 			return
 		}
 	}
-	csv := func(m ingestRun) (cpuCost, int64) { return m.csvCPU, m.csvRows }
+	csv := func(m ingestRun) (cpuCost, int64) { return m.csv.cost, m.csv.rows }
 	baseline := "clickhouse-client CSV " + medianCost(runs, csv)
 	for _, step := range []struct {
 		what string

@@ -396,10 +396,8 @@ type recordKey struct{ institution, source, id string }
 // written_cases).
 func (s *Store) beforeContacts(ctx context.Context, cs []records.Contact) (contactBatch, error) {
 	b := contactBatch{touched: touched{}, keys: keysBySource{}, stored: map[recordKey]time.Time{}, written: map[recordKey]bool{}}
-	for _, c := range cs {
-		if _, err := version("contact", c.Source, c.ID, c.Version); err != nil {
-			return b, err // before anything is sent: see rowsPerBlock
-		}
+	if err := checkVersions(cs); err != nil {
+		return b, err
 	}
 	for i, c := range cs {
 		b.touched.add(c.Institution, c.ArrivedAt)

@@ -123,12 +123,22 @@ func (s *Store) InsertContacts(ctx context.Context, cs []records.Contact) error 
 // InsertContacts; the institution's rollups and written cases do not
 // follow it, so it must only write institutions that nothing reads.
 func (s *Store) InsertContactsWithoutRollups(ctx context.Context, cs []records.Contact) error {
-	for _, c := range cs {
-		if _, err := version("contact", c.Source, c.ID, c.Version); err != nil {
-			return err // before anything is sent: see rowsPerBlock
-		}
+	if err := checkVersions(cs); err != nil {
+		return err
 	}
 	return s.insertContacts(ctx, cs)
+}
+
+// checkVersions refuses contacts with a negative version, naming the
+// first, before any row is sent: blocks already sent stay when a later row
+// fails (see rowsPerBlock).
+func checkVersions(cs []records.Contact) error {
+	for _, c := range cs {
+		if _, err := version("contact", c.Source, c.ID, c.Version); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (s *Store) insertContacts(ctx context.Context, cs []records.Contact) error {
