@@ -340,7 +340,13 @@ func TestAlertChain(t *testing.T) {
 		Tiers:      []alerts.Tier{{Severity: alerts.SeverityPage, Long: 10 * time.Minute, Short: 5 * time.Minute, For: 10 * time.Second, Factor: 14.4}},
 		FastWindow: 10 * time.Minute, SlowWindow: 10 * time.Minute,
 		ThresholdFor: time.Second, MinEvents: 5, EvaluationInterval: time.Second, MinStale: time.Second,
-		WebhookURL: hookSrv.URL, GroupWait: time.Second, GroupInterval: time.Second, RepeatInterval: time.Hour,
+		// A feed is stale after 10 polls (10 s), the exporter after 10
+		// refreshes (20 s): on a loaded machine (the store's cluster tests
+		// run alongside) one pass can take several seconds, and a stale
+		// alert raised by that alone would silence the KPI alerts this
+		// test waits for.
+		StaleIntervals: 10,
+		WebhookURL:     hookSrv.URL, GroupWait: time.Second, GroupInterval: time.Second, RepeatInterval: time.Hour,
 	})
 	if err != nil {
 		t.Fatalf("generate alerts: %v", err)
