@@ -73,6 +73,12 @@ const (
 	MeasureACW                       // acw_s
 )
 
+// HandlingMeasures are the measures a contact's handling time (talk + hold
+// + acw) needs. Hold is not among them, for some sources carry no hold
+// times at all (VMI-style calls: talk + acw); a source that does carry them
+// sets MeasureTalk only when hold_s is known as well.
+const HandlingMeasures = MeasureTalk | MeasureACW
+
 // NoMeasures is the value of a contact whose source carries no handling
 // times (a facebook message, a VMI-style chat, a written case).
 const NoMeasures Measures = 0

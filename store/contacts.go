@@ -430,8 +430,10 @@ FROM (
         outcome = 'abandoned' AS abandoned,
         (answered OR abandoned) AND isNotNull(wait_ms) AS known,
         toInt64(ifNull(wait_ms, 0)) AS wait,
-        bitAnd(measures, `).bind(uint8(records.MeasureTalk)).sql(`) != 0 AS has_handle,
-        bitAnd(measures, `).bind(uint8(records.MeasureACW)).sql(`) != 0 AS has_acw,
+        `)
+	carries(query, records.HandlingMeasures).sql(` AS has_handle,
+        `)
+	carries(query, records.MeasureACW).sql(` AS has_acw,
         talk_s, hold_s, acw_s,
         `)
 	paramExpr(query, groups, func(g group) float64 { return ms(ps[g].Threshold) }).sql(` AS t,
@@ -523,4 +525,10 @@ func earliest(a, b time.Time) time.Time {
 		return a
 	}
 	return b
+}
+
+// carries writes a condition true for a contact whose source carries every
+// measure of m (records.Measures; absent is not zero).
+func carries(q *query, m records.Measures) *query {
+	return q.sql("bitAnd(measures, ").bind(uint8(m)).sql(") = ").bind(uint8(m))
 }

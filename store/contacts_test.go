@@ -373,7 +373,9 @@ func totalsIn(t *testing.T, s *store.Store, loc *time.Location, from, to time.Ti
 // TestContactCountsAbsentMeasures checks that handling times count only for
 // contacts whose source carries them: a VMI-style call has talk and acw but
 // no hold, a VMI-style chat and a facebook message carry none. Absent is
-// not zero, so neither the chat nor the message enters AHT or ACW.
+// not zero, so neither the chat nor the message enters AHT or ACW, and a
+// contact whose acw_s was null has no handling time (talk + hold + acw)
+// either (records.HandlingMeasures).
 func TestContactCountsAbsentMeasures(t *testing.T) {
 	s := servertest.NewStore(t)
 	call := answered("call", "cc", "phone", nineAM, 10, 100, 0, 20)
@@ -392,7 +394,7 @@ func TestContactCountsAbsentMeasures(t *testing.T) {
 		handled, handle, acwN, acw float64
 	}{
 		{"cc/phone", 1, 120, 1, 20},
-		{"cc/chat", 1, 50, 0, 0},
+		{"cc/chat", 0, 0, 0, 0},
 		{"cc/facebook", 0, 0, 0, 0},
 	} {
 		g := got[tc.group]
@@ -408,8 +410,8 @@ func TestContactCountsAbsentMeasures(t *testing.T) {
 	for _, v := range all.Values() {
 		switch v.KPI {
 		case kpi.AHTSeconds:
-			if !v.Valid || v.Value != (120+50)/2.0 {
-				t.Errorf("rolled-up AHT = %+v, want (120 + 50) / 2 = 85 s over the two contacts that carry it", v)
+			if !v.Valid || v.Value != 120 {
+				t.Errorf("rolled-up AHT = %+v, want 120 s: only the call carries its whole handling time", v)
 			}
 		case kpi.ACWSeconds:
 			if !v.Valid || v.Value != 20 {

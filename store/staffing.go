@@ -58,7 +58,8 @@ func (s *Store) ArrivalsByHourOfWeek(ctx context.Context, q ArrivalQuery) ([]Hou
     sumIf(toInt64(talk_s) + toInt64(hold_s) + toInt64(acw_s), outcome = 'answered' AND has_handle) AS handle_sum
 FROM (
     SELECT outcome, wait_ms, talk_s, hold_s, acw_s, arrived_at,
-        bitAnd(measures, `).bind(uint8(records.MeasureTalk)).sql(`) != 0 AS has_handle
+        `)
+	carries(query, records.HandlingMeasures).sql(` AS has_handle
     FROM (`)
 	newestContacts(query, q.Institution, timeRange(q.From, q.To), cols).sql(`)
     WHERE channel = `).bind(q.Channel).sql(`

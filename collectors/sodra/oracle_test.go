@@ -142,19 +142,22 @@ func (o oracleObject) integer(name string, required bool) (int64, *fieldError) {
 	return n, nil
 }
 
-// seconds reads a duration in whole seconds: absent or null is 0.
-func (o oracleObject) seconds(name string) (uint32, *fieldError) {
-	n, err := o.integer(name, false)
-	if err != nil {
-		return 0, err
+// seconds reads a duration in whole seconds; ok is false when it is absent
+// or null (not zero: shared/kpis.md, "Absent measures are not zero").
+func (o oracleObject) seconds(name string) (n uint32, ok bool, err *fieldError) {
+	if _, ok := o.get(name); !ok {
+		return 0, false, nil
 	}
-	if n < 0 {
-		return 0, bad(name, "negative (%d)", n)
+	v, err := o.integer(name, true)
+	switch {
+	case err != nil:
+		return 0, false, err
+	case v < 0:
+		return 0, false, bad(name, "negative (%d)", v)
+	case v > math.MaxUint32:
+		return 0, false, bad(name, "too large (%d)", v)
 	}
-	if n > math.MaxUint32 {
-		return 0, bad(name, "too large (%d)", n)
-	}
-	return uint32(n), nil
+	return uint32(v), true, nil
 }
 
 func (o oracleObject) boolean(name string) (bool, *fieldError) {

@@ -223,6 +223,9 @@ func parseContact(o fields, m meta) (records.Contact, *fieldError) {
 	if c.Unit, err = o.label("unit"); err != nil {
 		return c, err
 	}
+	if c.Unit == "" {
+		return c, bad("unit", "missing")
+	}
 	if c.Channel, err = o.enum("channel", contactChannels); err != nil {
 		return c, err
 	}
@@ -241,19 +244,8 @@ func parseContact(o fields, m meta) (records.Contact, *fieldError) {
 	if c.Outcome, err = o.enum("outcome", outcomes); err != nil {
 		return c, err
 	}
-	if c.TalkS, err = o.seconds("talk_s"); err != nil {
+	if c.Measures, err = handlingTimes(o, &c); err != nil {
 		return c, err
-	}
-	if c.HoldS, err = o.seconds("hold_s"); err != nil {
-		return c, err
-	}
-	if c.AcwS, err = o.seconds("acw_s"); err != nil {
-		return c, err
-	}
-	if c.Measures = channelMeasures(c.Channel); c.Measures == records.NoMeasures {
-		// Contract 1 has no handling times on this channel: whatever the
-		// source sends is not a measure.
-		c.TalkS, c.HoldS, c.AcwS = 0, 0, 0
 	}
 	if c.Complex, err = o.boolean("complex"); err != nil {
 		return c, err
@@ -338,6 +330,33 @@ func parseFeedback(o fields, m meta) (records.Feedback, *fieldError) {
 // channelMeasures are the handling times contract 1 carries on a channel:
 // talk, hold and after-contact work on phone, chat and visit; none on
 // facebook (a message is answered at its first reply) and written channels.
+// handlingTimes reads talk_s, hold_s and acw_s into c and returns the
+// measures c carries. Contract 1 has them on phone, chat and visit only:
+// elsewhere whatever the source sends is not a measure. A time that is
+// absent or null is not carried (not zero), and without hold_s the
+// handling time (talk + hold + acw) is not known either, so talk goes too.
+func handlingTimes(o fields, c *records.Contact) (records.Measures, *fieldError) {
+	carried := channelMeasures(c.Channel)
+	var m records.Measures
+	for _, f := range []struct {
+		name    string
+		into    *uint32
+		measure records.Measures
+	}{{"talk_s", &c.TalkS, records.MeasureTalk}, {"hold_s", &c.HoldS, records.MeasureHold}, {"acw_s", &c.AcwS, records.MeasureACW}} {
+		n, ok, err := o.seconds(f.name)
+		if err != nil {
+			return records.NoMeasures, err
+		}
+		if ok && carried.Has(f.measure) {
+			*f.into, m = n, m|f.measure
+		}
+	}
+	if !m.Has(records.MeasureHold) {
+		c.TalkS, m = 0, m&^records.MeasureTalk
+	}
+	return m, nil
+}
+
 func channelMeasures(channel string) records.Measures {
 	switch channel {
 	case records.ChannelPhone, records.ChannelChat, records.ChannelVisit:

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ccbench/ccbench/records"
 )
 
 var testMeta = meta{Institution: "sodra", Source: "sodra-api", Unit: "contact-centre", Origin: "http://src/v1/contacts?page_size=2"}
@@ -97,7 +99,10 @@ func TestParseContactFieldRules(t *testing.T) {
 		{"talk_s fractional", map[string]any{"talk_s": 1.5}, "talk_s"},
 		{"talk_s a string", map[string]any{"talk_s": "12"}, "talk_s"},
 		{"talk_s too large", map[string]any{"talk_s": int64(1) << 33}, "talk_s"},
-		{"talk_s absent is zero", map[string]any{"talk_s": del}, ""},
+		{"talk_s absent is not a zero: the record stays", map[string]any{"talk_s": del}, ""},
+		{"unit missing", map[string]any{"unit": del}, "unit"},
+		{"unit null", map[string]any{"unit": nil}, "unit"},
+		{"unit empty", map[string]any{"unit": ""}, "unit"},
 		{"hold_s negative", map[string]any{"hold_s": -5}, "hold_s"},
 		{"acw_s negative", map[string]any{"acw_s": -5}, "acw_s"},
 		{"complex not a bool", map[string]any{"complex": "yes"}, "complex"},
@@ -146,6 +151,41 @@ func TestParseContactValues(t *testing.T) {
 	}
 	if p.Next != "tok" || p.Max.ID != "ph-1" || !p.Max.UpdatedAt.Equal(updated) {
 		t.Errorf("next %q, max %+v", p.Next, p.Max)
+	}
+}
+
+// TestParseContactMeasures: a handling time that is absent or null is not
+// carried, not zero (shared/kpis.md, "Absent measures are not zero"), and
+// without hold_s the handling time (talk + hold + acw) is unknown too.
+func TestParseContactMeasures(t *testing.T) {
+	const talk, hold, acw = records.MeasureTalk, records.MeasureHold, records.MeasureACW
+	for _, tc := range []struct {
+		name               string
+		changes            map[string]any
+		want               records.Measures
+		talkS, holdS, acwS uint32
+	}{
+		{"all three", nil, talk | hold | acw, 288, 0, 15},
+		{"talk_s null", map[string]any{"talk_s": nil}, hold | acw, 0, 0, 15},
+		{"talk_s absent", map[string]any{"talk_s": del}, hold | acw, 0, 0, 15},
+		{"hold_s null: no handling time", map[string]any{"hold_s": nil, "talk_s": 100}, acw, 0, 0, 15},
+		{"acw_s absent", map[string]any{"acw_s": del}, talk | hold, 288, 0, 0},
+		{"all null", map[string]any{"talk_s": nil, "hold_s": nil, "acw_s": nil}, records.NoMeasures, 0, 0, 0},
+		{"zero is a measure", map[string]any{"talk_s": 0, "hold_s": 0, "acw_s": 0}, talk | hold | acw, 0, 0, 0},
+		{"chat", map[string]any{"channel": "chat", "hold_s": 7}, talk | hold | acw, 288, 7, 15},
+		{"facebook carries none, whatever is sent", map[string]any{"channel": "facebook"}, records.NoMeasures, 0, 0, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := parseContactsPage(pageOf(t, edit(validContact(), tc.changes)), testMeta, nil)
+			if err != nil || len(p.Records) != 1 {
+				t.Fatalf("want one record, got %v, %+v", err, p)
+			}
+			c := p.Records[0]
+			if c.Measures != tc.want || c.TalkS != tc.talkS || c.HoldS != tc.holdS || c.AcwS != tc.acwS {
+				t.Errorf("measures %03b talk %d hold %d acw %d; want %03b, %d, %d, %d",
+					c.Measures, c.TalkS, c.HoldS, c.AcwS, tc.want, tc.talkS, tc.holdS, tc.acwS)
+			}
+		})
 	}
 }
 

@@ -254,14 +254,11 @@ func (r *row) requiredTime(col string) time.Time {
 	return time.Time{}
 }
 
-// seconds parses a count of seconds: a non-negative integer; empty gives
-// def and notes a problem unless emptyOK.
-func (r *row) seconds(col string, emptyOK bool) uint32 {
+// seconds parses a count of seconds: a non-negative integer, 0 when the
+// field is empty (null: the caller leaves the measure out).
+func (r *row) seconds(col string) uint32 {
 	v := r.get(col)
 	if v == "" {
-		if !emptyOK {
-			r.fail(col, "required, got an empty field")
-		}
 		return 0
 	}
 	n, err := strconv.ParseInt(v, 10, 64)
@@ -453,8 +450,10 @@ func (r *row) realTime(arrivedCol string) (arrived time.Time, answered, ended *t
 func (p *parser) call(r *row, id string) ([]records.Contact, []records.Feedback) {
 	arrived, answered, ended := r.realTime("offered_at")
 	abandoned := answered == nil && r.get("answered_at") == ""
-	talk := r.seconds("talk_s", abandoned)
-	acw := r.seconds("acw_s", abandoned)
+	// Empty means null: an answered call whose talk_s or acw_s is empty
+	// still counts, without that measure (absent is not zero).
+	talk := r.seconds("talk_s")
+	acw := r.seconds("acw_s")
 	if abandoned && talk > 0 {
 		r.fail("talk_s", "an abandoned call (empty answered_at) has no talk time, got %d", talk)
 	}
@@ -464,6 +463,12 @@ func (p *parser) call(r *row, id string) ([]records.Contact, []records.Feedback)
 	c.ArrivedAt, c.AnsweredAt, c.EndedAt = utc(arrived), utcPtr(answered), utcPtr(ended)
 	c.TalkS, c.AcwS = talk, acw
 	c.Measures = callMeasures
+	if r.get("talk_s") == "" {
+		c.Measures &^= records.MeasureTalk
+	}
+	if r.get("acw_s") == "" {
+		c.Measures &^= records.MeasureACW
+	}
 	c.Outcome = records.OutcomeAnswered
 	if abandoned {
 		c.Outcome = records.OutcomeAbandoned

@@ -41,6 +41,8 @@ func utcTime(s string) time.Time {
 	return t
 }
 
+func ptrTo[T any](v T) *T { return &v }
+
 func ptr(s string) *time.Time {
 	t := utcTime(s)
 	return &t
@@ -90,6 +92,7 @@ func TestParseCalls(t *testing.T) {
 		wantFb    *records.Feedback // nil: no feedback
 		wantField string            // the quarantine's field
 		wantMsg   string
+		measures  *records.Measures // nil: talk and acw
 	}{
 		{
 			name: "answered",
@@ -103,6 +106,7 @@ func TestParseCalls(t *testing.T) {
 			line: "C2;;2024-01-15 10:00:00;;2024-01-15 10:01:00;;;",
 			want: &records.Contact{ID: "call:C2", Channel: "phone", Outcome: "abandoned",
 				ArrivedAt: utcTime("2024-01-15T08:00:00Z"), EndedAt: ptr("2024-01-15T08:01:00Z")},
+			measures: ptrTo(records.NoMeasures),
 		},
 		{
 			name: "abandoned with zero seconds",
@@ -124,7 +128,23 @@ func TestParseCalls(t *testing.T) {
 		{name: "score not a number", line: "C5;vat;2024-01-15 10:00:00;2024-01-15 10:00:10;2024-01-15 10:02:00;110;20;good", wantField: "survey_score"},
 		{name: "talk not an integer", line: "C6;vat;2024-01-15 10:00:00;2024-01-15 10:00:10;2024-01-15 10:02:00;1.5;20;", wantField: "talk_s", wantMsg: "whole number"},
 		{name: "negative acw", line: "C6;vat;2024-01-15 10:00:00;2024-01-15 10:00:10;2024-01-15 10:02:00;110;-1;", wantField: "acw_s", wantMsg: "negative"},
-		{name: "talk missing on an answered call", line: "C6;vat;2024-01-15 10:00:00;2024-01-15 10:00:10;2024-01-15 10:02:00;;20;", wantField: "talk_s"},
+		{
+			// Empty means null: the call counts, its handling time does not.
+			name: "talk missing on an answered call",
+			line: "C6;vat;2024-01-15 10:00:00;2024-01-15 10:00:10;2024-01-15 10:02:00;;20;",
+			want: &records.Contact{ID: "call:C6", Queue: "vat", Channel: "phone", Outcome: "answered",
+				ArrivedAt: utcTime("2024-01-15T08:00:00Z"), AnsweredAt: ptr("2024-01-15T08:00:10Z"), EndedAt: ptr("2024-01-15T08:02:00Z"),
+				AcwS: 20},
+			measures: ptrTo(records.MeasureACW),
+		},
+		{
+			name: "acw missing on an answered call",
+			line: "C6;vat;2024-01-15 10:00:00;2024-01-15 10:00:10;2024-01-15 10:02:00;110;;",
+			want: &records.Contact{ID: "call:C6", Queue: "vat", Channel: "phone", Outcome: "answered",
+				ArrivedAt: utcTime("2024-01-15T08:00:00Z"), AnsweredAt: ptr("2024-01-15T08:00:10Z"), EndedAt: ptr("2024-01-15T08:02:00Z"),
+				TalkS: 110},
+			measures: ptrTo(records.MeasureTalk),
+		},
 		{name: "talk on an abandoned call", line: "C6;vat;2024-01-15 10:00:00;;2024-01-15 10:02:00;30;;", wantField: "talk_s"},
 		{name: "answered before offered", line: "C7;vat;2024-01-15 10:00:00;2024-01-15 09:59:59;2024-01-15 10:02:00;110;20;", wantField: "answered_at", wantMsg: "before offered_at"},
 		{name: "ended before offered", line: "C7;vat;2024-01-15 10:00:00;;2024-01-15 09:00:00;;;", wantField: "ended_at", wantMsg: "before offered_at"},
@@ -160,6 +180,9 @@ func TestParseCalls(t *testing.T) {
 			want.Institution, want.Source, want.Unit, want.Origin = "vmi", "vmi-exports", DefaultUnit, "calls-2024-01-15.csv"
 			want.Version, want.UpdatedAt = published.UnixMilli(), published
 			want.Measures = records.MeasureTalk | records.MeasureACW // a calls file has no hold column
+			if tc.measures != nil {
+				want.Measures = *tc.measures
+			}
 			checkContact(t, p.Contacts[0], want)
 			switch {
 			case tc.wantFb == nil && len(p.Feedback) != 0:
