@@ -102,9 +102,22 @@ type Source struct {
 }
 
 // Token reads the source's bearer token from its environment variable or
-// file; empty when neither is configured.
+// file; empty when neither is configured. A token that is configured but
+// unset or empty is an error naming where it was looked for (never its
+// value): polling without it would only end in a 401.
 func (s Source) Token() (string, error) {
-	return readSecret(s.TokenEnv, s.TokenFile, "")
+	tok, err := readSecret(s.TokenEnv, s.TokenFile, "")
+	if err != nil || tok != "" || (s.TokenEnv == "" && s.TokenFile == "") {
+		return tok, err
+	}
+	var where []string
+	if s.TokenEnv != "" {
+		where = append(where, "environment variable "+s.TokenEnv+" (token_env) is unset or empty")
+	}
+	if s.TokenFile != "" {
+		where = append(where, "file "+s.TokenFile+" (token_file) is empty")
+	}
+	return "", fmt.Errorf("no token: %s", strings.Join(where, ", and "))
 }
 
 // Target is a target value for one KPI of one institution (optionally one
