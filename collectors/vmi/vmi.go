@@ -151,17 +151,24 @@ func (c *Collector) index(ctx context.Context) ([]IndexEntry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("index: %w", err)
 	}
-	var entries []IndexEntry
+	var entries []json.RawMessage
 	if err := json.Unmarshal(body, &entries); err != nil {
 		return nil, fmt.Errorf("index %s: want a JSON array of files: %w", u, err)
 	}
 	var out []IndexEntry
-	for i, e := range entries {
-		if _, known := Columns[e.Kind]; !known {
-			c.logger.Debug("ignoring file of unknown kind", "file", e.Name, "kind", e.Kind)
-			continue
+	for i, raw := range entries {
+		var e IndexEntry
+		err := json.Unmarshal(raw, &e)
+		if err != nil {
+			err = fmt.Errorf("want an object of name, kind, date, sha256 and published_at (RFC3339): %w", err)
+		} else {
+			if _, known := Columns[e.Kind]; !known {
+				c.logger.Debug("ignoring file of unknown kind", "file", e.Name, "kind", e.Kind)
+				continue
+			}
+			err = checkEntry(e)
 		}
-		if err := checkEntry(e); err != nil {
+		if err != nil {
 			c.logger.Warn("skipping index entry that breaks the contract", "entry", i, "file", e.Name, "err", err)
 			continue
 		}

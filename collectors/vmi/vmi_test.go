@@ -475,3 +475,39 @@ func TestCollectRepublishedRowBrokenKeepsLastValid(t *testing.T) {
 		t.Errorf("stats %+v; want 3 records and 1 quarantined", st)
 	}
 }
+
+// TestCollectSkipsMalformedIndexEntries: an index entry that does not
+// decode (a time in another layout, a number for a string, not an object)
+// is skipped like any entry that breaks the contract, and the other
+// entries' files are still ingested.
+func TestCollectSkipsMalformedIndexEntries(t *testing.T) {
+	body := "response_id;case_id;submitted_at;score\nS1;W1;2024-01-15 12:00:00;5\n"
+	sum := sha256.Sum256([]byte(body))
+	good := fmt.Sprintf(`{"name": "written_survey-2024-01-15.csv", "kind": "written_survey", "date": "2024-01-15", "sha256": %q, "published_at": "2024-01-16T00:00:00Z"}`, hex.EncodeToString(sum[:]))
+	index := "[" + strings.Join([]string{
+		`{"name": "calls-2024-01-15.csv", "kind": "calls", "date": "2024-01-15", "sha256": "` + strings.Repeat("a", 64) + `", "published_at": "2024-01-17 00:00:00"}`,
+		`{"name": "chats-2024-01-15.csv", "kind": "chats", "date": "2024-01-15", "sha256": 17, "published_at": "2024-01-16T00:00:00Z"}`,
+		`"calls-2024-01-16.csv"`,
+		good,
+	}, ", ") + "]"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/exports/index.json":
+			fmt.Fprint(w, index)
+		case "/exports/written_survey-2024-01-15.csv":
+			fmt.Fprint(w, body)
+		default:
+			t.Errorf("fetched %s, which the index does not list validly", r.URL.Path)
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	sink := collectorstest.NewMemSink()
+	st, err := newCollector(t, srv.URL, "").Collect(context.Background(), sink)
+	if err != nil {
+		t.Fatalf("Collect: %v; want the malformed entries skipped", err)
+	}
+	if len(sink.Feedback()) != 1 || st.Records != 1 {
+		t.Errorf("stats %+v, %d feedback; want the one response of the valid entry", st, len(sink.Feedback()))
+	}
+}
