@@ -35,6 +35,11 @@ const (
 	AggWouldRecommend = "would_recommend" // of AggResponses
 	AggYesVotes       = "useful_yes"      // votes that found the item useful
 	AggNoVotes        = "useful_no"
+
+	// AggRevision marks a revision of a batch and counts nothing: a batch
+	// republished without a single row still has a newest revision, which
+	// replaces the rows of the earlier ones.
+	AggRevision = "revision"
 )
 
 // Instruments of aggregate response rows, next to those of Feedback.

@@ -349,6 +349,9 @@ func (s *aggregateSums) unit(u string) {
 // add adds one aggregate row to the sums; rows outside the vocabulary
 // (appointments, parameters) are left out.
 func (s *aggregateSums) add(a records.Aggregate, p time.Time) {
+	if a.Metric == records.AggRevision {
+		return
+	}
 	s.unit(a.Unit)
 	switch {
 	case a.Instrument == "" && a.Channel == "" && records.IsDecisionMetric(a.Metric):

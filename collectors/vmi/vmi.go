@@ -252,11 +252,14 @@ func (c *Collector) ingest(ctx context.Context, sink collectors.Sink, e IndexEnt
 		}
 		st.Records += len(p.Feedback)
 	}
-	if len(p.Aggregates) > 0 {
-		if err := sink.InsertAggregates(ctx, p.Aggregates); err != nil {
+	if n := len(p.Aggregates); n > 0 || e.Kind == KindSeminars {
+		// The seminars of a file are its newest revision's rows: the
+		// marker, which counts nothing, makes a republication that
+		// dropped every row replace the earlier ones as well.
+		if err := sink.InsertAggregates(ctx, append(p.Aggregates, revisionMarker(meta, e))); err != nil {
 			return st, fmt.Errorf("file %s: writing seminar rows: %w", e.Name, err)
 		}
-		st.Records += len(p.Aggregates)
+		st.Records += n
 	}
 	if len(p.Quarantined) > 0 {
 		if err := sink.Quarantine(ctx, p.Quarantined); err != nil {
@@ -267,6 +270,17 @@ func (c *Collector) ingest(ctx context.Context, sink collectors.Sink, e IndexEnt
 	n, err := c.tombstone(ctx, sink, e, p)
 	st.Records += n
 	return st, err
+}
+
+// revisionMarker is the row that marks a file's revision among the
+// aggregates (records.AggRevision).
+func revisionMarker(m Meta, e IndexEntry) records.Aggregate {
+	d, _ := time.Parse(dateLayout, e.Date) // checked by checkEntry
+	day := time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, m.Location)
+	return records.Aggregate{
+		Institution: m.Institution, Source: m.Source, Batch: e.Name, Revision: e.PublishedAt.UnixMilli(),
+		PeriodStart: day, PeriodEnd: day.AddDate(0, 0, 1), Unit: m.Unit, Metric: records.AggRevision,
+	}
 }
 
 // tombstone deletes the records that an earlier version of the file held

@@ -162,7 +162,7 @@ func TestCollectOnceThenNothing(t *testing.T) {
 	if got := len(e.sink.Feedback()); got != feedback {
 		t.Errorf("%d feedback responses in the sink, the files hold %d", got, feedback)
 	}
-	if got := len(e.sink.Aggregates()); got != aggregates {
+	if got := len(counting(e.sink.Aggregates())); got != aggregates {
 		t.Errorf("%d aggregate rows in the sink, want %d", got, aggregates)
 	}
 	cp, ok := e.sink.SavedCheckpoint("vmi-exports", StreamIndex)
@@ -510,4 +510,40 @@ func TestCollectSkipsMalformedIndexEntries(t *testing.T) {
 	if len(sink.Feedback()) != 1 || st.Records != 1 {
 		t.Errorf("stats %+v, %d feedback; want the one response of the valid entry", st, len(sink.Feedback()))
 	}
+}
+
+// TestCollectRepublishedSeminarsWithoutRows: a seminars file republished
+// with its header alone leaves none of the earlier seminars in force.
+func TestCollectRepublishedSeminarsWithoutRows(t *testing.T) {
+	const header = "seminar_id;held_on;participants;responses;would_recommend\n"
+	name := "seminars-2024-01-15.csv"
+	files := map[string]*fakeFile{name: {kind: KindSeminars, date: "2024-01-15", published: time.Date(2024, 1, 16, 0, 0, 0, 0, time.UTC),
+		body: header + "S1;2024-01-15;30;20;15\nS2;2024-01-15;10;5;5\n"}}
+	srv := fakeSource(t, files)
+	col := newCollector(t, srv.URL, "")
+	sink := collectorstest.NewMemSink()
+	if _, err := col.Collect(context.Background(), sink); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(counting(sink.Aggregates())); n != 6 {
+		t.Fatalf("%d seminar rows after the first pass, want 2 seminars × 3", n)
+	}
+	files[name].body, files[name].published = header, time.Date(2024, 1, 17, 0, 0, 0, 0, time.UTC)
+	if _, err := col.Collect(context.Background(), sink); err != nil {
+		t.Fatal(err)
+	}
+	if got := counting(sink.Aggregates()); len(got) != 0 {
+		t.Errorf("after the republication without rows, in force: %+v; want none", got)
+	}
+}
+
+// counting leaves out the rows that count nothing (records.AggRevision).
+func counting(as []records.Aggregate) []records.Aggregate {
+	var out []records.Aggregate
+	for _, a := range as {
+		if a.Metric != records.AggRevision {
+			out = append(out, a)
+		}
+	}
+	return out
 }
