@@ -44,6 +44,7 @@ institutions:
 		{"unknown style", base + "sources:\n  - {name: s, style: ftp, institution: sodra, base_url: http://x}\n", "sources[0].style: unknown style \"ftp\""},
 		{"unknown institution", base + "sources:\n  - {name: s, style: sodra, institution: nope, base_url: http://x}\n", "sources[0].institution: unknown institution"},
 		{"relative url", base + "sources:\n  - {name: s, style: sodra, institution: sodra, base_url: /v1}\n", "sources[0].base_url"},
+		{"credentials in the url", base + "sources:\n  - {name: s, style: sodra, institution: sodra, base_url: \"https://user:secret@x/\"}\n", "sources[0].base_url: must not hold credentials"},
 		{"unknown kpi", base + "targets:\n  - {institution: sodra, kpi: happiness, value: 1}\n", "targets[0].kpi: unknown KPI \"happiness\""},
 		{"unknown channel", base + "targets:\n  - {institution: sodra, kpi: service_level, channel: pigeon, value: 1}\n", "targets[0].channel"},
 		{"bad method", base + "exporter: {sl_method: optimistic}\n", "exporter.sl_method"},

@@ -86,6 +86,9 @@ func (c *Config) validate() {
 		}
 		if u, err := url.Parse(s.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			c.fail(key+".base_url", "want an absolute http(s) URL, got %q", s.BaseURL)
+		} else if u.User != nil {
+			// The URL is logged and shown in errors: it must hold no secret.
+			c.fail(key+".base_url", "must not hold credentials (%s): give the token in token_env or token_file", u.Redacted())
 		}
 		if s.PageSize < 1 || s.PageSize > 10000 {
 			c.fail(key+".page_size", "must be between 1 and 10000, got %d", s.PageSize)
