@@ -82,21 +82,25 @@ ORDER BY institution`
 }
 
 // targetsSQL lists the targets register: how each institution measures,
-// so that figures are compared knowing the method and the threshold.
+// so that figures are compared knowing the method and the threshold. A
+// parameter the target leaves to the catalogue is stored as 0 and shown as
+// "default".
 const targetsSQL = `SELECT
     institution AS Institution,
     kpi AS KPI,
     if(unit = '', 'all', unit) AS Unit,
     if(channel = '', 'all', channel) AS Channel,
+    if(instrument = '', 'all', instrument) AS Instrument,
     value AS Target,
     direction AS Direction,
     if(method = '', 'default', method) AS Method,
-    threshold_s AS ` + "`Threshold (s)`" + `,
-    deadline_days AS ` + "`Deadline (working days)`" + `
+    if(threshold_s = 0, 'default', toString(threshold_s)) AS ` + "`Threshold (s)`" + `,
+    if(deadline_days = 0, 'default', toString(deadline_days)) AS ` + "`Deadline (working days)`" + `,
+    if(complex_deadline_days = 0, 'default', toString(complex_deadline_days)) AS ` + "`Complex deadline (working days)`" + `
 FROM targets
 WHERE generation = (SELECT max(generation) FROM register_loads WHERE register = 'targets')
   AND ` + institutionFilter + `
-ORDER BY institution, kpi, unit, channel`
+ORDER BY institution, kpi, unit, channel, instrument`
 
 // reportedSQL lists the figures institutions published themselves, with
 // the method they used, in the order of the register.

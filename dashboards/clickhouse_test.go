@@ -154,9 +154,10 @@ func TestSQLRunsOnClickHouse(t *testing.T) {
 			"sodra|staff|all||after|275|not stated|annual report|",
 		}},
 		{"ccbench-overview/Targets, methods and thresholds/A", []string{
-			"sodra|abandon_rate|all|all|0.05|at_most|default|0|0",
-			"sodra|service_level|all|all|0.95|at_least|negative|20|0",
-			"vmi|service_level|all|phone|0.8|at_least|ignore|30|0",
+			// A parameter left to the catalogue reads "default", not 0.
+			"sodra|abandon_rate|all|all|all|0.05|at_most|default|default|default|default",
+			"sodra|service_level|all|all|all|0.95|at_least|negative|20|default|default",
+			"vmi|service_level|all|phone|all|0.8|at_least|ignore|30|default|default",
 		}},
 		// Hourly buckets of the range: one record each at 01:00, 02:00, 03:00.
 		{"ccbench-pipeline/Quarantined records by reason/A", []string{
