@@ -32,14 +32,13 @@ func (s *Store) ListQuarantine(ctx context.Context, source string, limit int) ([
 	if limit <= 0 {
 		limit = 100
 	}
-	q := "SELECT " + quarantineColumns + " FROM quarantine"
-	args := []any{}
+	q := &query{}
+	q.sql("SELECT ", quarantineColumns, " FROM quarantine")
 	if source != "" {
-		q += " WHERE source = ?"
-		args = append(args, source)
+		q.sql(" WHERE source = ").bind(source)
 	}
-	q += fmt.Sprintf(" ORDER BY received_at DESC, record_id LIMIT %d", limit)
-	rows, err := s.conn.Query(ctx, q, args...)
+	q.sql(" ORDER BY received_at DESC, record_id LIMIT ").bind(limit)
+	rows, err := s.conn.Query(ctx, q.String(), q.args...)
 	if err != nil {
 		return nil, fmt.Errorf("list quarantined records of %q: %w", source, err)
 	}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -47,13 +49,16 @@ func compareCommand() *cli.Command {
 }
 
 func runCompare(c *cli.Context) error {
+	if err := mustNotHaveArgs(c); err != nil {
+		return err
+	}
 	q, err := compareQuery(c)
 	if err != nil {
 		return err
 	}
 	format := c.String("format")
-	if !contains(compareFormats, format) {
-		return fmt.Errorf("--format: want one of %s, got %q", strings.Join(compareFormats, ", "), format)
+	if !slices.Contains(compareFormats, format) {
+		return usageErrorf("--format: want one of %s, got %q", strings.Join(compareFormats, ", "), format)
 	}
 	channels, err := parseChannels(c.String("channels"))
 	if err != nil {
@@ -78,12 +83,13 @@ func runCompare(c *cli.Context) error {
 		return err
 	}
 	rep.Rows = filterChannels(rep.Rows, channels)
-	opt := reportfmt.Options{Institutions: q.Institutions, IncludeReported: c.Bool("include-reported"), Targets: cfg.Targets,
-		Reported: cfg.Registers.Reported, Practices: cfg.Registers.Practices}
+	opt := reportfmt.Options{Institutions: q.Institutions, IncludeReported: c.Bool("include-reported"),
+		Targets: askedTargets(cfg.Targets, q, channels), Reported: askedFigures(cfg.Registers.Reported, q, channels),
+		Practices: cfg.Registers.Practices}
 	if err := checkData(rep, q, channels); err != nil {
 		// The registers alone are worth a side-by-side table: the
 		// published figures and targets, with nothing measured.
-		if !opt.IncludeReported || !sideBySide(format, c.Bool("long")) || !hasRegisters(cfg, q.Institutions) {
+		if !opt.IncludeReported || !sideBySide(format, c.Bool("long")) || len(opt.Targets)+len(opt.Reported) == 0 {
 			return err
 		}
 		fmt.Fprintf(c.App.ErrWriter, "ccbench: %v; showing the registers only\n", err)
@@ -116,20 +122,40 @@ func sideBySide(format string, long bool) bool {
 	return format == "markdown" || format == "html" || (format == "table" && !long)
 }
 
-// hasRegisters reports whether any of the institutions has a published
-// figure or a target.
-func hasRegisters(cfg *config.Config, ids []string) bool {
-	for _, f := range cfg.Registers.Reported {
-		if contains(ids, f.Institution) {
-			return true
+// askedTargets returns the targets of the institutions and KPIs of q. A
+// target without a channel applies to every channel and stays; one of
+// another channel than those asked for (all when none) goes.
+func askedTargets(ts []config.Target, q report.Query, channels []string) []config.Target {
+	var out []config.Target
+	for _, t := range ts {
+		if asked(q, t.Institution, t.KPI) && (t.Channel == "" || len(channels) == 0 || slices.Contains(channels, t.Channel)) {
+			out = append(out, t)
 		}
 	}
-	for _, t := range cfg.Targets {
-		if contains(ids, t.Institution) {
-			return true
+	return out
+}
+
+// askedFigures returns the published figures of the institutions, KPIs
+// and channels asked for. With --channels, a figure without a channel (a
+// sum over channels) goes, as the measured rows without one do.
+func askedFigures(fs []config.ReportedFigure, q report.Query, channels []string) []config.ReportedFigure {
+	var out []config.ReportedFigure
+	for _, f := range fs {
+		id := f.KPI
+		if id == "" {
+			id = f.Metric
+		}
+		if asked(q, f.Institution, id) && (len(channels) == 0 || slices.Contains(channels, f.Channel)) {
+			out = append(out, f)
 		}
 	}
-	return false
+	return out
+}
+
+// asked reports whether q covers the institution and the KPI (every KPI
+// when q names none).
+func asked(q report.Query, institution, id string) bool {
+	return slices.Contains(q.Institutions, institution) && (len(q.KPIs) == 0 || slices.Contains(q.KPIs, kpi.ID(id)))
 }
 
 // newProgress returns a function to call after each institution: a
@@ -148,19 +174,38 @@ func newProgress(c *cli.Context, format string, n int) func() {
 	return func() { _ = bar.Add(1) }
 }
 
-// writeOut writes to --out, or to the app's writer.
+// writeOut writes to --out, or to the app's writer. The file is written
+// under a temporary name in the same directory and renamed over --out only
+// when complete, so that a failed render leaves the previous report.
 func writeOut(c *cli.Context, write func(io.Writer) error) error {
 	path := c.String("out")
 	if path == "" {
 		return write(c.App.Writer)
 	}
-	f, err := os.Create(path)
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
-		return fmt.Errorf("--out: %w", err)
+		return fmt.Errorf("--out %s: %w", path, err)
 	}
+	if err := writeFile(f, outMode(path), write); err != nil {
+		os.Remove(f.Name())
+		return err
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
+		os.Remove(f.Name())
+		return fmt.Errorf("--out %s: %w", path, err)
+	}
+	return nil
+}
+
+// writeFile writes f with write, gives it mode and closes it.
+func writeFile(f *os.File, mode os.FileMode, write func(io.Writer) error) error {
 	if err := write(f); err != nil {
 		f.Close()
 		return err
+	}
+	if err := f.Chmod(mode); err != nil {
+		f.Close()
+		return fmt.Errorf("--out: %w", err)
 	}
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("--out: %w", err)
@@ -168,41 +213,49 @@ func writeOut(c *cli.Context, write func(io.Writer) error) error {
 	return nil
 }
 
+// outMode is the mode of the file at path, or 0644 for a new one.
+func outMode(path string) os.FileMode {
+	if fi, err := os.Stat(path); err == nil {
+		return fi.Mode().Perm()
+	}
+	return 0o644
+}
+
 func compareQuery(c *cli.Context) (report.Query, error) {
 	var q report.Query
 	var err error
 	if q.From, err = time.Parse(time.DateOnly, c.String("from")); err != nil {
-		return q, fmt.Errorf("--from: want YYYY-MM-DD, got %q", c.String("from"))
+		return q, usageErrorf("--from: want YYYY-MM-DD, got %q", c.String("from"))
 	}
 	if q.To, err = time.Parse(time.DateOnly, c.String("to")); err != nil {
-		return q, fmt.Errorf("--to: want YYYY-MM-DD, got %q", c.String("to"))
+		return q, usageErrorf("--to: want YYYY-MM-DD, got %q", c.String("to"))
 	}
 	if !q.To.After(q.From) {
-		return q, fmt.Errorf("--to %s must be after --from %s", c.String("to"), c.String("from"))
+		return q, usageErrorf("--to %s must be after --from %s", c.String("to"), c.String("from"))
 	}
 	switch by := store.By(c.String("by")); by {
 	case store.ByTotal, store.ByDay, store.ByWeek, store.ByMonth:
 		q.By = by
 	default:
-		return q, fmt.Errorf("--by: want total, day, week or month, got %q", c.String("by"))
+		return q, usageErrorf("--by: want total, day, week or month, got %q", c.String("by"))
 	}
 	q.AsOf = time.Now()
 	if s := c.String("as-of"); s != "" {
 		if q.AsOf, err = time.Parse(time.RFC3339, s); err != nil {
-			return q, fmt.Errorf("--as-of: want an RFC3339 time such as 2024-02-01T00:00:00Z, got %q", s)
+			return q, usageErrorf("--as-of: want an RFC3339 time such as 2024-02-01T00:00:00Z, got %q", s)
 		}
 	}
 	q.Institutions = splitList(c.String("institutions"))
 	for _, s := range splitList(c.String("kpis")) {
 		id, err := kpi.ParseID(s)
 		if err != nil {
-			return q, fmt.Errorf("--kpis: %w (known: %s)", err, kpiIDs())
+			return q, usageErrorf("--kpis: %w (known: %s)", err, kpiIDs())
 		}
 		q.KPIs = append(q.KPIs, id)
 	}
 	if s := c.String("sl-method"); s != "" {
 		if q.Method, err = kpi.ParseMethod(s); err != nil {
-			return q, fmt.Errorf("--sl-method: %w", err)
+			return q, usageErrorf("--sl-method: %w", err)
 		}
 	}
 	return q, nil
@@ -223,8 +276,8 @@ var knownChannels = []string{records.ChannelPhone, records.ChannelChat, records.
 func parseChannels(s string) ([]string, error) {
 	list := splitList(s)
 	for _, ch := range list {
-		if !contains(knownChannels, ch) {
-			return nil, fmt.Errorf("--channels: unknown channel %q (known: %s)", ch, strings.Join(knownChannels, ", "))
+		if !slices.Contains(knownChannels, ch) {
+			return nil, usageErrorf("--channels: unknown channel %q (known: %s)", ch, strings.Join(knownChannels, ", "))
 		}
 	}
 	return list, nil
@@ -245,7 +298,7 @@ func checkInstitutions(cfg *config.Config, ids []string) ([]string, error) {
 			for _, in := range cfg.Institutions {
 				known = append(known, in.ID)
 			}
-			return nil, fmt.Errorf("--institutions: unknown institution %q (configured in %s: %s)", id, cfg.Path(), strings.Join(known, ", "))
+			return nil, usageErrorf("--institutions: unknown institution %q (configured in %s: %s)", id, cfg.Path(), strings.Join(known, ", "))
 		}
 	}
 	return ids, nil
@@ -259,18 +312,21 @@ func filterChannels(rows []report.Row, channels []string) []report.Row {
 	}
 	out := rows[:0]
 	for _, r := range rows {
-		if r.Channel != nil && contains(channels, *r.Channel) {
+		if r.Channel != nil && slices.Contains(channels, *r.Channel) {
 			out = append(out, r)
 		}
 	}
 	return out
 }
 
-// checkData refuses a report without a single measured figure: a window
-// with no data is an error, not an empty success.
+// checkData refuses a report without data. One asking for a KPI measured
+// from collected records needs a measured figure: a window with nothing
+// collected is an error, not an empty success. One asking only for KPIs of
+// the registers (practice_score) needs a figure with a value.
 func checkData(rep *report.Report, q report.Query, channels []string) error {
+	registers := registerKPIs(q.KPIs)
 	for _, r := range rep.Rows {
-		if r.Source == report.SourceMeasured {
+		if r.Source == report.SourceMeasured || (registers && r.Value != nil) {
 			return nil
 		}
 	}
@@ -281,8 +337,22 @@ func checkData(rep *report.Report, q report.Query, channels []string) error {
 	if len(channels) > 0 {
 		what += " on channels " + strings.Join(channels, ", ")
 	}
-	return fmt.Errorf("%s of %s from %s to %s (exclusive): nothing was collected in that window", what,
-		strings.Join(q.Institutions, ", "), rep.From, rep.To)
+	why := "nothing was collected in that window"
+	if registers {
+		why = "the registers hold no such figure"
+	}
+	return fmt.Errorf("%s of %s from %s to %s (exclusive): %s", what, strings.Join(q.Institutions, ", "), rep.From, rep.To, why)
+}
+
+// registerKPIs reports whether ids are KPIs of the registers only, which
+// no collector measures.
+func registerKPIs(ids []kpi.ID) bool {
+	for _, id := range ids {
+		if d, ok := kpi.Lookup(id); !ok || d.Measure != kpi.MeasureRegister {
+			return false
+		}
+	}
+	return len(ids) > 0
 }
 
 func joinIDs(ids []kpi.ID) string {
@@ -293,19 +363,12 @@ func joinIDs(ids []kpi.ID) string {
 	return strings.Join(s, ", ")
 }
 
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
-
+// splitList splits a comma-separated list, without empty items and
+// repeats, in the order first seen.
 func splitList(s string) []string {
 	var out []string
 	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
+		if p = strings.TrimSpace(p); p != "" && !slices.Contains(out, p) {
 			out = append(out, p)
 		}
 	}

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,8 +15,10 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/ccbench/ccbench/config"
 	"github.com/ccbench/ccbench/kpi"
 	"github.com/ccbench/ccbench/records"
+	"github.com/ccbench/ccbench/report"
 	"github.com/ccbench/ccbench/servers/servertest"
 	"github.com/ccbench/ccbench/store"
 )
@@ -93,7 +97,7 @@ func compareSetup(t *testing.T) string {
 		if c.outcome == records.OutcomeAnswered {
 			rec.AnsweredAt = &end
 			rec.TalkS = 60
-			rec.Measures = records.MeasureTalk
+			rec.Measures = records.HandlingMeasures // talk 60 s, after-call work 0 s
 		}
 		cs = append(cs, rec)
 	}
@@ -407,5 +411,252 @@ func TestProgressOnlyOnATerminal(t *testing.T) {
 	}
 	if st, err := f.Stat(); err != nil || st.Size() != 0 {
 		t.Errorf("progress written to a file: %d bytes (%v)", st.Size(), err)
+	}
+}
+
+func TestCheckData(t *testing.T) {
+	value := 0.5
+	measured := report.Row{Institution: "sodra", KPI: "service_level", Source: report.SourceMeasured, Value: &value}
+	practice := report.Row{Institution: "ind", KPI: "practice_score", Source: report.SourceReported, Value: &value}
+	practiceNoValue := report.Row{Institution: "ind", KPI: "practice_score", Source: report.SourceReported}
+	published := report.Row{Institution: "sodra", KPI: "service_level", Source: report.SourceReported, Value: &value}
+	for _, tc := range []struct {
+		name string
+		kpis []kpi.ID
+		rows []report.Row
+		want string // in the error; empty: none
+	}{
+		{"measured", nil, []report.Row{measured}, ""},
+		{"practice score asked for", []kpi.ID{kpi.PracticeScore}, []report.Row{practice}, ""},
+		{"practice score without a value", []kpi.ID{kpi.PracticeScore}, []report.Row{practiceNoValue}, "no data for KPIs practice_score of sodra, ind from 2024-03-04 to 2024-03-11 (exclusive): the registers hold no such figure"},
+		{"practice score not in the registers", []kpi.ID{kpi.PracticeScore}, nil, "the registers hold no such figure"},
+		{"every KPI, nothing collected", nil, []report.Row{practice, published}, "no data of sodra, ind from 2024-03-04 to 2024-03-11 (exclusive): nothing was collected in that window"},
+		{"a measured KPI too, nothing collected", []kpi.ID{kpi.ServiceLevel, kpi.PracticeScore}, []report.Row{practice, published}, "nothing was collected in that window"},
+		{"only a published figure", []kpi.ID{kpi.ServiceLevel}, []report.Row{published}, "no data for KPIs service_level"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rep := &report.Report{From: "2024-03-04", To: "2024-03-11", Rows: tc.rows}
+			q := report.Query{Institutions: []string{"sodra", "ind"}, KPIs: tc.kpis}
+			err := checkData(rep, q, nil)
+			switch {
+			case tc.want == "" && err != nil:
+				t.Errorf("checkData: %v, want no error", err)
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+				t.Errorf("checkData: %v, want an error containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// compareQueryOf parses args (flags of compare) as compare does.
+func compareQueryOf(t *testing.T, args ...string) (report.Query, []string) {
+	t.Helper()
+	var q report.Query
+	var channels []string
+	cmd := compareCommand()
+	cmd.Action = func(c *cli.Context) error {
+		var err error
+		if q, err = compareQuery(c); err != nil {
+			return err
+		}
+		channels, err = parseChannels(c.String("channels"))
+		return err
+	}
+	app := &cli.App{Name: "ccbench", Commands: []*cli.Command{cmd}}
+	if err := app.Run(append([]string{"ccbench", "compare", "--config", "x.yaml", "--from", "2024-03-04", "--to", "2024-03-11"}, args...)); err != nil {
+		t.Fatalf("compare %v: %v", args, err)
+	}
+	return q, channels
+}
+
+func TestCompareListsWithoutRepeats(t *testing.T) {
+	for _, tc := range []struct {
+		args                         []string
+		institutions, kpis, channels string
+	}{
+		{[]string{"--institutions", "sodra,sodra"}, "[sodra]", "[]", "[]"},
+		{[]string{"--institutions", "ind, sodra,ind,,sodra "}, "[ind sodra]", "[]", "[]"},
+		{[]string{"--kpis", "service_level,answer_rate,service_level"}, "[]", "[service_level answer_rate]", "[]"},
+		{[]string{"--channels", "chat,phone,chat"}, "[]", "[]", "[chat phone]"},
+	} {
+		q, channels := compareQueryOf(t, tc.args...)
+		if got := fmt.Sprint(q.Institutions); got != tc.institutions {
+			t.Errorf("%v: institutions %s, want %s", tc.args, got, tc.institutions)
+		}
+		if got := fmt.Sprint(q.KPIs); got != tc.kpis {
+			t.Errorf("%v: KPIs %s, want %s", tc.args, got, tc.kpis)
+		}
+		if got := fmt.Sprint(channels); got != tc.channels {
+			t.Errorf("%v: channels %s, want %s", tc.args, got, tc.channels)
+		}
+	}
+}
+
+func TestAskedRegisters(t *testing.T) {
+	targets := []config.Target{
+		{Institution: "sodra", KPI: "service_level", Value: 0.8},
+		{Institution: "sodra", KPI: "service_level", Channel: "chat", Value: 0.9},
+		{Institution: "sodra", KPI: "practice_score", Value: 0.5},
+		{Institution: "ind", KPI: "service_level", Value: 0.7},
+	}
+	figures := []config.ReportedFigure{
+		{Institution: "sodra", KPI: "service_level", Channel: "phone", Value: 0.6},
+		{Institution: "sodra", KPI: "service_level", Value: 0.65},
+		{Institution: "sodra", KPI: "answer_rate", Channel: "chat", Value: 0.95},
+		{Institution: "sodra", Metric: "customer_service_staff", Value: 120},
+		{Institution: "ind", KPI: "service_level", Channel: "phone", Value: 0.75},
+	}
+	show := func(inst, id, channel string) string { return inst + "/" + id + "/" + channel }
+	for _, tc := range []struct {
+		name                  string
+		institutions          []string
+		kpis                  []kpi.ID
+		channels              []string
+		wantTargets, wantFigs string
+	}{
+		{"everything", []string{"sodra", "ind"}, nil, nil,
+			"[sodra/service_level/ sodra/service_level/chat sodra/practice_score/ ind/service_level/]",
+			"[sodra/service_level/phone sodra/service_level/ sodra/answer_rate/chat sodra/customer_service_staff/ ind/service_level/phone]"},
+		{"institutions", []string{"ind"}, nil, nil, "[ind/service_level/]", "[ind/service_level/phone]"},
+		{"KPIs", []string{"sodra", "ind"}, []kpi.ID{kpi.PracticeScore}, nil, "[sodra/practice_score/]", "[]"},
+		{"channels", []string{"sodra"}, nil, []string{"phone"},
+			"[sodra/service_level/ sodra/practice_score/]", "[sodra/service_level/phone]"},
+		{"KPIs and channels", []string{"sodra", "ind"}, []kpi.ID{kpi.ServiceLevel}, []string{"chat"},
+			"[sodra/service_level/ sodra/service_level/chat ind/service_level/]", "[]"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			q := report.Query{Institutions: tc.institutions, KPIs: tc.kpis}
+			var ts, fs []string
+			for _, x := range askedTargets(targets, q, tc.channels) {
+				ts = append(ts, show(x.Institution, x.KPI, x.Channel))
+			}
+			for _, f := range askedFigures(figures, q, tc.channels) {
+				fs = append(fs, show(f.Institution, f.KPI+f.Metric, f.Channel))
+			}
+			if got := fmt.Sprint(ts); got != tc.wantTargets {
+				t.Errorf("targets %s, want %s", got, tc.wantTargets)
+			}
+			if got := fmt.Sprint(fs); got != tc.wantFigs {
+				t.Errorf("published figures %s, want %s", got, tc.wantFigs)
+			}
+		})
+	}
+}
+
+// errRender is the error of a render that fails half way.
+var errRender = errors.New("render failed")
+
+func TestWriteOut(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		previous string // "": no file before
+		write    func(io.Writer) error
+		wantErr  error
+		want     string // the file's content after; "": none
+	}{
+		{"new file", "", writeThen("new report", nil), nil, "new report"},
+		{"replaced", "old report", writeThen("new report", nil), nil, "new report"},
+		{"failed render keeps the previous report", "old report", writeThen("half a rep", errRender), errRender, "old report"},
+		{"failed render, no file before", "", writeThen("half a rep", errRender), errRender, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "report.html")
+			if tc.previous != "" {
+				if err := os.WriteFile(path, []byte(tc.previous), 0o640); err != nil {
+					t.Fatal(err)
+				}
+			}
+			app := &cli.App{Name: "ccbench", Flags: []cli.Flag{&cli.StringFlag{Name: "out"}},
+				Action: func(c *cli.Context) error { return writeOut(c, tc.write) }}
+			if err := app.Run([]string{"ccbench", "--out", path}); !errors.Is(err, tc.wantErr) {
+				t.Errorf("writeOut: %v, want %v", err, tc.wantErr)
+			}
+			got, err := os.ReadFile(path)
+			switch {
+			case tc.want == "" && !errors.Is(err, os.ErrNotExist):
+				t.Errorf("--out file: %q, %v; want none", got, err)
+			case tc.want != "" && string(got) != tc.want:
+				t.Errorf("--out file: %q, %v; want %q", got, err, tc.want)
+			}
+			if tc.previous != "" {
+				if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o640 {
+					t.Errorf("--out file mode: %v, %v; want the previous file's -rw-r-----", fi.Mode(), err)
+				}
+			}
+			if entries, _ := os.ReadDir(dir); len(entries) > 1 || (tc.want == "" && len(entries) > 0) {
+				t.Errorf("files left in the directory: %v", entries)
+			}
+		})
+	}
+}
+
+// writeThen returns a render that writes s, then returns err.
+func writeThen(s string, err error) func(io.Writer) error {
+	return func(w io.Writer) error {
+		if _, werr := io.WriteString(w, s); werr != nil {
+			return werr
+		}
+		return err
+	}
+}
+
+func TestStaffingHelpDefaults(t *testing.T) {
+	code, out, stderr := runCLI(t, "staffing", "--help")
+	if code != exitOK {
+		t.Fatalf("staffing --help: exit %d\n%s", code, stderr)
+	}
+	for _, tc := range []struct{ flag, want string }{
+		{"--target", "(default: the institution's configured target, else 0.8)"},
+		{"--threshold", "(default: the institution's configured T)"},
+	} {
+		var line string
+		for _, l := range strings.Split(out, "\n") {
+			if strings.HasPrefix(strings.TrimSpace(l), tc.flag+" ") {
+				line = l
+			}
+		}
+		if strings.Count(line, "(default:") != 1 || !strings.Contains(line, tc.want) {
+			t.Errorf("%s help %q, want one default, %q", tc.flag, line, tc.want)
+		}
+	}
+}
+
+// TestCompareAskedFor: compare shows what was asked for, with --kpis
+// practice_score, repeated institutions and the registers of
+// --include-reported.
+func TestCompareAskedFor(t *testing.T) {
+	cfg := compareSetup(t)
+	base := []string{"compare", "--config", cfg, "--from", "2024-03-04", "--to", "2024-03-11", "--as-of", "2024-03-16T12:00:00Z"}
+	for _, tc := range []struct {
+		name      string
+		args      []string
+		want, not []string
+	}{
+		{"practice score", []string{"--kpis", "practice_score", "--format", "json"},
+			[]string{`"kpi": "practice_score"`, `"institution": "ind"`}, []string{`"kpi": "service_level"`}},
+		{"practice score with the registers", []string{"--kpis", "practice_score", "--include-reported", "--format", "markdown"},
+			[]string{"| Practice score | 18.2% |"}, []string{"Service level", "≥ 30.0%"}},
+		{"registers of the channels asked for", []string{"--kpis", "service_level", "--channels", "chat", "--include-reported", "--format", "markdown"},
+			[]string{"showing the registers only"}, []string{"reported 2024-03", "90.0%"}},
+		{"an institution repeated", []string{"--institutions", "sodra,sodra", "--kpis", "service_level", "--format", "json"},
+			[]string{`"comparisons": []`}, []string{`"institution_b": "sodra"`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out, err := runApp(t, append(append([]string{}, base...), tc.args...)...)
+			if err != nil {
+				t.Fatalf("compare: %v\n%s", err, out)
+			}
+			for _, s := range tc.want {
+				if !strings.Contains(out, s) {
+					t.Errorf("output lacks %q:\n%s", s, out)
+				}
+			}
+			for _, s := range tc.not {
+				if strings.Contains(out, s) {
+					t.Errorf("output has %q:\n%s", s, out)
+				}
+			}
+		})
 	}
 }

@@ -193,6 +193,11 @@ func TestExitCodes(t *testing.T) {
 	good := write("good.yaml", "clickhouse: {dsn: \"clickhouse://127.0.0.1:1/x\"}\ninstitutions:\n  - {id: a, name: A, country: LT, timezone: UTC}\n")
 	bad := write("bad.yaml", "institutions:\n  - {id: a, name: A, country: LTU, timezone: UTC}\nexporter: {sl_method: optimistic}\n")
 	badWeb := write("web.yml", "tls_server_config: {cert_file: x.crt}\n")
+	// Bad values of compare and staffing are usage errors found before
+	// ClickHouse (unreachable in good) is asked.
+	compare := []string{"compare", "--config", good}
+	week := append(compare[:len(compare):len(compare)], "--from", "2024-03-04", "--to", "2024-03-11")
+	staffing := []string{"staffing", "--config", good, "--institution", "a", "--from", "2024-03-04", "--to", "2024-03-11"}
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -213,6 +218,27 @@ func TestExitCodes(t *testing.T) {
 		{"bad web config", []string{"serve", "--config.file", good, "--web.config.file", badWeb}, exitUsage, "--web.config.file"},
 		{"unexpected argument", []string{"serve", "extra"}, exitUsage, `unexpected argument "extra"`},
 		{"ClickHouse unreachable", []string{"schema", "migrate", "--config", good, "--clickhouse.wait", "50ms"}, exitFailure, "127.0.0.1:1"},
+		{"compare bad from", append(compare, "--from", "2024-13-01", "--to", "2024-03-11"), exitUsage, `--from: want YYYY-MM-DD, got "2024-13-01"`},
+		{"compare bad to", append(compare, "--from", "2024-03-04", "--to", "soon"), exitUsage, `--to: want YYYY-MM-DD, got "soon"`},
+		{"compare to before from", append(compare, "--from", "2024-03-11", "--to", "2024-03-04"), exitUsage, "--to 2024-03-04 must be after --from 2024-03-11"},
+		{"compare format xml", append(week, "--format", "xml"), exitUsage, `--format: want one of table, markdown, html, csv, json, got "xml"`},
+		{"compare unknown KPI", append(week, "--kpis", "foo"), exitUsage, `--kpis: unknown KPI "foo"`},
+		{"compare by year", append(week, "--by", "year"), exitUsage, `--by: want total, day, week or month, got "year"`},
+		{"compare bad as-of", append(week, "--as-of", "yesterday"), exitUsage, "--as-of: want an RFC3339 time"},
+		{"compare bad sl-method", append(week, "--sl-method", "best"), exitUsage, "--sl-method"},
+		{"compare unknown channel", append(week, "--channels", "phone,telex"), exitUsage, `--channels: unknown channel "telex"`},
+		{"compare unknown institution", append(week, "--institutions", "a,nope"), exitUsage, `--institutions: unknown institution "nope"`},
+		{"compare unexpected argument", append(week, "extra", "--format", "xml"), exitUsage, `unexpected argument "extra"`},
+		{"staffing target 95", append(staffing, "--target", "95"), exitUsage, "--target: want a share between 0 and 1 (exclusive), e.g. 0.95, got 95"},
+		{"staffing channel email", append(staffing, "--channel", "email"), exitUsage, `--channel: want a real-time channel (phone, chat, facebook, visit), got "email"`},
+		{"staffing bad from", []string{"staffing", "--config", good, "--institution", "a", "--from", "2024-13-01", "--to", "2024-03-11"}, exitUsage, `--from: want YYYY-MM-DD, got "2024-13-01"`},
+		{"staffing format xml", append(staffing, "--format", "xml"), exitUsage, `--format: want table or json, got "xml"`},
+		{"staffing threshold", append(staffing, "--threshold", "-1s"), exitUsage, "--threshold: want a positive duration"},
+		{"staffing unknown institution", append(staffing, "--institution", "nope"), exitUsage, `--institution: unknown institution "nope"`},
+		{"staffing unexpected argument", append(staffing, "extra", "--target", "95"), exitUsage, `unexpected argument "extra"`},
+		{"quarantine limit 0", []string{"quarantine", "list", "--config", good, "--limit", "0"}, exitUsage, "--limit: want at least 1, got 0"},
+		{"quarantine limit -5", []string{"quarantine", "list", "--config", good, "--limit", "-5"}, exitUsage, "--limit: want at least 1, got -5"},
+		{"quarantine unexpected argument", []string{"quarantine", "list", "--config", good, "extra", "--limit", "0"}, exitUsage, `unexpected argument "extra"`},
 		{"completion bash", []string{"completion", "bash"}, exitOK, "complete -o bashdefault"},
 		{"completion zsh", []string{"completion", "zsh"}, exitOK, "compdef _cli_zsh_autocomplete ccbench"},
 		{"completion fish", []string{"completion", "fish"}, exitUsage, `unknown shell "fish"`},

@@ -23,6 +23,12 @@ func quarantineCommand() *cli.Command {
 				&cli.BoolFlag{Name: "raw", Usage: "also print each record's raw text"},
 			},
 			Action: func(c *cli.Context) error {
+				if err := mustNotHaveArgs(c); err != nil {
+					return err
+				}
+				if n := c.Int("limit"); n < 1 {
+					return usageErrorf("--limit: want at least 1, got %d", n)
+				}
 				_, st, err := openConfiguredStore(c)
 				if err != nil {
 					return err

@@ -47,6 +47,10 @@ func TestQuarantineList(t *testing.T) {
 	if err != nil || !strings.Contains(out, "2 quarantined records, showing 2") {
 		t.Errorf("all sources: %v\n%s", err, out)
 	}
+	out, err = runApp(t, "quarantine", "list", "--config", path, "--limit", "1")
+	if err != nil || !strings.Contains(out, "2 quarantined records, showing 1") || !strings.Contains(out, "c-18") {
+		t.Errorf("--limit 1: %v, want the newest record only\n%s", err, out)
+	}
 }
 
 // `register load` (run by compareSetup) puts the configuration's targets

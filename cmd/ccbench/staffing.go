@@ -31,8 +31,8 @@ func staffingCommand() *cli.Command {
 			&cli.StringFlag{Name: "channel", Value: records.ChannelPhone, Usage: "a real-time channel: phone, chat, facebook or visit"},
 			&cli.StringFlag{Name: "from", Required: true, Usage: "first local day, YYYY-MM-DD"},
 			&cli.StringFlag{Name: "to", Required: true, Usage: "day after the last, YYYY-MM-DD (exclusive)"},
-			&cli.Float64Flag{Name: "target", Usage: "service-level target, e.g. 0.95 (default: the institution's configured target, else 0.8)"},
-			&cli.DurationFlag{Name: "threshold", Usage: "answer-time threshold T, e.g. 20s (default: the institution's configured T)"},
+			&cli.Float64Flag{Name: "target", Usage: "service-level target, e.g. 0.95", DefaultText: "the institution's configured target, else 0.8"},
+			&cli.DurationFlag{Name: "threshold", Usage: "answer-time threshold T, e.g. 20s", DefaultText: "the institution's configured T"},
 			&cli.StringFlag{Name: "format", Value: "table", Usage: "table or json"},
 		},
 		Action: runStaffing,
@@ -50,24 +50,27 @@ type staffingRequest struct {
 }
 
 func runStaffing(c *cli.Context) error {
+	if err := mustNotHaveArgs(c); err != nil {
+		return err
+	}
 	from, err := time.Parse(time.DateOnly, c.String("from"))
 	if err != nil {
-		return fmt.Errorf("--from: want YYYY-MM-DD, got %q", c.String("from"))
+		return usageErrorf("--from: want YYYY-MM-DD, got %q", c.String("from"))
 	}
 	to, err := time.Parse(time.DateOnly, c.String("to"))
 	if err != nil {
-		return fmt.Errorf("--to: want YYYY-MM-DD, got %q", c.String("to"))
+		return usageErrorf("--to: want YYYY-MM-DD, got %q", c.String("to"))
 	}
 	if !to.After(from) {
-		return fmt.Errorf("--to %s must be after --from %s", c.String("to"), c.String("from"))
+		return usageErrorf("--to %s must be after --from %s", c.String("to"), c.String("from"))
 	}
 	channel := c.String("channel")
 	if !records.IsRealTime(channel) {
-		return fmt.Errorf("--channel: want a real-time channel (phone, chat, facebook, visit), got %q", channel)
+		return usageErrorf("--channel: want a real-time channel (phone, chat, facebook, visit), got %q", channel)
 	}
 	format := c.String("format")
 	if format != "table" && format != "json" {
-		return fmt.Errorf("--format: want table or json, got %q", format)
+		return usageErrorf("--format: want table or json, got %q", format)
 	}
 	cfg, err := loadConfig(c)
 	if err != nil {
@@ -76,7 +79,7 @@ func runStaffing(c *cli.Context) error {
 	in, ok := cfg.Institution(c.String("institution"))
 	if !ok {
 		_, err := checkInstitutions(cfg, []string{c.String("institution")})
-		return fmt.Errorf("--institution: %s", strings.TrimPrefix(err.Error(), "--institutions: "))
+		return usageErrorf("--institution: %s", strings.TrimPrefix(err.Error(), "--institutions: "))
 	}
 	params := cfg.Params(in.ID, "", channel)
 	req := staffingRequest{institution: in, channel: channel, from: localMidnight(from, in.Location()), to: localMidnight(to, in.Location()),
@@ -90,12 +93,12 @@ func runStaffing(c *cli.Context) error {
 	if c.IsSet("target") {
 		req.target = c.Float64("target")
 		if !(req.target > 0 && req.target < 1) {
-			return fmt.Errorf("--target: want a share between 0 and 1 (exclusive), e.g. 0.95, got %v", req.target)
+			return usageErrorf("--target: want a share between 0 and 1 (exclusive), e.g. 0.95, got %v", req.target)
 		}
 	}
 	if c.IsSet("threshold") {
 		if req.threshold = c.Duration("threshold"); req.threshold <= 0 {
-			return fmt.Errorf("--threshold: want a positive duration such as 20s, got %s", req.threshold)
+			return usageErrorf("--threshold: want a positive duration such as 20s, got %s", req.threshold)
 		}
 	}
 	st, err := openStore(c, cfg)
