@@ -3,6 +3,7 @@ package collectors
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -161,6 +162,11 @@ func (f *Fetcher) try(ctx context.Context, url string, buf []byte) ([]byte, erro
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("GET %s: %w", url, ctx.Err())
+		}
+		var cert *tls.CertificateVerificationError
+		if errors.As(err, &cert) {
+			// An untrusted or mismatched certificate does not mend itself.
+			return nil, &ConfigError{Source: f.Source, URL: url, Msg: fmt.Sprintf("TLS: %v", cert.Err)}
 		}
 		// Timeouts, refused and reset connections: the source may come back.
 		return nil, &retryable{err: fmt.Errorf("GET %s: %w", url, err)}

@@ -242,3 +242,22 @@ func TestGetIntoReadsIntoTheCallersBuffer(t *testing.T) {
 		}
 	}
 }
+
+// TestFetcherUntrustedCertificateIsConfigError: a source whose TLS
+// certificate the client does not trust is a configuration error at once,
+// not a failure retried until the fetcher gives up.
+func TestFetcherUntrustedCertificateIsConfigError(t *testing.T) {
+	s := &scripted{statuses: []int{http.StatusOK}}
+	srv := httptest.NewTLSServer(s)
+	defer srv.Close()
+	f := fastFetcher("")
+	f.Client = &http.Client{} // trusts the system's roots, not the test server's certificate
+	_, err := f.Get(context.Background(), srv.URL+"/v1/contacts")
+	var ce *ConfigError
+	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "TLS") || !strings.Contains(err.Error(), "/v1/contacts") {
+		t.Fatalf("got %v, want a *ConfigError naming TLS and the URL", err)
+	}
+	if n := len(fakeTimeOf(f).Waits()); n != 0 {
+		t.Errorf("%d waits before the error, want none", n)
+	}
+}
