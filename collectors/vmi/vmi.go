@@ -32,6 +32,7 @@ import (
 	"log/slog"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -114,8 +115,16 @@ func (c *Collector) Collect(ctx context.Context, sink collectors.Sink) (collecto
 	st.Fetched++
 	var errs []error
 	for _, e := range index {
-		if strings.EqualFold(done[e.Name], e.SHA256) {
+		sum, published := parseDone(done[e.Name])
+		if strings.EqualFold(sum, e.SHA256) {
 			continue
+		}
+		if !published.IsZero() && !e.PublishedAt.After(published) {
+			// A new content must win over the one it replaces: its
+			// versions come after the earlier publication's.
+			c.logger.Warn("file republished with a publication time not after the one ingested", "file", e.Name,
+				"published_at", e.PublishedAt, "ingested", published)
+			e.PublishedAt = published.Add(time.Millisecond)
 		}
 		fst, err := c.ingest(ctx, sink, e)
 		st = st.Add(fst)
@@ -128,12 +137,30 @@ func (c *Collector) Collect(ctx context.Context, sink collectors.Sink) (collecto
 			errs = append(errs, err)
 			continue
 		}
-		done[e.Name] = strings.ToLower(e.SHA256)
+		done[e.Name] = formatDone(e.SHA256, e.PublishedAt)
 		if err := collectors.SaveMapCheckpoint(ctx, sink, c.src.Name, StreamIndex, done, c.now()); err != nil {
 			return st, fmt.Errorf("after file %s: %w", e.Name, err)
 		}
 	}
 	return st, errors.Join(errs...)
+}
+
+// A file's entry in the checkpoint is its sha256 and the publication time
+// its versions were written with, as "<sha256>@<Unix ms>" (before that
+// time was kept, the sha256 alone).
+
+func formatDone(sum string, published time.Time) string {
+	return strings.ToLower(sum) + "@" + strconv.FormatInt(published.UnixMilli(), 10)
+}
+
+// parseDone returns a checkpoint entry's sha256, and its publication time
+// (zero when the entry has none).
+func parseDone(v string) (sum string, published time.Time) {
+	sum, ms, ok := strings.Cut(v, "@")
+	if n, err := strconv.ParseInt(ms, 10, 64); ok && err == nil {
+		published = time.UnixMilli(n).UTC()
+	}
+	return sum, published
 }
 
 // fileFailure is a failure of one file that leaves the others to go on.

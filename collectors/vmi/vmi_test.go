@@ -171,8 +171,12 @@ func TestCollectOnceThenNothing(t *testing.T) {
 		t.Fatalf("checkpoint %+v; want every listed file", cp)
 	}
 	for _, ie := range index {
-		if pos[ie.Name] != ie.SHA256 {
-			t.Errorf("checkpoint has %s = %q, index says %q", ie.Name, pos[ie.Name], ie.SHA256)
+		published, err := time.Parse(time.RFC3339, ie.PublishedAt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := fmt.Sprintf("%s@%d", ie.SHA256, published.UnixMilli()); pos[ie.Name] != want {
+			t.Errorf("checkpoint has %s = %q, want %q from the index", ie.Name, pos[ie.Name], want)
 		}
 	}
 
@@ -546,4 +550,58 @@ func counting(as []records.Aggregate) []records.Aggregate {
 		}
 	}
 	return out
+}
+
+// TestCollectRepublishedWithoutALaterPublication: a file republished with
+// the same publication time (or an earlier one) still replaces the content
+// ingested before: its versions come after those of the earlier content.
+func TestCollectRepublishedWithoutALaterPublication(t *testing.T) {
+	pub := time.Date(2024, 1, 16, 0, 0, 0, 0, time.UTC)
+	name := "calls-2024-01-15.csv"
+	files := map[string]*fakeFile{name: {kind: KindCalls, date: "2024-01-15", published: pub,
+		body: callsHeader + "C1;vat;2024-01-15 10:00:00;;2024-01-15 10:01:00;;;\nC2;vat;2024-01-15 11:00:00;;2024-01-15 11:01:00;;;\n"}}
+	srv := fakeSource(t, files)
+	col := newCollector(t, srv.URL, "")
+	sink := collectorstest.NewMemSink()
+	if _, err := col.Collect(context.Background(), sink); err != nil {
+		t.Fatal(err)
+	}
+	for _, republished := range []time.Time{pub, pub.Add(-time.Hour)} {
+		f := files[name]
+		f.published = republished
+		if strings.Contains(f.body, "C2;") {
+			f.body = callsHeader + "C1;vat;2024-01-15 10:00:00;;2024-01-15 10:02:00;;;\n" // C2 dropped, C1 ends later
+		} else {
+			f.body = callsHeader + "C1;vat;2024-01-15 10:00:00;;2024-01-15 10:03:00;;;\n"
+		}
+		if _, err := col.Collect(context.Background(), sink); err != nil {
+			t.Fatal(err)
+		}
+		c1, _ := sink.Contact("vmi-exports", "call:C1")
+		want, _ := ParseLocalTime(strings.Split(strings.Split(f.body, "\n")[1], ";")[4], testInstitution(t).Location())
+		if c1.EndedAt == nil || !c1.EndedAt.Equal(want) {
+			t.Errorf("republished at %v: C1 ends %v, want %v from the new content", republished, c1.EndedAt, want)
+		}
+		if c2, _ := sink.Contact("vmi-exports", "call:C2"); !c2.Deleted {
+			t.Errorf("republished at %v: C2 %+v, want its tombstone", republished, c2)
+		}
+	}
+}
+
+func TestCheckpointEntries(t *testing.T) {
+	at := time.Date(2024, 1, 16, 9, 30, 0, 123e6, time.UTC)
+	for _, tc := range []struct {
+		entry string
+		sum   string
+		at    time.Time
+	}{
+		{formatDone("ABC", at), "abc", at},
+		{"abc", "abc", time.Time{}}, // written before publication times were kept
+		{"abc@x", "abc", time.Time{}},
+	} {
+		sum, got := parseDone(tc.entry)
+		if sum != tc.sum || !got.Equal(tc.at) {
+			t.Errorf("parseDone(%q) = %q, %v; want %q, %v", tc.entry, sum, got, tc.sum, tc.at)
+		}
+	}
 }
