@@ -112,15 +112,23 @@ func alertmanagerConfig(o Options) amConfig {
 		}
 	}
 
+	// Without a collector job the collector's alerts are not generated,
+	// and neither are their inhibitions.
+	stale := []string{AlertFeedStale, AlertFeedNeverPulled, AlertExporterRefreshFailed}
+	down := []string{AlertExporterDown, AlertCollectorDown}
+	if o.CollectorJob == "" {
+		stale = []string{AlertExporterRefreshFailed}
+		down = []string{AlertExporterDown}
+	}
 	kpiAlerts := []string{matcher("kind", KindKPI)}
 	c.InhibitRules = []amInhibit{
 		{
-			SourceMatchers: []string{fmt.Sprintf("alertname=~%q", strings.Join([]string{AlertFeedStale, AlertFeedNeverPulled, AlertExporterRefreshFailed}, "|"))},
+			SourceMatchers: []string{alertnames(stale)},
 			TargetMatchers: kpiAlerts,
 			Equal:          []string{"institution"},
 		},
 		{
-			SourceMatchers: []string{fmt.Sprintf("alertname=~%q", strings.Join([]string{AlertExporterDown, AlertCollectorDown}, "|"))},
+			SourceMatchers: []string{alertnames(down)},
 			TargetMatchers: kpiAlerts,
 		},
 		{
@@ -133,3 +141,12 @@ func alertmanagerConfig(o Options) amConfig {
 }
 
 func matcher(name, value string) string { return fmt.Sprintf("%s=%q", name, value) }
+
+// alertnames matches the alerts named: alertname="A" for one, else a
+// regular expression of them.
+func alertnames(names []string) string {
+	if len(names) == 1 {
+		return matcher("alertname", names[0])
+	}
+	return fmt.Sprintf("alertname=~%q", strings.Join(names, "|"))
+}

@@ -108,8 +108,11 @@ type Options struct {
 	DownFor time.Duration
 	// ExporterJob and CollectorJob are the Prometheus jobs scraping `ccbench
 	// serve` and `ccbench collect`; defaults ccbench and
-	// ccbench-collect (the demo's and deploy/prometheus's jobs). An empty CollectorJob with NoCollectorJob set
-	// leaves the collector-down alert out.
+	// ccbench-collect (the demo's and deploy/prometheus's jobs). An empty
+	// CollectorJob with NoCollectorJob set (the collector is not scraped)
+	// leaves out every alert that reads the collector's metrics (feed
+	// stale, feed never pulled, quarantine rate, collector down) and their
+	// inhibitions; Result.Notes says so.
 	ExporterJob, CollectorJob string
 	NoCollectorJob            bool
 
@@ -232,6 +235,10 @@ func plan(o Options) (targets []TargetAlerts, notes []string, err error) {
 			continue
 		}
 		usable = append(usable, t)
+	}
+
+	if o.CollectorJob == "" {
+		notes = append(notes, fmt.Sprintf("no collector job: %s, %s, %s and %s, which read the collector's metrics, are left out, and so are their inhibitions; a stalled feed is not alerted on", AlertFeedStale, AlertFeedNeverPulled, AlertQuarantineHigh, AlertCollectorDown))
 	}
 
 	type key struct{ kpi, institution, unit, channel, instrument string }

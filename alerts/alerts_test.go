@@ -3,10 +3,12 @@ package alerts
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +16,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/ccbench/ccbench/config"
+	"github.com/ccbench/ccbench/dashboards"
 	"github.com/ccbench/ccbench/kpi"
 )
 
@@ -136,7 +139,9 @@ func TestAnnotations(t *testing.T) {
 			t.Errorf("description lacks %q: %s", want, got.ExpAnnotations["description"])
 		}
 	}
-	if l := got.ExpAnnotations["dashboard"]; l != "http://grafana:3000/d/ccbench-service-levels?var-institution=sodra" {
+	// The link opens the alert's window (dashboards open on 1d), method and
+	// channel, not just the institution.
+	if l := got.ExpAnnotations["dashboard"]; l != "http://grafana:3000/d/ccbench-service-levels?var-institution=sodra&var-channel=phone&var-method=negative&var-window=1h" {
 		t.Errorf("dashboard = %q", l)
 	}
 	if l := got.ExpAnnotations["runbook_url"]; l != DefaultRunbookURL+"#ccbenchkpitargetmissed" {
@@ -377,6 +382,226 @@ func TestDescriptionOfATargetOfEveryChannel(t *testing.T) {
 			if p != kpi.ParamMethod && channelParamNames[p] == "" {
 				t.Errorf("parameter %s of %s has no name for targets of every channel", p, d.ID)
 			}
+		}
+	}
+}
+
+// TestDashboardLinks checks the dashboard annotations of generated alerts:
+// the threshold alert opens its window, the burn-rate alert its long
+// window, each with the method and channel of its target and the panel of
+// the KPI; variables the linked dashboard lacks are left out.
+func TestDashboardLinks(t *testing.T) {
+	cfg := seedConfig(t)
+	panel := func(d kpi.Definition) (string, string) {
+		switch d.ID {
+		case kpi.ServiceLevel:
+			return DashboardServiceLevels, "7"
+		case kpi.CorrectionRate:
+			return DashboardWritten, "3"
+		}
+		return "", ""
+	}
+	res, err := Generate(Options{Config: cfg, GrafanaURL: "https://g.example", Panel: panel})
+	if err != nil {
+		t.Fatal(err)
+	}
+	links := map[string]bool{}
+	for _, g := range res.Groups.Groups {
+		for _, r := range g.Rules {
+			if r.Alert == "" {
+				continue
+			}
+			key := r.Alert + " " + r.Labels["kpi"] + " " + r.Labels["institution"] + "/" + r.Labels["channel"] + " " + r.Labels["short_window"]
+			links[key+" "+r.Annotations["dashboard"]] = true
+		}
+	}
+	for _, want := range []string{
+		AlertTargetMissed + " service_level sodra/phone  https://g.example/d/ccbench-service-levels?var-institution=sodra&viewPanel=7&var-channel=phone&var-method=negative&var-window=1h",
+		AlertBudgetBurn + " service_level sodra/phone 5m https://g.example/d/ccbench-service-levels?var-institution=sodra&viewPanel=7&var-channel=phone&var-method=negative&var-window=1h",
+		AlertBudgetBurn + " service_level sodra/phone 30m https://g.example/d/ccbench-service-levels?var-institution=sodra&viewPanel=7&var-channel=phone&var-method=negative&var-window=6h",
+		AlertBudgetBurn + " service_level sodra/phone 6h https://g.example/d/ccbench-service-levels?var-institution=sodra&viewPanel=7&var-channel=phone&var-method=negative&var-window=3d",
+		// A target of every channel sets none; written KPIs are judged
+		// over 1d.
+		AlertTargetMissed + " correction_rate vmi/  https://g.example/d/ccbench-written?var-institution=vmi&viewPanel=3&var-window=1d",
+	} {
+		if !links[want] {
+			t.Errorf("no alert %q; links:\n%s", want, strings.Join(sortedKeys(links), "\n"))
+		}
+	}
+	// A dashboard without a method variable gets none, even for a per-method KPI.
+	o := Options{Config: cfg, GrafanaURL: "https://g.example", Panel: func(kpi.Definition) (string, string) { return DashboardWritten, "" }}.withDefaults()
+	targets, _, err := plan(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ta := range targets {
+		if ta.Definition.ID == kpi.ServiceLevel {
+			if l := thresholdRule(o, ta).Annotations["dashboard"]; strings.Contains(l, "var-method") || !strings.Contains(l, "var-window=1h") {
+				t.Errorf("link to %s = %s, want a window and no method", DashboardWritten, l)
+			}
+		}
+	}
+}
+
+func sortedKeys(m map[string]bool) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// TestDashboardVariablesMatchTheDashboards checks DashboardVariables, the
+// variables the links set, against the generated dashboards: every
+// dashboard is listed, with exactly the linkable variables it defines.
+func TestDashboardVariablesMatchTheDashboards(t *testing.T) {
+	ds, err := dashboards.Generate(seedConfig(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	linkable := map[string]bool{"institution": true, "channel": true, "window": true, "method": true, "source": true}
+	for _, d := range ds {
+		var model struct {
+			Templating struct {
+				List []struct {
+					Name string `json:"name"`
+				} `json:"list"`
+			} `json:"templating"`
+		}
+		if err := json.Unmarshal(d.JSON, &model); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, v := range model.Templating.List {
+			if linkable[v.Name] {
+				got = append(got, v.Name)
+			}
+		}
+		want, ok := DashboardVariables[d.UID]
+		if !ok {
+			t.Errorf("dashboard %s is not in DashboardVariables (its variables: %v)", d.UID, got)
+			continue
+		}
+		sort.Strings(got)
+		want = append([]string(nil), want...)
+		sort.Strings(want)
+		if strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Errorf("dashboard %s defines %v, DashboardVariables says %v", d.UID, got, want)
+		}
+	}
+}
+
+// TestNoCollectorJob: without a collector job the collector is not
+// scraped, so its metrics never exist; absent() would page for every
+// source and, through the inhibition, silence every KPI alert. The alerts
+// that read them and their inhibitions are left out, and a note says so;
+// what is left still loads, passes its cases and checks with amtool.
+func TestNoCollectorJob(t *testing.T) {
+	collectorAlerts := []string{AlertFeedStale, AlertFeedNeverPulled, AlertQuarantineHigh, AlertCollectorDown}
+	for _, none := range []bool{false, true} {
+		o := Options{Config: seedConfig(t)}
+		if none {
+			o.NoCollectorJob = true
+		}
+		res, err := Generate(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		alerts := map[string]bool{}
+		for _, g := range res.Groups.Groups {
+			for _, r := range g.Rules {
+				alerts[r.Alert] = true
+				if none && strings.Contains(r.Expr, "ccbench_collector_") {
+					t.Errorf("no collector job, yet %s%s reads the collector's metrics: %s", r.Alert, r.Record, r.Expr)
+				}
+			}
+		}
+		for _, a := range collectorAlerts {
+			if alerts[a] == none {
+				t.Errorf("collector job %q: alert %s generated %v", o.CollectorJob, a, alerts[a])
+			}
+			if a != AlertQuarantineHigh && strings.Contains(string(res.Alertmanager), a) == none { // the others inhibit
+				t.Errorf("collector job %q: the Alertmanager configuration names %s: %v", o.CollectorJob, a, !none)
+			}
+			if strings.Contains(string(res.Tests), a+":") == none {
+				t.Errorf("collector job %q: the rule tests have cases of %s: %v", o.CollectorJob, a, !none)
+			}
+		}
+		for _, a := range []string{AlertExporterRefreshFailed, AlertExporterDown} {
+			if !alerts[a] || !strings.Contains(string(res.Alertmanager), a) {
+				t.Errorf("collector job %q: %s or its inhibition missing", o.CollectorJob, a)
+			}
+		}
+		noted := strings.Contains(strings.Join(res.Notes, "\n"), "no collector job: "+AlertFeedStale)
+		if noted != none {
+			t.Errorf("collector job %q: noted %v; notes:\n%s", o.CollectorJob, noted, strings.Join(res.Notes, "\n"))
+		}
+		if !none {
+			continue
+		}
+		if _, err := exec.LookPath("promtool"); err != nil && testing.Short() {
+			continue
+		}
+		promtool := tool(t, "promtool", "prometheus")
+		amtool := tool(t, "amtool", "prometheus-alertmanager")
+		dir := t.TempDir()
+		if err := res.Write(dir); err != nil {
+			t.Fatal(err)
+		}
+		if out, err := run(t, dir, promtool, "test", "rules", TestsFile); err != nil {
+			t.Errorf("promtool test rules: %v\n%s", err, out)
+		}
+		if out, err := run(t, dir, amtool, "check-config", AlertmanagerFile); err != nil {
+			t.Errorf("amtool check-config: %v\n%s", err, out)
+		}
+	}
+}
+
+// TestCommittedRulesAreUpToDate fails when deploy/prometheus/rules, which
+// the compose stack's Prometheus and Alertmanager load, differs from what
+// `ccbench alerts generate` makes of deploy/ccbench.yaml with its default
+// flags (the defaults of Options, with the panels of the generated
+// dashboards). Refresh them with
+//
+//	go run ./cmd/ccbench alerts generate --config.file deploy/ccbench.yaml --out deploy/prometheus/rules
+func TestCommittedRulesAreUpToDate(t *testing.T) {
+	cfg := seedConfig(t)
+	ds, err := dashboards.Generate(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	models := map[string][]byte{}
+	for _, d := range ds {
+		models[d.UID] = d.JSON
+	}
+	panel, err := PanelsFromDashboards(models)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Generate(Options{Config: cfg, Panel: panel})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join("..", "deploy", "prometheus", "rules")
+	want := map[string][]byte{RulesFile: res.Rules, TestsFile: res.Tests, AlertmanagerFile: res.Alertmanager}
+	for name, b := range want {
+		got, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Errorf("%v (regenerate the committed rules)", err)
+			continue
+		}
+		if !bytes.Equal(got, b) {
+			t.Errorf("%s/%s is out of date with the generator (regenerate the committed rules)", dir, name)
+		}
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".yml") && want[e.Name()] == nil {
+			t.Errorf("%s/%s is not generated", dir, e.Name())
 		}
 	}
 }

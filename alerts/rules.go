@@ -123,7 +123,7 @@ func thresholdRule(o Options, ta TargetAlerts) rulefmt.Rule {
 				d.Title, whereTemplate(d), valueTemplate(d.Unit), ta.Window, directionWords(t.TargetDirection()), formatValue(d.Unit, t.Value)),
 			"description": targetDescription(o, ta),
 			"target":      formatValue(d.Unit, t.Value),
-			"dashboard":   kpiLink(o, d, t.Institution),
+			"dashboard":   kpiLink(o, ta, ta.Window),
 			"runbook_url": runbookLink(o, AlertTargetMissed),
 		},
 	}
@@ -153,7 +153,7 @@ func burnRule(o Options, ta TargetAlerts, b Burn) rulefmt.Rule {
 			"description": fmt.Sprintf("{{ $value | humanizePercentage }} of the events of the last %s were bad (and more than %s of the last %s); the target %s %s leaves a budget of %s. %s",
 				long, formatValue(kpi.UnitRatio, b.Threshold), short, directionWords(t.TargetDirection()), formatValue(d.Unit, t.Value), formatValue(kpi.UnitRatio, ta.Budget), d.Help),
 			"target":      formatValue(d.Unit, t.Value),
-			"dashboard":   kpiLink(o, d, t.Institution),
+			"dashboard":   kpiLink(o, ta, long),
 			"runbook_url": runbookLink(o, AlertBudgetBurn),
 		},
 	}
@@ -179,9 +179,12 @@ func badRatioRule(d kpi.Definition) rulefmt.Rule {
 func freshnessRules(o Options) []rulefmt.Rule {
 	cfg := o.Config
 	var out []rulefmt.Rule
-	pipeline := dashboardLink(o, DashboardPipeline, "", "", "")
+	pipeline := dashboardLink(o, DashboardPipeline, "")
 	sources := append([]config.Source(nil), cfg.Sources...)
 	sort.Slice(sources, func(i, j int) bool { return sources[i].Name < sources[j].Name })
+	if o.CollectorJob == "" {
+		sources = nil // no collector metrics to read; plan notes it
+	}
 	for _, s := range sources {
 		stale := o.staleAfter(time.Duration(s.PollInterval))
 		lbl := map[string]string{"severity": SeverityPage, "kind": KindFreshness, "institution": s.Institution}
@@ -367,31 +370,72 @@ func DashboardOf(d kpi.Definition) string {
 	return DashboardServiceLevels
 }
 
-// kpiLink links a KPI alert to the panel that shows the KPI, for the
-// target's institution.
-func kpiLink(o Options, d kpi.Definition, institution string) string {
+// DashboardVariables are the template variables an alert link may set on
+// each generated dashboard (package dashboards defines them; a test checks
+// this table against the generated dashboards). A link sets only those its
+// dashboard has: Grafana ignores an unknown var- parameter, but the link
+// would then promise a view it does not open.
+var DashboardVariables = map[string][]string{
+	OverviewDashboard:      {"institution", "channel", "window", "method"},
+	DashboardServiceLevels: {"institution", "channel", "window", "method"},
+	DashboardWritten:       {"institution", "channel", "window"},
+	"ccbench-satisfaction": {"institution", "channel", "window"},
+	"ccbench-practices":    {"institution", "channel", "window"},
+	"ccbench-before-after": {"institution", "channel", "window"},
+	DashboardPipeline:      {"institution", "channel", "window", "source"},
+}
+
+// kpiLink links a KPI alert to the panel that shows the KPI, with the
+// dashboard's variables set to the alert's series: the institution, the
+// window the alert judges (for burn-rate alerts the long one; dashboards
+// open on 1d otherwise), the service-level method and the target's
+// channel, each where the dashboard has the variable.
+func kpiLink(o Options, ta TargetAlerts, window string) string {
+	d := ta.Definition
 	uid, panel := DashboardOf(d), ""
 	if o.Panel != nil {
 		if u, p := o.Panel(d); u != "" {
 			uid, panel = u, p
 		}
 	}
-	return dashboardLink(o, uid, panel, "institution", institution)
+	return dashboardLink(o, uid, panel,
+		"institution", ta.Target.Institution, "window", window, "method", ta.Method, "channel", ta.Target.Channel)
 }
 
 // dashboardLink links to a dashboard, optionally one panel of it, with
-// one variable set.
-func dashboardLink(o Options, uid, panel, variable, value string) string {
-	q := url.Values{}
-	if value != "" {
-		q.Set("var-"+variable, value)
+// variables set from name/value pairs: empty values, and variables the
+// dashboard does not have (DashboardVariables; for a dashboard not listed
+// there, all but the institution and source), are left out. The
+// institution and the panel come first, then the other variables in name
+// order.
+func dashboardLink(o Options, uid, panel string, pairs ...string) string {
+	has := map[string]bool{"institution": true, "source": true}
+	if vars, ok := DashboardVariables[uid]; ok {
+		has = map[string]bool{}
+		for _, v := range vars {
+			has[v] = true
+		}
+	}
+	var first, rest []string
+	for i := 0; i+1 < len(pairs); i += 2 {
+		name, value := pairs[i], pairs[i+1]
+		if value == "" || !has[name] {
+			continue
+		}
+		param := url.QueryEscape("var-"+name) + "=" + url.QueryEscape(value)
+		if name == "institution" {
+			first = append(first, param)
+		} else {
+			rest = append(rest, param)
+		}
 	}
 	if panel != "" {
-		q.Set("viewPanel", panel)
+		first = append(first, "viewPanel="+url.QueryEscape(panel))
 	}
+	sort.Strings(rest)
 	link := o.GrafanaURL + "/d/" + uid
-	if len(q) > 0 {
-		link += "?" + q.Encode()
+	if q := append(first, rest...); len(q) > 0 {
+		link += "?" + strings.Join(q, "&")
 	}
 	return link
 }

@@ -197,7 +197,7 @@ func New(opts Options) *Exporter {
 	}, []string{labelInstitution})
 	e.lastSuccess = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "ccbench_exporter_last_refresh_success_timestamp_seconds",
-		Help: "Unix time of the last refresh in which every part of the institution (its KPIs in every window and its contact totals) succeeded.",
+		Help: "Unix time of the last refresh in which every part of the institution (its KPIs in every window and its contact totals) succeeded; until one has, the time the exporter started.",
 	}, []string{labelInstitution})
 	e.refreshTimer = prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name:    "ccbench_exporter_refresh_duration_seconds",
@@ -211,8 +211,17 @@ func New(opts Options) *Exporter {
 	if e.cfg != nil {
 		// Every institution's error series exists from the start, so
 		// that rate() and increase() see its first failure.
+		// Every institution's last-success series exists from the start
+		// too, at the exporter's start time: an institution that never
+		// completes a refresh (ClickHouse down when the exporter starts)
+		// then goes stale like one that stopped, and `time() - last
+		// success` alerts on it, instead of having no series to evaluate.
+		// Wall time, as the refreshes set it: Prometheus compares it
+		// with its own time(), whatever clock the KPI windows run on.
+		started := float64(time.Now().UnixNano()) / 1e9
 		for _, in := range e.cfg.Institutions {
 			e.errors.WithLabelValues(in.ID)
+			e.lastSuccess.WithLabelValues(in.ID).Set(started)
 		}
 	}
 	buildInfo := prometheus.NewGauge(prometheus.GaugeOpts{

@@ -36,7 +36,7 @@ Example:
 				&cli.IntFlag{Name: "min-events", Value: 20, Usage: "low-traffic guard: events a KPI alert needs in its window"},
 				&cli.DurationFlag{Name: "threshold-for", Value: alerts.DefaultThresholdFor, Usage: "how long a KPI must miss its target before the threshold alert fires"},
 				&cli.StringFlag{Name: "exporter-job", Value: "ccbench", Usage: "Prometheus job scraping `ccbench serve`"},
-				&cli.StringFlag{Name: "collector-job", Value: "ccbench-collect", Usage: "Prometheus job scraping `ccbench collect --web.listen-address` (empty: no collector-down alert)"},
+				&cli.StringFlag{Name: "collector-job", Value: "ccbench-collect", Usage: "Prometheus job scraping `ccbench collect --web.listen-address` (empty: the collector is not scraped; the feed, quarantine and collector-down alerts, which read its metrics, are left out)"},
 				&cli.IntFlag{Name: "stale-intervals", Value: 3, Usage: "poll (refresh) intervals without success before a feed (the exporter) is stale"},
 				&cli.DurationFlag{Name: "min-stale", Value: 5 * time.Minute, Usage: "least time without success before a feed or the exporter is stale"},
 			},

@@ -20,6 +20,7 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 	"gopkg.in/yaml.v3"
 
+	"github.com/ccbench/ccbench/alerts"
 	"github.com/ccbench/ccbench/config"
 	"github.com/ccbench/ccbench/dashboards"
 )
@@ -365,5 +366,144 @@ func TestPrometheusScrapesTheStack(t *testing.T) {
 	am := prom.Alerting.Alertmanagers
 	if len(am) != 1 || len(am[0].StaticConfigs) != 1 || strings.Join(am[0].StaticConfigs[0].Targets, ",") != "alertmanager:9093" {
 		t.Errorf("alertmanagers %+v, want alertmanager:9093", am)
+	}
+}
+
+// binds maps the bind mounts of a service: target in the container →
+// source relative to deploy/compose.
+func binds(t *testing.T, s types.ServiceConfig) map[string]string {
+	t.Helper()
+	wd, _ := os.Getwd()
+	out := map[string]string{}
+	for _, v := range s.Volumes {
+		if v.Type == types.VolumeTypeBind {
+			rel, err := filepath.Rel(wd, v.Source)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out[v.Target] = rel
+		}
+	}
+	return out
+}
+
+// hostPath is where the file a container sees at path comes from, through
+// the service's bind mounts ("" when no mount covers it).
+func hostPath(mounts map[string]string, path string) string {
+	best := ""
+	for target := range mounts {
+		if (path == target || strings.HasPrefix(path, target+"/")) && len(target) > len(best) {
+			best = target
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return filepath.Join(mounts[best], strings.TrimPrefix(path, best))
+}
+
+// flagValue is the value of --name=value or --name value in a command.
+func flagValue(cmd []string, name string) string {
+	for i, a := range cmd {
+		if v, ok := strings.CutPrefix(a, name+"="); ok {
+			return v
+		}
+		if a == name && i+1 < len(cmd) {
+			return cmd[i+1]
+		}
+	}
+	return ""
+}
+
+// TestPrometheusLoadsTheRules: every rule file pattern of the Prometheus
+// configuration matches, through the prometheus service's mounts, at
+// least one file, and each file it matches parses as Prometheus parses
+// rule files (rulefmt): a pattern that also matched the promtool test
+// file or the Alertmanager configuration beside the rules would stop
+// Prometheus from starting, and one that matched nothing would leave the
+// stack without alerts. The Alertmanager service runs the configuration
+// generated with the rules, whose inhibitions name alerts of those rules.
+func TestPrometheusLoadsTheRules(t *testing.T) {
+	p := project(t)
+	var prom struct {
+		RuleFiles []string `yaml:"rule_files"`
+	}
+	readYAML(t, "../prometheus/prometheus.yml", &prom)
+	if len(prom.RuleFiles) == 0 {
+		t.Fatal("prometheus.yml loads no rule files")
+	}
+	mounts := binds(t, p.Services["prometheus"])
+	loaded := map[string]bool{} // alert names
+	for _, pattern := range prom.RuleFiles {
+		if !filepath.IsAbs(pattern) {
+			pattern = filepath.Join(filepath.Dir(flagValue(p.Services["prometheus"].Command, "--config.file")), pattern)
+		}
+		host := hostPath(mounts, pattern)
+		if host == "" {
+			t.Errorf("rule files %s: no bind mount of the prometheus service holds them (%v)", pattern, mounts)
+			continue
+		}
+		files, err := filepath.Glob(host)
+		if err != nil || len(files) == 0 {
+			t.Errorf("rule files %s (%s on the host) match no file: %v", pattern, host, err)
+			continue
+		}
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := alerts.ValidateRules(b); err != nil {
+				t.Errorf("%s, loaded by Prometheus as %s, is not a valid rule file: %v", f, pattern, err)
+				continue
+			}
+			var rules struct {
+				Groups []struct {
+					Rules []struct{ Alert string }
+				}
+			}
+			readYAML(t, f, &rules)
+			for _, g := range rules.Groups {
+				for _, r := range g.Rules {
+					if r.Alert != "" {
+						loaded[r.Alert] = true
+					}
+				}
+			}
+		}
+	}
+	if len(loaded) == 0 {
+		t.Fatal("the rule files Prometheus loads hold no alert")
+	}
+
+	am := p.Services["alertmanager"]
+	cfgPath := flagValue(am.Command, "--config.file")
+	host := hostPath(binds(t, am), cfgPath)
+	if host != filepath.Join("..", "prometheus", "rules", alerts.AlertmanagerFile) {
+		t.Fatalf("alertmanager reads %s from %q, want the generated ../prometheus/rules/%s", cfgPath, host, alerts.AlertmanagerFile)
+	}
+	var amCfg struct {
+		Route struct {
+			Routes []any `yaml:"routes"`
+		} `yaml:"route"`
+		InhibitRules []struct {
+			SourceMatchers []string `yaml:"source_matchers"`
+		} `yaml:"inhibit_rules"`
+	}
+	readYAML(t, host, &amCfg)
+	if len(amCfg.Route.Routes) == 0 || len(amCfg.InhibitRules) == 0 {
+		t.Errorf("%s has %d routes and %d inhibit rules, want the generated routes and inhibitions", host, len(amCfg.Route.Routes), len(amCfg.InhibitRules))
+	}
+	names := regexp.MustCompile(`^alertname=~?"([^"]*)"$`)
+	for _, r := range amCfg.InhibitRules {
+		for _, m := range r.SourceMatchers {
+			if sub := names.FindStringSubmatch(m); sub != nil {
+				for _, a := range strings.Split(sub[1], "|") {
+					if !loaded[a] {
+						t.Errorf("%s inhibits on %s, which no loaded rule file defines", host, a)
+					}
+				}
+			}
+		}
 	}
 }
