@@ -146,6 +146,9 @@ type Exporter struct {
 	mu      sync.Mutex
 	partsMu sync.Mutex
 	parts   map[part]partValues
+	// dropped holds when each part whose series were dropped last
+	// succeeded, so that the data age goes on rising from it.
+	dropped map[part]time.Time
 
 	refreshes    prometheus.Counter
 	errors       *prometheus.CounterVec
@@ -168,6 +171,7 @@ func New(opts Options) *Exporter {
 		concurrency: opts.Concurrency,
 		maxStale:    opts.MaxStaleness,
 		parts:       map[part]partValues{},
+		dropped:     map[part]time.Time{},
 	}
 	if e.logger == nil {
 		e.logger = slog.New(slog.DiscardHandler)
@@ -506,7 +510,7 @@ func (e *Exporter) clickHouseDown(ctx context.Context) bool {
 // dataAgeDesc describes ccbench_exporter_data_age_seconds.
 var dataAgeDesc = prometheus.NewDesc(
 	"ccbench_exporter_data_age_seconds",
-	"Age, at scrape time, of the oldest data served for the institution: seconds since the last successful refresh of its least recently refreshed part. Rises while ClickHouse is down.",
+	"Age, at scrape time, of the oldest data served for the institution: seconds since the last successful refresh of its least recently refreshed part, including a part whose series were dropped. Rises while ClickHouse is down.",
 	[]string{labelInstitution}, nil,
 )
 
@@ -524,27 +528,38 @@ func (d dataAge) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-// setPart records a part's values; zero values forget the part.
+// setPart records a part's values; zero values drop its series, and
+// remember when it last succeeded.
 func (e *Exporter) setPart(p part, v partValues) {
 	e.partsMu.Lock()
 	defer e.partsMu.Unlock()
 	if v.at.IsZero() {
+		if old, ok := e.parts[p]; ok {
+			e.dropped[p] = old.at
+		}
 		delete(e.parts, p)
 		return
 	}
+	delete(e.dropped, p)
 	e.parts[p] = v
 }
 
-// oldestParts returns, per institution with values served, when its least
-// recently refreshed part last succeeded.
+// oldestParts returns, per institution with values served or dropped, when
+// its least recently refreshed part last succeeded.
 func (e *Exporter) oldestParts() map[string]time.Time {
 	e.partsMu.Lock()
 	defer e.partsMu.Unlock()
 	out := map[string]time.Time{}
-	for p, v := range e.parts {
-		if old, ok := out[p.institution]; !ok || v.at.Before(old) {
-			out[p.institution] = v.at
+	older := func(institution string, at time.Time) {
+		if old, ok := out[institution]; !ok || at.Before(old) {
+			out[institution] = at
 		}
+	}
+	for p, v := range e.parts {
+		older(p.institution, v.at)
+	}
+	for p, at := range e.dropped {
+		older(p.institution, at)
 	}
 	return out
 }

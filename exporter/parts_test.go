@@ -118,6 +118,18 @@ func TestFailingInstitutionKeepsOldValuesForABoundedTime(t *testing.T) {
 	if !e.Ready() {
 		t.Error("a refresh in which only VMI failed made the exporter unready")
 	}
+	// VMI's data age goes on rising from its parts' last success (the
+	// first refresh), although their series are gone.
+	age := func() float64 {
+		got, ok := sample(t, e.Gatherer(), "ccbench_exporter_data_age_seconds", map[string]string{"institution": "vmi"})
+		if !ok {
+			t.Fatal("no data age of vmi once its failing parts were dropped")
+		}
+		return got
+	}
+	if got, want := age(), (maxStale + time.Second).Seconds(); got != want {
+		t.Errorf("vmi data age past the bound = %v s, want %v s since the first refresh", got, want)
+	}
 
 	// VMI recovers with its new figures: 50 of 100.
 	q.setFail("vmi", nil)
@@ -126,6 +138,9 @@ func TestFailingInstitutionKeepsOldValuesForABoundedTime(t *testing.T) {
 		t.Fatalf("Refresh after VMI recovered: %v", err)
 	}
 	check("recovered", 70.0/105, 50.0/100, true)
+	if got := age(); got != 0 {
+		t.Errorf("vmi data age after it recovered = %v s, want 0", got)
+	}
 }
 
 func TestMaxStalenessDefaultsToFiveIntervals(t *testing.T) {
