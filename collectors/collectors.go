@@ -35,6 +35,11 @@ type Sink interface {
 	// is "contacts" or "feedback". Collectors of republished files use it to
 	// write tombstones for rows that a new version of the file dropped.
 	LiveIDs(ctx context.Context, kind, source, origin string) ([]string, error)
+	// BatchAggregates returns the aggregate rows in force of one batch of
+	// a source (its highest revision). Collectors of republished batches
+	// use it to keep the last valid rows of an item whose new row broke
+	// the contract.
+	BatchAggregates(ctx context.Context, source, batch string) ([]records.Aggregate, error)
 }
 
 // ContactsSettler is implemented by sinks that gain from knowing that a

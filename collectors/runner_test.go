@@ -43,6 +43,9 @@ func (nopSink) SaveCheckpoint(context.Context, records.Checkpoint) error { retur
 func (nopSink) LiveIDs(context.Context, string, string, string) ([]string, error) {
 	return nil, nil
 }
+func (nopSink) BatchAggregates(context.Context, string, string) ([]records.Aggregate, error) {
+	return nil, nil
+}
 
 func TestRunOnceJoinsFailuresNamingSources(t *testing.T) {
 	good := &fakeCollector{name: "good"}

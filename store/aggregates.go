@@ -30,9 +30,37 @@ WHERE institution = `).bind(institution).sql(`
   AND period_end > `).date(fromDate).sql(`
 ORDER BY period_start, source, batch, unit, channel, instrument, item, metric, ingested_at DESC
 LIMIT 1 BY source, batch, unit, channel, instrument, item, metric`)
-	rows, err := s.conn.Query(ctx, q.String(), q.args...)
+	out, err := s.queryAggregates(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("aggregates of %s: %w", institution, err)
+	}
+	return out, nil
+}
+
+// BatchAggregates returns the rows in force of one batch of a source: those
+// of its highest revision. A collector that publishes a new revision reads
+// them to carry forward the rows of items whose new row broke the contract
+// (the last valid version stays in force).
+func (s *Store) BatchAggregates(ctx context.Context, source, batch string) ([]records.Aggregate, error) {
+	q := &query{}
+	q.sql(`SELECT institution, source, batch, revision, period_start, period_end, unit, channel, instrument, item, metric, value
+FROM aggregates
+WHERE source = `).bind(source).sql(` AND batch = `).bind(batch).sql(`
+  AND (source, batch, revision) IN (SELECT source, batch, max(revision) FROM aggregates WHERE source = `).bind(source).sql(` AND batch = `).bind(batch).sql(` GROUP BY source, batch)
+ORDER BY unit, channel, instrument, item, metric, ingested_at DESC
+LIMIT 1 BY unit, channel, instrument, item, metric`)
+	out, err := s.queryAggregates(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("aggregates of %s batch %s: %w", source, batch, err)
+	}
+	return out, nil
+}
+
+// queryAggregates runs q, which selects the columns of records.Aggregate.
+func (s *Store) queryAggregates(ctx context.Context, q *query) ([]records.Aggregate, error) {
+	rows, err := s.conn.Query(ctx, q.String(), q.args...)
+	if err != nil {
+		return nil, err
 	}
 	defer rows.Close()
 	var out []records.Aggregate
@@ -40,13 +68,10 @@ LIMIT 1 BY source, batch, unit, channel, instrument, item, metric`)
 		var a records.Aggregate
 		if err := rows.Scan(&a.Institution, &a.Source, &a.Batch, &a.Revision, &a.PeriodStart, &a.PeriodEnd,
 			&a.Unit, &a.Channel, &a.Instrument, &a.Item, &a.Metric, &a.Value); err != nil {
-			return nil, fmt.Errorf("aggregates of %s: %w", institution, err)
+			return nil, err
 		}
 		a.PeriodStart, a.PeriodEnd = dateOf(a.PeriodStart), dateOf(a.PeriodEnd)
 		out = append(out, a)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("aggregates of %s: %w", institution, err)
-	}
-	return out, nil
+	return out, rows.Err()
 }

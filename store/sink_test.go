@@ -260,6 +260,28 @@ func TestAggregatesHighestRevisionWins(t *testing.T) {
 			t.Errorf("%s: Aggregates = %+v, want %+v", tc.name, got, tc.want)
 		}
 	}
+	// A batch's rows in force, whatever their period: its highest
+	// revision, once, and nothing of another source's batch of that name.
+	if err := s.InsertAggregates(ctx, []records.Aggregate{{Institution: "IND", Source: "other", Batch: "2024-01", Revision: 3,
+		PeriodStart: jan, PeriodEnd: feb, Metric: "offered", Value: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		batch string
+		want  []records.Aggregate
+	}{
+		{"2024-01", []records.Aggregate{rev2}},
+		{"2024-02", []records.Aggregate{row("2024-02", 1, feb, mar, "offered", 200)}},
+		{"2024-03", nil},
+	} {
+		got, err := s.BatchAggregates(ctx, "ind", tc.batch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("BatchAggregates(ind, %s) = %+v, want %+v", tc.batch, got, tc.want)
+		}
+	}
 }
 
 func TestInsertAggregates(t *testing.T) {

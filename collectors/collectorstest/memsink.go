@@ -22,6 +22,7 @@ const (
 	OpCheckpoint       = "Checkpoint"
 	OpSaveCheckpoint   = "SaveCheckpoint"
 	OpLiveIDs          = "LiveIDs"
+	OpBatchAggregates  = "BatchAggregates"
 )
 
 // MemSink is an in-memory collectors.Sink. For each record the version with
@@ -210,6 +211,17 @@ func (m *MemSink) LiveIDs(_ context.Context, kind, source, origin string) ([]str
 	}
 	slices.Sort(ids)
 	return ids, nil
+}
+
+// BatchAggregates returns the rows in force of one batch of a source (its
+// highest revision), in insertion order.
+func (m *MemSink) BatchAggregates(_ context.Context, source, batch string) ([]records.Aggregate, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := m.begin(OpBatchAggregates); err != nil {
+		return nil, err
+	}
+	return slices.Clone(m.aggregates[batchKey{source, batch}]), nil
 }
 
 // Contacts returns the newest version of every contact that is not

@@ -95,6 +95,10 @@ type Parsed struct {
 	// not take the last valid version of its record away.
 	KeepContacts map[string]bool
 	KeepFeedback map[string]bool
+	// BrokenItems holds the items (seminar ids) whose row broke the
+	// contract: their rows of the revision in force are carried into the
+	// new one.
+	BrokenItems map[string]bool
 }
 
 // FileError rejects a whole file: no header, a missing required column, or
@@ -153,7 +157,7 @@ func Parse(data []byte, f File, m Meta) (Parsed, error) {
 	}
 
 	p := &parser{file: f, meta: m, index: index, columns: len(header), version: f.PublishedAt.UnixMilli(),
-		out: Parsed{KeepContacts: map[string]bool{}, KeepFeedback: map[string]bool{}}}
+		out: Parsed{KeepContacts: map[string]bool{}, KeepFeedback: map[string]bool{}, BrokenItems: map[string]bool{}}}
 	start := r.InputOffset()
 	for {
 		rec, err := r.Read()
@@ -399,6 +403,8 @@ func (p *parser) keep(id string) {
 		p.out.KeepFeedback[prefixAudit+id] = true
 	case KindWrittenSurvey:
 		p.out.KeepFeedback[prefixSurvey+id] = true
+	case KindSeminars:
+		p.out.BrokenItems[id] = true
 	}
 }
 

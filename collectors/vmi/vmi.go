@@ -282,8 +282,14 @@ func (c *Collector) ingest(ctx context.Context, sink collectors.Sink, e IndexEnt
 	if n := len(p.Aggregates); n > 0 || e.Kind == KindSeminars {
 		// The seminars of a file are its newest revision's rows: the
 		// marker, which counts nothing, makes a republication that
-		// dropped every row replace the earlier ones as well.
-		if err := sink.InsertAggregates(ctx, append(p.Aggregates, revisionMarker(meta, e))); err != nil {
+		// dropped every row replace the earlier ones as well, and a
+		// seminar whose new row broke the contract keeps its rows.
+		kept, err := c.keptItems(ctx, sink, e, p.BrokenItems)
+		if err != nil {
+			return st, err
+		}
+		rows := append(append(p.Aggregates, kept...), revisionMarker(meta, e))
+		if err := sink.InsertAggregates(ctx, rows); err != nil {
 			return st, fmt.Errorf("file %s: writing seminar rows: %w", e.Name, err)
 		}
 		st.Records += n
@@ -297,6 +303,26 @@ func (c *Collector) ingest(ctx context.Context, sink collectors.Sink, e IndexEnt
 	n, err := c.tombstone(ctx, sink, e, p)
 	st.Records += n
 	return st, err
+}
+
+// keptItems returns the rows in force of the items whose row in the file's
+// new revision broke the contract, moved to that revision.
+func (c *Collector) keptItems(ctx context.Context, sink collectors.Sink, e IndexEntry, broken map[string]bool) ([]records.Aggregate, error) {
+	if len(broken) == 0 {
+		return nil, nil
+	}
+	inForce, err := sink.BatchAggregates(ctx, c.src.Name, e.Name)
+	if err != nil {
+		return nil, fmt.Errorf("file %s: reading the seminars in force: %w", e.Name, err)
+	}
+	var out []records.Aggregate
+	for _, a := range inForce {
+		if broken[a.Item] && a.Metric != records.AggRevision {
+			a.Revision = e.PublishedAt.UnixMilli()
+			out = append(out, a)
+		}
+	}
+	return out, nil
 }
 
 // revisionMarker is the row that marks a file's revision among the

@@ -605,3 +605,36 @@ func TestCheckpointEntries(t *testing.T) {
 		}
 	}
 }
+
+// TestCollectRepublishedSeminarBrokenKeepsLastValid: in a republished
+// seminars file, a seminar whose row breaks the contract keeps its last
+// valid figures, while the others take their new ones.
+func TestCollectRepublishedSeminarBrokenKeepsLastValid(t *testing.T) {
+	const header = "seminar_id;held_on;participants;responses;would_recommend\n"
+	name := "seminars-2024-01-15.csv"
+	files := map[string]*fakeFile{name: {kind: KindSeminars, date: "2024-01-15", published: time.Date(2024, 1, 16, 0, 0, 0, 0, time.UTC),
+		body: header + "S1;2024-01-15;30;20;15\nS2;2024-01-15;10;5;5\n"}}
+	srv := fakeSource(t, files)
+	col := newCollector(t, srv.URL, "")
+	sink := collectorstest.NewMemSink()
+	if _, err := col.Collect(context.Background(), sink); err != nil {
+		t.Fatal(err)
+	}
+	// S1 now claims more responses than participants; S2 is corrected.
+	files[name].body, files[name].published = header+"S1;2024-01-15;30;40;15\nS2;2024-01-15;12;6;4\n", time.Date(2024, 1, 17, 0, 0, 0, 0, time.UTC)
+	st, err := col.Collect(context.Background(), sink)
+	if err != nil || st.Quarantined != 1 {
+		t.Fatalf("second pass %+v, %v; want S1's row quarantined", st, err)
+	}
+	got := map[string]float64{}
+	for _, a := range counting(sink.Aggregates()) {
+		got[a.Item+"/"+a.Metric] = a.Value
+	}
+	want := map[string]float64{
+		"S1/participants": 30, "S1/responses": 20, "S1/would_recommend": 15, // the last valid figures
+		"S2/participants": 12, "S2/responses": 6, "S2/would_recommend": 4,
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("seminar figures in force %v, want %v", got, want)
+	}
+}
