@@ -36,10 +36,10 @@ type Sink interface {
 	// write tombstones for rows that a new version of the file dropped.
 	LiveIDs(ctx context.Context, kind, source, origin string) ([]string, error)
 	// BatchAggregates returns the aggregate rows in force of one batch of
-	// a source (its highest revision). Collectors of republished batches
+	// an institution's source (its highest revision). Collectors of republished batches
 	// use it to keep the last valid rows of an item whose new row broke
 	// the contract.
-	BatchAggregates(ctx context.Context, source, batch string) ([]records.Aggregate, error)
+	BatchAggregates(ctx context.Context, institution, source, batch string) ([]records.Aggregate, error)
 }
 
 // ContactsSettler is implemented by sinks that gain from knowing that a

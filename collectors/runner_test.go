@@ -43,7 +43,7 @@ func (nopSink) SaveCheckpoint(context.Context, records.Checkpoint) error { retur
 func (nopSink) LiveIDs(context.Context, string, string, string) ([]string, error) {
 	return nil, nil
 }
-func (nopSink) BatchAggregates(context.Context, string, string) ([]records.Aggregate, error) {
+func (nopSink) BatchAggregates(context.Context, string, string, string) ([]records.Aggregate, error) {
 	return nil, nil
 }
 

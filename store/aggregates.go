@@ -37,21 +37,23 @@ LIMIT 1 BY source, batch, unit, channel, instrument, item, metric`)
 	return out, nil
 }
 
-// BatchAggregates returns the rows in force of one batch of a source: those
-// of its highest revision. A collector that publishes a new revision reads
+// BatchAggregates returns the rows in force of one batch of an
+// institution's source: those of its highest revision (the institution
+// keeps the read on its shard of a cluster). A collector that publishes a new revision reads
 // them to carry forward the rows of items whose new row broke the contract
 // (the last valid version stays in force).
-func (s *Store) BatchAggregates(ctx context.Context, source, batch string) ([]records.Aggregate, error) {
+func (s *Store) BatchAggregates(ctx context.Context, institution, source, batch string) ([]records.Aggregate, error) {
 	q := &query{}
 	q.sql(`SELECT institution, source, batch, revision, period_start, period_end, unit, channel, instrument, item, metric, value
 FROM aggregates
-WHERE source = `).bind(source).sql(` AND batch = `).bind(batch).sql(`
-  AND (source, batch, revision) IN (SELECT source, batch, max(revision) FROM aggregates WHERE source = `).bind(source).sql(` AND batch = `).bind(batch).sql(` GROUP BY source, batch)
+WHERE institution = `).bind(institution).sql(` AND source = `).bind(source).sql(` AND batch = `).bind(batch).sql(`
+  AND (source, batch, revision) IN (SELECT source, batch, max(revision) FROM aggregates
+    WHERE institution = `).bind(institution).sql(` AND source = `).bind(source).sql(` AND batch = `).bind(batch).sql(` GROUP BY source, batch)
 ORDER BY unit, channel, instrument, item, metric, ingested_at DESC
 LIMIT 1 BY unit, channel, instrument, item, metric`)
 	out, err := s.queryAggregates(ctx, q)
 	if err != nil {
-		return nil, fmt.Errorf("aggregates of %s batch %s: %w", source, batch, err)
+		return nil, fmt.Errorf("aggregates of %s/%s batch %s: %w", institution, source, batch, err)
 	}
 	return out, nil
 }

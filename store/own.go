@@ -121,10 +121,16 @@ func (r *revisedList) within(buckets []time.Time) (keys []sourceID, reach []time
 	for _, b := range buckets {
 		in[bucketNumber(b)] = true
 	}
-	found := map[string]bool{}
+	// A key is the source and the id end to end: where the source ends
+	// belongs to it, or ("s1", "23") and ("s12", "3") would be one record.
+	type record struct {
+		key       string
+		sourceEnd int
+	}
+	found := map[record]bool{}
 	r.walk(func(key []byte, sourceEnd int, bucket uint32) {
-		if (buckets == nil || in[bucket]) && !found[string(key)] {
-			found[string(key)] = true
+		if (buckets == nil || in[bucket]) && !found[record{string(key), sourceEnd}] {
+			found[record{string(key), sourceEnd}] = true
 			keys = append(keys, sourceID{string(key[:sourceEnd]), string(key[sourceEnd:])})
 		}
 	})
@@ -132,8 +138,8 @@ func (r *revisedList) within(buckets []time.Time) (keys []sourceID, reach []time
 		return keys, nil
 	}
 	reach = slices.Clone(buckets)
-	r.walk(func(key []byte, _ int, bucket uint32) {
-		if !in[bucket] && found[string(key)] {
+	r.walk(func(key []byte, sourceEnd int, bucket uint32) {
+		if !in[bucket] && found[record{string(key), sourceEnd}] {
 			in[bucket] = true
 			reach = append(reach, bucketOfNumber(bucket))
 		}

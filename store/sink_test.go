@@ -267,19 +267,20 @@ func TestAggregatesHighestRevisionWins(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
-		batch string
-		want  []records.Aggregate
+		institution, batch string
+		want               []records.Aggregate
 	}{
-		{"2024-01", []records.Aggregate{rev2}},
-		{"2024-02", []records.Aggregate{row("2024-02", 1, feb, mar, "offered", 200)}},
-		{"2024-03", nil},
+		{"IND", "2024-01", []records.Aggregate{rev2}},
+		{"IND", "2024-02", []records.Aggregate{row("2024-02", 1, feb, mar, "offered", 200)}},
+		{"IND", "2024-03", nil},
+		{"SODRA", "2024-01", nil},
 	} {
-		got, err := s.BatchAggregates(ctx, "ind", tc.batch)
+		got, err := s.BatchAggregates(ctx, tc.institution, "ind", tc.batch)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if !reflect.DeepEqual(got, tc.want) {
-			t.Errorf("BatchAggregates(ind, %s) = %+v, want %+v", tc.batch, got, tc.want)
+			t.Errorf("BatchAggregates(%s, ind, %s) = %+v, want %+v", tc.institution, tc.batch, got, tc.want)
 		}
 	}
 }

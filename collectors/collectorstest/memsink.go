@@ -213,15 +213,21 @@ func (m *MemSink) LiveIDs(_ context.Context, kind, source, origin string) ([]str
 	return ids, nil
 }
 
-// BatchAggregates returns the rows in force of one batch of a source (its
-// highest revision), in insertion order.
-func (m *MemSink) BatchAggregates(_ context.Context, source, batch string) ([]records.Aggregate, error) {
+// BatchAggregates returns the rows in force of one batch of an
+// institution's source (its highest revision), in insertion order.
+func (m *MemSink) BatchAggregates(_ context.Context, institution, source, batch string) ([]records.Aggregate, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if err := m.begin(OpBatchAggregates); err != nil {
 		return nil, err
 	}
-	return slices.Clone(m.aggregates[batchKey{source, batch}]), nil
+	var out []records.Aggregate
+	for _, a := range m.aggregates[batchKey{source, batch}] {
+		if a.Institution == institution {
+			out = append(out, a)
+		}
+	}
+	return out, nil
 }
 
 // Contacts returns the newest version of every contact that is not

@@ -311,7 +311,7 @@ func (c *Collector) keptItems(ctx context.Context, sink collectors.Sink, e Index
 	if len(broken) == 0 {
 		return nil, nil
 	}
-	inForce, err := sink.BatchAggregates(ctx, c.src.Name, e.Name)
+	inForce, err := sink.BatchAggregates(ctx, c.inst.ID, c.src.Name, e.Name)
 	if err != nil {
 		return nil, fmt.Errorf("file %s: reading the seminars in force: %w", e.Name, err)
 	}
