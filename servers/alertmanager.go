@@ -45,6 +45,17 @@ func StartAlertmanager(ctx context.Context, dir string, configYAML []byte, log i
 	if err := os.WriteFile(configPath, configYAML, 0o644); err != nil {
 		return nil, fmt.Errorf("start alertmanager: write config: %w", err)
 	}
+	var am *Alertmanager
+	for attempt := 0; attempt < startAttempts; attempt++ { // a port chosen free may be taken meanwhile
+		if am, err = startAlertmanagerOnce(ctx, bin, dir, configPath, log); err == nil {
+			return am, nil
+		}
+	}
+	return nil, err
+}
+
+// startAlertmanagerOnce starts Alertmanager in dir on a freshly chosen port.
+func startAlertmanagerOnce(ctx context.Context, bin, dir, configPath string, log io.Writer) (*Alertmanager, error) {
 	port, err := FreePort()
 	if err != nil {
 		return nil, fmt.Errorf("start alertmanager: %w", err)
@@ -60,14 +71,32 @@ func StartAlertmanager(ctx context.Context, dir string, configYAML []byte, log i
 		return nil, err
 	}
 	am := &Alertmanager{Dir: dir, Port: port, proc: p}
-	if err := p.waitReady(ctx, 30*time.Second, am.ready); err != nil {
+	ready := func(ctx context.Context) error {
+		if err := httpReady(ctx, am.URL()); err != nil {
+			return err
+		}
+		return alertmanagerIsOurs(p.pid(), port)
+	}
+	if err := p.waitReady(ctx, 30*time.Second, ready); err != nil {
 		_ = am.Stop()
 		return nil, fmt.Errorf("start alertmanager in %s: %w", dir, err)
 	}
 	return am, nil
 }
 
-func (a *Alertmanager) ready(ctx context.Context) error { return httpReady(ctx, a.URL()) }
+// alertmanagerIsOurs checks that the process listening on port is ours
+// (its API reports no flags to tell it by): a port chosen free a moment ago
+// may have been taken by another test's server.
+func alertmanagerIsOurs(pid, port int) error {
+	ok, err := listensOn(pid, port)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("another process listens on port %d", port)
+	}
+	return nil
+}
 
 // URL is the base URL of the server, without a trailing slash.
 func (a *Alertmanager) URL() string { return "http://127.0.0.1:" + strconv.Itoa(a.Port) }

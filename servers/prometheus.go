@@ -113,6 +113,17 @@ func StartPrometheus(ctx context.Context, dir string, configYAML []byte, log io.
 	if err := os.WriteFile(configPath, configYAML, 0o644); err != nil {
 		return nil, fmt.Errorf("start prometheus: write config: %w", err)
 	}
+	var pr *Prometheus
+	for attempt := 0; attempt < startAttempts; attempt++ { // a port chosen free may be taken meanwhile
+		if pr, err = startPrometheusOnce(ctx, bin, dir, configPath, log); err == nil {
+			return pr, nil
+		}
+	}
+	return nil, err
+}
+
+// startPrometheusOnce starts prometheus in dir on a freshly chosen port.
+func startPrometheusOnce(ctx context.Context, bin, dir, configPath string, log io.Writer) (*Prometheus, error) {
 	port, err := FreePort()
 	if err != nil {
 		return nil, fmt.Errorf("start prometheus: %w", err)
@@ -128,14 +139,34 @@ func StartPrometheus(ctx context.Context, dir string, configYAML []byte, log io.
 		return nil, err
 	}
 	pr := &Prometheus{Dir: dir, Port: port, proc: p}
-	if err := p.waitReady(ctx, 30*time.Second, pr.ready); err != nil {
+	ready := func(ctx context.Context) error {
+		if err := httpReady(ctx, pr.URL()); err != nil {
+			return err
+		}
+		return prometheusIsOurs(ctx, pr.URL(), configPath)
+	}
+	if err := p.waitReady(ctx, 30*time.Second, ready); err != nil {
 		_ = pr.Stop()
 		return nil, fmt.Errorf("start prometheus in %s: %w", dir, err)
 	}
 	return pr, nil
 }
 
-func (p *Prometheus) ready(ctx context.Context) error { return httpReady(ctx, p.URL()) }
+// prometheusIsOurs checks that the Prometheus at url runs with configPath:
+// a port chosen free a moment ago may have been taken by another test's
+// server, which would otherwise pass for this one.
+func prometheusIsOurs(ctx context.Context, url, configPath string) error {
+	var flags struct {
+		Data map[string]string `json:"data"`
+	}
+	if err := getJSON(ctx, url+"/api/v1/status/flags", &flags); err != nil {
+		return err
+	}
+	if got := flags.Data["config.file"]; got != configPath {
+		return fmt.Errorf("the server on %s runs %q, not %s", url, got, configPath)
+	}
+	return nil
+}
 
 // URL is the base URL of the server, without a trailing slash.
 func (p *Prometheus) URL() string {
