@@ -96,6 +96,18 @@ func conventions(c *cli.Command, path string) {
 		}
 	}
 	c.HideHelpCommand = true
+	// A bad --log.level or --log.format is a usage error in every
+	// command, also in those that never log.
+	before := c.Before
+	c.Before = func(ctx *cli.Context) error {
+		if _, err := newLogger(ctx); err != nil {
+			return err
+		}
+		if before != nil {
+			return before(ctx)
+		}
+		return nil
+	}
 	if c.OnUsageError == nil {
 		c.OnUsageError = onUsageError
 	}

@@ -207,6 +207,8 @@ func TestExitCodes(t *testing.T) {
 		{"version", []string{"--version"}, exitOK, "ccbench, version"},
 		{"help", []string{"serve", "--help"}, exitOK, "Example:"},
 		{"unknown command", []string{"nope"}, exitUsage, `unknown command "nope"`},
+		{"bad log level in a command that never logs", []string{"completion", "--log.level", "trace", "bash"}, exitUsage, "--log.level"},
+		{"bad log format in a subcommand", []string{"alerts", "generate", "--config", good, "--out", dir, "--log.format", "xml"}, exitUsage, "--log.format"},
 		{"unknown flag", []string{"serve", "--nope"}, exitUsage, "flag provided but not defined"},
 		{"no config", []string{"serve"}, exitUsage, "no configuration"},
 		{"missing config", []string{"serve", "--config.file", filepath.Join(dir, "none.yaml")}, exitUsage, "none.yaml"},

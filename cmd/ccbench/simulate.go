@@ -68,9 +68,15 @@ func simulateCommand() *cli.Command {
 			}
 			logger.Info("simulator starting", "style", c.String("style"), "seed", c.Int64("seed"), "days", c.Int("days"),
 				"error_rate", faults.ErrorRate, "latency", faults.Latency, "bad_record_every", c.Int("fault.bad-record-every"))
-			return wc.Serve(c.Context, listeners, faults.Wrap(h), logger)
+			return wc.Serve(c.Context, listeners, withFaults(h, token, faults), logger)
 		},
 	}
+}
+
+// withFaults serves h with the faults, behind the token: a wrong token is
+// a 401, a configuration error, never a retryable fault.
+func withFaults(h http.Handler, token string, faults simulator.Faults) http.Handler {
+	return simulator.RequireToken(token, faults.Wrap(h))
 }
 
 func simulatorToken(env, file string) (string, error) {
