@@ -2,10 +2,8 @@ package servers
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"time"
 )
 
@@ -49,18 +47,10 @@ func (c *Child) WaitListening(ctx context.Context, addr string, timeout time.Dur
 // WaitHTTP waits until url answers 200.
 func (c *Child) WaitHTTP(ctx context.Context, url string, timeout time.Duration) error {
 	return c.p.waitReady(ctx, timeout, func(ctx context.Context) error {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		resp, err := httpGet(ctx, url)
 		if err != nil {
 			return err
 		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			return err
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("%s: %s", url, resp.Status)
-		}
-		return nil
+		return resp.Body.Close()
 	})
 }

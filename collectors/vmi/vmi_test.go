@@ -519,26 +519,37 @@ func TestCollectSkipsMalformedIndexEntries(t *testing.T) {
 // TestCollectRepublishedSeminarsWithoutRows: a seminars file republished
 // with its header alone leaves none of the earlier seminars in force.
 func TestCollectRepublishedSeminarsWithoutRows(t *testing.T) {
-	const header = "seminar_id;held_on;participants;responses;would_recommend\n"
-	name := "seminars-2024-01-15.csv"
-	files := map[string]*fakeFile{name: {kind: KindSeminars, date: "2024-01-15", published: time.Date(2024, 1, 16, 0, 0, 0, 0, time.UTC),
-		body: header + "S1;2024-01-15;30;20;15\nS2;2024-01-15;10;5;5\n"}}
-	srv := fakeSource(t, files)
-	col := newCollector(t, srv.URL, "")
-	sink := collectorstest.NewMemSink()
-	if _, err := col.Collect(context.Background(), sink); err != nil {
-		t.Fatal(err)
-	}
+	republish, col, sink := seminarsCollected(t)
 	if n := len(counting(sink.Aggregates())); n != 6 {
 		t.Fatalf("%d seminar rows after the first pass, want 2 seminars × 3", n)
 	}
-	files[name].body, files[name].published = header, time.Date(2024, 1, 17, 0, 0, 0, 0, time.UTC)
+	republish("")
 	if _, err := col.Collect(context.Background(), sink); err != nil {
 		t.Fatal(err)
 	}
 	if got := counting(sink.Aggregates()); len(got) != 0 {
 		t.Errorf("after the republication without rows, in force: %+v; want none", got)
 	}
+}
+
+// seminarsCollected collects a seminars file of two seminars (S1: 30
+// participants, 20 responses, 15 would recommend; S2: 10, 5, 5) and
+// returns a function that republishes the file a day later with the rows
+// given, the collector and its sink.
+func seminarsCollected(t *testing.T) (republish func(rows string), col collectors.Collector, sink *collectorstest.MemSink) {
+	t.Helper()
+	const header = "seminar_id;held_on;participants;responses;would_recommend\n"
+	name := "seminars-2024-01-15.csv"
+	files := map[string]*fakeFile{name: {kind: KindSeminars, date: "2024-01-15", published: time.Date(2024, 1, 16, 0, 0, 0, 0, time.UTC),
+		body: header + "S1;2024-01-15;30;20;15\nS2;2024-01-15;10;5;5\n"}}
+	col = newCollector(t, fakeSource(t, files).URL, "")
+	sink = collectorstest.NewMemSink()
+	if _, err := col.Collect(context.Background(), sink); err != nil {
+		t.Fatal(err)
+	}
+	return func(rows string) {
+		files[name].body, files[name].published = header+rows, time.Date(2024, 1, 17, 0, 0, 0, 0, time.UTC)
+	}, col, sink
 }
 
 // counting leaves out the rows that count nothing (records.AggRevision).
@@ -610,18 +621,9 @@ func TestCheckpointEntries(t *testing.T) {
 // seminars file, a seminar whose row breaks the contract keeps its last
 // valid figures, while the others take their new ones.
 func TestCollectRepublishedSeminarBrokenKeepsLastValid(t *testing.T) {
-	const header = "seminar_id;held_on;participants;responses;would_recommend\n"
-	name := "seminars-2024-01-15.csv"
-	files := map[string]*fakeFile{name: {kind: KindSeminars, date: "2024-01-15", published: time.Date(2024, 1, 16, 0, 0, 0, 0, time.UTC),
-		body: header + "S1;2024-01-15;30;20;15\nS2;2024-01-15;10;5;5\n"}}
-	srv := fakeSource(t, files)
-	col := newCollector(t, srv.URL, "")
-	sink := collectorstest.NewMemSink()
-	if _, err := col.Collect(context.Background(), sink); err != nil {
-		t.Fatal(err)
-	}
+	republish, col, sink := seminarsCollected(t)
 	// S1 now claims more responses than participants; S2 is corrected.
-	files[name].body, files[name].published = header+"S1;2024-01-15;30;40;15\nS2;2024-01-15;12;6;4\n", time.Date(2024, 1, 17, 0, 0, 0, 0, time.UTC)
+	republish("S1;2024-01-15;30;40;15\nS2;2024-01-15;12;6;4\n")
 	st, err := col.Collect(context.Background(), sink)
 	if err != nil || st.Quarantined != 1 {
 		t.Fatalf("second pass %+v, %v; want S1's row quarantined", st, err)
