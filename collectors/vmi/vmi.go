@@ -145,10 +145,9 @@ func (c *Collector) Collect(ctx context.Context, sink collectors.Sink) (collecto
 	return st, errors.Join(errs...)
 }
 
-// A file's entry in the checkpoint is its sha256 and the publication time
-// its versions were written with, as "<sha256>@<Unix ms>" (before that
-// time was kept, the sha256 alone).
-
+// formatDone writes a file's entry in the checkpoint: its sha256 and the
+// publication time its versions were written with, as "<sha256>@<Unix ms>"
+// (before that time was kept, the sha256 alone).
 func formatDone(sum string, published time.Time) string {
 	return strings.ToLower(sum) + "@" + strconv.FormatInt(published.UnixMilli(), 10)
 }
