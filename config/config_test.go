@@ -51,6 +51,10 @@ institutions:
 		{"password in dsn", "clickhouse: {dsn: \"clickhouse://u:secret@h:9000/db\"}\n", "clickhouse.dsn: holds a password"},
 		{"unknown key", "clickhous: {}\n", "field clickhous not found"},
 		{"unknown practice", base + "registers:\n  practices:\n    - {institution: sodra, country: LT, channels: [pigeon]}\n", "registers.practices[0]: not in the practice catalogue (kpi/practices.go): channels: pigeon"},
+		{"share above 1", base + "targets:\n  - {institution: sodra, kpi: service_level, value: 95}\n", "targets[0].value: service_level is a share from 0 to 1"},
+		{"negative target", base + "targets:\n  - {institution: sodra, kpi: asa_seconds, value: -1}\n", "targets[0].value: must not be negative"},
+		{"reported not a number", base + "registers:\n  reported:\n    - {institution: sodra, kpi: service_level, period: \"2018\", value: .nan, source: report}\n", "registers.reported[0].value: want a number"},
+		{"reported share above 1", base + "registers:\n  reported:\n    - {institution: sodra, kpi: service_level, period: \"2018\", value: 95, source: report}\n", "registers.reported[0].value: service_level is a share"},
 		{"reported needs source", base + "registers:\n  reported:\n    - {institution: sodra, kpi: service_level, period: \"2018\", value: 0.9}\n", "registers.reported[0].source"},
 	}
 	for _, tt := range tests {

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"math"
 	"net/url"
 	"regexp"
 	"strings"
@@ -122,9 +123,7 @@ func (c *Config) validate() {
 		if t.DeadlineDays < 0 || t.ComplexDeadlineDays < 0 {
 			c.fail(key+".deadline_days", "must not be negative")
 		}
-		if t.Value < 0 {
-			c.fail(key+".value", "must not be negative")
-		}
+		c.checkValue(key+".value", t.KPI, t.Value)
 	}
 
 	for i, p := range c.Registers.Practices {
@@ -168,6 +167,21 @@ func (c *Config) validate() {
 		if r.Source == "" {
 			c.fail(key+".source", "is required: say where the figure was published")
 		}
+		c.checkValue(key+".value", r.KPI, r.Value)
+	}
+}
+
+// checkValue checks the value of a target or a published figure of a KPI
+// (or of another measure when id is not a KPI): a finite number, not
+// negative, and a share from 0 to 1 (95 % is 0.95).
+func (c *Config) checkValue(key, id string, v float64) {
+	switch d, ok := kpi.Lookup(kpi.ID(id)); {
+	case math.IsNaN(v) || math.IsInf(v, 0):
+		c.fail(key, "want a number, got %v", v)
+	case v < 0:
+		c.fail(key, "must not be negative")
+	case ok && d.Unit == kpi.UnitRatio && v > 1:
+		c.fail(key, "%s is a share from 0 to 1 (95 %% is 0.95), got %v", id, v)
 	}
 }
 

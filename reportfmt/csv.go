@@ -68,7 +68,7 @@ func num(p *float64) string {
 	if p == nil {
 		return ""
 	}
-	return strconv.FormatFloat(*p, 'g', -1, 64)
+	return strconv.FormatFloat(*p, 'f', -1, 64) // never exponents: 1234567, not 1.234567e+06
 }
 
 func boolean(p *bool) string {

@@ -146,6 +146,9 @@ func barChart(insts []string, r SideRow) (chart, bool) {
 			if c.Target != nil {
 				top = math.Max(top, *c.Target)
 			}
+			if r.Def.Sampled && c.Row != nil && c.Row.CIHigh != nil {
+				top = math.Max(top, *c.Row.CIHigh) // the whisker's cap stays in the chart
+			}
 		}
 	}
 	if n == 0 {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -45,7 +46,7 @@ func writeSideBySide(w io.Writer, rep *report.Report, opt Options, markdown bool
 				}
 			}
 		}
-		t.AppendHeader(append(head, "difference (5 % test)"))
+		t.AppendHeader(escapeHTML(append(head, "difference (5 % test)")))
 	} else {
 		top, sub := table.Row{"KPI"}, table.Row{""}
 		for _, in := range s.Institutions {
@@ -65,7 +66,11 @@ func writeSideBySide(w io.Writer, rep *report.Report, opt Options, markdown bool
 		if markdown {
 			sep = "; "
 		}
-		t.AppendRow(append(line, testsText(r.Tests, sep)))
+		line = append(line, testsText(r.Tests, sep))
+		if markdown {
+			line = escapeHTML(line)
+		}
+		t.AppendRow(line)
 	}
 	fmt.Fprintln(w, heading(rep))
 	fmt.Fprintln(w)
@@ -78,12 +83,29 @@ func writeSideBySide(w io.Writer, rep *report.Report, opt Options, markdown bool
 	fmt.Fprintln(w)
 	for _, l := range legend(s) {
 		if markdown {
-			l = "- " + l
+			l = "- " + escapeTags(l)
 		}
 		fmt.Fprintln(w, l)
 	}
 	return nil
 }
+
+// htmlTagStart is a "<" that would open raw HTML in Markdown (CommonMark:
+// followed by a letter, "/", "!" or "?"); "n<30" and "A < B" are text.
+var htmlTagStart = regexp.MustCompile(`<([A-Za-z/!?])`)
+
+// escapeHTML escapes the cells of a Markdown row: renderers that allow
+// HTML in Markdown must show names and labels as text, never run them.
+func escapeHTML(row table.Row) table.Row {
+	for i, c := range row {
+		if s, ok := c.(string); ok {
+			row[i] = escapeTags(s)
+		}
+	}
+	return row
+}
+
+func escapeTags(s string) string { return htmlTagStart.ReplaceAllString(s, "&lt;$1") }
 
 // heading is the first line of every human format.
 func heading(rep *report.Report) string {

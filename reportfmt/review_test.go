@@ -1,0 +1,81 @@
+package reportfmt
+
+import (
+	"bytes"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// TestMarkdownEscapesHTML: a name that would open raw HTML in a Markdown
+// renderer comes out as text; comparisons such as n<30 stay as they are.
+func TestMarkdownEscapesHTML(t *testing.T) {
+	for in, want := range map[string]string{
+		"<img src=x onerror=alert(1)>": "&lt;img src=x onerror=alert(1)>",
+		"</script>":                    "&lt;/script>",
+		"<!-- x -->":                   "&lt;!-- x -->",
+		"80.0% (n<30)":                 "80.0% (n<30)",
+		"ind < sodra * (-29.0 pp)":     "ind < sodra * (-29.0 pp)",
+	} {
+		if got := escapeTags(in); got != want {
+			t.Errorf("escapeTags(%q) = %q, want %q", in, got, want)
+		}
+	}
+	rep := fixture()
+	for i := range rep.Rows {
+		if rep.Rows[i].Institution == "vmi" {
+			rep.Rows[i].Institution = "<b>vmi</b>"
+		}
+	}
+	var buf bytes.Buffer
+	if err := WriteMarkdown(&buf, rep, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(buf.String(), "<b>") || !strings.Contains(buf.String(), "&lt;b>vmi&lt;/b>") {
+		t.Errorf("the institution's name is not escaped:\n%s", buf.String())
+	}
+}
+
+// TestCSVWritesNoExponents: large counts and small shares are written in
+// full, as JSON writes them.
+func TestCSVWritesNoExponents(t *testing.T) {
+	rep := fixture()
+	rep.Rows[0].Numerator, rep.Rows[0].Denominator, rep.Rows[0].Value = f(1234567), f(2345678), f(0.00001)
+	var buf bytes.Buffer
+	if err := WriteCSV(&buf, rep); err != nil {
+		t.Fatal(err)
+	}
+	if out := buf.String(); strings.Contains(out, "e+") || strings.Contains(out, "e-") ||
+		!strings.Contains(out, "1234567,2345678") || !strings.Contains(out, "0.00001") {
+		t.Errorf("CSV:\n%s", out)
+	}
+}
+
+// TestWhiskersStayInTheChart: a Wilson interval reaching above every bar
+// and target raises the chart's top, so that its upper cap is drawn.
+func TestWhiskersStayInTheChart(t *testing.T) {
+	rep := fixture()
+	for i, r := range rep.Rows {
+		if r.Institution == "sodra" && r.CIHigh != nil { // 20/25: 0.609-0.911
+			rep.Rows[i].Value, rep.Rows[i].Numerator, rep.Rows[i].N = f(0.4), f(2), f(5)
+			rep.Rows[i].Denominator, rep.Rows[i].CILow, rep.Rows[i].CIHigh = f(5), f(0.118), f(0.769)
+		}
+		if r.Institution == "vmi" && r.CIHigh != nil {
+			rep.Rows[i].Value, rep.Rows[i].Target, rep.Rows[i].CIHigh = f(0.3), f(0.3), f(0.39)
+		}
+	}
+	var buf bytes.Buffer
+	if err := WriteHTML(&buf, rep, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	ys := regexp.MustCompile(`y2="(-?[0-9.]+)"`).FindAllStringSubmatch(buf.String(), -1)
+	if len(ys) == 0 {
+		t.Fatal("no whisker drawn")
+	}
+	for _, m := range ys {
+		if y, _ := strconv.ParseFloat(m[1], 64); y < plotTop {
+			t.Errorf("a whisker ends at y %v, above the plot's top %v", y, plotTop)
+		}
+	}
+}
