@@ -88,7 +88,7 @@ func htmlCellOf(r SideRow, c Cell) htmlCell {
 const (
 	chartWidth  = 520
 	chartHeight = 220
-	plotLeft    = 60
+	plotLeft    = 84 // room for tick labels such as "2000.0/day" or "EUR 20000"
 	plotTop     = 20
 	plotBottom  = 180
 	plotRight   = chartWidth - 20
@@ -392,9 +392,9 @@ svg text { font-size: 11px; }
 <p class="legend">Bars: the measured value; dashed red line: the institution's target; whiskers: the Wilson 95 % interval of a sampled share.</p>
 {{range .Charts}}<figure class="chart" id="{{.ID}}" data-kpi="{{.KPI}}" data-channel="{{.Channel}}" data-bars="{{len .Bars}}" data-targets="{{len .Targets}}" data-whiskers="{{len .Whiskers}}">
 <svg xmlns="http://www.w3.org/2000/svg" width="{{.Width}}" height="{{.Height}}" viewBox="0 0 {{.Width}} {{.Height}}" role="img" aria-label="{{.Title}}">
-<line class="axis" x1="60" y1="{{.AxisY0}}" x2="60" y2="{{.AxisY1}}"/>
-<line class="axis" x1="60" y1="{{.AxisY1}}" x2="{{.AxisX1}}" y2="{{.AxisY1}}"/>
-{{range .Ticks}}<text class="tick" x="55" y="{{.Y}}" text-anchor="end" dominant-baseline="middle">{{.Label}}</text>
+<line class="axis" x1="84" y1="{{.AxisY0}}" x2="84" y2="{{.AxisY1}}"/>
+<line class="axis" x1="84" y1="{{.AxisY1}}" x2="{{.AxisX1}}" y2="{{.AxisY1}}"/>
+{{range .Ticks}}<text class="tick" x="79" y="{{.Y}}" text-anchor="end" dominant-baseline="middle">{{.Label}}</text>
 {{end}}{{range .Bars}}<rect class="bar" data-institution="{{.Institution}}" x="{{.X}}" y="{{.Y}}" width="{{.W}}" height="{{.H}}"><title>{{.Institution}}: {{.Value}}</title></rect>
 <text class="bar-label" x="{{.LabelX}}" y="{{.LabelY}}" text-anchor="middle">{{.Institution}}</text>
 <text class="value-label" x="{{.LabelX}}" y="{{.ValueY}}" text-anchor="middle">{{.Value}}</text>
@@ -420,9 +420,9 @@ svg text { font-size: 11px; }
 <p class="legend">Per hour of the week, from the measured arrivals and handling time: red, the agents Erlang C needs for the target; blue, the agents the measured service level implies.</p>
 {{range .Staffing}}<figure class="staffing-chart" id="{{.ID}}" data-institution="{{.Institution}}" data-needed-points="{{.NeededCount}}" data-implied-points="{{.ImpliedCount}}">
 <svg xmlns="http://www.w3.org/2000/svg" width="{{.Width}}" height="{{.Height}}" viewBox="0 0 {{.Width}} {{.Height}}" role="img" aria-label="{{.Title}}">
-<line class="axis" x1="60" y1="{{.AxisY0}}" x2="60" y2="{{.AxisY1}}"/>
-<line class="axis" x1="60" y1="{{.AxisY1}}" x2="{{.AxisX1}}" y2="{{.AxisY1}}"/>
-{{range .Ticks}}<text class="tick" x="55" y="{{.Y}}" text-anchor="end" dominant-baseline="middle">{{.Label}}</text>
+<line class="axis" x1="84" y1="{{.AxisY0}}" x2="84" y2="{{.AxisY1}}"/>
+<line class="axis" x1="84" y1="{{.AxisY1}}" x2="{{.AxisX1}}" y2="{{.AxisY1}}"/>
+{{range .Ticks}}<text class="tick" x="79" y="{{.Y}}" text-anchor="end" dominant-baseline="middle">{{.Label}}</text>
 {{end}}{{range .Days}}<text class="day-label" x="{{.Y}}" y="196" text-anchor="middle">{{.Label}}</text>
 {{end}}<polyline class="needed" points="{{.Needed}}"><title>agents needed</title></polyline>
 <polyline class="implied" points="{{.Implied}}"><title>agents implied</title></polyline>
