@@ -113,6 +113,10 @@ type Definition struct {
 	Unit      Unit
 	Help      string    // one line: metric help, panel description, alert text
 	Direction Direction // the usual direction of a target on it
+	// Workload KPIs measure demand, not performance: a target may bound
+	// them, but institutions are not ranked on them (more contacts is
+	// not better).
+	Workload bool
 	// Metric is the Prometheus metric name of the value, TargetMetric of
 	// its target.
 	Metric       string
@@ -266,7 +270,7 @@ var catalogue = []Definition{
 		Metric: "ccbench_penalty_eur", TargetMetric: "ccbench_penalty_target_eur",
 		Scope: ScopeInstitution, Measure: MeasureDecision,
 		Help: "Penalties paid for late decisions, in euro."},
-	{ID: ContactsOffered, Title: "Contacts offered per day", Unit: UnitContactsDay, Direction: AtLeast, Aggregation: AggRate,
+	{ID: ContactsOffered, Title: "Contacts offered per day", Unit: UnitContactsDay, Direction: AtLeast, Workload: true, Aggregation: AggRate,
 		Metric: "ccbench_contacts_offered_per_day", TargetMetric: "ccbench_contacts_offered_target_per_day",
 		Scope: ScopeAllChannels, Measure: MeasureArrival,
 		Help: "Contacts offered per calendar day of the window."},

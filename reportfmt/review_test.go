@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/ccbench/ccbench/kpi"
 )
 
 // TestMarkdownEscapesHTML: a name that would open raw HTML in a Markdown
@@ -77,5 +79,32 @@ func TestWhiskersStayInTheChart(t *testing.T) {
 		if y, _ := strconv.ParseFloat(m[1], 64); y < plotTop {
 			t.Errorf("a whisker ends at y %v, above the plot's top %v", y, plotTop)
 		}
+	}
+}
+
+// TestWorkloadIsNotRanked: more contacts offered is not better, so the
+// side-by-side view ranks no institution on it.
+func TestWorkloadIsNotRanked(t *testing.T) {
+	rep := fixture()
+	for _, in := range []string{"sodra", "vmi"} {
+		r := rep.Rows[0]
+		r.Institution, r.KPI, r.Channel, r.Method, r.Params = in, string(kpi.ContactsOffered), nil, "", nil
+		r.Value, r.Numerator, r.Denominator = f(map[string]float64{"sodra": 1200, "vmi": 300}[in]), nil, nil
+		rep.Rows = append(rep.Rows, r)
+	}
+	found := false
+	for _, r := range NewSideBySide(rep, Options{}).Rows {
+		if r.KPI != string(kpi.ContactsOffered) {
+			continue
+		}
+		found = true
+		for i, c := range r.Cells {
+			if c.Rank != 0 {
+				t.Errorf("cell %d ranked %d on %s", i, c.Rank, r.KPI)
+			}
+		}
+	}
+	if !found {
+		t.Fatal("no contacts-offered row")
 	}
 }

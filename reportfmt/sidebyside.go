@@ -301,9 +301,10 @@ func (s *SideBySide) addTargets(ts []config.Target, col map[string]int, rowFor f
 }
 
 // rank orders a row's values by its KPI's direction; equal values share a
-// rank. A row with fewer than two values has no ranks.
+// rank. A row with fewer than two values, or of a workload KPI, has no
+// ranks.
 func rank(r *SideRow) {
-	if r.Reported || r.Def.ID == "" {
+	if r.Reported || r.Def.ID == "" || r.Def.Workload {
 		return
 	}
 	var vals []float64

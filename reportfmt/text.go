@@ -116,7 +116,7 @@ func heading(rep *report.Report) string {
 // legend explains the markers and lists the footnotes.
 func legend(s SideBySide) []string {
 	out := []string{
-		"rank 1 is best in the KPI's direction; Δ target = value − target; (n<30): fewer than 30 responses, read with care.",
+		"rank 1 is best in the KPI's direction (workloads such as contacts offered are not ranked); Δ target = value − target; (n<30): fewer than 30 responses, read with care.",
 		"difference: A > B * when the two-proportion z test finds it significant at 5 %, A ~ B when it does not (Wilson 95 % intervals in JSON).",
 	}
 	for i, f := range s.Footnotes {
