@@ -78,14 +78,6 @@ func levels(unit, channel string, period time.Time) []group {
 	return append(out, group{period: period})
 }
 
-// optional returns a pointer to s, nil when s is empty.
-func optional(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
-}
-
 func ptr[T any](v T) *T { return &v }
 
 // newBuilder returns the builder of institution in's rows of q (whose
@@ -417,7 +409,9 @@ func (b *builder) aggregatePeriod(p time.Time, aggs []records.Aggregate) {
 			hasDec = true
 			totalDec = totalDec.Add(*d)
 			for _, v := range d.Values() {
-				b.add(group{unit: optional(unit), period: p}, v, SourceMeasured)
+				if unit != "" { // a unit's own row; the institution's total follows
+					b.add(group{unit: ptr(unit), period: p}, v, SourceMeasured)
+				}
 			}
 		}
 		if phone := s.phone[unit]; len(phone) > 0 {

@@ -876,3 +876,20 @@ func sortedKeys(m map[string]any) []string {
 	sort.Strings(out)
 	return out
 }
+
+// TestDecisionsWithoutUnit: decisions published with no unit give the
+// institution's row once, not a second copy taken for a unit's.
+func TestDecisionsWithoutUnit(t *testing.T) {
+	jan := day(2024, 1, 1)
+	var aggs []records.Aggregate
+	for metric, v := range map[string]float64{records.AggDecided: 100, records.AggWithinDeadline: 80} {
+		aggs = append(aggs, records.Aggregate{Institution: "ind", Source: "ind-api", Batch: "2024-01", Revision: 1,
+			PeriodStart: jan, PeriodEnd: jan.AddDate(0, 1, 0), Item: "asylum", Metric: metric, Value: v})
+	}
+	rep, err := report.Build(context.Background(), testCfg(t), &fakeReader{aggs: aggs},
+		report.Query{From: jan, To: day(2024, 2, 1), AsOf: day(2024, 4, 1)})
+	if err != nil {
+		t.Fatalf("Build: %v", err)
+	}
+	checkRatio(t, one(t, rep.Rows, sel{"ind", all, all, nil, kpi.DecisionsOnTimeRate}), 80, 100)
+}
