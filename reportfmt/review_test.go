@@ -108,3 +108,22 @@ func TestWorkloadIsNotRanked(t *testing.T) {
 		t.Fatal("no contacts-offered row")
 	}
 }
+
+// TestFormatDistance: the distance to a target carries the KPI's unit.
+func TestFormatDistance(t *testing.T) {
+	for _, tc := range []struct {
+		id   kpi.ID
+		v    float64
+		want string
+	}{
+		{kpi.ServiceLevel, -0.06, "-6.0 pp"},
+		{kpi.ASASeconds, 2.5, "+2.5 s"},
+		{kpi.PenaltyEUR, 500, "+500 EUR"},
+		{kpi.ContactsOffered, -12.5, "-12.5/day"},
+	} {
+		d, _ := kpi.Lookup(tc.id)
+		if got := FormatDistance(d, f(tc.v)); got != tc.want {
+			t.Errorf("FormatDistance(%s, %v) = %q, want %q", tc.id, tc.v, got, tc.want)
+		}
+	}
+}

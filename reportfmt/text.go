@@ -117,7 +117,7 @@ func heading(rep *report.Report) string {
 func legend(s SideBySide) []string {
 	out := []string{
 		"rank 1 is best in the KPI's direction (workloads such as contacts offered are not ranked); Δ target = value − target; (n<30): fewer than 30 responses, read with care.",
-		"difference: A > B * when the two-proportion z test finds it significant at 5 %, A ~ B when it does not (Wilson 95 % intervals in JSON).",
+		"difference: A > B * when the two-proportion z test finds it significant at 5 %, A ~ B when it does not (Wilson 95 % intervals in JSON and on the HTML charts).",
 	}
 	for i, f := range s.Footnotes {
 		out = append(out, fmt.Sprintf("[%d] %s", i+1, f))
@@ -250,6 +250,10 @@ func FormatDistance(d kpi.Definition, v *float64) string {
 		return fmt.Sprintf("%+.1f pp", x*100)
 	case kpi.UnitSeconds:
 		return fmt.Sprintf("%+.1f s", x)
+	case kpi.UnitEUR:
+		return fmt.Sprintf("%+.0f EUR", x)
+	case kpi.UnitContactsDay:
+		return fmt.Sprintf("%+.1f/day", x)
 	}
 	return fmt.Sprintf("%+.1f", x)
 }
