@@ -297,7 +297,8 @@ func staffingChart(p staffing.WeekPlan) lineChart {
 		lc.Days = append(lc.Days, tick{Y: x(d*24 + 12), Label: time.Weekday((d + 1) % 7).String()[:3]})
 	}
 	// Every hour of the week has a point: an hour without contacts needs
-	// (and implies) no agents.
+	// (and implies) no agents. The implied line skips the hours whose
+	// service level could not be measured (every contact a short abandon).
 	var neededAt, impliedAt [168]int
 	peak := staffing.HourPlan{}
 	for _, h := range p.Hours {
@@ -305,6 +306,7 @@ func staffingChart(p staffing.WeekPlan) lineChart {
 		neededAt[how] = h.Needed.Agents
 		row := staffingRow{Hour: fmt.Sprintf("%s %02d:00", h.Weekday.String()[:3], h.Hour), Calls: trimFloat(h.Calls),
 			AHT: fmt.Sprintf("%.0f s", h.AHT.Seconds()), Needed: fmt.Sprint(h.Needed.Agents)}
+		impliedAt[how] = -1 // contacts, but no measured service level: no point
 		if h.Implied != nil {
 			impliedAt[how] = h.Implied.Agents
 			row.Implied = fmt.Sprint(h.Implied.Agents)
@@ -320,7 +322,9 @@ func staffingChart(p staffing.WeekPlan) lineChart {
 	var needed, implied []string
 	for how := 0; how < 168; how++ {
 		needed = append(needed, fmt.Sprintf("%.1f,%.1f", x(how), y(float64(neededAt[how]))))
-		implied = append(implied, fmt.Sprintf("%.1f,%.1f", x(how), y(float64(impliedAt[how]))))
+		if impliedAt[how] >= 0 {
+			implied = append(implied, fmt.Sprintf("%.1f,%.1f", x(how), y(float64(impliedAt[how]))))
+		}
 	}
 	lc.Needed, lc.Implied = strings.Join(needed, " "), strings.Join(implied, " ")
 	lc.NeededCount, lc.ImpliedCount = len(needed), len(implied)

@@ -6,8 +6,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ccbench/ccbench/kpi"
+	"github.com/ccbench/ccbench/staffing"
 )
 
 // TestMarkdownEscapesHTML: a name that would open raw HTML in a Markdown
@@ -125,5 +127,26 @@ func TestFormatDistance(t *testing.T) {
 		if got := FormatDistance(d, f(tc.v)); got != tc.want {
 			t.Errorf("FormatDistance(%s, %v) = %q, want %q", tc.id, tc.v, got, tc.want)
 		}
+	}
+}
+
+// TestStaffingChartSkipsUnmeasuredHours: an hour with contacts but no
+// measured service level has no point on the implied line (not a drop to
+// 0 agents); an hour without contacts implies 0.
+func TestStaffingChartSkipsUnmeasuredHours(t *testing.T) {
+	sl := 0.8
+	hour := func(h int, needed int, implied *staffing.Queue) staffing.HourPlan {
+		var measured *float64
+		if implied != nil {
+			measured = &sl
+		}
+		return staffing.HourPlan{HourCounts: staffing.HourCounts{Weekday: time.Monday, Hour: h}, Calls: 100,
+			AHT: time.Minute, MeasuredSL: measured, Needed: staffing.Queue{Agents: needed}, Implied: implied}
+	}
+	p := staffing.WeekPlan{Institution: "sodra", Channel: "phone", Target: 0.8, Threshold: 20 * time.Second,
+		Hours: []staffing.HourPlan{hour(10, 10, &staffing.Queue{Agents: 9}), hour(11, 10, nil), hour(12, 10, &staffing.Queue{Agents: 9})}}
+	lc := staffingChart(p)
+	if lc.NeededCount != 168 || lc.ImpliedCount != 167 {
+		t.Errorf("%d needed and %d implied points, want 168 and 167 (Monday 11:00 unmeasured)", lc.NeededCount, lc.ImpliedCount)
 	}
 }

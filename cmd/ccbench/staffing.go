@@ -214,21 +214,24 @@ func staffingDoc(p staffing.WeekPlan, req staffingRequest) staffingJSON {
 
 // staffingSummary answers the what-if in one sentence.
 func staffingSummary(p staffing.WeekPlan, req staffingRequest) string {
-	var needed, implied int
+	// The measured service level implies agents only in the hours it
+	// was measured: the comparison sums Erlang C's needs over those hours.
+	var needed, neededMeasured, implied int
 	peak := staffing.HourPlan{}
 	for _, h := range p.Hours {
 		needed += h.Needed.Agents
 		if h.Implied != nil {
+			neededMeasured += h.Needed.Agents
 			implied += h.Implied.Agents
 		}
 		if h.Needed.Agents > peak.Needed.Agents {
 			peak = h
 		}
 	}
-	s := fmt.Sprintf("%s %s, %s to %s (exclusive): to answer %.1f %% within %s, Erlang C needs %d agent-hours a week (the measured service level implies %d",
-		p.Institution, p.Channel, req.from.Format(time.DateOnly), req.to.Format(time.DateOnly), p.Target*100, p.Threshold, needed, implied)
+	s := fmt.Sprintf("%s %s, %s to %s (exclusive): to answer %.1f %% within %s, Erlang C needs %d agent-hours a week (in the hours with a measured service level, %d, where that level implies %d",
+		p.Institution, p.Channel, req.from.Format(time.DateOnly), req.to.Format(time.DateOnly), p.Target*100, p.Threshold, needed, neededMeasured, implied)
 	if implied > 0 {
-		s += fmt.Sprintf(", %+.0f %%", (float64(needed)/float64(implied)-1)*100)
+		s += fmt.Sprintf(", %+.0f %%", (float64(neededMeasured)/float64(implied)-1)*100)
 	}
 	s += fmt.Sprintf("); peak %s %02d:00 with %.1f calls an hour and AHT %.0f s needs %d agents", peak.Weekday, peak.Hour, peak.Calls, peak.AHT.Seconds(), peak.Needed.Agents)
 	if peak.Implied != nil {
