@@ -45,13 +45,7 @@ func StartAlertmanager(ctx context.Context, dir string, configYAML []byte, log i
 	if err := os.WriteFile(configPath, configYAML, 0o644); err != nil {
 		return nil, fmt.Errorf("start alertmanager: write config: %w", err)
 	}
-	var am *Alertmanager
-	for attempt := 0; attempt < startAttempts; attempt++ { // a port chosen free may be taken meanwhile
-		if am, err = startAlertmanagerOnce(ctx, bin, dir, configPath, log); err == nil {
-			return am, nil
-		}
-	}
-	return nil, err
+	return onFreshPorts(func() (*Alertmanager, error) { return startAlertmanagerOnce(ctx, bin, dir, configPath, log) })
 }
 
 // startAlertmanagerOnce starts Alertmanager in dir on a freshly chosen port.

@@ -159,13 +159,7 @@ func StartClickHouse(ctx context.Context, dir string, log io.Writer) (*ClickHous
 			return nil, fmt.Errorf("start clickhouse: %w", err)
 		}
 	}
-	var c *ClickHouse
-	for attempt := 0; attempt < startAttempts; attempt++ { // see StartCluster
-		if c, err = startClickHouseOnce(ctx, bin, dir, log); err == nil {
-			return c, nil
-		}
-	}
-	return nil, err
+	return onFreshPorts(func() (*ClickHouse, error) { return startClickHouseOnce(ctx, bin, dir, log) })
 }
 
 // startClickHouseOnce starts the server in dir on freshly chosen ports.

@@ -191,9 +191,23 @@ func StartCluster(ctx context.Context, dir string, opts ClusterOptions) (*Cluste
 	return nil, err
 }
 
-// startAttempts is how many times StartCluster and StartClickHouse try
-// fresh ports before they give up.
+// startAttempts is how many times StartCluster and the servers' Start
+// functions try fresh ports before they give up.
 const startAttempts = 3
+
+// onFreshPorts calls start, which chooses free ports, until it succeeds or
+// startAttempts calls failed: a port chosen free a moment ago can be taken
+// before the server binds it.
+func onFreshPorts[T any](start func() (T, error)) (T, error) {
+	var v T
+	var err error
+	for attempt := 0; attempt < startAttempts; attempt++ {
+		if v, err = start(); err == nil {
+			return v, nil
+		}
+	}
+	return v, err
+}
 
 // startNodes chooses the nodes' ports, writes their configuration, starts
 // them and waits until every one is ready.

@@ -113,13 +113,7 @@ func StartPrometheus(ctx context.Context, dir string, configYAML []byte, log io.
 	if err := os.WriteFile(configPath, configYAML, 0o644); err != nil {
 		return nil, fmt.Errorf("start prometheus: write config: %w", err)
 	}
-	var pr *Prometheus
-	for attempt := 0; attempt < startAttempts; attempt++ { // a port chosen free may be taken meanwhile
-		if pr, err = startPrometheusOnce(ctx, bin, dir, configPath, log); err == nil {
-			return pr, nil
-		}
-	}
-	return nil, err
+	return onFreshPorts(func() (*Prometheus, error) { return startPrometheusOnce(ctx, bin, dir, configPath, log) })
 }
 
 // startPrometheusOnce starts prometheus in dir on a freshly chosen port.
