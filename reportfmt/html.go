@@ -92,19 +92,20 @@ const (
 	plotTop     = 20
 	plotBottom  = 180
 	plotRight   = chartWidth - 20
+	tickX       = plotLeft - 5 // where the tick labels end
 )
 
 // chart is a bar chart of one side-by-side row: a bar per institution with
 // a value, its target as a line across the bar's slot, and the Wilson
 // interval of a sampled share as a whisker.
 type chart struct {
-	ID, Title, KPI, Channel string
-	Bars                    []bar
-	Ticks                   []tick
-	Targets                 []targetLine
-	Whiskers                []whisker
-	Width, Height           int
-	AxisY0, AxisY1, AxisX1  float64
+	ID, Title, KPI, Channel               string
+	Bars                                  []bar
+	Ticks                                 []tick
+	Targets                               []targetLine
+	Whiskers                              []whisker
+	Width, Height                         int
+	AxisX0, AxisY0, AxisY1, AxisX1, TickX float64
 }
 
 type bar struct {
@@ -164,7 +165,7 @@ func barChart(insts []string, r SideRow) (chart, bool) {
 	y := func(v float64) float64 { return plotBottom - (plotBottom-plotTop)*v/top }
 	slot := float64(plotRight-plotLeft) / float64(len(insts))
 	ch := chart{ID: chartID(r), Title: r.Name(), KPI: r.KPI, Channel: r.Channel, Width: chartWidth, Height: chartHeight,
-		AxisY0: plotTop, AxisY1: plotBottom, AxisX1: plotRight}
+		AxisX0: plotLeft, AxisY0: plotTop, AxisY1: plotBottom, AxisX1: plotRight, TickX: tickX}
 	for i := 0; i <= 4; i++ {
 		v := top * float64(i) / 4
 		ch.Ticks = append(ch.Ticks, tick{Y: y(v), Label: FormatValue(r.Def, &v)})
@@ -255,16 +256,16 @@ func practiceMatrix(insts []string, ps []config.Practice) *matrix {
 // lineChart is a staffing curve: agents per hour of the week, needed for
 // the target and implied by the measured service level.
 type lineChart struct {
-	ID, Title                 string
-	Institution, Channel      string
-	Needed, Implied           string // SVG polyline points
-	NeededCount, ImpliedCount int
-	Days                      []tick // day labels along x
-	Ticks                     []tick
-	Width, Height             int
-	AxisY0, AxisY1, AxisX1    float64
-	Summary                   string
-	Hours                     []staffingRow
+	ID, Title                             string
+	Institution, Channel                  string
+	Needed, Implied                       string // SVG polyline points
+	NeededCount, ImpliedCount             int
+	Days                                  []tick // day labels along x
+	Ticks                                 []tick
+	Width, Height                         int
+	AxisX0, AxisY0, AxisY1, AxisX1, TickX float64
+	Summary                               string
+	Hours                                 []staffingRow
 }
 
 type staffingRow struct {
@@ -288,7 +289,7 @@ func staffingChart(p staffing.WeekPlan) lineChart {
 	lc := lineChart{ID: "staffing-" + p.Institution + "-" + p.Channel, Institution: p.Institution, Channel: p.Channel,
 		Title: fmt.Sprintf("%s %s: agents for %.0f %% within %s (Erlang C), and implied by the measured service level",
 			p.Institution, p.Channel, p.Target*100, p.Threshold),
-		Width: lineWidth, Height: chartHeight, AxisY0: plotTop, AxisY1: plotBottom, AxisX1: right}
+		Width: lineWidth, Height: chartHeight, AxisX0: plotLeft, AxisY0: plotTop, AxisY1: plotBottom, AxisX1: right, TickX: tickX}
 	for i := 0; i <= 4; i++ {
 		v := top * float64(i) / 4
 		lc.Ticks = append(lc.Ticks, tick{Y: y(v), Label: trimFloat(v)})
@@ -394,11 +395,11 @@ svg text { font-size: 11px; }
 <section id="charts">
 <h2>Charts</h2>
 <p class="legend">Bars: the measured value; dashed red line: the institution's target; whiskers: the Wilson 95 % interval of a sampled share.</p>
-{{range .Charts}}<figure class="chart" id="{{.ID}}" data-kpi="{{.KPI}}" data-channel="{{.Channel}}" data-bars="{{len .Bars}}" data-targets="{{len .Targets}}" data-whiskers="{{len .Whiskers}}">
+{{range $c := .Charts}}<figure class="chart" id="{{.ID}}" data-kpi="{{.KPI}}" data-channel="{{.Channel}}" data-bars="{{len .Bars}}" data-targets="{{len .Targets}}" data-whiskers="{{len .Whiskers}}">
 <svg xmlns="http://www.w3.org/2000/svg" width="{{.Width}}" height="{{.Height}}" viewBox="0 0 {{.Width}} {{.Height}}" role="img" aria-label="{{.Title}}">
-<line class="axis" x1="84" y1="{{.AxisY0}}" x2="84" y2="{{.AxisY1}}"/>
-<line class="axis" x1="84" y1="{{.AxisY1}}" x2="{{.AxisX1}}" y2="{{.AxisY1}}"/>
-{{range .Ticks}}<text class="tick" x="79" y="{{.Y}}" text-anchor="end" dominant-baseline="middle">{{.Label}}</text>
+<line class="axis" x1="{{.AxisX0}}" y1="{{.AxisY0}}" x2="{{.AxisX0}}" y2="{{.AxisY1}}"/>
+<line class="axis" x1="{{.AxisX0}}" y1="{{.AxisY1}}" x2="{{.AxisX1}}" y2="{{.AxisY1}}"/>
+{{range .Ticks}}<text class="tick" x="{{$c.TickX}}" y="{{.Y}}" text-anchor="end" dominant-baseline="middle">{{.Label}}</text>
 {{end}}{{range .Bars}}<rect class="bar" data-institution="{{.Institution}}" x="{{.X}}" y="{{.Y}}" width="{{.W}}" height="{{.H}}"><title>{{.Institution}}: {{.Value}}</title></rect>
 <text class="bar-label" x="{{.LabelX}}" y="{{.LabelY}}" text-anchor="middle">{{.Institution}}</text>
 <text class="value-label" x="{{.LabelX}}" y="{{.ValueY}}" text-anchor="middle">{{.Value}}</text>
@@ -422,11 +423,11 @@ svg text { font-size: 11px; }
 <section id="staffing">
 <h2>Staffing what-if (Erlang C)</h2>
 <p class="legend">Per hour of the week, from the measured arrivals and handling time: red, the agents Erlang C needs for the target; blue, the agents the measured service level implies.</p>
-{{range .Staffing}}<figure class="staffing-chart" id="{{.ID}}" data-institution="{{.Institution}}" data-needed-points="{{.NeededCount}}" data-implied-points="{{.ImpliedCount}}">
+{{range $c := .Staffing}}<figure class="staffing-chart" id="{{.ID}}" data-institution="{{.Institution}}" data-needed-points="{{.NeededCount}}" data-implied-points="{{.ImpliedCount}}">
 <svg xmlns="http://www.w3.org/2000/svg" width="{{.Width}}" height="{{.Height}}" viewBox="0 0 {{.Width}} {{.Height}}" role="img" aria-label="{{.Title}}">
-<line class="axis" x1="84" y1="{{.AxisY0}}" x2="84" y2="{{.AxisY1}}"/>
-<line class="axis" x1="84" y1="{{.AxisY1}}" x2="{{.AxisX1}}" y2="{{.AxisY1}}"/>
-{{range .Ticks}}<text class="tick" x="79" y="{{.Y}}" text-anchor="end" dominant-baseline="middle">{{.Label}}</text>
+<line class="axis" x1="{{.AxisX0}}" y1="{{.AxisY0}}" x2="{{.AxisX0}}" y2="{{.AxisY1}}"/>
+<line class="axis" x1="{{.AxisX0}}" y1="{{.AxisY1}}" x2="{{.AxisX1}}" y2="{{.AxisY1}}"/>
+{{range .Ticks}}<text class="tick" x="{{$c.TickX}}" y="{{.Y}}" text-anchor="end" dominant-baseline="middle">{{.Label}}</text>
 {{end}}{{range .Days}}<text class="day-label" x="{{.Y}}" y="196" text-anchor="middle">{{.Label}}</text>
 {{end}}<polyline class="needed" points="{{.Needed}}"><title>agents needed</title></polyline>
 <polyline class="implied" points="{{.Implied}}"><title>agents implied</title></polyline>
