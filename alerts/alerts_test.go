@@ -5,9 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -425,7 +427,7 @@ func TestDashboardLinks(t *testing.T) {
 		AlertTargetMissed + " correction_rate vmi/  https://g.example/d/ccbench-written?var-institution=vmi&viewPanel=3&var-window=1d",
 	} {
 		if !links[want] {
-			t.Errorf("no alert %q; links:\n%s", want, strings.Join(sortedKeys(links), "\n"))
+			t.Errorf("no alert %q; links:\n%s", want, strings.Join(slices.Sorted(maps.Keys(links)), "\n"))
 		}
 	}
 	// A dashboard without a method variable gets none, even for a per-method KPI.
@@ -441,15 +443,6 @@ func TestDashboardLinks(t *testing.T) {
 			}
 		}
 	}
-}
-
-func sortedKeys(m map[string]bool) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // TestDashboardVariablesMatchTheDashboards checks DashboardVariables, the

@@ -408,8 +408,8 @@ func (b *builder) aggregatePeriod(p time.Time, aggs []records.Aggregate) {
 		if d, ok := s.decisions[unit]; ok {
 			hasDec = true
 			totalDec = totalDec.Add(*d)
-			for _, v := range d.Values() {
-				if unit != "" { // a unit's own row; the institution's total follows
+			if unit != "" { // a unit's own rows; the institution's total follows
+				for _, v := range d.Values() {
 					b.add(group{unit: ptr(unit), period: p}, v, SourceMeasured)
 				}
 			}

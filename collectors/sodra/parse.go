@@ -327,9 +327,6 @@ func parseFeedback(o fields, m meta) (records.Feedback, *fieldError) {
 	return f, nil
 }
 
-// channelMeasures are the handling times contract 1 carries on a channel:
-// talk, hold and after-contact work on phone, chat and visit; none on
-// facebook (a message is answered at its first reply) and written channels.
 // handlingTimes reads talk_s, hold_s and acw_s into c and returns the
 // measures c carries. Contract 1 has them on phone, chat and visit only:
 // elsewhere whatever the source sends is not a measure. A time that is
@@ -357,6 +354,9 @@ func handlingTimes(o fields, c *records.Contact) (records.Measures, *fieldError)
 	return m, nil
 }
 
+// channelMeasures are the handling times contract 1 carries on a channel:
+// talk, hold and after-contact work on phone, chat and visit; none on
+// facebook (a message is answered at its first reply) and written channels.
 func channelMeasures(channel string) records.Measures {
 	switch channel {
 	case records.ChannelPhone, records.ChannelChat, records.ChannelVisit:
